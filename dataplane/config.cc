@@ -1,0 +1,246 @@
+#include "dataplane/config.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <toml++/toml.h>
+
+namespace tollgate::dataplane {
+namespace {
+
+class ConfigReader {
+ public:
+  explicit ConfigReader(std::string file) : file_(std::move(file)) {}
+
+  ConfigLoad read(const toml::table& root) {
+    DataplaneConfig cfg;
+    check_keys(root, "", {"dataplane", "neighbour", "port"});
+    if (const toml::table* dp = table_at(root, "dataplane", "dataplane")) read_dataplane(*dp, cfg);
+    if (const toml::table* nb = table_at(root, "neighbour", "neighbour")) read_neighbour(*nb, cfg);
+    read_ports(root, cfg);
+    ConfigLoad out;
+    out.errors = std::move(errors_);
+    if (out.errors.empty()) out.config = std::move(cfg);
+    return out;
+  }
+
+  void error(const toml::node* at, std::string key, std::string message, std::string hint = {}) {
+    ConfigError e;
+    e.file = file_;
+    e.line = at ? at->source().begin.line : 0;
+    e.key = std::move(key);
+    e.message = std::move(message);
+    e.hint = std::move(hint);
+    errors_.push_back(std::move(e));
+  }
+
+  std::vector<ConfigError> take_errors() { return std::move(errors_); }
+
+ private:
+  const toml::table* table_at(const toml::table& parent, std::string_view name, const std::string& key) {
+    const toml::node* n = parent.get(name);
+    if (!n) return nullptr;
+    if (!n->is_table()) {
+      error(n, key, "must be a table", fmt::format("write it as [{}]", key));
+      return nullptr;
+    }
+    return n->as_table();
+  }
+
+  // Unknown keys are errors: a misspelt key silently ignored is a misconfiguration found in production.
+  void check_keys(const toml::table& t, const std::string& prefix, std::initializer_list<std::string_view> known) {
+    for (const auto& [k, v] : t) {
+      bool ok = false;
+      for (std::string_view name : known) ok = ok || k.str() == name;
+      if (!ok) {
+        std::string list;
+        for (std::string_view name : known) list += (list.empty() ? "" : ", ") + std::string(name);
+        error(&v, prefix + std::string(k.str()), "unknown key", "known keys here: " + list);
+      }
+    }
+  }
+
+  template <typename T>
+  void read_uint(const toml::table& t, std::string_view name, const std::string& prefix, T& out, uint64_t min,
+                 uint64_t max) {
+    const toml::node* n = t.get(name);
+    if (!n) return;
+    const std::string key = prefix + std::string(name);
+    const auto v = n->value<int64_t>();
+    if (!n->is_integer() || !v) {
+      error(n, key, "must be an integer");
+      return;
+    }
+    if (*v < 0 || static_cast<uint64_t>(*v) < min || static_cast<uint64_t>(*v) > max) {
+      error(n, key, fmt::format("{} is out of range", *v), fmt::format("allowed: {} to {}", min, max));
+      return;
+    }
+    out = static_cast<T>(*v);
+  }
+
+  std::optional<std::string> read_string(const toml::table& t, std::string_view name, const std::string& key,
+                                         bool required) {
+    const toml::node* n = t.get(name);
+    if (!n) {
+      if (required) error(&t, key, "is required");
+      return std::nullopt;
+    }
+    if (!n->is_string()) {
+      error(n, key, "must be a string");
+      return std::nullopt;
+    }
+    return n->value<std::string>();
+  }
+
+  void read_dataplane(const toml::table& t, DataplaneConfig& cfg) {
+    const std::string p = "dataplane.";
+    check_keys(t, p,
+               {"cores", "mbufs", "burst", "rx_descriptors", "tx_descriptors", "steering_ring_size",
+                "stats_interval_ms", "memory_mb"});
+    read_uint(t, "cores", p, cfg.cores, 0, 128);
+    read_uint(t, "mbufs", p, cfg.mbufs, 1023, 16u << 20);
+    read_uint(t, "burst", p, cfg.burst, 1, 256);
+    read_uint(t, "rx_descriptors", p, cfg.rx_descriptors, 64, 16384);
+    read_uint(t, "tx_descriptors", p, cfg.tx_descriptors, 64, 16384);
+    read_uint(t, "steering_ring_size", p, cfg.steering_ring_size, 64, 1u << 20);
+    read_uint(t, "stats_interval_ms", p, cfg.stats_interval_ms, 100, 3600000);
+    read_uint(t, "memory_mb", p, cfg.memory_mb, 64, 1u << 20);
+    if (const toml::node* n = t.get("steering_ring_size");
+        n && (cfg.steering_ring_size & (cfg.steering_ring_size - 1)) != 0) {
+      error(n, p + "steering_ring_size", "must be a power of two");
+    }
+  }
+
+  void read_neighbour(const toml::table& t, DataplaneConfig& cfg) {
+    const std::string p = "neighbour.";
+    check_keys(t, p, {"capacity", "reachable_ms", "probe_interval_ms", "max_probes"});
+    read_uint(t, "capacity", p, cfg.neighbour.capacity, 16, 1u << 20);
+    read_uint(t, "reachable_ms", p, cfg.neighbour.reachable_time, 1000, 3600000);
+    read_uint(t, "probe_interval_ms", p, cfg.neighbour.probe_interval, 10, 60000);
+    read_uint(t, "max_probes", p, cfg.neighbour.max_probes, 1, 100);
+  }
+
+  void read_ports(const toml::table& root, DataplaneConfig& cfg) {
+    const toml::node* n = root.get("port");
+    if (!n) {
+      error(nullptr, "port", "no [[port]] is configured", "add at least one [[port]] with name, iface and ipv4");
+      return;
+    }
+    const toml::array* arr = n->as_array();
+    if (!arr || !arr->is_array_of_tables()) {
+      error(n, "port", "must be an array of tables", "write each port as [[port]]");
+      return;
+    }
+    std::set<std::string> names, ifaces;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const toml::table& t = *arr->get(i)->as_table();
+      const std::string p = fmt::format("port[{}].", i);
+      check_keys(t, p, {"name", "iface", "pci", "driver", "ipv4", "gateway"});
+      PortConfig port;
+      port.name = read_string(t, "name", p + "name", true).value_or("");
+      if (!port.name.empty() && !names.insert(port.name).second) {
+        error(t.get("name"), p + "name", fmt::format("port name '{}' is used twice", port.name));
+      }
+      if (auto d = read_string(t, "driver", p + "driver", false)) {
+        if (*d == "af_xdp") port.driver = PortDriver::kAfXdp;
+        else if (*d == "af_packet") port.driver = PortDriver::kAfPacket;
+        else if (*d == "pci") port.driver = PortDriver::kPci;
+        else error(t.get("driver"), p + "driver", fmt::format("unknown driver '{}'", *d), "use af_xdp, af_packet or pci");
+      }
+      if (port.driver == PortDriver::kPci) {
+        port.pci = read_string(t, "pci", p + "pci", true).value_or("");
+        if (t.get("iface")) error(t.get("iface"), p + "iface", "a pci port has no kernel interface", "remove iface");
+      } else {
+        port.iface = read_string(t, "iface", p + "iface", true).value_or("");
+        if (port.iface.size() > 15) error(t.get("iface"), p + "iface", "interface names are at most 15 characters");
+        if (!port.iface.empty() && !ifaces.insert(port.iface).second) {
+          error(t.get("iface"), p + "iface", fmt::format("interface '{}' is used by two ports", port.iface));
+        }
+        if (t.get("pci")) error(t.get("pci"), p + "pci", "only pci ports take a PCI address", "set driver = \"pci\"");
+      }
+      if (auto text = read_string(t, "ipv4", p + "ipv4", true)) {
+        if (auto prefix = net::Ipv4Prefix::parse(*text)) {
+          port.ipv4 = *prefix;
+        } else {
+          error(t.get("ipv4"), p + "ipv4", fmt::format("'{}' is not an address with prefix length", *text),
+                "e.g. \"198.18.0.1/24\"");
+        }
+      }
+      if (auto text = read_string(t, "gateway", p + "gateway", false)) {
+        if (auto gw = net::Ipv4Address::parse(*text)) {
+          port.gateway = *gw;
+          if (!port.ipv4.contains(*gw)) {
+            error(t.get("gateway"), p + "gateway", fmt::format("gateway {} is not on-link", *text),
+                  fmt::format("it must be inside {}", port.ipv4.to_string()));
+          }
+        } else {
+          error(t.get("gateway"), p + "gateway", fmt::format("'{}' is not an IPv4 address", *text));
+        }
+      }
+      cfg.ports.push_back(std::move(port));
+    }
+  }
+
+  std::string file_;
+  std::vector<ConfigError> errors_;
+};
+
+ConfigLoad parse_and_read(std::string_view text, const std::string& name) {
+  ConfigReader reader(name);
+  try {
+    const toml::table root = toml::parse(text, name);
+    return reader.read(root);
+  } catch (const toml::parse_error& e) {
+    ConfigLoad out;
+    ConfigError err;
+    err.file = name;
+    err.line = e.source().begin.line;
+    err.message = std::string(e.description());
+    err.hint = "not valid TOML";
+    out.errors.push_back(std::move(err));
+    return out;
+  }
+}
+
+}  // namespace
+
+std::string_view port_driver_name(PortDriver d) {
+  switch (d) {
+    case PortDriver::kAfXdp: return "af_xdp";
+    case PortDriver::kAfPacket: return "af_packet";
+    case PortDriver::kPci: return "pci";
+  }
+  return "?";
+}
+
+std::string ConfigError::to_string() const {
+  std::string s = file;
+  if (line) s += fmt::format(":{}", line);
+  s += ": ";
+  if (!key.empty()) s += key + ": ";
+  s += message;
+  if (!hint.empty()) s += " (" + hint + ")";
+  return s;
+}
+
+ConfigLoad load_config_string(std::string_view text, const std::string& name) { return parse_and_read(text, name); }
+
+ConfigLoad load_config_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    ConfigLoad out;
+    out.errors.push_back(ConfigError{path, 0, "", "cannot open the file", std::strerror(errno)});
+    return out;
+  }
+  std::string text;
+  char buf[8192];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  return parse_and_read(text, path);
+}
+
+}  // namespace tollgate::dataplane

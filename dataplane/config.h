@@ -1,0 +1,62 @@
+// The dataplane's view of the TOML config: ports and their addresses, cores, pool and ring sizes.
+// Until the control plane lands, the dataplane reads this file itself (deploy/lab.toml in the lab).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/net/addresses.h"
+#include "engine/net/neighbour_table.h"
+
+namespace tollgate::dataplane {
+
+enum class PortDriver : uint8_t {
+  kAfXdp,     // net_af_xdp on a kernel interface: the fast path for veths and NICs without a DPDK PMD
+  kAfPacket,  // net_af_packet: slower, works everywhere; the fallback
+  kPci,       // a NIC bound to vfio-pci, named by PCI address (an operator's explicit allow-list)
+};
+
+std::string_view port_driver_name(PortDriver d);
+
+struct PortConfig {
+  std::string name;   // operator's name for the port ("front", "back")
+  std::string iface;  // kernel interface for af_xdp/af_packet
+  std::string pci;    // PCI address for kPci
+  PortDriver driver = PortDriver::kAfXdp;
+  net::Ipv4Prefix ipv4;
+  std::optional<net::Ipv4Address> gateway;
+};
+
+struct DataplaneConfig {
+  uint16_t cores = 0;            // worker cores; 0 = all usable CPUs but one (at least one)
+  uint32_t mbufs = 32767;        // per socket; raised automatically to what ports and rings need
+  uint16_t burst = 32;           // packets per rx/tx burst
+  uint16_t rx_descriptors = 1024;
+  uint16_t tx_descriptors = 1024;
+  uint32_t steering_ring_size = 1024;  // per pair of cores, power of two
+  uint32_t stats_interval_ms = 1000;
+  uint32_t memory_mb = 512;      // EAL memory when hugepages are not available (--no-huge)
+  net::NeighbourConfig neighbour;
+  std::vector<PortConfig> ports;
+};
+
+struct ConfigError {
+  std::string file;
+  uint32_t line = 0;  // 0 when the error is not tied to a line
+  std::string key;    // dotted path, e.g. "port[1].ipv4"
+  std::string message;
+  std::string hint;
+  std::string to_string() const;  // "file:line: key: message (hint)"
+};
+
+struct ConfigLoad {
+  std::optional<DataplaneConfig> config;
+  std::vector<ConfigError> errors;  // every error found, not just the first
+};
+
+ConfigLoad load_config_file(const std::string& path);
+ConfigLoad load_config_string(std::string_view text, const std::string& name);
+
+}  // namespace tollgate::dataplane

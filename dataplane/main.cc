@@ -1,0 +1,152 @@
+// tollgate-dataplane: EAL and ports from the config, one polled worker per core, stats to a file, clean
+// shutdown on SIGINT/SIGTERM with counters printed.
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <unistd.h>
+
+#include "dataplane/config.h"
+#include "dataplane/eal_args.h"
+#include "dataplane/port.h"
+#include "dataplane/stats_report.h"
+#include "dataplane/steering_fabric.h"
+#include "dataplane/worker.h"
+
+namespace {
+
+// A signal handler can reach nothing but a global; it only sets this flag, the main lcore does the rest.
+std::atomic<bool> g_signalled{false};
+
+void on_signal(int) { g_signalled.store(true); }
+
+int launch_worker(void* arg) { return static_cast<tollgate::dataplane::Worker*>(arg)->run(); }
+
+uint32_t mbufs_needed(const tollgate::dataplane::DataplaneConfig& c, uint16_t workers) {
+  // Every descriptor may hold an mbuf, plus per-core caches, staging and the steering rings.
+  const uint64_t per_queue = uint64_t{c.rx_descriptors} + c.tx_descriptors + 2u * c.burst;
+  const uint64_t rings = workers > 1 ? uint64_t{workers} * (workers - 1u) * c.steering_ring_size : 0;
+  const uint64_t n = c.ports.size() * workers * per_queue + workers * (512u + 4u * c.burst) + rings;
+  return static_cast<uint32_t>(std::max<uint64_t>(n, c.mbufs));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tollgate::dataplane;
+  CLI::App app{"Tollgate dataplane: kernel-bypass packet processing, one polled worker per core"};
+  std::string config_path, stats_path, file_prefix = "tollgate", driver_override;
+  int cores = -1;
+  bool check_only = false, print_eal = false;
+  std::vector<std::string> extra_eal;
+  app.add_option("-c,--config", config_path, "TOML config file")->required()->check(CLI::ExistingFile);
+  app.add_option("--cores", cores, "worker cores (0 = all usable CPUs but one); overrides the config")
+      ->check(CLI::Range(0, 128));
+  app.add_option("--driver", driver_override, "use this driver for every interface port (af_xdp or af_packet)")
+      ->check(CLI::IsMember({"af_xdp", "af_packet"}));
+  app.add_option("--file-prefix", file_prefix, "EAL --file-prefix, unique per running instance");
+  app.add_option("--stats-file", stats_path, "write a JSON stats snapshot here every stats_interval_ms");
+  app.add_option("--eal", extra_eal, "extra EAL argument (repeatable)");
+  app.add_flag("--check-config", check_only, "validate the config and exit");
+  app.add_flag("--print-eal", print_eal, "print the EAL command line that would be used and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  ConfigLoad load = load_config_file(config_path);
+  for (const ConfigError& e : load.errors) std::fprintf(stderr, "config error: %s\n", e.to_string().c_str());
+  if (!load.config) return 2;
+  DataplaneConfig config = std::move(*load.config);
+  if (check_only) {
+    std::printf("%s: ok (%zu ports)\n", config_path.c_str(), config.ports.size());
+    return 0;
+  }
+  if (cores >= 0) config.cores = static_cast<uint16_t>(cores);
+  if (!driver_override.empty()) {
+    for (PortConfig& p : config.ports) {
+      if (p.driver != PortDriver::kPci) p.driver = driver_override == "af_xdp" ? PortDriver::kAfXdp : PortDriver::kAfPacket;
+    }
+  }
+
+  EalEnvironment env = probe_eal_environment(file_prefix);
+  env.extra = extra_eal;
+  const EalPlan plan = build_eal_plan(config, env);
+  std::string cmdline;
+  for (const std::string& a : plan.args) cmdline += (cmdline.empty() ? "" : " ") + a;
+  std::printf("EAL: %s\n", cmdline.c_str());
+  std::fflush(stdout);
+  if (print_eal) return 0;
+
+  std::vector<char*> eal_argv;
+  std::vector<std::string> eal_args = plan.args;
+  for (std::string& a : eal_args) eal_argv.push_back(a.data());
+  if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
+    std::fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
+    return 1;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+
+  int rc = 0;
+  {
+    const uint16_t workers = plan.workers;
+    const int socket = static_cast<int>(rte_socket_id());
+    rte_mempool* pool = rte_pktmbuf_pool_create("mbufs_s0", mbufs_needed(config, workers), 256, 0,
+                                                RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    if (!pool) {
+      std::fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
+      rte_eal_cleanup();
+      return 1;
+    }
+    const tollgate::net::FlowSteering steering(workers);
+    std::vector<Port> ports;
+    SteeringFabric fabric;
+    if (!setup_ports(config, plan.port_names, workers, steering, pool, ports) ||
+        !fabric.create(workers, config.steering_ring_size, socket)) {
+      stop_ports(ports);
+      rte_eal_cleanup();
+      return 1;
+    }
+
+    std::atomic<bool> stop{false};
+    std::vector<std::unique_ptr<Worker>> owned;
+    std::vector<Worker*> view;
+    for (uint16_t w = 0; w < workers; ++w) {
+      owned.push_back(std::make_unique<Worker>(w, config, ports, steering, fabric, pool, stop));
+      view.push_back(owned.back().get());
+    }
+    unsigned lcore = 0;
+    uint16_t w = 0;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+      if (w < workers) rte_eal_remote_launch(launch_worker, view[w++], lcore);
+    }
+    std::printf("dataplane: running with %u worker core(s), pid %d\n", workers, ::getpid());
+    std::fflush(stdout);
+
+    auto next_stats = std::chrono::steady_clock::now();
+    while (!g_signalled.load()) {
+      if (!stats_path.empty() && std::chrono::steady_clock::now() >= next_stats) {
+        write_stats_file(stats_path, stats_snapshot(ports, view, "running"));
+        next_stats += std::chrono::milliseconds(config.stats_interval_ms);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    stop.store(true);
+    rte_eal_mp_wait_lcore();
+    const nlohmann::json final_stats = stats_snapshot(ports, view, "stopped");
+    if (!stats_path.empty()) write_stats_file(stats_path, final_stats);
+    std::printf("dataplane: stopping\n%s", stats_summary(final_stats).c_str());
+    std::fflush(stdout);
+    owned.clear();
+    stop_ports(ports);
+  }
+  rte_eal_cleanup();
+  return rc;
+}

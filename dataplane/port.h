@@ -1,0 +1,33 @@
+// A configured, started ethdev port: one RX and one TX queue per worker.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataplane/config.h"
+#include "engine/net/flow_steering.h"
+#include "engine/net/interface.h"
+
+struct rte_mempool;
+
+namespace tollgate::dataplane {
+
+struct Port {
+  uint16_t id = 0;             // DPDK port id
+  std::string name;            // config name ("front")
+  std::string device;          // ethdev name ("net_af_xdp0")
+  PortDriver driver = PortDriver::kAfXdp;
+  net::InterfaceConfig iface;  // our MAC (read from the device) and addresses
+  bool rx_ipv4_checksum = false;  // RX offload checks IPv4 header checksums
+  bool tx_ipv4_checksum = false;  // TX offload fills them (used by the TCP output path)
+  bool hardware_rss = false;      // RSS programmed with the steering key and RETA
+};
+
+// Finds, configures and starts every config port. Errors are reported on stderr; returns false on any.
+bool setup_ports(const DataplaneConfig& config, const std::vector<std::string>& device_names, uint16_t workers,
+                 const net::FlowSteering& steering, rte_mempool* pool, std::vector<Port>& out);
+
+void stop_ports(const std::vector<Port>& ports);
+
+}  // namespace tollgate::dataplane

@@ -1,0 +1,146 @@
+#include "dataplane/stats_report.h"
+
+#include <fmt/format.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+
+namespace tollgate::dataplane {
+namespace {
+
+nlohmann::json worker_json(const Worker& w, double tsc_hz) {
+  const WorkerStats& s = w.stats();
+  nlohmann::json j;
+  j["core"] = w.index();
+  j["lcore"] = w.index() + 1;
+  const uint64_t busy = s.cycles_busy.get(), idle = s.cycles_idle.get(), packets = s.packets.get();
+  const uint64_t busy_iters = s.iterations_busy.get();
+  j["cycles_busy"] = busy;
+  j["cycles_idle"] = idle;
+  j["iterations_busy"] = busy_iters;
+  j["iterations_idle"] = s.iterations_idle.get();
+  j["packets"] = packets;
+  j["busy_ratio"] = busy + idle ? static_cast<double>(busy) / static_cast<double>(busy + idle) : 0.0;
+  j["packets_per_busy_iteration"] = busy_iters ? static_cast<double>(packets) / static_cast<double>(busy_iters) : 0.0;
+  j["busy_cycles_per_packet"] = packets ? static_cast<double>(busy) / static_cast<double>(packets) : 0.0;
+  j["busy_ns_per_packet"] = packets ? 1e9 * static_cast<double>(busy) / tsc_hz / static_cast<double>(packets) : 0.0;
+  j["rx_packets"] = s.rx_packets.get();
+  j["rx_bytes"] = s.rx_bytes.get();
+  j["tx_packets"] = s.tx_packets.get();
+  j["tx_bytes"] = s.tx_bytes.get();
+  j["steered_out"] = s.steered_out.get();
+  j["steered_in"] = s.steered_in.get();
+  j["neighbour_updates_lost"] = s.neighbour_updates_lost.get();
+  const net::L2L3Counters& l = s.l2l3;
+  j["frames_in"] = l.frames_in.get();
+  j["arp_requests_answered"] = l.arp_requests_answered.get();
+  j["arp_replies_received"] = l.arp_replies_received.get();
+  j["arp_requests_sent"] = l.arp_requests_sent.get();
+  j["neighbours_learned"] = l.neighbours_learned.get();
+  j["icmp_echo_answered"] = l.icmp_echo_answered.get();
+  j["ipv4_delivered"] = l.ipv4_delivered.get();
+  nlohmann::json drops = nlohmann::json::object();
+  uint64_t total = 0;
+  for (size_t r = 0; r < net::kDropReasonCount; ++r) {
+    const uint64_t n = l.drops[r].get();
+    drops[std::string(net::kDropReasonNames[r])] = n;
+    total += n;
+  }
+  j["drops"] = drops;
+  j["drops_total"] = total;
+  return j;
+}
+
+nlohmann::json port_json(const Port& p) {
+  nlohmann::json j;
+  j["name"] = p.name;
+  j["device"] = p.device;
+  j["driver"] = std::string(port_driver_name(p.driver));
+  j["mac"] = p.iface.mac.to_string();
+  j["ipv4"] = p.iface.ipv4.to_string();
+  j["rx_ipv4_checksum_offload"] = p.rx_ipv4_checksum;
+  j["hardware_rss"] = p.hardware_rss;
+  rte_eth_stats st{};
+  if (rte_eth_stats_get(p.id, &st) == 0) {
+    j["ipackets"] = st.ipackets;
+    j["opackets"] = st.opackets;
+    j["ibytes"] = st.ibytes;
+    j["obytes"] = st.obytes;
+    j["imissed"] = st.imissed;
+    j["ierrors"] = st.ierrors;
+    j["oerrors"] = st.oerrors;
+    j["rx_nombuf"] = st.rx_nombuf;
+  }
+  rte_eth_link link{};
+  if (rte_eth_link_get_nowait(p.id, &link) == 0) {
+    j["link_up"] = link.link_status == RTE_ETH_LINK_UP;
+    j["link_speed_mbps"] = link.link_speed;
+  }
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json stats_snapshot(const std::vector<Port>& ports, const std::vector<Worker*>& workers,
+                              const std::string& state) {
+  const double tsc_hz = static_cast<double>(rte_get_tsc_hz());
+  nlohmann::json j;
+  j["state"] = state;
+  j["pid"] = ::getpid();
+  j["time"] = static_cast<int64_t>(std::time(nullptr));
+  j["tsc_hz"] = rte_get_tsc_hz();
+  j["workers"] = workers.size();
+  nlohmann::json cores = nlohmann::json::array();
+  for (const Worker* w : workers) cores.push_back(worker_json(*w, tsc_hz));
+  j["cores"] = cores;
+  nlohmann::json port_list = nlohmann::json::array();
+  for (const Port& p : ports) port_list.push_back(port_json(p));
+  j["ports"] = port_list;
+  // Totals over cores, so scripts need not sum.
+  nlohmann::json totals = nlohmann::json::object();
+  for (const auto& c : cores) {
+    for (const auto& [k, v] : c.items()) {
+      if (v.is_number_unsigned() && k != "core" && k != "lcore") totals[k] = totals.value(k, uint64_t{0}) + v.get<uint64_t>();
+    }
+    for (const auto& [k, v] : c["drops"].items()) totals["drops"][k] = totals["drops"].value(k, uint64_t{0}) + v.get<uint64_t>();
+  }
+  j["totals"] = totals;
+  return j;
+}
+
+bool write_stats_file(const std::string& path, const nlohmann::json& snapshot) {
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) return false;
+  const std::string text = snapshot.dump(2) + "\n";
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  std::fclose(f);
+  return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+std::string stats_summary(const nlohmann::json& s) {
+  std::string out;
+  for (const auto& c : s["cores"]) {
+    out += fmt::format(
+        "core {}: packets {} rx {} tx {} steered in/out {}/{} busy {:.1f}% busy cycles/packet {:.0f} "
+        "packets/busy iteration {:.2f} drops {}\n",
+        c["core"].get<int>(), c["packets"].get<uint64_t>(), c["rx_packets"].get<uint64_t>(),
+        c["tx_packets"].get<uint64_t>(), c["steered_in"].get<uint64_t>(), c["steered_out"].get<uint64_t>(),
+        100.0 * c["busy_ratio"].get<double>(), c["busy_cycles_per_packet"].get<double>(),
+        c["packets_per_busy_iteration"].get<double>(), c["drops_total"].get<uint64_t>());
+    for (const auto& [reason, n] : c["drops"].items()) {
+      if (n.get<uint64_t>() > 0) out += fmt::format("  drop {}: {}\n", reason, n.get<uint64_t>());
+    }
+  }
+  for (const auto& p : s["ports"]) {
+    out += fmt::format("port {}: ipackets {} opackets {} imissed {} ierrors {} oerrors {}\n",
+                       p["name"].get<std::string>(), p.value("ipackets", uint64_t{0}), p.value("opackets", uint64_t{0}),
+                       p.value("imissed", uint64_t{0}), p.value("ierrors", uint64_t{0}), p.value("oerrors", uint64_t{0}));
+  }
+  return out;
+}
+
+}  // namespace tollgate::dataplane

@@ -1,0 +1,25 @@
+// A JSON snapshot of every counter: per worker core (busy cycles, packets, drops by reason) and per port
+// (the device's own counters and link). The main lcore writes it to a file at a fixed interval until the
+// control plane takes stats over through shared memory.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dataplane/port.h"
+#include "dataplane/worker.h"
+
+namespace tollgate::dataplane {
+
+nlohmann::json stats_snapshot(const std::vector<Port>& ports, const std::vector<Worker*>& workers,
+                              const std::string& state);
+
+// Writes atomically (temp file + rename) so readers never see half a snapshot.
+bool write_stats_file(const std::string& path, const nlohmann::json& snapshot);
+
+// The short human summary printed at shutdown.
+std::string stats_summary(const nlohmann::json& snapshot);
+
+}  // namespace tollgate::dataplane

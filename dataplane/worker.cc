@@ -1,0 +1,274 @@
+#include "dataplane/worker.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <algorithm>
+
+#include "engine/net/arp.h"
+#include "engine/net/ethernet.h"
+#include "engine/net/flow_key.h"
+#include "engine/net/protocol_numbers.h"
+
+namespace tollgate::dataplane {
+namespace {
+
+std::span<uint8_t> frame_of(rte_mbuf* m) { return {rte_pktmbuf_mtod(m, uint8_t*), m->data_len}; }
+
+constexpr uint64_t kTimerIntervalMs = 10;
+
+}  // namespace
+
+Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<Port>& ports,
+               const net::FlowSteering& steering, const SteeringFabric& fabric, rte_mempool* pool,
+               const std::atomic<bool>& stop)
+    : index_(index),
+      burst_(std::min<uint16_t>(config.burst, kMaxBurst)),
+      steering_(steering),
+      fabric_(fabric),
+      pool_(pool),
+      stop_(stop),
+      steer_out_(fabric.workers()),
+      steer_out_count_(fabric.workers(), 0) {
+  uint16_t max_id = 0;
+  for (const Port& p : ports) max_id = std::max(max_id, p.id);
+  port_index_by_id_.assign(size_t{max_id} + 1, 0);
+  ports_.reserve(ports.size());
+  for (size_t i = 0; i < ports.size(); ++i) {
+    ports_.push_back(PortState{&ports[i], {}, net::NeighbourTable<rte_mbuf*>(config.neighbour)});
+    port_index_by_id_[ports[i].id] = static_cast<uint8_t>(i);
+  }
+  tsc_per_ms_ = std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
+}
+
+Worker::~Worker() {
+  // Packets still waiting for ARP belong to this worker; give them back to the pool.
+  for (PortState& ps : ports_) {
+    ps.neighbours.expire(UINT64_MAX, [](net::Ipv4Address) {}, [](rte_mbuf* m) { rte_pktmbuf_free(m); });
+    for (uint16_t i = 0; i < ps.tx.count; ++i) rte_pktmbuf_free(ps.tx.packets[i]);
+  }
+}
+
+uint64_t Worker::now_ms() const { return rte_rdtsc() / tsc_per_ms_; }
+
+int Worker::run() {
+  announce();
+  std::array<rte_mbuf*, kMaxBurst> burst;
+  const uint64_t timer_cycles = kTimerIntervalMs * tsc_per_ms_;
+  uint64_t next_timer_tsc = rte_rdtsc() + timer_cycles;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    const uint64_t start = rte_rdtsc();
+    uint32_t handled = 0;
+    for (PortState& ps : ports_) {
+      const uint16_t n = rte_eth_rx_burst(ps.port->id, index_, burst.data(), burst_);
+      if (n == 0) continue;
+      uint64_t bytes = 0;
+      for (uint16_t i = 0; i < n; ++i) bytes += burst[i]->pkt_len;
+      stats_.rx_packets.add(n);
+      stats_.rx_bytes.add(bytes);
+      handle_burst(burst.data(), n, /*from_wire=*/true);
+      handled += n;
+    }
+    for (uint16_t from = 0; from < fabric_.workers(); ++from) {
+      if (from == index_) continue;
+      const unsigned n = rte_ring_dequeue_burst(fabric_.packets(from, index_), reinterpret_cast<void**>(burst.data()),
+                                                burst_, nullptr);
+      if (n == 0) continue;
+      stats_.steered_in.add(n);
+      handle_burst(burst.data(), static_cast<uint16_t>(n), /*from_wire=*/false);
+      handled += n;
+    }
+    if (fabric_.workers() > 1) poll_neighbour_updates();
+    for (PortState& ps : ports_) flush(ps);
+
+    const uint64_t end = rte_rdtsc();
+    if (end >= next_timer_tsc) {
+      run_timers(end / tsc_per_ms_);
+      next_timer_tsc = end + timer_cycles;
+    }
+    if (handled > 0) {
+      stats_.iterations_busy.add();
+      stats_.cycles_busy.add(end - start);
+      stats_.packets.add(handled);
+    } else {
+      stats_.iterations_idle.add();
+      stats_.cycles_idle.add(end - start);
+    }
+  }
+  for (PortState& ps : ports_) flush(ps);
+  return 0;
+}
+
+void Worker::handle_burst(rte_mbuf** packets, uint16_t count, bool from_wire) {
+  for (uint16_t i = 0; i < count; ++i) {
+    if (i + 1 < count) rte_prefetch0(rte_pktmbuf_mtod(packets[i + 1], void*));
+    rte_mbuf* m = packets[i];
+    if (from_wire && steering_.cores() > 1) {
+      // Flow ownership: the core that owns the flow handles its packets, whichever queue they came in on.
+      if (auto key = net::flow_key_of_frame(frame_of(m))) {
+        const uint16_t owner = steering_.owner(*key);
+        if (owner != index_) {
+          steer_out_[owner][steer_out_count_[owner]++] = m;
+          continue;
+        }
+      }
+    }
+    handle_packet(m);
+  }
+  // Per-destination staging holds one burst: hand it over before the next burst can add to it.
+  if (from_wire) flush_steering();
+}
+
+void Worker::handle_packet(rte_mbuf* m) {
+  if (m->nb_segs != 1) return drop(m, net::DropReason::kMultiSegment);
+  const uint8_t port_index = port_index_by_id_[m->port];
+  PortState& ps = ports_[port_index];
+  net::FrameInputOptions options;
+  options.ipv4_checksum_verified =
+      (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+  const net::FrameVerdict v = net::handle_frame(ps.port->iface, frame_of(m), options, stats_.l2l3);
+  if (v.neighbour) learn(port_index, *v.neighbour, /*share=*/true);
+  switch (v.action) {
+    case net::FrameAction::kDrop:
+      return drop(m, v.reason);
+    case net::FrameAction::kConsumed:
+      rte_pktmbuf_free(m);
+      return;
+    case net::FrameAction::kTransmit:
+      return transmit(ps, m);
+    case net::FrameAction::kRoute:
+      return route(ps, m, v.route_to);
+    case net::FrameAction::kDeliver:
+      // TCP arrives with the TCP stack; until then L4 traffic is counted and dropped.
+      return drop(m, net::DropReason::kL4NoHandler);
+  }
+}
+
+void Worker::route(PortState& ps, rte_mbuf* m, net::Ipv4Address destination) {
+  const auto hop = net::next_hop(ps.port->iface, destination);
+  if (!hop) return drop(m, net::DropReason::kNoRoute);
+  const auto r = ps.neighbours.resolve(*hop, m, now_ms());
+  using Outcome = net::NeighbourTable<rte_mbuf*>::Outcome;
+  switch (r.outcome) {
+    case Outcome::kResolved:
+      net::write_ethernet(frame_of(m), r.mac, ps.port->iface.mac, net::EtherType::kIpv4);
+      return transmit(ps, m);
+    case Outcome::kQueued:
+      return send_arp_request(ps, *hop);
+    case Outcome::kQueuedWait:
+      return;
+    case Outcome::kQueueFull:
+      return drop(m, net::DropReason::kNeighbourQueueFull);
+    case Outcome::kTableFull:
+      return drop(m, net::DropReason::kNeighbourTableFull);
+  }
+}
+
+void Worker::learn(uint8_t port_index, const net::NeighbourHint& hint, bool share) {
+  PortState& ps = ports_[port_index];
+  const bool changed = ps.neighbours.learn(hint.ip, hint.mac, now_ms(), hint.create, [&](rte_mbuf* m, const net::MacAddress& mac) {
+    net::write_ethernet(frame_of(m), mac, ps.port->iface.mac, net::EtherType::kIpv4);
+    transmit(ps, m);
+  });
+  if (changed) stats_.l2l3.neighbours_learned.add();
+  if (!share) return;
+  // Every core keeps its own table: tell the others (a few bytes per ARP message, rare by nature).
+  NeighbourUpdate u{};
+  u.ip = hint.ip.value;
+  std::copy(hint.mac.bytes.begin(), hint.mac.bytes.end(), u.mac);
+  u.port_index = port_index;
+  u.create = hint.create ? 1 : 0;
+  for (uint16_t to = 0; to < fabric_.workers(); ++to) {
+    if (to == index_) continue;
+    if (rte_ring_enqueue_elem(fabric_.neighbours(index_, to), &u, sizeof u) != 0) stats_.neighbour_updates_lost.add();
+  }
+}
+
+void Worker::poll_neighbour_updates() {
+  std::array<NeighbourUpdate, 32> updates;
+  for (uint16_t from = 0; from < fabric_.workers(); ++from) {
+    if (from == index_) continue;
+    const unsigned n = rte_ring_dequeue_burst_elem(fabric_.neighbours(from, index_), updates.data(), sizeof(NeighbourUpdate),
+                                                   updates.size(), nullptr);
+    for (unsigned i = 0; i < n; ++i) {
+      net::NeighbourHint hint;
+      hint.ip = net::Ipv4Address{updates[i].ip};
+      std::copy(std::begin(updates[i].mac), std::end(updates[i].mac), hint.mac.bytes.begin());
+      hint.create = updates[i].create != 0;
+      if (updates[i].port_index < ports_.size()) learn(updates[i].port_index, hint, /*share=*/false);
+    }
+  }
+}
+
+void Worker::send_arp_request(PortState& ps, net::Ipv4Address target) {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (!m) {
+    stats_.l2l3.drop(net::DropReason::kNoMbuf);
+    return;
+  }
+  char* data = rte_pktmbuf_append(m, net::kEthernetMinFrameSize);
+  net::build_arp_request({reinterpret_cast<uint8_t*>(data), net::kEthernetMinFrameSize}, ps.port->iface.mac,
+                         ps.port->iface.ipv4.address, target);
+  stats_.l2l3.arp_requests_sent.add();
+  transmit(ps, m);
+}
+
+void Worker::announce() {
+  // Gratuitous ARP (RFC 5227 §3): neighbours that cached an old MAC for our address update it now.
+  if (index_ != 0) return;
+  for (PortState& ps : ports_) {
+    send_arp_request(ps, ps.port->iface.ipv4.address);
+    flush(ps);
+  }
+}
+
+void Worker::run_timers(uint64_t now) {
+  for (PortState& ps : ports_) {
+    ps.neighbours.expire(
+        now, [&](net::Ipv4Address ip) { send_arp_request(ps, ip); },
+        [&](rte_mbuf* m) { drop(m, net::DropReason::kNeighbourUnresolved); });
+    flush(ps);
+  }
+}
+
+void Worker::transmit(PortState& ps, rte_mbuf* m) {
+  ps.tx.packets[ps.tx.count++] = m;
+  if (ps.tx.count == burst_) flush(ps);
+}
+
+void Worker::flush(PortState& ps) {
+  if (ps.tx.count == 0) return;
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < ps.tx.count; ++i) bytes += ps.tx.packets[i]->pkt_len;
+  const uint16_t sent = rte_eth_tx_burst(ps.port->id, index_, ps.tx.packets.data(), ps.tx.count);
+  // Who frees what: the PMD owns what it accepted; the rest is ours to free, counted as tx_full.
+  for (uint16_t i = sent; i < ps.tx.count; ++i) {
+    bytes -= ps.tx.packets[i]->pkt_len;
+    drop(ps.tx.packets[i], net::DropReason::kTxFull);
+  }
+  stats_.tx_packets.add(sent);
+  stats_.tx_bytes.add(bytes);
+  ps.tx.count = 0;
+}
+
+void Worker::flush_steering() {
+  for (uint16_t to = 0; to < fabric_.workers(); ++to) {
+    const uint16_t n = steer_out_count_[to];
+    if (n == 0) continue;
+    const unsigned sent = rte_ring_enqueue_burst(fabric_.packets(index_, to),
+                                                 reinterpret_cast<void* const*>(steer_out_[to].data()), n, nullptr);
+    stats_.steered_out.add(sent);
+    for (unsigned i = sent; i < n; ++i) drop(steer_out_[to][i], net::DropReason::kSteerRingFull);
+    steer_out_count_[to] = 0;
+  }
+}
+
+void Worker::drop(rte_mbuf* m, net::DropReason reason) {
+  stats_.l2l3.drop(reason);
+  rte_pktmbuf_free(m);
+}
+
+}  // namespace tollgate::dataplane

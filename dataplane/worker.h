@@ -1,0 +1,81 @@
+// One polled worker: owns RX/TX queue `index` of every port, its neighbour tables, its counters. Nothing
+// in it is touched by another core; other cores reach it only through the steering rings.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dataplane/config.h"
+#include "dataplane/port.h"
+#include "dataplane/steering_fabric.h"
+#include "dataplane/worker_stats.h"
+#include "engine/net/flow_steering.h"
+#include "engine/net/frame_input.h"
+#include "engine/net/neighbour_table.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+
+namespace tollgate::dataplane {
+
+inline constexpr uint16_t kMaxBurst = 256;
+
+class Worker {
+ public:
+  Worker(uint16_t index, const DataplaneConfig& config, const std::vector<Port>& ports,
+         const net::FlowSteering& steering, const SteeringFabric& fabric, rte_mempool* pool,
+         const std::atomic<bool>& stop);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // The lcore entry point: polls until `stop` is set.
+  int run();
+
+  const WorkerStats& stats() const { return stats_; }
+  uint16_t index() const { return index_; }
+
+ private:
+  struct TxBuffer {
+    std::array<rte_mbuf*, kMaxBurst> packets{};
+    uint16_t count = 0;
+  };
+  struct PortState {
+    const Port* port;
+    TxBuffer tx;
+    net::NeighbourTable<rte_mbuf*> neighbours;
+  };
+
+  void handle_burst(rte_mbuf** packets, uint16_t count, bool from_wire);
+  void handle_packet(rte_mbuf* m);
+  void route(PortState& ps, rte_mbuf* m, net::Ipv4Address destination);
+  void learn(uint8_t port_index, const net::NeighbourHint& hint, bool share);
+  void send_arp_request(PortState& ps, net::Ipv4Address target);
+  void announce();
+  void poll_neighbour_updates();
+  void run_timers(uint64_t now_ms);
+  void transmit(PortState& ps, rte_mbuf* m);
+  void flush(PortState& ps);
+  void flush_steering();
+  void drop(rte_mbuf* m, net::DropReason reason);
+  uint64_t now_ms() const;
+
+  const uint16_t index_;
+  const uint16_t burst_;
+  const net::FlowSteering& steering_;
+  const SteeringFabric& fabric_;
+  rte_mempool* pool_;
+  const std::atomic<bool>& stop_;
+  std::vector<PortState> ports_;
+  std::vector<uint8_t> port_index_by_id_;  // DPDK port id → index into ports_
+  // Packets for other cores, gathered per destination during a burst and enqueued once per burst.
+  std::vector<std::array<rte_mbuf*, kMaxBurst>> steer_out_;
+  std::vector<uint16_t> steer_out_count_;
+  uint64_t tsc_per_ms_ = 1;
+  WorkerStats stats_;
+};
+
+}  // namespace tollgate::dataplane

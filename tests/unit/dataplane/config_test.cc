@@ -1,0 +1,96 @@
+#include "dataplane/config.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace tollgate::dataplane {
+namespace {
+
+constexpr const char* kGood = R"(
+[dataplane]
+cores = 2
+burst = 64
+
+[[port]]
+name = "front"
+iface = "tg-front"
+ipv4 = "198.18.0.1/24"
+
+[[port]]
+name = "back"
+iface = "tg-back"
+driver = "af_packet"
+ipv4 = "198.19.0.1/24"
+gateway = "198.19.0.254"
+)";
+
+// Every error must name the file, the line and the key.
+void expect_error(const std::string& text, const std::string& key, uint32_t line, const std::string& fragment) {
+  const ConfigLoad load = load_config_string(text, "test.toml");
+  EXPECT_FALSE(load.config);
+  const auto it = std::find_if(load.errors.begin(), load.errors.end(),
+                               [&](const ConfigError& e) { return e.key == key; });
+  ASSERT_NE(it, load.errors.end()) << "no error for key " << key << " in:\n" << text;
+  EXPECT_EQ(it->file, "test.toml");
+  EXPECT_EQ(it->line, line) << it->to_string();
+  EXPECT_NE(it->to_string().find(fragment), std::string::npos) << it->to_string();
+}
+
+TEST(DataplaneConfig, ReadsAGoodFile) {
+  const ConfigLoad load = load_config_string(kGood, "good.toml");
+  ASSERT_TRUE(load.config) << (load.errors.empty() ? "" : load.errors[0].to_string());
+  const DataplaneConfig& c = *load.config;
+  EXPECT_EQ(c.cores, 2);
+  EXPECT_EQ(c.burst, 64);
+  ASSERT_EQ(c.ports.size(), 2u);
+  EXPECT_EQ(c.ports[0].driver, PortDriver::kAfXdp);
+  EXPECT_EQ(c.ports[1].driver, PortDriver::kAfPacket);
+  EXPECT_EQ(c.ports[1].ipv4.to_string(), "198.19.0.1/24");
+  EXPECT_EQ(c.ports[1].gateway->to_string(), "198.19.0.254");
+}
+
+TEST(DataplaneConfig, TheLabConfigIsValid) {
+  const ConfigLoad load = load_config_file(std::string(TOLLGATE_SOURCE_ROOT) + "/deploy/lab.toml");
+  EXPECT_TRUE(load.config) << (load.errors.empty() ? "" : load.errors[0].to_string());
+}
+
+TEST(DataplaneConfig, ErrorsNameFileLineAndKey) {
+  expect_error("[dataplane]\ncores = 'two'\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n", "dataplane.cores",
+               2, "must be an integer");
+  expect_error("[dataplane]\nburst = 0\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n", "dataplane.burst", 2,
+               "out of range");
+  expect_error("[dataplane]\ncorse = 1\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n", "dataplane.corse", 2,
+               "unknown key");
+  expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4'\n", "port[0].ipv4", 4, "prefix length");
+  expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\ndriver='dpdk'\n", "port[0].driver", 5,
+               "unknown driver");
+  expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\ngateway='9.9.9.9'\n", "port[0].gateway", 5,
+               "not on-link");
+  expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n[[port]]\nname='a'\niface='y'\nipv4='1.2.4.4/24'\n",
+               "port[1].name", 6, "used twice");
+  expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n[[port]]\nname='b'\niface='x'\nipv4='1.2.4.4/24'\n",
+               "port[1].iface", 7, "used by two ports");
+  expect_error("[[port]]\nname='a'\nipv4='1.2.3.4/24'\n", "port[0].iface", 1, "is required");
+  expect_error("[[port]]\nname='a'\niface='an-interface-name-too-long'\nipv4='1.2.3.4/24'\n", "port[0].iface", 3,
+               "15 characters");
+  expect_error("[dataplane]\ncores = 1\n", "port", 0, "no [[port]]");
+  expect_error("[dataplane]\nsteering_ring_size = 1000\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n",
+               "dataplane.steering_ring_size", 2, "power of two");
+}
+
+TEST(DataplaneConfig, SyntaxErrorsCarryTheLine) {
+  const ConfigLoad load = load_config_string("[dataplane]\ncores = = 1\n", "bad.toml");
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_EQ(load.errors[0].line, 2u);
+  EXPECT_NE(load.errors[0].to_string().find("bad.toml:2:"), std::string::npos);
+}
+
+TEST(DataplaneConfig, MissingFileIsAnError) {
+  const ConfigLoad load = load_config_file("/nonexistent/tollgate.toml");
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_NE(load.errors[0].to_string().find("cannot open"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tollgate::dataplane

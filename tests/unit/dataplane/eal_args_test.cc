@@ -1,0 +1,90 @@
+#include "dataplane/eal_args.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace tollgate::dataplane {
+namespace {
+
+DataplaneConfig two_ports(PortDriver driver) {
+  DataplaneConfig c;
+  c.cores = 2;
+  for (const char* name : {"front", "back"}) {
+    PortConfig p;
+    p.name = name;
+    p.iface = std::string("tg-") + name;
+    p.driver = driver;
+    c.ports.push_back(p);
+  }
+  return c;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+TEST(EalArgs, VirtualDevicesAlwaysCarryNoPci) {
+  for (PortDriver d : {PortDriver::kAfXdp, PortDriver::kAfPacket}) {
+    EalEnvironment env{{0, 1}, 0, "tgtest", {}};
+    const EalPlan plan = build_eal_plan(two_ports(d), env);
+    EXPECT_TRUE(has(plan.args, "--no-pci"));
+    EXPECT_FALSE(has(plan.args, "-a"));
+  }
+}
+
+TEST(EalArgs, AfXdpGetsOneQueuePerWorker) {
+  EalEnvironment env{{0, 1}, 0, "tgtest", {}};
+  const EalPlan plan = build_eal_plan(two_ports(PortDriver::kAfXdp), env);
+  EXPECT_TRUE(has(plan.args, "net_af_xdp0,iface=tg-front,start_queue=0,queue_count=2"));
+  EXPECT_TRUE(has(plan.args, "net_af_xdp1,iface=tg-back,start_queue=0,queue_count=2"));
+  EXPECT_EQ(plan.port_names, (std::vector<std::string>{"net_af_xdp0", "net_af_xdp1"}));
+  EXPECT_EQ(plan.workers, 2);
+}
+
+TEST(EalArgs, AfPacketUsesQpairs) {
+  EalEnvironment env{{0, 1}, 0, "tgtest", {}};
+  const EalPlan plan = build_eal_plan(two_ports(PortDriver::kAfPacket), env);
+  EXPECT_TRUE(has(plan.args, "net_af_packet0,iface=tg-front,qpairs=2,qdisc_bypass=1"));
+}
+
+TEST(EalArgs, PciPortsAreAnExplicitAllowList) {
+  DataplaneConfig c = two_ports(PortDriver::kAfXdp);
+  c.ports[0].driver = PortDriver::kPci;
+  c.ports[0].pci = "0000:3b:00.0";
+  EalEnvironment env{{0, 1}, 0, "tgtest", {}};
+  const EalPlan plan = build_eal_plan(c, env);
+  EXPECT_FALSE(has(plan.args, "--no-pci"));
+  const auto a = std::find(plan.args.begin(), plan.args.end(), "-a");
+  ASSERT_NE(a, plan.args.end());
+  EXPECT_EQ(*(a + 1), "0000:3b:00.0");
+}
+
+TEST(EalArgs, MemoryModeFollowsHugepages) {
+  EalEnvironment env{{0, 1}, 0, "tgtest", {}};
+  DataplaneConfig c = two_ports(PortDriver::kAfXdp);
+  EalPlan plan = build_eal_plan(c, env);
+  EXPECT_TRUE(has(plan.args, "--no-huge"));
+  EXPECT_FALSE(has(plan.args, "--in-memory"));
+  env.free_hugepage_bytes = uint64_t{1} << 30;
+  plan = build_eal_plan(c, env);
+  EXPECT_TRUE(has(plan.args, "--in-memory"));
+  EXPECT_FALSE(has(plan.args, "--no-huge"));
+  EXPECT_TRUE(has(plan.args, "tgtest"));
+}
+
+TEST(EalArgs, WorkersDefaultToAllButOneAndWrapOnSmallMachines) {
+  EXPECT_EQ(resolve_worker_count(0, 2), 1);
+  EXPECT_EQ(resolve_worker_count(0, 1), 1);
+  EXPECT_EQ(resolve_worker_count(0, 16), 15);
+  EXPECT_EQ(resolve_worker_count(3, 2), 3);
+  DataplaneConfig c = two_ports(PortDriver::kAfXdp);
+  c.cores = 0;
+  EalEnvironment env{{4, 5}, 0, "tgtest", {}};
+  EalPlan plan = build_eal_plan(c, env);
+  EXPECT_TRUE(has(plan.args, "0@4,1@5"));
+  c.cores = 2;
+  plan = build_eal_plan(c, env);
+  EXPECT_TRUE(has(plan.args, "0@4,1@5,2@4"));
+}
+
+}  // namespace
+}  // namespace tollgate::dataplane
