@@ -48,24 +48,31 @@ EalPlan build_eal_plan(const DataplaneConfig& config, const EalEnvironment& env)
   for (const PortConfig& p : config.ports) {
     switch (p.driver) {
       case PortDriver::kAfXdp: {
-        const std::string name = fmt::format("net_af_xdp{}", xdp++);
-        // One XSK per worker; the interface must expose exactly that many queues (lab.sh makes veths so).
-        a.push_back("--vdev");
-        a.push_back(fmt::format("{},iface={},start_queue=0,queue_count={}", name, p.iface, plan.workers));
-        plan.port_names.push_back(name);
+        // One single-queue device (one XSK) per worker, bound to kernel queue w of the interface: the
+        // PMD refuses queue_count > 1 on interfaces that report no combined channels (veth), and this
+        // form works on every interface. The interface must have `workers` RX queues (lab.sh makes
+        // veths so); packets on a queue without a socket would go to the kernel.
+        std::vector<std::string> devices;
+        for (uint16_t w = 0; w < plan.workers; ++w) {
+          const std::string name = fmt::format("net_af_xdp{}", xdp++);
+          a.push_back("--vdev");
+          a.push_back(fmt::format("{},iface={},start_queue={},queue_count=1", name, p.iface, w));
+          devices.push_back(name);
+        }
+        plan.port_devices.push_back(devices);
         break;
       }
       case PortDriver::kAfPacket: {
         const std::string name = fmt::format("net_af_packet{}", packet++);
         a.push_back("--vdev");
         a.push_back(fmt::format("{},iface={},qpairs={},qdisc_bypass=1", name, p.iface, plan.workers));
-        plan.port_names.push_back(name);
+        plan.port_devices.push_back({name});
         break;
       }
       case PortDriver::kPci:
         a.push_back("-a");
         a.push_back(p.pci);
-        plan.port_names.push_back(p.pci);
+        plan.port_devices.push_back({p.pci});
         break;
     }
   }

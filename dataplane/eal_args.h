@@ -20,7 +20,9 @@ struct EalEnvironment {
 struct EalPlan {
   std::vector<std::string> args;        // argv for rte_eal_init, argv[0] included
   uint16_t workers = 0;                 // worker lcores (1..workers); lcore 0 is the main lcore
-  std::vector<std::string> port_names;  // ethdev name of each config port, in config order
+  // The ethdev names behind each config port, in config order: one device with a queue per worker, or
+  // (af_xdp, whose kernel side may expose queues only as separate sockets) one device per worker.
+  std::vector<std::vector<std::string>> port_devices;
 };
 
 // Number of workers for `requested` (0 = all usable CPUs but one, at least one).

@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
     const tollgate::net::FlowSteering steering(workers);
     std::vector<Port> ports;
     SteeringFabric fabric;
-    if (!setup_ports(config, plan.port_names, workers, steering, pool, ports) ||
+    if (!setup_ports(config, plan.port_devices, workers, steering, pool, ports) ||
         !fabric.create(workers, config.steering_ring_size, socket)) {
       stop_ports(ports);
       rte_eal_cleanup();

@@ -10,12 +10,10 @@
 namespace tollgate::dataplane {
 namespace {
 
-bool configure_rss(uint16_t port_id, const rte_eth_dev_info& info, const net::FlowSteering& steering,
-                   rte_eth_conf& conf) {
+bool configure_rss(const rte_eth_dev_info& info, const net::FlowSteering& steering, rte_eth_conf& conf) {
   if (steering.cores() < 2 || info.flow_type_rss_offloads == 0 || info.hash_key_size != net::kRssKeySize) {
     return false;
   }
-  (void)port_id;
   static net::RssKey key = net::symmetric_rss_key();
   conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
   conf.rx_adv_conf.rss_conf.rss_key = key.data();
@@ -41,73 +39,91 @@ bool program_reta(uint16_t port_id, const rte_eth_dev_info& info, const net::Flo
 
 }  // namespace
 
-bool setup_ports(const DataplaneConfig& config, const std::vector<std::string>& device_names, uint16_t workers,
-                 const net::FlowSteering& steering, rte_mempool* pool, std::vector<Port>& out) {
+namespace {
+
+// Configures and starts one ethdev with `queues` RX/TX queue pairs. Fills the port's offload flags.
+bool start_device(const DataplaneConfig& config, const PortConfig& pc, uint16_t id, uint16_t queues,
+                  const net::FlowSteering& steering, rte_mempool* pool, Port& port) {
+  rte_eth_dev_info info{};
+  if (int rc = rte_eth_dev_info_get(id, &info); rc != 0) {
+    std::fprintf(stderr, "port %s: cannot read device info: %s\n", pc.name.c_str(), rte_strerror(-rc));
+    return false;
+  }
+  if (info.max_rx_queues < queues || info.max_tx_queues < queues) {
+    std::fprintf(stderr, "port %s: device offers %u rx / %u tx queues, %u needed\n", pc.name.c_str(),
+                 info.max_rx_queues, info.max_tx_queues, queues);
+    return false;
+  }
+  rte_eth_conf conf{};
+  port.rx_ipv4_checksum = (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
+  port.tx_ipv4_checksum = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
+  if (port.rx_ipv4_checksum) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+  if (port.tx_ipv4_checksum) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+  const bool rss = queues > 1 && configure_rss(info, steering, conf);
+  if (int rc = rte_eth_dev_configure(id, queues, queues, &conf); rc != 0) {
+    std::fprintf(stderr, "port %s: configure failed: %s\n", pc.name.c_str(), rte_strerror(-rc));
+    return false;
+  }
+  uint16_t rx_desc = config.rx_descriptors, tx_desc = config.tx_descriptors;
+  rte_eth_dev_adjust_nb_rx_tx_desc(id, &rx_desc, &tx_desc);
+  const int socket = std::max(0, rte_eth_dev_socket_id(id));
+  for (uint16_t q = 0; q < queues; ++q) {
+    if (int rc = rte_eth_rx_queue_setup(id, q, rx_desc, static_cast<unsigned>(socket), nullptr, pool); rc != 0) {
+      std::fprintf(stderr, "port %s: rx queue %u setup failed: %s\n", pc.name.c_str(), q, rte_strerror(-rc));
+      return false;
+    }
+    if (int rc = rte_eth_tx_queue_setup(id, q, tx_desc, static_cast<unsigned>(socket), nullptr); rc != 0) {
+      std::fprintf(stderr, "port %s: tx queue %u setup failed: %s\n", pc.name.c_str(), q, rte_strerror(-rc));
+      return false;
+    }
+  }
+  if (int rc = rte_eth_dev_start(id); rc != 0) {
+    std::fprintf(stderr, "port %s: start failed: %s\n", pc.name.c_str(), rte_strerror(-rc));
+    return false;
+  }
+  port.hardware_rss = rss && program_reta(id, info, steering);
+  return true;
+}
+
+}  // namespace
+
+bool setup_ports(const DataplaneConfig& config, const std::vector<std::vector<std::string>>& port_devices,
+                 uint16_t workers, const net::FlowSteering& steering, rte_mempool* pool, std::vector<Port>& out) {
   for (size_t i = 0; i < config.ports.size(); ++i) {
     const PortConfig& pc = config.ports[i];
     Port port;
     port.name = pc.name;
-    port.device = device_names[i];
+    port.devices = port_devices[i];
     port.driver = pc.driver;
-    if (rte_eth_dev_get_port_by_name(port.device.c_str(), &port.id) != 0) {
-      std::fprintf(stderr, "port %s: device %s was not created (is interface '%s' present?)\n", pc.name.c_str(),
-                   port.device.c_str(), pc.iface.c_str());
-      return false;
-    }
-    rte_eth_dev_info info{};
-    if (int rc = rte_eth_dev_info_get(port.id, &info); rc != 0) {
-      std::fprintf(stderr, "port %s: cannot read device info: %s\n", pc.name.c_str(), rte_strerror(-rc));
-      return false;
-    }
-    if (info.max_rx_queues < workers || info.max_tx_queues < workers) {
-      std::fprintf(stderr, "port %s: device offers %u rx / %u tx queues, %u workers need one each\n",
-                   pc.name.c_str(), info.max_rx_queues, info.max_tx_queues, workers);
-      return false;
-    }
-    rte_eth_conf conf{};
-    if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
-      conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
-      port.rx_ipv4_checksum = true;
-    }
-    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
-      conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
-      port.tx_ipv4_checksum = true;
-    }
-    const bool rss = configure_rss(port.id, info, steering, conf);
-    if (int rc = rte_eth_dev_configure(port.id, workers, workers, &conf); rc != 0) {
-      std::fprintf(stderr, "port %s: configure failed: %s\n", pc.name.c_str(), rte_strerror(-rc));
-      return false;
-    }
-    uint16_t rx_desc = config.rx_descriptors, tx_desc = config.tx_descriptors;
-    rte_eth_dev_adjust_nb_rx_tx_desc(port.id, &rx_desc, &tx_desc);
-    const int socket = rte_eth_dev_socket_id(port.id);
-    for (uint16_t q = 0; q < workers; ++q) {
-      if (int rc = rte_eth_rx_queue_setup(port.id, q, rx_desc, socket < 0 ? 0 : socket, nullptr, pool); rc != 0) {
-        std::fprintf(stderr, "port %s: rx queue %u setup failed: %s\n", pc.name.c_str(), q, rte_strerror(-rc));
+    // One device serves every worker through its own queue, or each worker has a device of its own.
+    const bool device_per_worker = port.devices.size() == workers && workers > 1;
+    const uint16_t queues_per_device = device_per_worker ? 1 : workers;
+    for (const std::string& device : port.devices) {
+      uint16_t id = 0;
+      if (rte_eth_dev_get_port_by_name(device.c_str(), &id) != 0) {
+        std::fprintf(stderr, "port %s: device %s was not created (is interface '%s' present, with %u queues?)\n",
+                     pc.name.c_str(), device.c_str(), pc.iface.c_str(), workers);
         return false;
       }
-      if (int rc = rte_eth_tx_queue_setup(port.id, q, tx_desc, socket < 0 ? 0 : socket, nullptr); rc != 0) {
-        std::fprintf(stderr, "port %s: tx queue %u setup failed: %s\n", pc.name.c_str(), q, rte_strerror(-rc));
-        return false;
-      }
+      port.device_ids.push_back(id);
+      if (!start_device(config, pc, id, queues_per_device, steering, pool, port)) return false;
     }
-    if (int rc = rte_eth_dev_start(port.id); rc != 0) {
-      std::fprintf(stderr, "port %s: start failed: %s\n", pc.name.c_str(), rte_strerror(-rc));
-      return false;
+    for (uint16_t w = 0; w < workers; ++w) {
+      port.queues.push_back(device_per_worker ? QueueBinding{port.device_ids[w], 0}
+                                              : QueueBinding{port.device_ids[0], w});
     }
-    port.hardware_rss = rss && program_reta(port.id, info, steering);
     rte_ether_addr mac{};
-    rte_eth_macaddr_get(port.id, &mac);
+    rte_eth_macaddr_get(port.device_ids[0], &mac);
     std::copy(std::begin(mac.addr_bytes), std::end(mac.addr_bytes), port.iface.mac.bytes.begin());
     port.iface.ipv4 = pc.ipv4;
     port.iface.gateway = pc.gateway;
     rte_eth_link link{};
-    rte_eth_link_get_nowait(port.id, &link);
-    std::printf("port %s: %s (%s) mac %s ipv4 %s queues %u link %s %u Mb/s rx-csum %s rss %s\n", pc.name.c_str(),
-                port.device.c_str(), std::string(port_driver_name(pc.driver)).c_str(),
-                port.iface.mac.to_string().c_str(), pc.ipv4.to_string().c_str(), workers,
-                link.link_status ? "up" : "down", link.link_speed, port.rx_ipv4_checksum ? "hw" : "sw",
-                port.hardware_rss ? "hw" : "sw");
+    rte_eth_link_get_nowait(port.device_ids[0], &link);
+    std::printf("port %s: %zu device(s) %s.. (%s) mac %s ipv4 %s queues/worker 1 link %s %u Mb/s rx-csum %s rss %s\n",
+                pc.name.c_str(), port.devices.size(), port.devices[0].c_str(),
+                std::string(port_driver_name(pc.driver)).c_str(), port.iface.mac.to_string().c_str(),
+                pc.ipv4.to_string().c_str(), link.link_status ? "up" : "down", link.link_speed,
+                port.rx_ipv4_checksum ? "hw" : "sw", port.hardware_rss ? "hw" : "sw");
     out.push_back(std::move(port));
   }
   std::fflush(stdout);
@@ -116,8 +132,10 @@ bool setup_ports(const DataplaneConfig& config, const std::vector<std::string>& 
 
 void stop_ports(const std::vector<Port>& ports) {
   for (const Port& p : ports) {
-    rte_eth_dev_stop(p.id);
-    rte_eth_dev_close(p.id);
+    for (uint16_t id : p.device_ids) {
+      rte_eth_dev_stop(id);
+      rte_eth_dev_close(id);
+    }
   }
 }
 

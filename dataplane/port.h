@@ -13,10 +13,17 @@ struct rte_mempool;
 
 namespace tollgate::dataplane {
 
+// Where one worker receives and sends for a port.
+struct QueueBinding {
+  uint16_t device = 0;  // DPDK port id
+  uint16_t queue = 0;
+};
+
 struct Port {
-  uint16_t id = 0;             // DPDK port id
-  std::string name;            // config name ("front")
-  std::string device;          // ethdev name ("net_af_xdp0")
+  std::string name;                   // config name ("front")
+  std::vector<std::string> devices;   // ethdev names ("net_af_xdp0", ...)
+  std::vector<uint16_t> device_ids;   // their DPDK port ids
+  std::vector<QueueBinding> queues;   // indexed by worker
   PortDriver driver = PortDriver::kAfXdp;
   net::InterfaceConfig iface;  // our MAC (read from the device) and addresses
   bool rx_ipv4_checksum = false;  // RX offload checks IPv4 header checksums
@@ -25,7 +32,8 @@ struct Port {
 };
 
 // Finds, configures and starts every config port. Errors are reported on stderr; returns false on any.
-bool setup_ports(const DataplaneConfig& config, const std::vector<std::string>& device_names, uint16_t workers,
+bool setup_ports(const DataplaneConfig& config, const std::vector<std::vector<std::string>>& port_devices,
+                 uint16_t workers,
                  const net::FlowSteering& steering, rte_mempool* pool, std::vector<Port>& out);
 
 void stop_ports(const std::vector<Port>& ports);

@@ -57,25 +57,35 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
 nlohmann::json port_json(const Port& p) {
   nlohmann::json j;
   j["name"] = p.name;
-  j["device"] = p.device;
+  j["devices"] = p.devices;
   j["driver"] = std::string(port_driver_name(p.driver));
   j["mac"] = p.iface.mac.to_string();
   j["ipv4"] = p.iface.ipv4.to_string();
   j["rx_ipv4_checksum_offload"] = p.rx_ipv4_checksum;
   j["hardware_rss"] = p.hardware_rss;
-  rte_eth_stats st{};
-  if (rte_eth_stats_get(p.id, &st) == 0) {
-    j["ipackets"] = st.ipackets;
-    j["opackets"] = st.opackets;
-    j["ibytes"] = st.ibytes;
-    j["obytes"] = st.obytes;
-    j["imissed"] = st.imissed;
-    j["ierrors"] = st.ierrors;
-    j["oerrors"] = st.oerrors;
-    j["rx_nombuf"] = st.rx_nombuf;
+  rte_eth_stats sum{};
+  for (uint16_t id : p.device_ids) {
+    rte_eth_stats st{};
+    if (rte_eth_stats_get(id, &st) != 0) continue;
+    sum.ipackets += st.ipackets;
+    sum.opackets += st.opackets;
+    sum.ibytes += st.ibytes;
+    sum.obytes += st.obytes;
+    sum.imissed += st.imissed;
+    sum.ierrors += st.ierrors;
+    sum.oerrors += st.oerrors;
+    sum.rx_nombuf += st.rx_nombuf;
   }
+  j["ipackets"] = sum.ipackets;
+  j["opackets"] = sum.opackets;
+  j["ibytes"] = sum.ibytes;
+  j["obytes"] = sum.obytes;
+  j["imissed"] = sum.imissed;
+  j["ierrors"] = sum.ierrors;
+  j["oerrors"] = sum.oerrors;
+  j["rx_nombuf"] = sum.rx_nombuf;
   rte_eth_link link{};
-  if (rte_eth_link_get_nowait(p.id, &link) == 0) {
+  if (rte_eth_link_get_nowait(p.device_ids[0], &link) == 0) {
     j["link_up"] = link.link_status == RTE_ETH_LINK_UP;
     j["link_speed_mbps"] = link.link_speed;
   }
@@ -101,6 +111,7 @@ nlohmann::json stats_snapshot(const std::vector<Port>& ports, const std::vector<
   j["ports"] = port_list;
   // Totals over cores, so scripts need not sum.
   nlohmann::json totals = nlohmann::json::object();
+  totals["drops"] = nlohmann::json::object();
   for (const auto& c : cores) {
     for (const auto& [k, v] : c.items()) {
       if (v.is_number_unsigned() && k != "core" && k != "lcore") totals[k] = totals.value(k, uint64_t{0}) + v.get<uint64_t>();

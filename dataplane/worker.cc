@@ -34,12 +34,14 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
       steer_out_(fabric.workers()),
       steer_out_count_(fabric.workers(), 0) {
   uint16_t max_id = 0;
-  for (const Port& p : ports) max_id = std::max(max_id, p.id);
+  for (const Port& p : ports) {
+    for (uint16_t id : p.device_ids) max_id = std::max(max_id, id);
+  }
   port_index_by_id_.assign(size_t{max_id} + 1, 0);
   ports_.reserve(ports.size());
   for (size_t i = 0; i < ports.size(); ++i) {
-    ports_.push_back(PortState{&ports[i], {}, net::NeighbourTable<rte_mbuf*>(config.neighbour)});
-    port_index_by_id_[ports[i].id] = static_cast<uint8_t>(i);
+    ports_.push_back(PortState{&ports[i], ports[i].queues[index], {}, net::NeighbourTable<rte_mbuf*>(config.neighbour)});
+    for (uint16_t id : ports[i].device_ids) port_index_by_id_[id] = static_cast<uint8_t>(i);
   }
   tsc_per_ms_ = std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
 }
@@ -63,7 +65,7 @@ int Worker::run() {
     const uint64_t start = rte_rdtsc();
     uint32_t handled = 0;
     for (PortState& ps : ports_) {
-      const uint16_t n = rte_eth_rx_burst(ps.port->id, index_, burst.data(), burst_);
+      const uint16_t n = rte_eth_rx_burst(ps.queue.device, ps.queue.queue, burst.data(), burst_);
       if (n == 0) continue;
       uint64_t bytes = 0;
       for (uint16_t i = 0; i < n; ++i) bytes += burst[i]->pkt_len;
@@ -243,7 +245,7 @@ void Worker::flush(PortState& ps) {
   if (ps.tx.count == 0) return;
   uint64_t bytes = 0;
   for (uint16_t i = 0; i < ps.tx.count; ++i) bytes += ps.tx.packets[i]->pkt_len;
-  const uint16_t sent = rte_eth_tx_burst(ps.port->id, index_, ps.tx.packets.data(), ps.tx.count);
+  const uint16_t sent = rte_eth_tx_burst(ps.queue.device, ps.queue.queue, ps.tx.packets.data(), ps.tx.count);
   // Who frees what: the PMD owns what it accepted; the rest is ours to free, counted as tx_full.
   for (uint16_t i = sent; i < ps.tx.count; ++i) {
     bytes -= ps.tx.packets[i]->pkt_len;

@@ -45,6 +45,7 @@ class Worker {
   };
   struct PortState {
     const Port* port;
+    QueueBinding queue;  // this worker's RX/TX queue on the port
     TxBuffer tx;
     net::NeighbourTable<rte_mbuf*> neighbours;
   };

@@ -307,15 +307,19 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
 
-    try:
-        servers = [
-            HTTPServer((args.addr, args.http_port), Handler, name, family),
-            HTTPSServer((args.addr, args.https_port), Handler, name, family, ctx),
-            EchoServer((args.addr, args.echo_port), EchoHandler, family),
-        ]
-    except OSError as e:
-        print(f"backend: cannot listen on {args.addr}: {e}", file=sys.stderr)
-        return 1
+    listeners = [
+        (args.http_port, lambda a: HTTPServer(a, Handler, name, family)),
+        (args.https_port, lambda a: HTTPSServer(a, Handler, name, family, ctx)),
+        (args.echo_port, lambda a: EchoServer(a, EchoHandler, family)),
+    ]
+    servers = []
+    for port, make in listeners:
+        try:
+            servers.append(make((args.addr, port)))
+        except OSError as e:
+            where = hostport((args.addr, port))
+            print(f"backend: cannot listen on {where}: {e}", file=sys.stderr)
+            return 1
 
     for srv in servers:
         threading.Thread(target=srv.serve_forever, daemon=True).start()

@@ -31,12 +31,15 @@ TEST(EalArgs, VirtualDevicesAlwaysCarryNoPci) {
   }
 }
 
-TEST(EalArgs, AfXdpGetsOneQueuePerWorker) {
+TEST(EalArgs, AfXdpGetsOneSocketDevicePerWorker) {
   EalEnvironment env{{0, 1}, 0, "tgtest", {}};
   const EalPlan plan = build_eal_plan(two_ports(PortDriver::kAfXdp), env);
-  EXPECT_TRUE(has(plan.args, "net_af_xdp0,iface=tg-front,start_queue=0,queue_count=2"));
-  EXPECT_TRUE(has(plan.args, "net_af_xdp1,iface=tg-back,start_queue=0,queue_count=2"));
-  EXPECT_EQ(plan.port_names, (std::vector<std::string>{"net_af_xdp0", "net_af_xdp1"}));
+  EXPECT_TRUE(has(plan.args, "net_af_xdp0,iface=tg-front,start_queue=0,queue_count=1"));
+  EXPECT_TRUE(has(plan.args, "net_af_xdp1,iface=tg-front,start_queue=1,queue_count=1"));
+  EXPECT_TRUE(has(plan.args, "net_af_xdp2,iface=tg-back,start_queue=0,queue_count=1"));
+  EXPECT_TRUE(has(plan.args, "net_af_xdp3,iface=tg-back,start_queue=1,queue_count=1"));
+  ASSERT_EQ(plan.port_devices.size(), 2u);
+  EXPECT_EQ(plan.port_devices[0], (std::vector<std::string>{"net_af_xdp0", "net_af_xdp1"}));
   EXPECT_EQ(plan.workers, 2);
 }
 
@@ -44,6 +47,7 @@ TEST(EalArgs, AfPacketUsesQpairs) {
   EalEnvironment env{{0, 1}, 0, "tgtest", {}};
   const EalPlan plan = build_eal_plan(two_ports(PortDriver::kAfPacket), env);
   EXPECT_TRUE(has(plan.args, "net_af_packet0,iface=tg-front,qpairs=2,qdisc_bypass=1"));
+  EXPECT_EQ(plan.port_devices[0], (std::vector<std::string>{"net_af_packet0"}));
 }
 
 TEST(EalArgs, PciPortsAreAnExplicitAllowList) {

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# The Tollgate lab on one machine: a client namespace, a backend namespace with real servers, and the
+# dataplane between them on the root-namespace ends of two veth pairs.
+#
+#   scripts/lab.sh up [--config FILE] [--cores N] [--driver af_xdp|af_packet] [--prefix P]
+#   scripts/lab.sh down|status [--prefix P]
+#   scripts/lab.sh exec [--prefix P] CMD...     run CMD inside the client namespace
+#   scripts/lab.sh ctl [--prefix P] ARGS...     run tollgatectl against the lab
+#
+# Addresses (198.18.0.0/15 only, the benchmarking range):
+#   P-client  : P-cli0 198.18.0.2/24, default via 198.18.0.1 (the VIP, answered by the dataplane on P-front)
+#   P-backend : P-be0  198.19.0.11-13/24, default via 198.19.0.1 (the dataplane on P-back)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${TOLLGATE_BUILD_DIR:-$ROOT/build}
+PY=/usr/bin/python3
+
+PREFIX=tg
+CONFIG=$ROOT/deploy/lab.toml
+CORES=""
+DRIVER=""
+
+usage() {
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit "${1:-2}"
+}
+
+cmd=${1:-}
+[ -n "$cmd" ] || usage
+shift
+rest=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) PREFIX=$2; shift 2 ;;
+    --config) CONFIG=$(readlink -f "$2"); shift 2 ;;
+    --cores) CORES=$2; shift 2 ;;
+    --driver) DRIVER=$2; shift 2 ;;
+    -h|--help) usage 0 ;;
+    *) rest=("$@"); break ;;
+  esac
+done
+
+[[ "$PREFIX" =~ ^[a-z][a-z0-9]{0,7}$ ]] || { echo "lab: --prefix must be 1-8 lowercase letters/digits" >&2; exit 2; }
+RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$PREFIX
+NS_CLIENT=$PREFIX-client
+NS_BACKEND=$PREFIX-backend
+IF_FRONT=$PREFIX-front
+IF_BACK=$PREFIX-back
+IF_CLI=$PREFIX-cli0
+IF_BE=$PREFIX-be0
+VIP=198.18.0.1
+BACKENDS=(198.19.0.11 198.19.0.12 198.19.0.13)
+
+need_root() { [ "$(id -u)" -eq 0 ] || { echo "lab: run as root (network namespaces, XDP)" >&2; exit 1; }; }
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+build() {
+  "$ROOT/scripts/setup.sh" >/dev/null
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    meson setup "$BUILD" "$ROOT" >/dev/null
+  fi
+  ninja -C "$BUILD" >/dev/null
+}
+
+# Stops the process in PIDFILE (only if it is still the one we started), waiting up to 10 s.
+stop_pid() {
+  local pidfile=$1 pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+make_veth() {  # root-end ns ns-end queues
+  local root_end=$1 ns=$2 ns_end=$3 queues=$4
+  ip link add "$root_end" numtxqueues "$queues" numrxqueues "$queues" type veth \
+    peer name "$ns_end" numtxqueues "$queues" numrxqueues "$queues" netns "$ns"
+  # The kernel holds no address on the dataplane's end and must not chatter on it.
+  sysctl -qw "net.ipv6.conf.$root_end.disable_ipv6=1"
+  ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ns_end.disable_ipv6=1"
+  # Segments must be real wire-sized frames: no GSO/TSO super-packets into the dataplane.
+  ip netns exec "$ns" ethtool -K "$ns_end" tso off gso off gro off >/dev/null 2>&1 || true
+  ethtool -K "$root_end" tso off gso off gro off >/dev/null 2>&1 || true
+  ip link set "$root_end" up
+  ip -n "$ns" link set "$ns_end" up
+}
+
+net_up() {
+  local queues=$1
+  ip netns add "$NS_CLIENT"
+  ip netns add "$NS_BACKEND"
+  ip -n "$NS_CLIENT" link set lo up
+  ip -n "$NS_BACKEND" link set lo up
+  make_veth "$IF_FRONT" "$NS_CLIENT" "$IF_CLI" "$queues"
+  make_veth "$IF_BACK" "$NS_BACKEND" "$IF_BE" "$queues"
+  ip -n "$NS_CLIENT" addr add 198.18.0.2/24 dev "$IF_CLI"
+  ip -n "$NS_CLIENT" route add default via $VIP
+  for a in "${BACKENDS[@]}"; do ip -n "$NS_BACKEND" addr add "$a/24" dev "$IF_BE"; done
+  ip -n "$NS_BACKEND" route add default via 198.19.0.1
+}
+
+net_down() {
+  ip netns del "$NS_CLIENT" 2>/dev/null || true
+  ip netns del "$NS_BACKEND" 2>/dev/null || true
+  # Deleting a namespace deletes its veth end and so the pair; these catch a half-made lab.
+  ip link del "$IF_FRONT" 2>/dev/null || true
+  ip link del "$IF_BACK" 2>/dev/null || true
+}
+
+start_backends() {
+  if ! "$ROOT/scripts/lab/make-certs.sh" "$RUN/certs" >"$RUN/certs.log" 2>&1; then
+    echo "lab: making the lab certificates failed:" >&2; cat "$RUN/certs.log" >&2; return 1
+  fi
+  local i=0
+  for a in "${BACKENDS[@]}"; do
+    i=$((i + 1))
+    ip netns exec "$NS_BACKEND" setsid "$PY" "$ROOT/scripts/lab/backend.py" --addr "$a" --name "backend-$i" \
+      --cert "$RUN/certs/backend.pem" --key "$RUN/certs/backend.key" >"$RUN/backend-$i.log" 2>&1 &
+    echo $! >"$RUN/backend-$i.pid"
+  done
+  for i in 1 2 3; do
+    for _ in $(seq 100); do grep -q ready "$RUN/backend-$i.log" 2>/dev/null && break; sleep 0.1; done
+    grep -q ready "$RUN/backend-$i.log" || { echo "lab: backend-$i did not start:" >&2; cat "$RUN/backend-$i.log" >&2; return 1; }
+  done
+}
+
+start_dataplane() {
+  local cores=$1 args=()
+  sed "s/\"tg-/\"$PREFIX-/g" "$CONFIG" >"$RUN/dataplane.toml"
+  args=(-c "$RUN/dataplane.toml" --cores "$cores" --file-prefix "tollgate-lab-$PREFIX" --stats-file "$RUN/stats.json")
+  [ -n "$DRIVER" ] && args+=(--driver "$DRIVER")
+  # XDP programs and AF_XDP umems are locked memory.
+  ulimit -l unlimited 2>/dev/null || true
+  setsid "$BUILD/dataplane/tollgate-dataplane" "${args[@]}" >"$RUN/dataplane.log" 2>&1 &
+  echo $! >"$RUN/dataplane.pid"
+  # Up means answering: the client's kernel resolves the VIP by ARP and gets its echo replies back.
+  for _ in $(seq 60); do
+    if ! alive "$RUN/dataplane.pid"; then
+      echo "lab: the dataplane exited:" >&2; tail -20 "$RUN/dataplane.log" >&2; return 1
+    fi
+    if ip netns exec "$NS_CLIENT" ping -c 1 -W 1 -q $VIP >/dev/null 2>&1 &&
+       ip netns exec "$NS_BACKEND" ping -c 1 -W 1 -q -I 198.19.0.11 198.19.0.1 >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "lab: the dataplane did not answer within 30 s:" >&2; tail -20 "$RUN/dataplane.log" >&2
+  return 1
+}
+
+lab_up() {
+  need_root
+  if alive "$RUN/dataplane.pid" || ip netns list | grep -qx "$NS_CLIENT\( .*\)\?"; then
+    echo "lab '$PREFIX' is already up (scripts/lab.sh status --prefix $PREFIX); nothing changed"
+    return 0
+  fi
+  [ -f "$CONFIG" ] || { echo "lab: no config at $CONFIG" >&2; exit 2; }
+  local cores=${CORES:-$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))}
+  [[ "$cores" =~ ^[1-9][0-9]*$ ]] || { echo "lab: --cores must be a positive number" >&2; exit 2; }
+  echo "lab: installing and building what is missing..."
+  build
+  mkdir -p "$RUN"
+  "$BUILD/dataplane/tollgate-dataplane" -c "$CONFIG" --check-config >/dev/null
+  mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
+  echo "lab: creating namespaces $NS_CLIENT, $NS_BACKEND ($cores queue(s) per veth)"
+  net_up "$cores"
+  echo "lab: starting backends ${BACKENDS[*]} (HTTP :8080, HTTPS :8443, echo :7000)"
+  if ! start_backends || ! echo "lab: starting the dataplane on $IF_FRONT/$IF_BACK with $cores worker core(s)" ||
+     ! start_dataplane "$cores"; then
+    lab_down >/dev/null
+    exit 1
+  fi
+  local px=""
+  [ "$PREFIX" = tg ] || px=" --prefix $PREFIX"
+  cat <<MSG
+lab '$PREFIX' is up. Try:
+  scripts/lab.sh exec$px ping -c 3 $VIP                       # the dataplane answers ARP and ICMP
+  scripts/lab.sh exec$px arping -c 3 -I $IF_CLI $VIP
+  ip netns exec $NS_BACKEND ping -c 3 -I 198.19.0.11 198.19.0.1
+  scripts/lab.sh status$px                                     # counters per core and port
+  scripts/lab.sh down$px
+Logs and stats: $RUN
+MSG
+}
+
+lab_down() {
+  need_root
+  stop_pid "$RUN/dataplane.pid"
+  for f in "$RUN"/backend-*.pid; do [ -e "$f" ] && stop_pid "$f"; done
+  net_down
+  rm -rf "$RUN"
+  echo "lab '$PREFIX' is down"
+}
+
+lab_status() {
+  local up=0
+  if alive "$RUN/dataplane.pid"; then
+    echo "dataplane: running, pid $(cat "$RUN/dataplane.pid")"; up=1
+  else
+    echo "dataplane: not running"
+  fi
+  for i in 1 2 3; do
+    if alive "$RUN/backend-$i.pid"; then echo "backend-$i: running, pid $(cat "$RUN/backend-$i.pid")"; fi
+  done
+  ip netns list | grep -E "^$PREFIX-(client|backend)" | sed 's/^/namespace: /' || true
+  if [ $up -eq 1 ] && [ -f "$RUN/stats.json" ]; then
+    "$PY" "$ROOT/scripts/lab/stats.py" summary "$RUN/stats.json"
+  fi
+  [ $up -eq 1 ]
+}
+
+case "$cmd" in
+  up) lab_up ;;
+  down) lab_down ;;
+  status) lab_status ;;
+  exec)
+    [ ${#rest[@]} -gt 0 ] || { echo "lab: exec needs a command" >&2; exit 2; }
+    exec ip netns exec "$NS_CLIENT" "${rest[@]}" ;;
+  ctl) exec "$BUILD/controlplane/tollgatectl" "${rest[@]}" ;;
+  *) usage ;;
+esac

@@ -1,0 +1,40 @@
+# Shared helpers for integration tests. Sourced by each test_*.sh; run.sh sets LAB_PREFIX and brings the
+# lab up first. Each test exits non-zero on the first failed assertion.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LAB_PREFIX=${LAB_PREFIX:-ti}
+LAB=("$ROOT/scripts/lab.sh")
+RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$LAB_PREFIX
+PY=/usr/bin/python3
+NS_CLIENT=$LAB_PREFIX-client
+NS_BACKEND=$LAB_PREFIX-backend
+VIP=198.18.0.1
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "  $*"; }
+
+in_client() { ip netns exec "$NS_CLIENT" "$@"; }
+in_backend() { ip netns exec "$NS_BACKEND" "$@"; }
+
+# Waits for a fresh stats snapshot (the dataplane writes one every 500 ms in the lab config).
+fresh_stats() {
+  local before
+  before=$(stat -c %Y.%N "$RUN/stats.json" 2>/dev/null || echo none)
+  for _ in $(seq 40); do
+    sleep 0.1
+    [ "$(stat -c %Y.%N "$RUN/stats.json" 2>/dev/null || echo none)" != "$before" ] && return 0
+  done
+  fail "stats file $RUN/stats.json is not being refreshed"
+}
+
+# stat PATH: one value from the latest snapshot, e.g. totals.icmp_echo_answered or ports.0.ipackets.
+stat_value() { "$PY" "$ROOT/scripts/lab/stats.py" get "$RUN/stats.json" "$1"; }
+
+assert_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+assert_ge() { [ "$1" -ge "$2" ] || fail "$3: expected at least $2, got $1"; }
+
+dataplane_alive() { kill -0 "$(cat "$RUN/dataplane.pid")" 2>/dev/null; }
+
+# Parses "N packets transmitted, M received" from ping output; prints M.
+ping_received() { sed -n 's/.* \([0-9]\+\) \(packets \)\?received.*/\1/p' | head -1; }

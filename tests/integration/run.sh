@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every integration test against real Linux peers in network namespaces. The shared lab (prefix ti)
+# serves the tests that only observe; tests that need their own topology bring up their own prefix.
+# Prints one line per test and a closing "N passed, N failed".
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export LAB_PREFIX=ti
+passed=0
+failed=0
+failures=()
+
+run_test() {
+  local t=$1 start rc
+  start=$(date +%s)
+  echo "--- $t"
+  timeout 300 bash "$ROOT/tests/integration/$t"
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    passed=$((passed + 1)); echo "ok   $t ($(( $(date +%s) - start )) s)"
+  else
+    failed=$((failed + 1)); failures+=("$t"); echo "FAIL $t (exit $rc)"
+  fi
+}
+
+"$ROOT/scripts/lab.sh" down --prefix $LAB_PREFIX >/dev/null 2>&1 || true
+if "$ROOT/scripts/lab.sh" up --prefix $LAB_PREFIX --cores 1 >/tmp/tollgate-lab-$LAB_PREFIX.log 2>&1; then
+  for t in test_ping_client.sh test_ping_backend.sh test_arping.sh test_flood.sh \
+           test_neighbour_resolution.sh test_garbage.sh; do
+    run_test "$t"
+  done
+else
+  echo "FAIL lab up:"; tail -30 /tmp/tollgate-lab-$LAB_PREFIX.log
+  failed=$((failed + 1)); failures+=("lab up")
+fi
+"$ROOT/scripts/lab.sh" down --prefix $LAB_PREFIX >/dev/null 2>&1 || true
+
+for t in test_config_errors.sh test_lab_lifecycle.sh test_two_cores.sh test_af_packet.sh; do
+  run_test "$t"
+done
+
+echo "integration: $passed passed, $failed failed${failures:+ (${failures[*]})}"
+[ $failed -eq 0 ]
