@@ -49,7 +49,7 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
 Worker::~Worker() {
   // Packets still waiting for ARP belong to this worker; give them back to the pool.
   for (PortState& ps : ports_) {
-    ps.neighbours.expire(UINT64_MAX, [](net::Ipv4Address) {}, [](rte_mbuf* m) { rte_pktmbuf_free(m); });
+    ps.neighbours.clear([](rte_mbuf* m) { rte_pktmbuf_free(m); });
     for (uint16_t i = 0; i < ps.tx.count; ++i) rte_pktmbuf_free(ps.tx.packets[i]);
   }
 }

@@ -120,6 +120,16 @@ class NeighbourTable {
     }
   }
 
+  // Empties the table, handing every held packet to `drop(packet)` (shutdown: nothing may leak).
+  template <typename Drop>
+  void clear(Drop&& drop) {
+    for (Entry& e : entries_) {
+      for (uint8_t p = 0; p < e.pending_count; ++p) drop(e.pending[p]);
+      e = Entry{};
+    }
+    used_ = 0;
+  }
+
   size_t size() const { return used_; }
   size_t capacity() const { return entries_.size(); }
 

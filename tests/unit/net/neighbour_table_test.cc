@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace tollgate::net {
@@ -93,6 +94,20 @@ TEST(NeighbourTable, ExpiryFreesSlotsAndKeepsOthersFindable) {
   for (uint8_t i = 0; i < 12; ++i) {
     EXPECT_EQ(t.lookup(ip(i + 1), 30001).has_value(), i % 2 == 0) << int(i);
   }
+}
+
+TEST(NeighbourTable, ClearHandsBackEveryHeldPacket) {
+  Table t(config());
+  t.resolve(ip(2), 1, 0);
+  t.resolve(ip(2), 2, 0);
+  t.resolve(ip(3), 3, 0);
+  t.learn(ip(4), kMac, 0, true, [](int, const MacAddress&) {});
+  std::vector<int> dropped;
+  t.clear([&](int p) { dropped.push_back(p); });
+  std::sort(dropped.begin(), dropped.end());
+  EXPECT_EQ(dropped, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_FALSE(t.lookup(ip(4), 0));
 }
 
 }  // namespace
