@@ -3,6 +3,7 @@
 #include <cstdio>
 
 int main() {
-  std::fprintf(stderr, "tollgate-controlplane: not implemented yet; the dataplane reads its config directly\n");
+  std::fprintf(stderr,
+               "tollgate-controlplane: not implemented yet; the dataplane reads its config directly\n");
   return 2;
 }

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 int main() {
-  std::fprintf(stderr, "tollgatectl: not implemented yet; see the dataplane's stats file (scripts/lab.sh status)\n");
+  std::fprintf(stderr,
+               "tollgatectl: not implemented yet; see the dataplane's stats file (scripts/lab.sh status)\n");
   return 2;
 }

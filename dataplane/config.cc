@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <set>
-#include <toml++/toml.h>
 
 namespace tollgate::dataplane {
 namespace {
@@ -51,7 +51,8 @@ class ConfigReader {
   }
 
   // Unknown keys are errors: a misspelt key silently ignored is a misconfiguration found in production.
-  void check_keys(const toml::table& t, const std::string& prefix, std::initializer_list<std::string_view> known) {
+  void check_keys(const toml::table& t, const std::string& prefix,
+                  std::initializer_list<std::string_view> known) {
     for (const auto& [k, v] : t) {
       bool ok = false;
       for (std::string_view name : known) ok = ok || k.str() == name;
@@ -126,7 +127,8 @@ class ConfigReader {
   void read_ports(const toml::table& root, DataplaneConfig& cfg) {
     const toml::node* n = root.get("port");
     if (!n) {
-      error(nullptr, "port", "no [[port]] is configured", "add at least one [[port]] with name, iface and ipv4");
+      error(nullptr, "port", "no [[port]] is configured",
+            "add at least one [[port]] with name, iface and ipv4");
       return;
     }
     const toml::array* arr = n->as_array();
@@ -145,21 +147,29 @@ class ConfigReader {
         error(t.get("name"), p + "name", fmt::format("port name '{}' is used twice", port.name));
       }
       if (auto d = read_string(t, "driver", p + "driver", false)) {
-        if (*d == "af_xdp") port.driver = PortDriver::kAfXdp;
-        else if (*d == "af_packet") port.driver = PortDriver::kAfPacket;
-        else if (*d == "pci") port.driver = PortDriver::kPci;
-        else error(t.get("driver"), p + "driver", fmt::format("unknown driver '{}'", *d), "use af_xdp, af_packet or pci");
+        if (*d == "af_xdp")
+          port.driver = PortDriver::kAfXdp;
+        else if (*d == "af_packet")
+          port.driver = PortDriver::kAfPacket;
+        else if (*d == "pci")
+          port.driver = PortDriver::kPci;
+        else
+          error(t.get("driver"), p + "driver", fmt::format("unknown driver '{}'", *d),
+                "use af_xdp, af_packet or pci");
       }
       if (port.driver == PortDriver::kPci) {
         port.pci = read_string(t, "pci", p + "pci", true).value_or("");
-        if (t.get("iface")) error(t.get("iface"), p + "iface", "a pci port has no kernel interface", "remove iface");
+        if (t.get("iface"))
+          error(t.get("iface"), p + "iface", "a pci port has no kernel interface", "remove iface");
       } else {
         port.iface = read_string(t, "iface", p + "iface", true).value_or("");
-        if (port.iface.size() > 15) error(t.get("iface"), p + "iface", "interface names are at most 15 characters");
+        if (port.iface.size() > 15)
+          error(t.get("iface"), p + "iface", "interface names are at most 15 characters");
         if (!port.iface.empty() && !ifaces.insert(port.iface).second) {
           error(t.get("iface"), p + "iface", fmt::format("interface '{}' is used by two ports", port.iface));
         }
-        if (t.get("pci")) error(t.get("pci"), p + "pci", "only pci ports take a PCI address", "set driver = \"pci\"");
+        if (t.get("pci"))
+          error(t.get("pci"), p + "pci", "only pci ports take a PCI address", "set driver = \"pci\"");
       }
       if (auto text = read_string(t, "ipv4", p + "ipv4", true)) {
         if (auto prefix = net::Ipv4Prefix::parse(*text)) {
@@ -209,9 +219,12 @@ ConfigLoad parse_and_read(std::string_view text, const std::string& name) {
 
 std::string_view port_driver_name(PortDriver d) {
   switch (d) {
-    case PortDriver::kAfXdp: return "af_xdp";
-    case PortDriver::kAfPacket: return "af_packet";
-    case PortDriver::kPci: return "pci";
+    case PortDriver::kAfXdp:
+      return "af_xdp";
+    case PortDriver::kAfPacket:
+      return "af_packet";
+    case PortDriver::kPci:
+      return "pci";
   }
   return "?";
 }
@@ -226,7 +239,9 @@ std::string ConfigError::to_string() const {
   return s;
 }
 
-ConfigLoad load_config_string(std::string_view text, const std::string& name) { return parse_and_read(text, name); }
+ConfigLoad load_config_string(std::string_view text, const std::string& name) {
+  return parse_and_read(text, name);
+}
 
 ConfigLoad load_config_file(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");

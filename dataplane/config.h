@@ -30,14 +30,14 @@ struct PortConfig {
 };
 
 struct DataplaneConfig {
-  uint16_t cores = 0;            // worker cores; 0 = all usable CPUs but one (at least one)
-  uint32_t mbufs = 32767;        // per socket; raised automatically to what ports and rings need
-  uint16_t burst = 32;           // packets per rx/tx burst
+  uint16_t cores = 0;      // worker cores; 0 = all usable CPUs but one (at least one)
+  uint32_t mbufs = 32767;  // per socket; raised automatically to what ports and rings need
+  uint16_t burst = 32;     // packets per rx/tx burst
   uint16_t rx_descriptors = 1024;
   uint16_t tx_descriptors = 1024;
   uint32_t steering_ring_size = 1024;  // per pair of cores, power of two
   uint32_t stats_interval_ms = 1000;
-  uint32_t memory_mb = 512;      // EAL memory when hugepages are not available (--no-huge)
+  uint32_t memory_mb = 512;  // EAL memory when hugepages are not available (--no-huge)
   net::NeighbourConfig neighbour;
   std::vector<PortConfig> ports;
 };

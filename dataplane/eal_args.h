@@ -11,15 +11,15 @@
 namespace tollgate::dataplane {
 
 struct EalEnvironment {
-  std::vector<unsigned> cpus;       // CPUs this process may run on (sched_getaffinity)
-  uint64_t free_hugepage_bytes = 0; // from /proc/meminfo
-  std::string file_prefix;          // unique per instance so several dataplanes (and tests) coexist
-  std::vector<std::string> extra;   // operator's additional EAL arguments, passed through
+  std::vector<unsigned> cpus;        // CPUs this process may run on (sched_getaffinity)
+  uint64_t free_hugepage_bytes = 0;  // from /proc/meminfo
+  std::string file_prefix;           // unique per instance so several dataplanes (and tests) coexist
+  std::vector<std::string> extra;    // operator's additional EAL arguments, passed through
 };
 
 struct EalPlan {
-  std::vector<std::string> args;        // argv for rte_eal_init, argv[0] included
-  uint16_t workers = 0;                 // worker lcores (1..workers); lcore 0 is the main lcore
+  std::vector<std::string> args;  // argv for rte_eal_init, argv[0] included
+  uint16_t workers = 0;           // worker lcores (1..workers); lcore 0 is the main lcore
   // The ethdev names behind each config port, in config order: one device with a queue per worker, or
   // (af_xdp, whose kernel side may expose queues only as separate sockets) one device per worker.
   std::vector<std::vector<std::string>> port_devices;

@@ -6,6 +6,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
@@ -13,7 +14,6 @@
 #include <cstdio>
 #include <memory>
 #include <thread>
-#include <unistd.h>
 
 #include "dataplane/config.h"
 #include "dataplane/eal_args.h"
@@ -27,9 +27,13 @@ namespace {
 // A signal handler can reach nothing but a global; it only sets this flag, the main lcore does the rest.
 std::atomic<bool> g_signalled{false};
 
-void on_signal(int) { g_signalled.store(true); }
+void on_signal(int) {
+  g_signalled.store(true);
+}
 
-int launch_worker(void* arg) { return static_cast<tollgate::dataplane::Worker*>(arg)->run(); }
+int launch_worker(void* arg) {
+  return static_cast<tollgate::dataplane::Worker*>(arg)->run();
+}
 
 uint32_t mbufs_needed(const tollgate::dataplane::DataplaneConfig& c, uint16_t workers) {
   // Every descriptor may hold an mbuf, plus per-core caches, staging and the steering rings.
@@ -51,7 +55,8 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", config_path, "TOML config file")->required()->check(CLI::ExistingFile);
   app.add_option("--cores", cores, "worker cores (0 = all usable CPUs but one); overrides the config")
       ->check(CLI::Range(0, 128));
-  app.add_option("--driver", driver_override, "use this driver for every interface port (af_xdp or af_packet)")
+  app.add_option("--driver", driver_override,
+                 "use this driver for every interface port (af_xdp or af_packet)")
       ->check(CLI::IsMember({"af_xdp", "af_packet"}));
   app.add_option("--file-prefix", file_prefix, "EAL --file-prefix, unique per running instance");
   app.add_option("--stats-file", stats_path, "write a JSON stats snapshot here every stats_interval_ms");
@@ -71,7 +76,8 @@ int main(int argc, char** argv) {
   if (cores >= 0) config.cores = static_cast<uint16_t>(cores);
   if (!driver_override.empty()) {
     for (PortConfig& p : config.ports) {
-      if (p.driver != PortDriver::kPci) p.driver = driver_override == "af_xdp" ? PortDriver::kAfXdp : PortDriver::kAfPacket;
+      if (p.driver != PortDriver::kPci)
+        p.driver = driver_override == "af_xdp" ? PortDriver::kAfXdp : PortDriver::kAfPacket;
     }
   }
 

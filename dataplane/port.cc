@@ -19,7 +19,8 @@ bool configure_rss(const rte_eth_dev_info& info, const net::FlowSteering& steeri
   conf.rx_adv_conf.rss_conf.rss_key = key.data();
   conf.rx_adv_conf.rss_conf.rss_key_len = static_cast<uint8_t>(key.size());
   conf.rx_adv_conf.rss_conf.rss_hf =
-      info.flow_type_rss_offloads & (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP);
+      info.flow_type_rss_offloads &
+      (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP);
   return conf.rx_adv_conf.rss_conf.rss_hf != 0;
 }
 
@@ -68,7 +69,8 @@ bool start_device(const DataplaneConfig& config, const PortConfig& pc, uint16_t 
   rte_eth_dev_adjust_nb_rx_tx_desc(id, &rx_desc, &tx_desc);
   const int socket = std::max(0, rte_eth_dev_socket_id(id));
   for (uint16_t q = 0; q < queues; ++q) {
-    if (int rc = rte_eth_rx_queue_setup(id, q, rx_desc, static_cast<unsigned>(socket), nullptr, pool); rc != 0) {
+    if (int rc = rte_eth_rx_queue_setup(id, q, rx_desc, static_cast<unsigned>(socket), nullptr, pool);
+        rc != 0) {
       std::fprintf(stderr, "port %s: rx queue %u setup failed: %s\n", pc.name.c_str(), q, rte_strerror(-rc));
       return false;
     }
@@ -88,7 +90,8 @@ bool start_device(const DataplaneConfig& config, const PortConfig& pc, uint16_t 
 }  // namespace
 
 bool setup_ports(const DataplaneConfig& config, const std::vector<std::vector<std::string>>& port_devices,
-                 uint16_t workers, const net::FlowSteering& steering, rte_mempool* pool, std::vector<Port>& out) {
+                 uint16_t workers, const net::FlowSteering& steering, rte_mempool* pool,
+                 std::vector<Port>& out) {
   for (size_t i = 0; i < config.ports.size(); ++i) {
     const PortConfig& pc = config.ports[i];
     Port port;
@@ -101,7 +104,8 @@ bool setup_ports(const DataplaneConfig& config, const std::vector<std::vector<st
     for (const std::string& device : port.devices) {
       uint16_t id = 0;
       if (rte_eth_dev_get_port_by_name(device.c_str(), &id) != 0) {
-        std::fprintf(stderr, "port %s: device %s was not created (is interface '%s' present, with %u queues?)\n",
+        std::fprintf(stderr,
+                     "port %s: device %s was not created (is interface '%s' present, with %u queues?)\n",
                      pc.name.c_str(), device.c_str(), pc.iface.c_str(), workers);
         return false;
       }
@@ -119,11 +123,12 @@ bool setup_ports(const DataplaneConfig& config, const std::vector<std::vector<st
     port.iface.gateway = pc.gateway;
     rte_eth_link link{};
     rte_eth_link_get_nowait(port.device_ids[0], &link);
-    std::printf("port %s: %zu device(s) %s.. (%s) mac %s ipv4 %s queues/worker 1 link %s %u Mb/s rx-csum %s rss %s\n",
-                pc.name.c_str(), port.devices.size(), port.devices[0].c_str(),
-                std::string(port_driver_name(pc.driver)).c_str(), port.iface.mac.to_string().c_str(),
-                pc.ipv4.to_string().c_str(), link.link_status ? "up" : "down", link.link_speed,
-                port.rx_ipv4_checksum ? "hw" : "sw", port.hardware_rss ? "hw" : "sw");
+    std::printf(
+        "port %s: %zu device(s) %s.. (%s) mac %s ipv4 %s queues/worker 1 link %s %u Mb/s rx-csum %s rss %s\n",
+        pc.name.c_str(), port.devices.size(), port.devices[0].c_str(),
+        std::string(port_driver_name(pc.driver)).c_str(), port.iface.mac.to_string().c_str(),
+        pc.ipv4.to_string().c_str(), link.link_status ? "up" : "down", link.link_speed,
+        port.rx_ipv4_checksum ? "hw" : "sw", port.hardware_rss ? "hw" : "sw");
     out.push_back(std::move(port));
   }
   std::fflush(stdout);

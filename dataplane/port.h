@@ -20,12 +20,12 @@ struct QueueBinding {
 };
 
 struct Port {
-  std::string name;                   // config name ("front")
-  std::vector<std::string> devices;   // ethdev names ("net_af_xdp0", ...)
-  std::vector<uint16_t> device_ids;   // their DPDK port ids
-  std::vector<QueueBinding> queues;   // indexed by worker
+  std::string name;                  // config name ("front")
+  std::vector<std::string> devices;  // ethdev names ("net_af_xdp0", ...)
+  std::vector<uint16_t> device_ids;  // their DPDK port ids
+  std::vector<QueueBinding> queues;  // indexed by worker
   PortDriver driver = PortDriver::kAfXdp;
-  net::InterfaceConfig iface;  // our MAC (read from the device) and addresses
+  net::InterfaceConfig iface;     // our MAC (read from the device) and addresses
   bool rx_ipv4_checksum = false;  // RX offload checks IPv4 header checksums
   bool tx_ipv4_checksum = false;  // TX offload fills them (used by the TCP output path)
   bool hardware_rss = false;      // RSS programmed with the steering key and RETA
@@ -33,8 +33,8 @@ struct Port {
 
 // Finds, configures and starts every config port. Errors are reported on stderr; returns false on any.
 bool setup_ports(const DataplaneConfig& config, const std::vector<std::vector<std::string>>& port_devices,
-                 uint16_t workers,
-                 const net::FlowSteering& steering, rte_mempool* pool, std::vector<Port>& out);
+                 uint16_t workers, const net::FlowSteering& steering, rte_mempool* pool,
+                 std::vector<Port>& out);
 
 void stop_ports(const std::vector<Port>& ports);
 

@@ -24,9 +24,11 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
   j["iterations_idle"] = s.iterations_idle.get();
   j["packets"] = packets;
   j["busy_ratio"] = busy + idle ? static_cast<double>(busy) / static_cast<double>(busy + idle) : 0.0;
-  j["packets_per_busy_iteration"] = busy_iters ? static_cast<double>(packets) / static_cast<double>(busy_iters) : 0.0;
+  j["packets_per_busy_iteration"] =
+      busy_iters ? static_cast<double>(packets) / static_cast<double>(busy_iters) : 0.0;
   j["busy_cycles_per_packet"] = packets ? static_cast<double>(busy) / static_cast<double>(packets) : 0.0;
-  j["busy_ns_per_packet"] = packets ? 1e9 * static_cast<double>(busy) / tsc_hz / static_cast<double>(packets) : 0.0;
+  j["busy_ns_per_packet"] =
+      packets ? 1e9 * static_cast<double>(busy) / tsc_hz / static_cast<double>(packets) : 0.0;
   j["rx_packets"] = s.rx_packets.get();
   j["rx_bytes"] = s.rx_bytes.get();
   j["tx_packets"] = s.tx_packets.get();
@@ -114,9 +116,11 @@ nlohmann::json stats_snapshot(const std::vector<Port>& ports, const std::vector<
   totals["drops"] = nlohmann::json::object();
   for (const auto& c : cores) {
     for (const auto& [k, v] : c.items()) {
-      if (v.is_number_unsigned() && k != "core" && k != "lcore") totals[k] = totals.value(k, uint64_t{0}) + v.get<uint64_t>();
+      if (v.is_number_unsigned() && k != "core" && k != "lcore")
+        totals[k] = totals.value(k, uint64_t{0}) + v.get<uint64_t>();
     }
-    for (const auto& [k, v] : c["drops"].items()) totals["drops"][k] = totals["drops"].value(k, uint64_t{0}) + v.get<uint64_t>();
+    for (const auto& [k, v] : c["drops"].items())
+      totals["drops"][k] = totals["drops"].value(k, uint64_t{0}) + v.get<uint64_t>();
   }
   j["totals"] = totals;
   return j;
@@ -148,8 +152,9 @@ std::string stats_summary(const nlohmann::json& s) {
   }
   for (const auto& p : s["ports"]) {
     out += fmt::format("port {}: ipackets {} opackets {} imissed {} ierrors {} oerrors {}\n",
-                       p["name"].get<std::string>(), p.value("ipackets", uint64_t{0}), p.value("opackets", uint64_t{0}),
-                       p.value("imissed", uint64_t{0}), p.value("ierrors", uint64_t{0}), p.value("oerrors", uint64_t{0}));
+                       p["name"].get<std::string>(), p.value("ipackets", uint64_t{0}),
+                       p.value("opackets", uint64_t{0}), p.value("imissed", uint64_t{0}),
+                       p.value("ierrors", uint64_t{0}), p.value("oerrors", uint64_t{0}));
   }
   return out;
 }

@@ -21,8 +21,8 @@ bool SteeringFabric::create(uint16_t workers, uint32_t ring_size, int socket) {
       if (from == to) continue;
       const size_t i = size_t{from} * workers + to;
       packets_[i] = rte_ring_create(fmt::format("steer_{}_{}", from, to).c_str(), ring_size, socket, kFlags);
-      neighbours_[i] = rte_ring_create_elem(fmt::format("neigh_{}_{}", from, to).c_str(), sizeof(NeighbourUpdate),
-                                            256, socket, kFlags);
+      neighbours_[i] = rte_ring_create_elem(fmt::format("neigh_{}_{}", from, to).c_str(),
+                                            sizeof(NeighbourUpdate), 256, socket, kFlags);
       if (!packets_[i] || !neighbours_[i]) {
         std::fprintf(stderr, "steering ring %u->%u: %s\n", from, to, rte_strerror(rte_errno));
         return false;

@@ -12,7 +12,7 @@ namespace tollgate::dataplane {
 
 // 12 bytes: rte_ring element sizes must be multiples of 4.
 struct NeighbourUpdate {
-  uint32_t ip;         // host order
+  uint32_t ip;  // host order
   uint8_t mac[6];
   uint8_t port_index;  // index into the worker's port list
   uint8_t create;      // RFC 826 merge flag

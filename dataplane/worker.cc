@@ -16,7 +16,9 @@
 namespace tollgate::dataplane {
 namespace {
 
-std::span<uint8_t> frame_of(rte_mbuf* m) { return {rte_pktmbuf_mtod(m, uint8_t*), m->data_len}; }
+std::span<uint8_t> frame_of(rte_mbuf* m) {
+  return {rte_pktmbuf_mtod(m, uint8_t*), m->data_len};
+}
 
 constexpr uint64_t kTimerIntervalMs = 10;
 
@@ -40,7 +42,8 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   port_index_by_id_.assign(size_t{max_id} + 1, 0);
   ports_.reserve(ports.size());
   for (size_t i = 0; i < ports.size(); ++i) {
-    ports_.push_back(PortState{&ports[i], ports[i].queues[index], {}, net::NeighbourTable<rte_mbuf*>(config.neighbour)});
+    ports_.push_back(
+        PortState{&ports[i], ports[i].queues[index], {}, net::NeighbourTable<rte_mbuf*>(config.neighbour)});
     for (uint16_t id : ports[i].device_ids) port_index_by_id_[id] = static_cast<uint8_t>(i);
   }
   tsc_per_ms_ = std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
@@ -54,7 +57,9 @@ Worker::~Worker() {
   }
 }
 
-uint64_t Worker::now_ms() const { return rte_rdtsc() / tsc_per_ms_; }
+uint64_t Worker::now_ms() const {
+  return rte_rdtsc() / tsc_per_ms_;
+}
 
 int Worker::run() {
   announce();
@@ -76,8 +81,8 @@ int Worker::run() {
     }
     for (uint16_t from = 0; from < fabric_.workers(); ++from) {
       if (from == index_) continue;
-      const unsigned n = rte_ring_dequeue_burst(fabric_.packets(from, index_), reinterpret_cast<void**>(burst.data()),
-                                                burst_, nullptr);
+      const unsigned n = rte_ring_dequeue_burst(fabric_.packets(from, index_),
+                                                reinterpret_cast<void**>(burst.data()), burst_, nullptr);
       if (n == 0) continue;
       stats_.steered_in.add(n);
       handle_burst(burst.data(), static_cast<uint16_t>(n), /*from_wire=*/false);
@@ -129,8 +134,7 @@ void Worker::handle_packet(rte_mbuf* m) {
   const uint8_t port_index = port_index_by_id_[m->port];
   PortState& ps = ports_[port_index];
   net::FrameInputOptions options;
-  options.ipv4_checksum_verified =
-      (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+  options.ipv4_checksum_verified = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
   const net::FrameVerdict v = net::handle_frame(ps.port->iface, frame_of(m), options, stats_.l2l3);
   if (v.neighbour) learn(port_index, *v.neighbour, /*share=*/true);
   switch (v.action) {
@@ -171,10 +175,11 @@ void Worker::route(PortState& ps, rte_mbuf* m, net::Ipv4Address destination) {
 
 void Worker::learn(uint8_t port_index, const net::NeighbourHint& hint, bool share) {
   PortState& ps = ports_[port_index];
-  const bool changed = ps.neighbours.learn(hint.ip, hint.mac, now_ms(), hint.create, [&](rte_mbuf* m, const net::MacAddress& mac) {
-    net::write_ethernet(frame_of(m), mac, ps.port->iface.mac, net::EtherType::kIpv4);
-    transmit(ps, m);
-  });
+  const bool changed = ps.neighbours.learn(
+      hint.ip, hint.mac, now_ms(), hint.create, [&](rte_mbuf* m, const net::MacAddress& mac) {
+        net::write_ethernet(frame_of(m), mac, ps.port->iface.mac, net::EtherType::kIpv4);
+        transmit(ps, m);
+      });
   if (changed) stats_.l2l3.neighbours_learned.add();
   if (!share) return;
   // Every core keeps its own table: tell the others (a few bytes per ARP message, rare by nature).
@@ -185,7 +190,8 @@ void Worker::learn(uint8_t port_index, const net::NeighbourHint& hint, bool shar
   u.create = hint.create ? 1 : 0;
   for (uint16_t to = 0; to < fabric_.workers(); ++to) {
     if (to == index_) continue;
-    if (rte_ring_enqueue_elem(fabric_.neighbours(index_, to), &u, sizeof u) != 0) stats_.neighbour_updates_lost.add();
+    if (rte_ring_enqueue_elem(fabric_.neighbours(index_, to), &u, sizeof u) != 0)
+      stats_.neighbour_updates_lost.add();
   }
 }
 
@@ -193,8 +199,8 @@ void Worker::poll_neighbour_updates() {
   std::array<NeighbourUpdate, 32> updates;
   for (uint16_t from = 0; from < fabric_.workers(); ++from) {
     if (from == index_) continue;
-    const unsigned n = rte_ring_dequeue_burst_elem(fabric_.neighbours(from, index_), updates.data(), sizeof(NeighbourUpdate),
-                                                   updates.size(), nullptr);
+    const unsigned n = rte_ring_dequeue_burst_elem(fabric_.neighbours(from, index_), updates.data(),
+                                                   sizeof(NeighbourUpdate), updates.size(), nullptr);
     for (unsigned i = 0; i < n; ++i) {
       net::NeighbourHint hint;
       hint.ip = net::Ipv4Address{updates[i].ip};
@@ -260,8 +266,8 @@ void Worker::flush_steering() {
   for (uint16_t to = 0; to < fabric_.workers(); ++to) {
     const uint16_t n = steer_out_count_[to];
     if (n == 0) continue;
-    const unsigned sent = rte_ring_enqueue_burst(fabric_.packets(index_, to),
-                                                 reinterpret_cast<void* const*>(steer_out_[to].data()), n, nullptr);
+    const unsigned sent = rte_ring_enqueue_burst(
+        fabric_.packets(index_, to), reinterpret_cast<void* const*>(steer_out_[to].data()), n, nullptr);
     stats_.steered_out.add(sent);
     for (unsigned i = sent; i < n; ++i) drop(steer_out_[to][i], net::DropReason::kSteerRingFull);
     steer_out_count_[to] = 0;

@@ -21,8 +21,8 @@ struct alignas(64) WorkerStats {
   Counter rx_bytes;
   Counter tx_packets;
   Counter tx_bytes;
-  Counter steered_out;  // sent to the owning core through a ring
-  Counter steered_in;   // received from another core's ring
+  Counter steered_out;             // sent to the owning core through a ring
+  Counter steered_in;              // received from another core's ring
   Counter neighbour_updates_lost;  // a full ring dropped an ARP update for another core
 
   net::L2L3Counters l2l3;

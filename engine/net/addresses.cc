@@ -78,6 +78,8 @@ std::optional<Ipv4Prefix> Ipv4Prefix::parse(std::string_view text) {
   return Ipv4Prefix{*address, static_cast<uint8_t>(len)};
 }
 
-std::string Ipv4Prefix::to_string() const { return address.to_string() + "/" + std::to_string(length); }
+std::string Ipv4Prefix::to_string() const {
+  return address.to_string() + "/" + std::to_string(length);
+}
 
 }  // namespace tollgate::net

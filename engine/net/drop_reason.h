@@ -10,35 +10,35 @@
 namespace tollgate::net {
 
 enum class DropReason : uint8_t {
-  kRunt,                // shorter than an Ethernet header
-  kNotOurMac,           // unicast to another station
-  kUnknownEtherType,    // not IPv4/ARP (and not one of the kinds below)
-  kVlanTagged,          // 802.1Q/802.1ad: ports are untagged
-  kIpv6,                // IPv6 is not handled yet
-  kArpMalformed,        // truncated, or hardware/protocol type or length not Ethernet/IPv4
-  kArpUnsupportedOp,    // neither request nor reply
-  kArpNotForUs,         // request for an address we do not hold (after learning from it, per RFC 826)
-  kArpBadSender,        // sender address is ours, zero-MAC, broadcast or group MAC
-  kIpv4Malformed,       // bad version, IHL, or total length
+  kRunt,              // shorter than an Ethernet header
+  kNotOurMac,         // unicast to another station
+  kUnknownEtherType,  // not IPv4/ARP (and not one of the kinds below)
+  kVlanTagged,        // 802.1Q/802.1ad: ports are untagged
+  kIpv6,              // IPv6 is not handled yet
+  kArpMalformed,      // truncated, or hardware/protocol type or length not Ethernet/IPv4
+  kArpUnsupportedOp,  // neither request nor reply
+  kArpNotForUs,       // request for an address we do not hold (after learning from it, per RFC 826)
+  kArpBadSender,      // sender address is ours, zero-MAC, broadcast or group MAC
+  kIpv4Malformed,     // bad version, IHL, or total length
   kIpv4BadChecksum,
-  kIpv4Options,         // header options are not supported (documented in docs/ARCHITECTURE.md)
-  kIpv4Fragment,        // fragments are not reassembled (documented)
+  kIpv4Options,   // header options are not supported (documented in docs/ARCHITECTURE.md)
+  kIpv4Fragment,  // fragments are not reassembled (documented)
   kIpv4TtlZero,
-  kIpv4NotForUs,        // destination is not our address
-  kIpv4BadSource,       // source is ours, zero, broadcast, multicast or loopback
+  kIpv4NotForUs,   // destination is not our address
+  kIpv4BadSource,  // source is ours, zero, broadcast, multicast or loopback
   kIpv4UnknownProtocol,
   kIcmpMalformed,
   kIcmpBadChecksum,
-  kIcmpUnsupportedType, // anything but echo request, for now
-  kL4NoHandler,         // TCP/UDP to us: no stack attached yet
-  kNoRoute,             // reply destination off-link with no gateway
-  kNeighbourQueueFull,  // too many packets already waiting for this neighbour's ARP reply
+  kIcmpUnsupportedType,  // anything but echo request, for now
+  kL4NoHandler,          // TCP/UDP to us: no stack attached yet
+  kNoRoute,              // reply destination off-link with no gateway
+  kNeighbourQueueFull,   // too many packets already waiting for this neighbour's ARP reply
   kNeighbourTableFull,
-  kNeighbourUnresolved, // ARP gave up: no reply after all probes
-  kTxFull,              // port TX queue did not take the packet
-  kSteerRingFull,       // ring to the owning core was full
-  kNoMbuf,              // mempool empty when a packet had to be built
-  kMultiSegment,        // chained mbuf: MTU-sized pools never produce one
+  kNeighbourUnresolved,  // ARP gave up: no reply after all probes
+  kTxFull,               // port TX queue did not take the packet
+  kSteerRingFull,        // ring to the owning core was full
+  kNoMbuf,               // mempool empty when a packet had to be built
+  kMultiSegment,         // chained mbuf: MTU-sized pools never produce one
   kCount
 };
 
@@ -77,6 +77,8 @@ inline constexpr std::array<std::string_view, kDropReasonCount> kDropReasonNames
     "multi_segment",
 };
 
-constexpr std::string_view drop_reason_name(DropReason r) { return kDropReasonNames[static_cast<size_t>(r)]; }
+constexpr std::string_view drop_reason_name(DropReason r) {
+  return kDropReasonNames[static_cast<size_t>(r)];
+}
 
 }  // namespace tollgate::net

@@ -31,11 +31,11 @@ struct NeighbourHint {
 
 struct FrameVerdict {
   FrameAction action = FrameAction::kDrop;
-  DropReason reason = DropReason::kRunt;  // for kDrop
-  std::optional<NeighbourHint> neighbour; // ARP seen: update the neighbour table (any action)
-  Ipv4Address route_to;                   // for kRoute: IPv4 destination of the reply
-  uint16_t l4_offset = 0;                 // for kDeliver
-  uint8_t l4_protocol = 0;                // for kDeliver
+  DropReason reason = DropReason::kRunt;   // for kDrop
+  std::optional<NeighbourHint> neighbour;  // ARP seen: update the neighbour table (any action)
+  Ipv4Address route_to;                    // for kRoute: IPv4 destination of the reply
+  uint16_t l4_offset = 0;                  // for kDeliver
+  uint8_t l4_protocol = 0;                 // for kDeliver
 };
 
 struct FrameInputOptions {

@@ -8,7 +8,12 @@
 
 namespace tollgate::net {
 
-enum class IcmpType : uint8_t { kEchoReply = 0, kDestinationUnreachable = 3, kEchoRequest = 8, kTimeExceeded = 11 };
+enum class IcmpType : uint8_t {
+  kEchoReply = 0,
+  kDestinationUnreachable = 3,
+  kEchoRequest = 8,
+  kTimeExceeded = 11
+};
 
 struct IcmpCheck {
   bool ok = false;

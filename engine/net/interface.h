@@ -9,8 +9,8 @@ namespace tollgate::net {
 
 struct InterfaceConfig {
   MacAddress mac;
-  Ipv4Prefix ipv4;                    // our address and the on-link prefix
-  std::optional<Ipv4Address> gateway; // next hop for destinations off the prefix
+  Ipv4Prefix ipv4;                     // our address and the on-link prefix
+  std::optional<Ipv4Address> gateway;  // next hop for destinations off the prefix
 };
 
 // The next hop for `destination` out of `iface`: itself when on-link, the gateway otherwise.

@@ -16,8 +16,8 @@ struct Ipv4Header {
   Ipv4Address destination;
   uint8_t protocol = 0;
   uint8_t ttl = 0;
-  uint8_t header_length = 0;   // bytes, IHL * 4
-  uint16_t total_length = 0;   // header + payload, as the header says (the frame may carry padding)
+  uint8_t header_length = 0;  // bytes, IHL * 4
+  uint16_t total_length = 0;  // header + payload, as the header says (the frame may carry padding)
   uint16_t identification = 0;
   bool more_fragments = false;
   uint16_t fragment_offset = 0;  // in 8-byte units

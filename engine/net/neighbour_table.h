@@ -18,10 +18,10 @@
 namespace tollgate::net {
 
 struct NeighbourConfig {
-  uint32_t capacity = 1024;        // entries; rounded up to a power of two
-  uint64_t reachable_time = 30000; // how long a learned entry is used without being refreshed
-  uint64_t probe_interval = 1000;  // between ARP requests for an unresolved entry
-  uint32_t max_probes = 3;         // then the entry fails and its queued packets are dropped
+  uint32_t capacity = 1024;         // entries; rounded up to a power of two
+  uint64_t reachable_time = 30000;  // how long a learned entry is used without being refreshed
+  uint64_t probe_interval = 1000;   // between ARP requests for an unresolved entry
+  uint32_t max_probes = 3;          // then the entry fails and its queued packets are dropped
 };
 
 enum class NeighbourState : uint8_t { kFree, kIncomplete, kReachable };
@@ -30,11 +30,11 @@ template <typename Packet, size_t kMaxPending = 4>
 class NeighbourTable {
  public:
   enum class Outcome : uint8_t {
-    kResolved,   // mac is valid: send now
-    kQueued,     // packet held; an ARP request should go out now (first packet of a new entry)
-    kQueuedWait, // packet held behind a request already sent
-    kQueueFull,  // not held: drop it
-    kTableFull,  // not held: drop it
+    kResolved,    // mac is valid: send now
+    kQueued,      // packet held; an ARP request should go out now (first packet of a new entry)
+    kQueuedWait,  // packet held behind a request already sent
+    kQueueFull,   // not held: drop it
+    kTableFull,   // not held: drop it
   };
   struct Resolution {
     Outcome outcome;

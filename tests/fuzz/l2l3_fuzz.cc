@@ -13,7 +13,8 @@ namespace {
 
 using namespace tollgate::net;
 
-const InterfaceConfig kIface{*MacAddress::parse("02:00:00:00:00:01"), *Ipv4Prefix::parse("198.18.0.1/24"), {}};
+const InterfaceConfig kIface{
+    *MacAddress::parse("02:00:00:00:00:01"), *Ipv4Prefix::parse("198.18.0.1/24"), {}};
 
 }  // namespace
 

@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         state.push_back(1);
         const auto r = table.resolve(ip, p, now);
         using O = NeighbourTable<int, 4>::Outcome;
-        if (r.outcome == O::kResolved || r.outcome == O::kQueueFull || r.outcome == O::kTableFull) come_back(p);
+        if (r.outcome == O::kResolved || r.outcome == O::kQueueFull || r.outcome == O::kTableFull)
+          come_back(p);
         break;
       }
       case 1:
@@ -41,7 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       case 2:
       case 3:
-        table.expire(now, [](Ipv4Address) {}, come_back);
+        table.expire(
+            now, [](Ipv4Address) {}, come_back);
         break;
     }
     if (table.size() > table.capacity()) std::abort();

@@ -26,7 +26,8 @@ gateway = "198.19.0.254"
 )";
 
 // Every error must name the file, the line and the key.
-void expect_error(const std::string& text, const std::string& key, uint32_t line, const std::string& fragment) {
+void expect_error(const std::string& text, const std::string& key, uint32_t line,
+                  const std::string& fragment) {
   const ConfigLoad load = load_config_string(text, "test.toml");
   EXPECT_FALSE(load.config);
   const auto it = std::find_if(load.errors.begin(), load.errors.end(),
@@ -56,24 +57,26 @@ TEST(DataplaneConfig, TheLabConfigIsValid) {
 }
 
 TEST(DataplaneConfig, ErrorsNameFileLineAndKey) {
-  expect_error("[dataplane]\ncores = 'two'\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n", "dataplane.cores",
-               2, "must be an integer");
-  expect_error("[dataplane]\nburst = 0\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n", "dataplane.burst", 2,
-               "out of range");
-  expect_error("[dataplane]\ncorse = 1\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n", "dataplane.corse", 2,
-               "unknown key");
+  expect_error("[dataplane]\ncores = 'two'\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n",
+               "dataplane.cores", 2, "must be an integer");
+  expect_error("[dataplane]\nburst = 0\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n",
+               "dataplane.burst", 2, "out of range");
+  expect_error("[dataplane]\ncorse = 1\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n",
+               "dataplane.corse", 2, "unknown key");
   expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4'\n", "port[0].ipv4", 4, "prefix length");
   expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\ndriver='dpdk'\n", "port[0].driver", 5,
                "unknown driver");
   expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\ngateway='9.9.9.9'\n", "port[0].gateway", 5,
                "not on-link");
-  expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n[[port]]\nname='a'\niface='y'\nipv4='1.2.4.4/24'\n",
-               "port[1].name", 6, "used twice");
-  expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n[[port]]\nname='b'\niface='x'\nipv4='1.2.4.4/24'\n",
-               "port[1].iface", 7, "used by two ports");
+  expect_error(
+      "[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n[[port]]\nname='a'\niface='y'\nipv4='1.2.4.4/24'\n",
+      "port[1].name", 6, "used twice");
+  expect_error(
+      "[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n[[port]]\nname='b'\niface='x'\nipv4='1.2.4.4/24'\n",
+      "port[1].iface", 7, "used by two ports");
   expect_error("[[port]]\nname='a'\nipv4='1.2.3.4/24'\n", "port[0].iface", 1, "is required");
-  expect_error("[[port]]\nname='a'\niface='an-interface-name-too-long'\nipv4='1.2.3.4/24'\n", "port[0].iface", 3,
-               "15 characters");
+  expect_error("[[port]]\nname='a'\niface='an-interface-name-too-long'\nipv4='1.2.3.4/24'\n", "port[0].iface",
+               3, "15 characters");
   expect_error("[dataplane]\ncores = 1\n", "port", 0, "no [[port]]");
   expect_error("[dataplane]\nsteering_ring_size = 1000\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n",
                "dataplane.steering_ring_size", 2, "power of two");

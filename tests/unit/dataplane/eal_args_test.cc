@@ -20,7 +20,9 @@ DataplaneConfig two_ports(PortDriver driver) {
   return c;
 }
 
-bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 TEST(EalArgs, VirtualDevicesAlwaysCarryNoPci) {
   for (PortDriver d : {PortDriver::kAfXdp, PortDriver::kAfPacket}) {

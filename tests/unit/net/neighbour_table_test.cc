@@ -12,7 +12,9 @@ using Table = NeighbourTable<int, 4>;
 using Outcome = Table::Outcome;
 
 const MacAddress kMac = *MacAddress::parse("02:00:00:00:00:02");
-Ipv4Address ip(uint8_t last) { return Ipv4Address::from_octets(198, 18, 0, last); }
+Ipv4Address ip(uint8_t last) {
+  return Ipv4Address::from_octets(198, 18, 0, last);
+}
 
 NeighbourConfig config() {
   NeighbourConfig c;
@@ -74,7 +76,12 @@ TEST(NeighbourTable, ProbesRetryThenFailDroppingQueuedPackets) {
   std::vector<int> dropped;
   for (uint64_t now = 0; now <= 5000; now += 100) {
     t.expire(
-        now, [&](Ipv4Address a) { EXPECT_EQ(a, ip(3)); probes.push_back(now); }, [&](int p) { dropped.push_back(p); });
+        now,
+        [&](Ipv4Address a) {
+          EXPECT_EQ(a, ip(3));
+          probes.push_back(now);
+        },
+        [&](int p) { dropped.push_back(p); });
   }
   EXPECT_EQ(probes, (std::vector<uint64_t>{1000, 2000})) << "max_probes counts the first request";
   EXPECT_EQ(dropped, (std::vector<int>{1, 2}));
@@ -89,7 +96,8 @@ TEST(NeighbourTable, ExpiryFreesSlotsAndKeepsOthersFindable) {
   // Fill to the 3/4 limit with entries learned at different times.
   for (uint8_t i = 0; i < 12; ++i) ASSERT_TRUE(t.learn(ip(i + 1), kMac, i % 2 ? 0 : 50000, true, none));
   EXPECT_EQ(t.resolve(ip(200), 1, 0).outcome, Outcome::kTableFull);
-  t.expire(30001, [](Ipv4Address) {}, [](int) {});
+  t.expire(
+      30001, [](Ipv4Address) {}, [](int) {});
   EXPECT_EQ(t.size(), 6u);
   for (uint8_t i = 0; i < 12; ++i) {
     EXPECT_EQ(t.lookup(ip(i + 1), 30001).has_value(), i % 2 == 0) << int(i);
