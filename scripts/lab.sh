@@ -84,8 +84,9 @@ make_veth() {  # root-end ns ns-end queues
   # The kernel holds no address on the dataplane's end and must not chatter on it.
   sysctl -qw "net.ipv6.conf.$root_end.disable_ipv6=1"
   ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ns_end.disable_ipv6=1"
-  # Segments must be real wire-sized frames: no GSO/TSO super-packets into the dataplane.
-  ip netns exec "$ns" ethtool -K "$ns_end" tso off gso off gro off >/dev/null 2>&1 || true
+  # Segments must be real wire-sized frames with real checksums: no GSO/TSO super-packets and no
+  # CHECKSUM_PARTIAL (a veth would hand the dataplane only the pseudo-header seed).
+  ip netns exec "$ns" ethtool -K "$ns_end" tso off gso off gro off tx off >/dev/null 2>&1 || true
   ethtool -K "$root_end" tso off gso off gro off >/dev/null 2>&1 || true
   ip link set "$root_end" up
   ip -n "$ns" link set "$ns_end" up
