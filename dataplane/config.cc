@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -17,10 +19,13 @@ class ConfigReader {
 
   ConfigLoad read(const toml::table& root) {
     DataplaneConfig cfg;
-    check_keys(root, "", {"dataplane", "neighbour", "port"});
+    check_keys(root, "", {"dataplane", "neighbour", "port", "tcp", "pool", "listener"});
     if (const toml::table* dp = table_at(root, "dataplane", "dataplane")) read_dataplane(*dp, cfg);
     if (const toml::table* nb = table_at(root, "neighbour", "neighbour")) read_neighbour(*nb, cfg);
     read_ports(root, cfg);
+    if (const toml::table* tcp = table_at(root, "tcp", "tcp")) read_tcp(*tcp, cfg);
+    read_pools(root, cfg);
+    read_listeners(root, cfg);
     ConfigLoad out;
     out.errors = std::move(errors_);
     if (out.errors.empty()) out.config = std::move(cfg);
@@ -122,6 +127,155 @@ class ConfigReader {
     read_uint(t, "reachable_ms", p, cfg.neighbour.reachable_time, 1000, 3600000);
     read_uint(t, "probe_interval_ms", p, cfg.neighbour.probe_interval, 10, 60000);
     read_uint(t, "max_probes", p, cfg.neighbour.max_probes, 1, 100);
+  }
+
+  void read_bool(const toml::table& t, std::string_view name, const std::string& prefix, bool& out) {
+    const toml::node* n = t.get(name);
+    if (!n) return;
+    if (!n->is_boolean()) {
+      error(n, prefix + std::string(name), "must be true or false");
+      return;
+    }
+    out = *n->value<bool>();
+  }
+
+  void read_tcp(const toml::table& t, DataplaneConfig& cfg) {
+    const std::string p = "tcp.";
+    check_keys(t, p,
+               {"max_connections", "receive_window", "send_buffer", "sack", "timestamps",
+                "congestion_control", "syn_backlog", "time_wait_ms", "connect_timeout_ms"});
+    TcpSettings& s = cfg.tcp;
+    read_uint(t, "max_connections", p, s.max_connections, 16, 1u << 24);
+    read_uint(t, "receive_window", p, s.receive_window, 4096, 1u << 30);
+    read_uint(t, "send_buffer", p, s.send_buffer, 4096, 1u << 30);
+    read_uint(t, "syn_backlog", p, s.syn_backlog, 0, 1u << 24);
+    read_uint(t, "time_wait_ms", p, s.time_wait_ms, 1000, 240000);
+    read_uint(t, "connect_timeout_ms", p, s.connect_timeout_ms, 100, 600000);
+    read_bool(t, "sack", p, s.sack);
+    read_bool(t, "timestamps", p, s.timestamps);
+    if (auto cc = read_string(t, "congestion_control", p + "congestion_control", false)) {
+      if (*cc == "cubic")
+        s.cubic = true;
+      else if (*cc == "newreno")
+        s.cubic = false;
+      else
+        error(t.get("congestion_control"), p + "congestion_control",
+              fmt::format("unknown algorithm '{}'", *cc), "use cubic or newreno");
+    }
+  }
+
+  // "a.b.c.d:port"
+  std::optional<PoolConfig::Target> parse_target(std::string_view text) {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    auto address = net::Ipv4Address::parse(text.substr(0, colon));
+    unsigned port = 0;
+    const std::string_view port_text = text.substr(colon + 1);
+    auto [next, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (!address || ec != std::errc{} || next != port_text.data() + port_text.size() || port == 0 ||
+        port > 65535) {
+      return std::nullopt;
+    }
+    return PoolConfig::Target{*address, static_cast<uint16_t>(port)};
+  }
+
+  const toml::array* array_of_tables(const toml::table& root, std::string_view name) {
+    const toml::node* n = root.get(name);
+    if (!n) return nullptr;
+    const toml::array* arr = n->as_array();
+    if (!arr || !arr->is_array_of_tables()) {
+      error(n, std::string(name), "must be an array of tables", fmt::format("write each as [[{}]]", name));
+      return nullptr;
+    }
+    return arr;
+  }
+
+  void read_pools(const toml::table& root, DataplaneConfig& cfg) {
+    const toml::array* arr = array_of_tables(root, "pool");
+    if (!arr) return;
+    std::set<std::string> names;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const toml::table& t = *arr->get(i)->as_table();
+      const std::string p = fmt::format("pool[{}].", i);
+      check_keys(t, p, {"name", "targets"});
+      PoolConfig pool;
+      pool.name = read_string(t, "name", p + "name", true).value_or("");
+      if (!pool.name.empty() && !names.insert(pool.name).second) {
+        error(t.get("name"), p + "name", fmt::format("pool name '{}' is used twice", pool.name));
+      }
+      const toml::node* targets = t.get("targets");
+      const toml::array* list = targets ? targets->as_array() : nullptr;
+      if (!list || list->empty()) {
+        error(targets ? targets : &t, p + "targets", "must be a non-empty list of \"address:port\" strings");
+      } else {
+        for (size_t k = 0; k < list->size(); ++k) {
+          const toml::node* item = list->get(k);
+          const auto text = item->value<std::string>();
+          const auto target = text ? parse_target(*text) : std::nullopt;
+          if (!target) {
+            error(item, fmt::format("{}targets[{}]", p, k), "is not an \"address:port\" string",
+                  "e.g. \"198.19.0.11:7000\"");
+            continue;
+          }
+          bool reachable = false;
+          for (const PortConfig& port : cfg.ports)
+            reachable = reachable || port.ipv4.contains(target->address) || port.gateway;
+          if (!reachable) {
+            error(item, fmt::format("{}targets[{}]", p, k), fmt::format("{} is on no port's network", *text),
+                  "add a port on its prefix, or a gateway");
+          }
+          pool.targets.push_back(*target);
+        }
+      }
+      cfg.pools.push_back(std::move(pool));
+    }
+  }
+
+  void read_listeners(const toml::table& root, DataplaneConfig& cfg) {
+    const toml::array* arr = array_of_tables(root, "listener");
+    if (!arr) return;
+    std::set<std::string> names;
+    std::set<std::pair<uint32_t, uint16_t>> endpoints;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const toml::table& t = *arr->get(i)->as_table();
+      const std::string p = fmt::format("listener[{}].", i);
+      check_keys(t, p, {"name", "protocol", "address", "port", "pool", "max_connections"});
+      ListenerConfig l;
+      l.name = read_string(t, "name", p + "name", true).value_or("");
+      if (!l.name.empty() && !names.insert(l.name).second) {
+        error(t.get("name"), p + "name", fmt::format("listener name '{}' is used twice", l.name));
+      }
+      if (auto proto = read_string(t, "protocol", p + "protocol", true)) {
+        if (*proto != "tcp") {
+          error(t.get("protocol"), p + "protocol", fmt::format("unsupported protocol '{}'", *proto),
+                "this build supports \"tcp\"");
+        }
+      }
+      if (auto text = read_string(t, "address", p + "address", true)) {
+        if (auto a = net::Ipv4Address::parse(*text)) {
+          l.address = *a;
+          bool ours = false;
+          for (const PortConfig& port : cfg.ports) ours = ours || port.ipv4.address == *a;
+          if (!ours)
+            error(t.get("address"), p + "address", fmt::format("{} is not the address of any port", *text));
+        } else {
+          error(t.get("address"), p + "address", fmt::format("'{}' is not an IPv4 address", *text));
+        }
+      }
+      if (!t.get("port")) error(&t, p + "port", "is required");
+      read_uint(t, "port", p, l.port, 1, 65535);
+      read_uint(t, "max_connections", p, l.max_connections, 0, 1u << 24);
+      if (l.port && !endpoints.insert({l.address.value, l.port}).second) {
+        error(t.get("port"), p + "port", "another listener already uses this address and port");
+      }
+      l.pool = read_string(t, "pool", p + "pool", true).value_or("");
+      if (!l.pool.empty() && std::none_of(cfg.pools.begin(), cfg.pools.end(),
+                                          [&](const PoolConfig& pool) { return pool.name == l.pool; })) {
+        error(t.get("pool"), p + "pool", fmt::format("no pool named '{}'", l.pool),
+              "define it with [[pool]]");
+      }
+      cfg.listeners.push_back(std::move(l));
+    }
   }
 
   void read_ports(const toml::table& root, DataplaneConfig& cfg) {

@@ -29,6 +29,40 @@ struct PortConfig {
   std::optional<net::Ipv4Address> gateway;
 };
 
+// A target group: where a listener's connections go.
+struct PoolConfig {
+  std::string name;
+  struct Target {
+    net::Ipv4Address address;
+    uint16_t port = 0;
+  };
+  std::vector<Target> targets;
+};
+
+enum class ListenerProtocol : uint8_t { kTcp };
+
+struct ListenerConfig {
+  std::string name;
+  ListenerProtocol protocol = ListenerProtocol::kTcp;
+  net::Ipv4Address address;
+  uint16_t port = 0;
+  std::string pool;              // name of a [[pool]]
+  uint32_t max_connections = 0;  // per core; 0 = limited only by the connection table
+};
+
+// TCP stack settings shared by every core (see engine/tcp/types.h for their meaning).
+struct TcpSettings {
+  uint32_t max_connections = 65536;  // per core
+  uint32_t receive_window = 256 * 1024;
+  uint32_t send_buffer = 256 * 1024;
+  bool sack = true;
+  bool timestamps = true;
+  bool cubic = true;
+  uint32_t syn_backlog = 1024;
+  uint32_t time_wait_ms = 30000;
+  uint32_t connect_timeout_ms = 10000;
+};
+
 struct DataplaneConfig {
   uint16_t cores = 0;      // worker cores; 0 = all usable CPUs but one (at least one)
   uint32_t mbufs = 32767;  // per socket; raised automatically to what ports and rings need
@@ -40,6 +74,9 @@ struct DataplaneConfig {
   uint32_t memory_mb = 512;  // EAL memory when hugepages are not available (--no-huge)
   net::NeighbourConfig neighbour;
   std::vector<PortConfig> ports;
+  TcpSettings tcp;
+  std::vector<PoolConfig> pools;
+  std::vector<ListenerConfig> listeners;
 };
 
 struct ConfigError {

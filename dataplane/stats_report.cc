@@ -53,6 +53,44 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
   }
   j["drops"] = drops;
   j["drops_total"] = total;
+  const tcp::TcpCounters& t = w.tcp().counters();
+  j["tcp"] = {
+      {"active", t.active.get()},
+      {"opened_passive", t.opened_passive.get()},
+      {"opened_active", t.opened_active.get()},
+      {"closed", t.closed.get()},
+      {"segments_in", t.segments_in.get()},
+      {"segments_out", t.segments_out.get()},
+      {"retransmits", t.retransmits.get()},
+      {"rto_expired", t.rto_expired.get()},
+      {"fast_retransmits", t.fast_retransmits.get()},
+      {"dup_acks", t.dup_acks.get()},
+      {"out_of_order_bytes", t.out_of_order_bytes.get()},
+      {"syn_cookies_sent", t.syn_cookies_sent.get()},
+      {"syn_cookies_validated", t.syn_cookies_validated.get()},
+      {"syn_cookies_failed", t.syn_cookies_failed.get()},
+      {"resets_sent", t.resets_sent.get()},
+      {"resets_received", t.resets_received.get()},
+      {"challenge_acks", t.challenge_acks.get()},
+      {"bad_checksum", t.bad_checksum.get()},
+      {"malformed", t.malformed.get()},
+      {"no_connection", t.no_connection.get()},
+      {"listen_overflow", t.listen_overflow.get()},
+      {"no_memory", t.no_memory.get()},
+      {"time_wait_reused", t.time_wait_reused.get()},
+      {"chunks_in_use", w.tcp().chunks_in_use()},
+  };
+  nlohmann::json proxies = nlohmann::json::array();
+  for (const auto& p : w.proxies()) {
+    const proxy::ProxyCounters& pc = p->counters();
+    proxies.push_back({{"sessions", pc.sessions.get()},
+                       {"sessions_active", p->sessions_active()},
+                       {"backend_connects", pc.backend_connects.get()},
+                       {"backend_failures", pc.backend_failures.get()},
+                       {"bytes_to_backend", pc.bytes_to_backend.get()},
+                       {"bytes_to_client", pc.bytes_to_client.get()}});
+  }
+  j["listeners"] = proxies;
   return j;
 }
 
@@ -114,6 +152,7 @@ nlohmann::json stats_snapshot(const std::vector<Port>& ports, const std::vector<
   // Totals over cores, so scripts need not sum.
   nlohmann::json totals = nlohmann::json::object();
   totals["drops"] = nlohmann::json::object();
+  totals["tcp"] = nlohmann::json::object();
   for (const auto& c : cores) {
     for (const auto& [k, v] : c.items()) {
       if (v.is_number_unsigned() && k != "core" && k != "lcore")

@@ -11,7 +11,9 @@
 #include "engine/net/arp.h"
 #include "engine/net/ethernet.h"
 #include "engine/net/flow_key.h"
+#include "engine/net/ipv4.h"
 #include "engine/net/protocol_numbers.h"
+#include "engine/tcp/header.h"
 
 namespace tollgate::dataplane {
 namespace {
@@ -21,6 +23,32 @@ std::span<uint8_t> frame_of(rte_mbuf* m) {
 }
 
 constexpr uint64_t kTimerIntervalMs = 10;
+
+// mbufs as the TCP engine's packets: a chunk holds a reference (refcount), payload offsets count from
+// the start of the mbuf's data.
+tcp::BufferOps mbuf_ops() {
+  tcp::BufferOps ops;
+  ops.retain = [](void*, tcp::PacketRef p) { rte_mbuf_refcnt_update(static_cast<rte_mbuf*>(p), 1); };
+  ops.release = [](void*, tcp::PacketRef p) { rte_pktmbuf_free(static_cast<rte_mbuf*>(p)); };
+  ops.bytes = [](void*, tcp::PacketRef p) {
+    auto* m = static_cast<rte_mbuf*>(p);
+    return std::span<const uint8_t>(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
+  };
+  return ops;
+}
+
+tcp::TcpConfig tcp_config(const DataplaneConfig& c) {
+  tcp::TcpConfig t;
+  t.receive_window = c.tcp.receive_window;
+  t.send_buffer = c.tcp.send_buffer;
+  t.sack = c.tcp.sack;
+  t.timestamps = c.tcp.timestamps;
+  t.cubic = c.tcp.cubic;
+  t.syn_backlog = c.tcp.syn_backlog;
+  t.time_wait_us = c.tcp.time_wait_ms * 1000;
+  t.connect_timeout_us = c.tcp.connect_timeout_ms * 1000;
+  return t;
+}
 
 }  // namespace
 
@@ -47,9 +75,36 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
     for (uint16_t id : ports[i].device_ids) port_index_by_id_[id] = static_cast<uint8_t>(i);
   }
   tsc_per_ms_ = std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
+  now_us_ = rte_rdtsc() * 1000 / tsc_per_ms_;
+
+  tcp::TcpEnvironment env;
+  env.buffers = mbuf_ops();
+  env.transmit = [](void* ctx, const tcp::OutgoingSegment& s) {
+    return static_cast<Worker*>(ctx)->tcp_transmit(s);
+  };
+  env.owns = [](void* ctx, const tcp::Tuple& t) { return static_cast<Worker*>(ctx)->owns(t); };
+  env.ctx = this;
+  tcp_ = std::make_unique<tcp::TcpStack>(tcp_config(config), env, config.tcp.max_connections, now_us_);
+  for (const ListenerConfig& l : config.listeners) {
+    const auto pool_config = std::find_if(config.pools.begin(), config.pools.end(),
+                                   [&](const PoolConfig& p) { return p.name == l.pool; });
+    std::vector<proxy::Target> targets;
+    for (const auto& t : pool_config->targets) targets.push_back({t.address, t.port});
+    // Backend connections leave from the address of the port that reaches the first target.
+    net::Ipv4Address source = ports[0].iface.ipv4.address;
+    for (const Port& p : ports) {
+      if (p.iface.ipv4.contains(targets.front().address)) source = p.iface.ipv4.address;
+    }
+    proxies_.push_back(std::make_unique<proxy::TcpProxy>(*tcp_, source, std::move(targets),
+                                                         config.tcp.max_connections / 2, now_us_));
+    tcp_->listen(l.address, l.port, proxies_.back().get(), l.max_connections);
+  }
 }
 
 Worker::~Worker() {
+  // Connections hold mbuf references: release them before the ports and pool go away.
+  proxies_.clear();
+  tcp_.reset();
   // Packets still waiting for ARP belong to this worker; give them back to the pool.
   for (PortState& ps : ports_) {
     ps.neighbours.clear([](rte_mbuf* m) { rte_pktmbuf_free(m); });
@@ -68,6 +123,7 @@ int Worker::run() {
   uint64_t next_timer_tsc = rte_rdtsc() + timer_cycles;
   while (!stop_.load(std::memory_order_relaxed)) {
     const uint64_t start = rte_rdtsc();
+    now_us_ = start * 1000 / tsc_per_ms_;
     uint32_t handled = 0;
     for (PortState& ps : ports_) {
       const uint16_t n = rte_eth_rx_burst(ps.queue.device, ps.queue.queue, burst.data(), burst_);
@@ -89,6 +145,7 @@ int Worker::run() {
       handled += n;
     }
     if (fabric_.workers() > 1) poll_neighbour_updates();
+    tcp_->advance(now_us_);
     for (PortState& ps : ports_) flush(ps);
 
     const uint64_t end = rte_rdtsc();
@@ -148,9 +205,64 @@ void Worker::handle_packet(rte_mbuf* m) {
     case net::FrameAction::kRoute:
       return route(ps, m, v.route_to);
     case net::FrameAction::kDeliver:
-      // TCP arrives with the TCP stack; until then L4 traffic is counted and dropped.
+      if (v.l4_protocol == static_cast<uint8_t>(net::IpProtocol::kTcp)) {
+        return deliver_tcp(m, v, (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+      }
       return drop(m, net::DropReason::kL4NoHandler);
   }
+}
+
+void Worker::deliver_tcp(rte_mbuf* m, const net::FrameVerdict& v, bool checksum_verified) {
+  const std::span<const uint8_t> segment(rte_pktmbuf_mtod(m, const uint8_t*) + v.l4_offset, v.l4_length);
+  tcp_->input(m, v.l4_offset, segment, v.source, v.destination, checksum_verified, now_us_);
+  rte_pktmbuf_free(m);  // the stack took its own references to any payload it keeps
+}
+
+bool Worker::owns(const tcp::Tuple& t) const {
+  if (steering_.cores() < 2) return true;
+  const net::FlowKey reply{net::Ipv4Address{t.remote_ip}, net::Ipv4Address{t.local_ip}, t.remote_port,
+                           t.local_port, static_cast<uint8_t>(net::IpProtocol::kTcp)};
+  return steering_.owner(reply) == index_;
+}
+
+Worker::PortState* Worker::port_for_address(uint32_t local_ip) {
+  for (PortState& ps : ports_) {
+    if (ps.port->iface.ipv4.address.value == local_ip) return &ps;
+  }
+  return nullptr;
+}
+
+// Builds Ethernet/IPv4/TCP in a fresh mbuf, copies the payload from the send queue's chunks, and hands
+// the frame to the IPv4 output path (neighbour resolution, TX buffer).
+bool Worker::tcp_transmit(const tcp::OutgoingSegment& s) {
+  PortState* ps = port_for_address(s.tuple->local_ip);
+  if (!ps) return false;
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (!m) {
+    stats_.l2l3.drop(net::DropReason::kNoMbuf);
+    return false;
+  }
+  const size_t tcp_header =
+      tcp::kTcpMinHeaderSize + tcp::options_size(s.header.options, s.header.has(tcp::flags::kSyn));
+  const size_t tcp_length = tcp_header + s.length;
+  const size_t total = net::kEthernetHeaderSize + net::kIpv4MinHeaderSize + tcp_length;
+  auto* data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(total)));
+  if (!data) {
+    rte_pktmbuf_free(m);
+    stats_.l2l3.drop(net::DropReason::kNoMbuf);
+    return false;
+  }
+  const std::span<uint8_t> frame(data, total);
+  const std::span<uint8_t> segment = frame.subspan(net::kEthernetHeaderSize + net::kIpv4MinHeaderSize);
+  tcp::write_header(segment, s.header);
+  if (s.length) s.payload->copy_out(tcp_->buffers(), s.offset, segment.subspan(tcp_header, s.length));
+  const net::Ipv4Address local{s.tuple->local_ip}, remote{s.tuple->remote_ip};
+  tcp::finish_checksum(segment, local, remote);
+  net::write_ipv4_header(frame.subspan(net::kEthernetHeaderSize), local, remote,
+                         static_cast<uint8_t>(net::IpProtocol::kTcp), static_cast<uint16_t>(tcp_length),
+                         ip_id_++, net::kDefaultTtl);
+  route(*ps, m, remote);
+  return true;
 }
 
 void Worker::route(PortState& ps, rte_mbuf* m, net::Ipv4Address destination) {

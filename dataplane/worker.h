@@ -15,6 +15,8 @@
 #include "engine/net/flow_steering.h"
 #include "engine/net/frame_input.h"
 #include "engine/net/neighbour_table.h"
+#include "engine/proxy/tcp_proxy.h"
+#include "engine/tcp/stack.h"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -36,6 +38,8 @@ class Worker {
   int run();
 
   const WorkerStats& stats() const { return stats_; }
+  const tcp::TcpStack& tcp() const { return *tcp_; }
+  const std::vector<std::unique_ptr<proxy::TcpProxy>>& proxies() const { return proxies_; }
   uint16_t index() const { return index_; }
 
  private:
@@ -63,6 +67,10 @@ class Worker {
   void flush_steering();
   void drop(rte_mbuf* m, net::DropReason reason);
   uint64_t now_ms() const;
+  void deliver_tcp(rte_mbuf* m, const net::FrameVerdict& v, bool checksum_verified);
+  bool tcp_transmit(const tcp::OutgoingSegment& segment);
+  bool owns(const tcp::Tuple& tuple) const;
+  PortState* port_for_address(uint32_t local_ip);
 
   const uint16_t index_;
   const uint16_t burst_;
@@ -76,7 +84,11 @@ class Worker {
   std::vector<std::array<rte_mbuf*, kMaxBurst>> steer_out_;
   std::vector<uint16_t> steer_out_count_;
   uint64_t tsc_per_ms_ = 1;
+  uint64_t now_us_ = 0;  // refreshed every poll iteration; the TCP stack's clock
+  uint16_t ip_id_ = 0;
   WorkerStats stats_;
+  std::unique_ptr<tcp::TcpStack> tcp_;
+  std::vector<std::unique_ptr<proxy::TcpProxy>> proxies_;
 };
 
 }  // namespace tollgate::dataplane

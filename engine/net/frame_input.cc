@@ -75,7 +75,10 @@ FrameVerdict handle_ipv4(const InterfaceConfig& iface, std::span<uint8_t> frame,
       FrameVerdict v;
       v.action = FrameAction::kDeliver;
       v.l4_offset = static_cast<uint16_t>(kEthernetHeaderSize + ip.header_length);
+      v.l4_length = static_cast<uint16_t>(ip.total_length - ip.header_length);
       v.l4_protocol = ip.protocol;
+      v.source = ip.source;
+      v.destination = ip.destination;
       return v;
     }
   }

@@ -268,7 +268,10 @@ TEST_F(FrameInputTest, TcpAndUdpAreDeliveredToL4) {
   const FrameVerdict v = run(frame);
   EXPECT_EQ(v.action, FrameAction::kDeliver);
   EXPECT_EQ(v.l4_offset, 34);
+  EXPECT_EQ(v.l4_length, 24);
   EXPECT_EQ(v.l4_protocol, 6);
+  EXPECT_EQ(v.source.to_string(), "198.18.0.2");
+  EXPECT_EQ(v.destination.to_string(), "198.18.0.1");
 }
 
 TEST_F(FrameInputTest, CountersAccumulateDropsByReason) {

@@ -1,0 +1,90 @@
+// TCP states, per-stack configuration and counters. Types only.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "engine/common/counter.h"
+
+namespace tollgate::tcp {
+
+// RFC 9293 §3.3.2. LISTEN belongs to listeners, never to a connection.
+enum class TcpState : uint8_t {
+  kClosed,
+  kSynSent,
+  kSynReceived,
+  kEstablished,
+  kFinWait1,
+  kFinWait2,
+  kCloseWait,
+  kClosing,
+  kLastAck,
+  kTimeWait,
+};
+
+constexpr std::string_view state_name(TcpState s) {
+  constexpr std::string_view names[] = {"CLOSED",     "SYN-SENT",   "SYN-RECEIVED", "ESTABLISHED",
+                                        "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT",   "CLOSING",
+                                        "LAST-ACK",   "TIME-WAIT"};
+  return names[static_cast<uint8_t>(s)];
+}
+
+// Why a connection ended, as its application sees it.
+enum class CloseReason : uint8_t {
+  kNormal,   // both FINs exchanged (or our FIN acknowledged after theirs)
+  kReset,    // the peer sent an acceptable RST
+  kAborted,  // we sent RST (application abort or protocol violation)
+  kTimeout,  // retransmissions exhausted, or connect timeout
+  kRefused,  // RST in answer to our SYN
+};
+
+struct TcpConfig {
+  uint16_t mss = 1460;                     // what we advertise and the most we send (from the MTU)
+  uint8_t window_scale = 7;                // our receive window shift (RFC 7323)
+  uint32_t receive_window = 256 * 1024;    // bytes a connection may hold unread (advertised window)
+  uint32_t send_buffer = 256 * 1024;       // bytes an application may queue before writes are refused
+  uint32_t reassembly_bytes = 256 * 1024;  // out-of-order bytes held per connection
+  bool sack = true;
+  bool timestamps = true;
+  bool cubic = true;                // CUBIC (RFC 9438) by default, NewReno (RFC 6582) otherwise
+  uint32_t delayed_ack_us = 40000;  // RFC 9293 §3.8.6.3 allows up to 500 ms; 40 ms like Linux
+  uint32_t min_rto_us = 200000;
+  uint32_t initial_rto_us = 1000000;
+  uint32_t max_rto_us = 60000000;
+  uint32_t max_retransmits = 12;  // then the connection is reset (timeout)
+  uint32_t syn_retransmits = 5;
+  uint32_t connect_timeout_us = 10000000;
+  uint32_t time_wait_us = 30000000;  // 2*MSL with MSL = 15 s
+  uint32_t keepalive_idle_us = 0;    // 0: off
+  uint32_t keepalive_interval_us = 10000000;
+  uint32_t keepalive_probes = 6;
+  uint32_t syn_backlog = 1024;  // half-open connections per listener before SYN cookies
+};
+
+struct TcpCounters {
+  Counter active;          // connections not CLOSED (including TIME-WAIT)
+  Counter opened_passive;  // reached ESTABLISHED from a listener
+  Counter opened_active;   // reached ESTABLISHED from connect()
+  Counter closed;
+  Counter segments_in;
+  Counter segments_out;
+  Counter retransmits;  // segments sent again (RTO, fast retransmit, SACK recovery)
+  Counter rto_expired;
+  Counter fast_retransmits;
+  Counter dup_acks;
+  Counter out_of_order_bytes;
+  Counter syn_cookies_sent;
+  Counter syn_cookies_validated;
+  Counter syn_cookies_failed;
+  Counter resets_sent;
+  Counter resets_received;
+  Counter challenge_acks;
+  Counter bad_checksum;
+  Counter malformed;
+  Counter no_connection;    // segment for no connection and no listener (answered with RST)
+  Counter listen_overflow;  // listener at its connection limit: SYN refused
+  Counter no_memory;        // a pool was empty (connection, chunk)
+  Counter time_wait_reused;
+};
+
+}  // namespace tollgate::tcp

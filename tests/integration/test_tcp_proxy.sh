@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The L4 TCP listener (198.18.0.1:7000 → the echo pool) against Linux TCP on both sides: bulk echo with
+# SHA-256 equality clean and under netem, 1,000 concurrent connections, half-close, RST propagation
+# both ways, a dead backend, and a bounded SYN flood that meets SYN cookies while service goes on.
+source "$(dirname "$0")/lib.sh"
+P=tt
+RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
+NS_CLIENT=$P-client
+NS_BACKEND=$P-backend
+MB=${TCP_TEST_MB:-100}
+CLIENT=("$PY" "$ROOT/tests/integration/tcp_client.py")
+trap '"$ROOT/scripts/lab.sh" down --prefix $P >/dev/null 2>&1 || true' EXIT
+"$ROOT/scripts/lab.sh" up --prefix $P --cores 1 --config "$ROOT/tests/configs/tcp-lab.toml" >/dev/null
+
+json_field() { "$PY" -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])' "$1"; }
+
+out=$(in_client "${CLIENT[@]}" echo $VIP 7000 $((MB << 20))) || fail "clean echo of $MB MiB: $out"
+note "clean: $MB MiB each way, $(json_field mbit_per_s <<<"$out") Mbit/s, SHA-256 equal"
+
+out=$(in_client "${CLIENT[@]}" halfclose $VIP 7000 200000) || fail "half-close: $out"
+note "half-close: all 200000 bytes echoed before EOF"
+
+out=$(in_client "${CLIENT[@]}" concurrent $VIP 7000 1000 65536) || fail "1000 concurrent: $out"
+note "1000 concurrent x 64 KiB intact in $(json_field seconds <<<"$out") s"
+
+# Client abort → the backend connection is reset too, and the session is freed.
+in_client "${CLIENT[@]}" abort $VIP 7000 >/dev/null || fail "abort client"
+sleep 1
+fresh_stats
+assert_ge "$(stat_value totals.tcp.resets_received)" 1 "resets received from the aborting client"
+assert_ge "$(stat_value totals.tcp.resets_sent)" 1 "resets sent on to the backend"
+
+# Backend abort → the client sees a reset.
+in_backend "$PY" -c '
+import socket, struct
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("198.19.0.11", 7001)); s.listen()
+c, _ = s.accept(); c.recv(10)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()' &
+resetter=$!
+sleep 0.5
+out=$(in_client "${CLIENT[@]}" expect-reset $VIP 7001 5) || fail "backend RST did not reach the client: $out"
+wait $resetter 2>/dev/null || true
+note "backend RST propagated: $out"
+
+# No backend listening → the client is reset promptly, nothing hangs.
+out=$(in_client "${CLIENT[@]}" expect-reset $VIP 7002 5) || fail "dead backend: $out"
+note "dead backend: $out"
+
+# Bounded SYN flood (syn_backlog 16 in this config) while normal connections keep working.
+fresh_stats
+cookies_before=$(stat_value totals.tcp.syn_cookies_sent)
+in_client "$PY" "$ROOT/tests/integration/syn_flood.py" $VIP 7000 20000 20000 >/dev/null &
+flood=$!
+for i in $(seq 5); do
+  in_client "${CLIENT[@]}" echo $VIP 7000 100000 >/dev/null || fail "echo during the SYN flood (round $i)"
+done
+wait $flood
+fresh_stats
+assert_ge "$(( $(stat_value totals.tcp.syn_cookies_sent) - cookies_before ))" 1 "SYN cookies sent"
+note "SYN flood: $(( $(stat_value totals.tcp.syn_cookies_sent) - cookies_before )) cookies sent, echoes kept working"
+
+# Loss, duplication, reordering and delay on both sides (tc netem), then the same bulk echo.
+for dev in "$NS_CLIENT $P-cli0" "$NS_BACKEND $P-be0"; do
+  set -- $dev
+  ip netns exec "$1" tc qdisc add dev "$2" root netem delay 20ms 5ms loss 1% duplicate 1% reorder 25% 50%
+done
+out=$(in_client "${CLIENT[@]}" echo $VIP 7000 $((MB << 20))) || fail "echo under netem: $out"
+fresh_stats
+note "netem (20 ms, 1% loss, 1% dup, reordering): $MB MiB each way, $(json_field mbit_per_s <<<"$out") Mbit/s, SHA-256 equal, $(stat_value totals.tcp.retransmits) retransmits"
+for dev in "$NS_CLIENT $P-cli0" "$NS_BACKEND $P-be0"; do
+  set -- $dev
+  ip netns exec "$1" tc qdisc del dev "$2" root 2>/dev/null || true
+done
+dataplane_alive || fail "the dataplane died"

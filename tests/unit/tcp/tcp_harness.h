@@ -1,0 +1,230 @@
+// Two TCP stacks joined by a simulated link with a virtual clock: delay, loss, duplication and
+// reordering under a seeded PRNG. Segments travel as real bytes (header written, checksummed, parsed
+// again), in refcounted buffers whose leaks are counted. Used by the state-machine and transfer tests.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/tcp/header.h"
+#include "engine/tcp/stack.h"
+
+namespace tollgate::tcp::testing {
+
+struct TestBuffer {
+  int refs = 1;
+  std::vector<uint8_t> bytes;
+};
+
+inline int& live_buffers() {
+  static int n = 0;
+  return n;
+}
+
+inline TestBuffer* new_buffer(size_t size) {
+  ++live_buffers();
+  auto* b = new TestBuffer;
+  b->bytes.resize(size);
+  return b;
+}
+
+inline void unref(TestBuffer* b) {
+  if (--b->refs == 0) {
+    --live_buffers();
+    delete b;
+  }
+}
+
+inline BufferOps test_buffer_ops() {
+  BufferOps ops;
+  ops.retain = [](void*, PacketRef p) { ++static_cast<TestBuffer*>(p)->refs; };
+  ops.release = [](void*, PacketRef p) { unref(static_cast<TestBuffer*>(p)); };
+  ops.bytes = [](void*, PacketRef p) {
+    auto* b = static_cast<TestBuffer*>(p);
+    return std::span<const uint8_t>(b->bytes);
+  };
+  return ops;
+}
+
+struct LinkConditions {
+  uint64_t delay_us = 1000;
+  double loss = 0;
+  double duplicate = 0;
+  double reorder = 0;  // probability a segment is held back by an extra delay
+  uint64_t reorder_extra_us = 3000;
+};
+
+struct Wire {
+  uint64_t deliver_at;
+  uint64_t order;
+  int to;  // 0 or 1
+  TestBuffer* buffer;
+  net::Ipv4Address source, destination;
+};
+
+// Records what a connection's application saw, and can echo or sink its data.
+class RecordingHandler : public StreamHandler, public ListenerHandler {
+ public:
+  TcpStack* stack = nullptr;
+  std::string received;
+  bool connected = false, peer_closed = false, closed = false, echo = false, consume = true;
+  CloseReason reason = CloseReason::kNormal;
+  Connection* connection = nullptr;
+  int writable = 0;
+  uint64_t* now = nullptr;
+
+  StreamHandler* on_accept(Connection& c) override {
+    connection = &c;
+    connected = true;
+    return this;
+  }
+  void on_connected(Connection& c) override {
+    connection = &c;
+    connected = true;
+  }
+  void on_data(Connection& c) override {
+    if (!consume) return;
+    const uint32_t n = c.receive_queue.bytes();
+    std::string chunk(n, '\0');
+    c.receive_queue.copy_out(test_buffer_ops(), 0,
+                             std::span<uint8_t>(reinterpret_cast<uint8_t*>(chunk.data()), n));
+    received += chunk;
+    if (echo) {
+      // Zero-copy echo: requeue the received chunks on the same connection.
+      for (Chunk* k = c.receive_queue.front(); k; k = k->next)
+        stack->write(c, k->packet, k->offset, k->length, *now);
+    }
+    stack->consume(c, n, *now);
+  }
+  void on_peer_closed(Connection& c) override {
+    peer_closed = true;
+    if (echo) stack->shutdown(c, *now);
+  }
+  void on_writable(Connection&) override { ++writable; }
+  void on_closed(Connection&, CloseReason r) override {
+    closed = true;
+    reason = r;
+    connection = nullptr;
+  }
+};
+
+class TcpPair {
+ public:
+  explicit TcpPair(TcpConfig config = {}, uint32_t seed = 1, uint32_t max_connections = 64) : rng_(seed) {
+    for (int side = 0; side < 2; ++side) {
+      TcpEnvironment env;
+      env.buffers = test_buffer_ops();
+      env.transmit = &TcpPair::transmit_thunk;
+      env.owns = nullptr;
+      env.ctx = &endpoints_[side];
+      endpoints_[side] = {this, side};
+      stacks_[side] = std::make_unique<TcpStack>(config, env, max_connections, now);
+    }
+  }
+  ~TcpPair() {
+    for (Wire& w : in_flight_) unref(w.buffer);
+  }
+
+  static constexpr net::Ipv4Address kAddress[2] = {net::Ipv4Address::from_octets(198, 18, 0, 2),
+                                                   net::Ipv4Address::from_octets(198, 18, 0, 1)};
+  TcpStack& client() { return *stacks_[0]; }
+  TcpStack& server() { return *stacks_[1]; }
+  LinkConditions link[2];  // conditions for segments sent by side 0 / side 1
+  uint64_t now = 1000000;
+  std::vector<SegmentHeader> sent[2];  // every segment each side transmitted, parsed back
+  bool drop_next[2] = {false, false};
+  std::function<bool(int side, const SegmentHeader&)> filter;  // return false to drop
+
+  // Runs the link and timers until `until` returns true or `max_us` of virtual time passes.
+  bool run(const std::function<bool()>& until, uint64_t max_us = 60000000) {
+    const uint64_t end = now + max_us;
+    while (now < end) {
+      if (until()) return true;
+      step();
+    }
+    return until();
+  }
+
+  void step() {
+    uint64_t next = now + 1000;
+    for (const Wire& w : in_flight_) next = std::min(next, w.deliver_at);
+    now = std::max(now, next);
+    for (size_t i = 0; i < in_flight_.size();) {
+      if (in_flight_[i].deliver_at <= now) {
+        Wire w = in_flight_[i];
+        in_flight_.erase(in_flight_.begin() + static_cast<std::ptrdiff_t>(i));
+        stacks_[w.to]->input(w.buffer, 0, std::span<const uint8_t>(w.buffer->bytes), w.source, w.destination,
+                             false, now);
+        unref(w.buffer);
+      } else {
+        ++i;
+      }
+    }
+    stacks_[0]->advance(now);
+    stacks_[1]->advance(now);
+  }
+
+  // Injects a raw segment into `to` as if it came from the other side.
+  void inject(int to, const SegmentHeader& h, const std::string& payload = {}) {
+    TestBuffer* b = new_buffer(60 + payload.size());
+    const size_t hl = write_header(b->bytes, h);
+    std::copy(payload.begin(), payload.end(), b->bytes.begin() + static_cast<std::ptrdiff_t>(hl));
+    b->bytes.resize(hl + payload.size());
+    finish_checksum(b->bytes, kAddress[1 - to], kAddress[to]);
+    stacks_[to]->input(b, 0, std::span<const uint8_t>(b->bytes), kAddress[1 - to], kAddress[to], false, now);
+    unref(b);
+  }
+
+  size_t in_flight() const { return in_flight_.size(); }
+
+ private:
+  struct Endpoint {
+    TcpPair* pair;
+    int side;
+  };
+
+  static bool transmit_thunk(void* ctx, const OutgoingSegment& s) {
+    auto* e = static_cast<Endpoint*>(ctx);
+    return e->pair->transmit(e->side, s);
+  }
+
+  bool transmit(int side, const OutgoingSegment& s) {
+    TestBuffer* b = new_buffer(60 + s.length);
+    const size_t hl = write_header(b->bytes, s.header);
+    if (s.length) {
+      s.payload->copy_out(test_buffer_ops(), s.offset, std::span<uint8_t>(b->bytes).subspan(hl, s.length));
+    }
+    b->bytes.resize(hl + s.length);
+    finish_checksum(b->bytes, kAddress[side], kAddress[1 - side]);
+    sent[side].push_back(s.header);
+    std::uniform_real_distribution<double> u(0, 1);
+    const LinkConditions& l = link[side];
+    bool drop = drop_next[side] || u(rng_) < l.loss || (filter && !filter(side, s.header));
+    drop_next[side] = false;
+    if (drop) {
+      unref(b);
+      return true;
+    }
+    uint64_t at = now + l.delay_us + (u(rng_) < l.reorder ? l.reorder_extra_us : 0);
+    in_flight_.push_back({at, order_++, 1 - side, b, kAddress[side], kAddress[1 - side]});
+    if (u(rng_) < l.duplicate) {
+      ++b->refs;
+      in_flight_.push_back({at + 100, order_++, 1 - side, b, kAddress[side], kAddress[1 - side]});
+    }
+    return true;
+  }
+
+  std::mt19937 rng_;
+  Endpoint endpoints_[2];
+  std::unique_ptr<TcpStack> stacks_[2];
+  std::vector<Wire> in_flight_;
+  uint64_t order_ = 0;
+};
+
+}  // namespace tollgate::tcp::testing
