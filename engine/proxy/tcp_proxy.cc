@@ -71,6 +71,8 @@ void TcpProxy::pump(Side& from) {
     moved += n;
     if (n < k->length) break;
   }
+  // Whatever is left waits for room on the other side: ask for on_writable.
+  if (src.receive_queue.bytes() > moved) dst.write_blocked = true;
   if (moved) {
     (from.is_client ? counters_.bytes_to_backend : counters_.bytes_to_client).add(moved);
     stack_.consume(src, moved, now_us_);

@@ -118,6 +118,9 @@ class Connection {
 
   Connection* next_free = nullptr;  // pool free list
 
+  // Most payload bytes per segment: the MSS counts data and TCP options together (RFC 6691), and the
+  // timestamps option rides on every segment once agreed.
+  uint32_t segment_payload() const { return send_mss - (ts_ok ? 12u : 0u); }
   // Sequence number just past the last queued data byte (valid once our SYN is acknowledged).
   Seq data_end() const { return snd_una + send_queue.bytes(); }
   bool reassembly_empty() const { return reassembly == nullptr || reassembly->size() == 0; }

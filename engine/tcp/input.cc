@@ -89,7 +89,7 @@ void TcpStack::negotiate(Connection& c, const TcpOptions& peer) {
   c.ts_ok = config_.timestamps && peer.has_timestamps;
   if (c.ts_ok) c.ts_recent = peer.ts_value;
   c.cc = CongestionControl(config_.cubic ? CongestionAlgorithm::kCubic : CongestionAlgorithm::kNewReno,
-                           c.send_mss);
+                           c.segment_payload());
 }
 
 // RFC 9293 §3.10.7.2 LISTEN, with SYN cookies (RFC 4987) when the half-open backlog is full.
@@ -278,7 +278,7 @@ void TcpStack::input_synchronized(Connection& c, PacketRef packet, uint32_t payl
   if (!acceptable) {
     if (!h.has(flags::kRst)) {
       // A zero window still takes ACKs and window updates (RFC 9293 §3.10.7.4 note).
-      if (h.has(flags::kAck) && rcv_wnd == 0 && seq == c.rcv_nxt) process_ack(c, h, now_us);
+      if (h.has(flags::kAck) && rcv_wnd == 0 && seq == c.rcv_nxt) process_ack(c, h, payload_len, now_us);
       // A retransmitted duplicate means our ACK was lost: repeat it, but rate-limited, so two stacks
       // can never answer each other's ACKs forever.
       if (c.state != TcpState::kClosed && rate_limit_ack(c, now_us)) send_ack(c, now_us);
@@ -335,7 +335,7 @@ void TcpStack::input_synchronized(Connection& c, PacketRef packet, uint32_t payl
       c.rtt.on_sample(std::max<uint32_t>(1, (ts_clock(now_us) - h.options.ts_echo) * 1000));
     on_established(c, now_us);
     if (c.state != TcpState::kEstablished) return;
-  } else if (!process_ack(c, h, now_us)) {
+  } else if (!process_ack(c, h, payload_len, now_us)) {
     return;  // challenge ACK sent, or the connection ended
   }
 
@@ -364,7 +364,7 @@ void TcpStack::input_synchronized(Connection& c, PacketRef packet, uint32_t payl
 
 // The ACK processing of the fifth step for ESTABLISHED and later states. Returns false when the segment
 // must not be processed further.
-bool TcpStack::process_ack(Connection& c, const SegmentHeader& h, uint64_t now_us) {
+bool TcpStack::process_ack(Connection& c, const SegmentHeader& h, uint32_t payload_len, uint64_t now_us) {
   const Seq ack = h.ack;
   // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
   if (seq_gt(ack, c.snd_max) || seq_lt(ack, c.snd_una - c.max_snd_wnd)) {
@@ -447,7 +447,7 @@ bool TcpStack::process_ack(Connection& c, const SegmentHeader& h, uint64_t now_u
       }
     }
   } else if (ack == c.snd_una && c.flight_size() > 0 && !window_changed && !h.has(flags::kSyn) &&
-             !h.has(flags::kFin) && h.header_length > 0) {
+             !h.has(flags::kFin) && payload_len == 0) {
     // Duplicate ACK (RFC 5681 §2): count it; the third starts fast retransmit (RFC 6582 §3.2 step 2).
     counters_.dup_acks.add();
     if (++c.dup_acks == 3 && !c.in_recovery && seq_gt(c.snd_una, c.recover - 1)) {
@@ -511,7 +511,7 @@ void TcpStack::process_data(Connection& c, PacketRef packet, uint32_t payload_of
       c.segments_unacked = 2;  // filling a hole: ACK at once (RFC 5681 §4.2)
     }
     c.ack_pending = true;
-    if (len >= c.send_mss) ++c.segments_unacked;
+    if (len >= config_.mss - (c.ts_ok ? 12u : 0u)) ++c.segments_unacked;  // a full-sized segment
     if (c.handler) c.handler->on_data(c);
     return;
   }
@@ -537,17 +537,20 @@ void TcpStack::process_fin(Connection& c, uint64_t now_us) {
   c.rcv_nxt += 1;
   c.ack_pending = true;
   c.segments_unacked = 2;
+  // The application learns that no more data will arrive, whatever our own side is doing.
+  if (c.handler) c.handler->on_peer_closed(c);
+  if (c.state == TcpState::kClosed) return;
   switch (c.state) {
     case TcpState::kSynReceived:
     case TcpState::kEstablished:
       c.state = TcpState::kCloseWait;
-      if (c.handler) c.handler->on_peer_closed(c);
       break;
     case TcpState::kFinWait1:
       // Our FIN not yet acknowledged: simultaneous close.
       c.state = TcpState::kClosing;
       break;
     case TcpState::kFinWait2:
+      send_ack(c, now_us);
       enter_time_wait(c, now_us);
       break;
     default:

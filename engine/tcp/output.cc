@@ -1,6 +1,7 @@
 // Sending: new data within the congestion and peer windows, FIN, ACKs and retransmissions.
 #include <algorithm>
 
+#include "engine/tcp/header.h"
 #include "engine/tcp/stack.h"
 
 namespace tollgate::tcp {
@@ -66,6 +67,10 @@ bool TcpStack::send_segment(Connection& c, Seq seq, uint32_t len, uint8_t segmen
   h.window =
       syn ? static_cast<uint16_t>(std::min<uint32_t>(config_.receive_window, 65535)) : advertised_window(c);
   fill_options(c, h, syn, now_us);
+  // Data and options share the MSS (RFC 6691): a full data segment leaves no room for SACK blocks,
+  // which then ride on the next pure ACK.
+  while (len > 0 && h.options.sack_count > 0 && options_size(h.options, syn) + len > c.send_mss)
+    --h.options.sack_count;
   if (len > 0) {
     out.payload = &c.send_queue;
     out.offset = seq_diff(seq, c.snd_una);
@@ -131,9 +136,9 @@ void TcpStack::send_reset(Connection& c) {
 // (RFC 6675 NextSeg rule 1); otherwise the segment at SND.UNA.
 void TcpStack::retransmit_first(Connection& c, uint64_t now_us) {
   Seq seq = c.snd_una;
-  uint32_t len = std::min<uint32_t>(c.send_mss, c.send_queue.bytes());
+  uint32_t len = std::min<uint32_t>(c.segment_payload(), c.send_queue.bytes());
   if (c.sack_ok && c.in_recovery) {
-    if (auto next = c.scoreboard.next_seg(c.snd_una, c.snd_max, c.high_rxt, c.send_mss)) {
+    if (auto next = c.scoreboard.next_seg(c.snd_una, c.snd_max, c.high_rxt, c.segment_payload())) {
       seq = next->first;
       len = next->second;
     } else if (seq_gt(c.high_rxt, c.snd_una)) {
@@ -170,10 +175,10 @@ void TcpStack::output(Connection& c, uint64_t now_us) {
     const uint32_t in_flight = seq_diff(c.snd_nxt, c.snd_una);
     if (in_flight >= window) break;
     const uint32_t avail = c.send_queue.bytes() - offset;
-    const uint32_t len = std::min({avail, static_cast<uint32_t>(c.send_mss), window - in_flight});
+    const uint32_t len = std::min({avail, c.segment_payload(), window - in_flight});
     // Sender SWS avoidance (RFC 9293 §3.8.6.2.1) without Nagle: a proxy forwards what it has at once,
     // but never dribbles a small segment into a window that will soon open wider.
-    if (len < c.send_mss && len < avail && len < c.max_snd_wnd / 2) break;
+    if (len < c.segment_payload() && len < avail && len < c.max_snd_wnd / 2) break;
     const bool retransmission = seq_lt(c.snd_nxt, c.snd_max);
     const bool last = len == avail;
     const bool with_fin = last && c.fin_queued && window - in_flight > len;
@@ -200,7 +205,8 @@ void TcpStack::output(Connection& c, uint64_t now_us) {
     if (c.state == TcpState::kEstablished) c.state = TcpState::kFinWait1;
     if (c.state == TcpState::kCloseWait) c.state = TcpState::kLastAck;
   }
-  if (c.flight_size() > 0 && !c.retransmit_timer.scheduled()) arm_retransmit(c, now_us);
+  // Anything in flight is covered by the retransmission timer, never by the persist timer.
+  if (c.flight_size() > 0 && (!c.retransmit_timer.scheduled() || c.persist)) arm_retransmit(c, now_us);
   // Data waiting, nothing in flight, and the window closed or too small to use: the persist timer
   // probes a zero window and overrides sender SWS avoidance (RFC 9293 §3.8.6.1, §3.8.6.2.1).
   if (c.flight_size() == 0 && c.unsent() > 0 && !c.retransmit_timer.scheduled()) {

@@ -241,15 +241,13 @@ bool TcpStack::write(Connection& c, PacketRef packet, uint32_t offset, uint32_t 
 
 void TcpStack::consume(Connection& c, uint32_t bytes, uint64_t now_us) {
   bytes = std::min(bytes, c.receive_queue.bytes());
-  const uint16_t before = advertised_window(c);
   c.receive_queue.consume(chunks_, env_.buffers, bytes);
-  // RFC 9293 §3.8.6.2.2 receiver SWS avoidance: announce a reopened window once it grew by an MSS or
-  // half the buffer, and always when it was closed.
-  const uint32_t grown = (static_cast<uint32_t>(advertised_window(c)) - before) << c.rcv_wscale;
-  if (c.state >= TcpState::kEstablished &&
-      (before == 0 || grown >= std::min<uint32_t>(config_.receive_window / 2, c.send_mss))) {
-    send_ack(c, now_us);
-  }
+  if (c.state < TcpState::kEstablished || c.state == TcpState::kTimeWait) return;
+  // Window update (RFC 9293 §3.8.6.2.2, receiver SWS avoidance): only when the window the peer can use
+  // at least doubles and grows by an MSS, as Linux does; otherwise the next ACK carries it anyway.
+  const uint32_t remaining = seq_gt(c.rcv_adv, c.rcv_nxt) ? seq_diff(c.rcv_adv, c.rcv_nxt) : 0;
+  const uint32_t now_open = static_cast<uint32_t>(advertised_window(c)) << c.rcv_wscale;
+  if (now_open >= 2 * remaining && now_open - remaining >= c.send_mss) send_ack(c, now_us);
 }
 
 void TcpStack::shutdown(Connection& c, uint64_t now_us) {

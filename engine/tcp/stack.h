@@ -95,7 +95,7 @@ class TcpStack {
   void input_syn_sent(Connection& c, const SegmentHeader& h, uint64_t now_us);
   void input_synchronized(Connection& c, PacketRef packet, uint32_t payload_offset, const SegmentHeader& h,
                           uint32_t payload_len, uint64_t now_us);
-  bool process_ack(Connection& c, const SegmentHeader& h, uint64_t now_us);
+  bool process_ack(Connection& c, const SegmentHeader& h, uint32_t payload_len, uint64_t now_us);
   void process_data(Connection& c, PacketRef packet, uint32_t payload_offset, Seq seq, uint32_t len,
                     uint64_t now_us);
   void process_fin(Connection& c, uint64_t now_us);

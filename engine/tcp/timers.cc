@@ -75,7 +75,11 @@ void TcpStack::on_retransmit_timeout(Connection& c, uint64_t now_us) {
     c.persist = false;
     const uint32_t offset = seq_diff(c.snd_nxt, c.snd_una);
     const uint32_t avail = c.send_queue.bytes() > offset ? c.send_queue.bytes() - offset : 0;
-    if (avail == 0 || c.flight_size() > 0) return;
+    if (c.flight_size() > 0) {
+      arm_retransmit(c, now_us);  // data went out since: the retransmission timer takes over
+      return;
+    }
+    if (avail == 0) return;
     if (c.snd_wnd == 0) {
       // Zero-window probe: a segment from before SND.UNA that the peer must answer with its current
       // window (RFC 9293 §3.8.6.1); it carries no data, so nothing enters the retransmission queue.
@@ -88,7 +92,7 @@ void TcpStack::on_retransmit_timeout(Connection& c, uint64_t now_us) {
     }
     // Sender SWS override (RFC 9293 §3.8.6.2.1): the window stayed too small to fill a segment for a
     // whole timeout; send what fits.
-    const uint32_t len = std::min({avail, static_cast<uint32_t>(c.send_mss), c.snd_wnd});
+    const uint32_t len = std::min({avail, c.segment_payload(), c.snd_wnd});
     send_segment(c, c.snd_nxt, len, flags::kAck | flags::kPsh, now_us, false);
     c.snd_nxt += len;
     if (seq_gt(c.snd_nxt, c.snd_max)) c.snd_max = c.snd_nxt;
@@ -122,7 +126,7 @@ void TcpStack::on_retransmit_timeout(Connection& c, uint64_t now_us) {
     send_segment(c, c.snd_una, 0, flags::kFin | flags::kAck, now_us, true);
     c.snd_nxt = c.snd_una + 1;
   } else {
-    const uint32_t len = std::min<uint32_t>(c.send_mss, c.send_queue.bytes());
+    const uint32_t len = std::min<uint32_t>(c.segment_payload(), c.send_queue.bytes());
     const bool with_fin = c.fin_sent && len == c.send_queue.bytes();
     send_segment(c, c.snd_una, len, flags::kAck | flags::kPsh | (with_fin ? flags::kFin : 0), now_us, true);
     c.snd_nxt = c.snd_una + len + (with_fin ? 1 : 0);

@@ -20,6 +20,9 @@ class TcpStackTest : public ::testing::Test {
  protected:
   void SetUp() override { baseline_ = testing::live_buffers(); }
   void TearDown() override {
+    if (pair_) {
+      EXPECT_EQ(pair_->oversized, 0) << "segments larger than the MTU";
+    }
     pair_.reset();
     EXPECT_EQ(testing::live_buffers(), baseline_) << "leaked packet buffers";
   }

@@ -73,7 +73,7 @@ class RecordingHandler : public StreamHandler, public ListenerHandler {
  public:
   TcpStack* stack = nullptr;
   std::string received;
-  bool connected = false, peer_closed = false, closed = false, echo = false, consume = true;
+  bool connected = false, peer_closed = false, closed = false, echo = false, consume = true, shut = false;
   CloseReason reason = CloseReason::kNormal;
   Connection* connection = nullptr;
   int writable = 0;
@@ -90,23 +90,38 @@ class RecordingHandler : public StreamHandler, public ListenerHandler {
   }
   void on_data(Connection& c) override {
     if (!consume) return;
-    const uint32_t n = c.receive_queue.bytes();
+    uint32_t n = c.receive_queue.bytes();
+    if (echo) {
+      // Zero-copy echo: requeue the received chunks on the same connection, as far as the send buffer
+      // takes them; the rest stays unread (closing our window) until on_writable.
+      uint32_t written = 0;
+      for (Chunk* k = c.receive_queue.front(); k; k = k->next) {
+        if (stack->write_space(c) < k->length || !stack->write(c, k->packet, k->offset, k->length, *now)) {
+          c.write_blocked = true;
+          break;
+        }
+        written += k->length;
+      }
+      n = written;
+    }
     std::string chunk(n, '\0');
     c.receive_queue.copy_out(test_buffer_ops(), 0,
                              std::span<uint8_t>(reinterpret_cast<uint8_t*>(chunk.data()), n));
     received += chunk;
-    if (echo) {
-      // Zero-copy echo: requeue the received chunks on the same connection.
-      for (Chunk* k = c.receive_queue.front(); k; k = k->next)
-        stack->write(c, k->packet, k->offset, k->length, *now);
-    }
     stack->consume(c, n, *now);
+    if (echo && c.fin_received && c.receive_queue.bytes() == 0 && !shut) {
+      shut = true;
+      stack->shutdown(c, *now);
+    }
   }
   void on_peer_closed(Connection& c) override {
     peer_closed = true;
-    if (echo) stack->shutdown(c, *now);
+    if (echo) on_data(c);  // shuts down once everything received has been echoed
   }
-  void on_writable(Connection&) override { ++writable; }
+  void on_writable(Connection& c) override {
+    ++writable;
+    if (echo) on_data(c);
+  }
   void on_closed(Connection&, CloseReason r) override {
     closed = true;
     reason = r;
@@ -139,6 +154,7 @@ class TcpPair {
   uint64_t now = 1000000;
   std::vector<SegmentHeader> sent[2];  // every segment each side transmitted, parsed back
   bool drop_next[2] = {false, false};
+  int oversized = 0;                                           // segments bigger than a 1500-byte MTU allows
   std::function<bool(int side, const SegmentHeader&)> filter;  // return false to drop
 
   // Runs the link and timers until `until` returns true or `max_us` of virtual time passes.
@@ -203,6 +219,8 @@ class TcpPair {
     b->bytes.resize(hl + s.length);
     finish_checksum(b->bytes, kAddress[side], kAddress[1 - side]);
     sent[side].push_back(s.header);
+    // A 1500-byte MTU: what a real link would drop (RFC 6691: data + options <= MSS 1460).
+    if (b->bytes.size() > 1480) ++oversized;
     std::uniform_real_distribution<double> u(0, 1);
     const LinkConditions& l = link[side];
     bool drop = drop_next[side] || u(rng_) < l.loss || (filter && !filter(side, s.header));
