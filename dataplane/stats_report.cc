@@ -158,8 +158,11 @@ nlohmann::json stats_snapshot(const std::vector<Port>& ports, const std::vector<
       if (v.is_number_unsigned() && k != "core" && k != "lcore")
         totals[k] = totals.value(k, uint64_t{0}) + v.get<uint64_t>();
     }
-    for (const auto& [k, v] : c["drops"].items())
-      totals["drops"][k] = totals["drops"].value(k, uint64_t{0}) + v.get<uint64_t>();
+    for (const char* group : {"drops", "tcp"}) {
+      for (const auto& [k, v] : c[group].items()) {
+        totals[group][k] = totals[group].value(k, uint64_t{0}) + v.get<uint64_t>();
+      }
+    }
   }
   j["totals"] = totals;
   return j;

@@ -87,7 +87,7 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   tcp_ = std::make_unique<tcp::TcpStack>(tcp_config(config), env, config.tcp.max_connections, now_us_);
   for (const ListenerConfig& l : config.listeners) {
     const auto pool_config = std::find_if(config.pools.begin(), config.pools.end(),
-                                   [&](const PoolConfig& p) { return p.name == l.pool; });
+                                          [&](const PoolConfig& p) { return p.name == l.pool; });
     std::vector<proxy::Target> targets;
     for (const auto& t : pool_config->targets) targets.push_back({t.address, t.port});
     // Backend connections leave from the address of the port that reaches the first target.
@@ -274,6 +274,10 @@ void Worker::route(PortState& ps, rte_mbuf* m, net::Ipv4Address destination) {
     case Outcome::kResolved:
       net::write_ethernet(frame_of(m), r.mac, ps.port->iface.mac, net::EtherType::kIpv4);
       return transmit(ps, m);
+    case Outcome::kStale:
+      net::write_ethernet(frame_of(m), r.mac, ps.port->iface.mac, net::EtherType::kIpv4);
+      transmit(ps, m);
+      return send_arp_request(ps, *hop);
     case Outcome::kQueued:
       return send_arp_request(ps, *hop);
     case Outcome::kQueuedWait:

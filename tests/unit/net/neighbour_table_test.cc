@@ -64,8 +64,16 @@ TEST(NeighbourTable, ReachableEntriesExpire) {
   t.learn(ip(2), kMac, 0, true, [](int, const MacAddress&) {});
   EXPECT_TRUE(t.lookup(ip(2), 29999));
   EXPECT_FALSE(t.lookup(ip(2), 30000));
-  // An expired entry is re-resolved rather than used.
-  EXPECT_EQ(t.resolve(ip(2), 7, 30000).outcome, Outcome::kQueued);
+  // An expired entry in use keeps its MAC while it is revalidated, one request per probe interval.
+  auto r = t.resolve(ip(2), 7, 30000);
+  EXPECT_EQ(r.outcome, Outcome::kStale);
+  EXPECT_EQ(r.mac, kMac);
+  EXPECT_EQ(t.resolve(ip(2), 8, 30500).outcome, Outcome::kResolved);
+  EXPECT_EQ(t.resolve(ip(2), 9, 31000).outcome, Outcome::kStale);
+  // Unused and unconfirmed: freed by the timer.
+  t.expire(
+      40000, [](Ipv4Address) {}, [](int) {});
+  EXPECT_EQ(t.size(), 0u);
 }
 
 TEST(NeighbourTable, ProbesRetryThenFailDroppingQueuedPackets) {
