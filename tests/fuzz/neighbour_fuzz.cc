@@ -33,8 +33,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         state.push_back(1);
         const auto r = table.resolve(ip, p, now);
         using O = NeighbourTable<int, 4>::Outcome;
-        if (r.outcome == O::kResolved || r.outcome == O::kQueueFull || r.outcome == O::kTableFull)
+        // Sent at once (resolved or stale) or refused: either way the caller has it back.
+        if (r.outcome == O::kResolved || r.outcome == O::kStale || r.outcome == O::kQueueFull ||
+            r.outcome == O::kTableFull) {
           come_back(p);
+        }
         break;
       }
       case 1:

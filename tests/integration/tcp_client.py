@@ -6,6 +6,7 @@
   tcp_client.py halfclose HOST PORT BYTES       send, shut down writing, read the echo to EOF
   tcp_client.py expect-reset HOST PORT SECONDS  the connection must be reset (or closed) within SECONDS
   tcp_client.py abort HOST PORT                 connect, send a little, close with RST (SO_LINGER 0)
+  tcp_client.py cps HOST PORT SECONDS PROCS     connections per second: open, 1 KiB echo, close, in PROCS processes
 
 Prints one JSON line with what it measured; exits non-zero on any mismatch.
 """
@@ -128,6 +129,40 @@ def abort(host, port):
     return True
 
 
+def cps_worker(args):
+    host, port, seconds = args
+    payload = b"x" * 1024
+    end = time.time() + seconds
+    done = failed = 0
+    while time.time() < end:
+        try:
+            s = socket.create_connection((host, port), timeout=5)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # no TIME-WAIT pile-up
+            s.sendall(payload)
+            got = 0
+            while got < len(payload):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                got += len(chunk)
+            s.close()
+            done += got == len(payload)
+            failed += got != len(payload)
+        except OSError:
+            failed += 1
+    return done, failed
+
+
+def cps(host, port, seconds, procs):
+    import multiprocessing
+    with multiprocessing.Pool(procs) as pool:
+        results = pool.map(cps_worker, [(host, port, seconds)] * procs)
+    done = sum(r[0] for r in results)
+    failed = sum(r[1] for r in results)
+    print(json.dumps({"connections": done, "failed": failed, "seconds": seconds, "per_second": round(done / seconds, 1)}))
+    return failed == 0
+
+
 def main(argv):
     if len(argv) < 4:
         print(__doc__, file=sys.stderr)
@@ -143,6 +178,8 @@ def main(argv):
         ok = expect_reset(host, port, float(argv[4]))
     elif cmd == "abort":
         ok = abort(host, port)
+    elif cmd == "cps":
+        ok = cps(host, port, float(argv[4]), int(argv[5]))
     else:
         print(__doc__, file=sys.stderr)
         return 2
