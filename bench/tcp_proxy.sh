@@ -29,10 +29,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-busy_seconds() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["cores"][0]["cycles_busy"] / d["tsc_hz"])' "$RUN/stats.json"; }
+busy_seconds() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.6f" % (d["cores"][0]["cycles_busy"] / d["tsc_hz"]))' "$RUN/stats.json"; }
 proc_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 softirq_seconds() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{print ($7 + $8) / hz}' /proc/stat; }
-iperf() { ip netns exec $P-client iperf3 -c 198.18.0.1 -p 5201 -t "$SECS" -J "$@" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9)'; }
+iperf() { ip netns exec $P-client timeout $((SECS + 20)) iperf3 -c 198.18.0.1 -p 5201 -t "$SECS" -J "$@" | "$PY" -c 'import json,sys; print("%.4f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'; }
 cps() { ip netns exec $P-client "$PY" "$ROOT/tests/integration/tcp_client.py" cps 198.18.0.1 7000 "$SECS" "$PROCS" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["per_second"])'; }
 start_iperf_server() {
   ip netns exec $P-backend iperf3 -s -B 198.19.0.11 -p 5201 -D -I "$RUN/iperf3.pid"
@@ -70,9 +70,10 @@ ip -n $P-proxy link set lo up
 ip netns exec $P-client ip neigh flush all
 ip netns exec $P-backend ip neigh flush all
 start_iperf_server
-ip netns exec $P-proxy taskset -c 1 haproxy -f "$ROOT/bench/peers/haproxy-tcp.cfg" -db >/dev/null 2>&1 &
+ip netns exec $P-proxy taskset -c 1 haproxy -f "$ROOT/bench/peers/haproxy-tcp.cfg" -db >"$RUN/haproxy.log" 2>&1 &
 HAPROXY_PID=$!
 sleep 1
+kill -0 "$HAPROXY_PID" 2>/dev/null || { echo "haproxy did not start:" >&2; cat "$RUN/haproxy.log" >&2; exit 1; }
 s0=$(softirq_seconds)
 read -r hu huc hd hdc hc hcc <<<"$(measure "proc_seconds $HAPROXY_PID")"
 hsoft=$(echo "$(softirq_seconds) - $s0" | bc -l)
