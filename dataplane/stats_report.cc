@@ -66,6 +66,7 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
       {"fast_retransmits", t.fast_retransmits.get()},
       {"dup_acks", t.dup_acks.get()},
       {"out_of_order_bytes", t.out_of_order_bytes.get()},
+      {"out_of_order_refused", t.out_of_order_refused.get()},
       {"syn_cookies_sent", t.syn_cookies_sent.get()},
       {"syn_cookies_validated", t.syn_cookies_validated.get()},
       {"syn_cookies_failed", t.syn_cookies_failed.get()},

@@ -43,7 +43,9 @@ class ListenerHandler {
 };
 
 // Out-of-order segments: allocated from a per-core pool only while a connection has a hole.
-inline constexpr size_t kReassemblySegments = 32;
+// Enough entries for a full 256 KiB window of MSS segments behind one hole (each segment is its own
+// entry: entries are never merged across packet buffers).
+inline constexpr size_t kReassemblySegments = 256;
 using Reassembly = ReassemblyQueue<PacketRef, kReassemblySegments>;
 
 class Connection {

@@ -485,9 +485,14 @@ void TcpStack::process_data(Connection& c, PacketRef packet, uint32_t payload_of
     payload_offset += skip;
     len -= skip;
   }
-  // And what does not fit the receive buffer.
-  const uint32_t room =
+  // And what lies beyond the window. The window is the larger of the free buffer and what we already
+  // advertised: the right edge never moves back (RFC 9293 §3.8.6.2.2), so data the peer was allowed to
+  // send must be accepted even if the application has not read since — dropping it would stall the
+  // sender into timeouts. Memory stays bounded by what we advertised.
+  const uint32_t free_space =
       config_.receive_window > c.receive_queue.bytes() ? config_.receive_window - c.receive_queue.bytes() : 0;
+  const uint32_t promised = seq_gt(c.rcv_adv, c.rcv_nxt) ? seq_diff(c.rcv_adv, c.rcv_nxt) : 0;
+  const uint32_t room = std::max(free_space, promised);
   const uint32_t beyond = seq_diff(seq, c.rcv_nxt);
   if (beyond >= room) return;
   len = std::min(len, room - beyond);
@@ -525,6 +530,9 @@ void TcpStack::process_data(Connection& c, PacketRef packet, uint32_t payload_of
   env_.buffers.hold(packet);
   const auto result =
       q->insert(seq, len, packet, payload_offset, c.rcv_nxt, [this](PacketRef p) { env_.buffers.drop(p); });
+  if (result.outcome == InsertOutcome::kQueueFull || result.outcome == InsertOutcome::kOverBudget) {
+    counters_.out_of_order_refused.add();
+  }
   if (result.outcome == InsertOutcome::kQueued) {
     counters_.out_of_order_bytes.add(result.new_bytes);
     c.last_ooo = {seq, seq + len};

@@ -46,7 +46,7 @@ TcpStack::TcpStack(const TcpConfig& config, const TcpEnvironment& env, uint32_t 
   table_.assign(table_size, nullptr);
   table_mask_ = table_size - 1;
   // Out-of-order queues are big (a fixed segment array); only connections with a hole hold one.
-  const size_t reassembly_count = std::max<size_t>(16, max_connections / 16);
+  const size_t reassembly_count = std::max<size_t>(16, max_connections / 64);
   for (size_t i = 0; i < reassembly_count; ++i) {
     reassembly_pool_.push_back(std::make_unique<Reassembly>(config_.reassembly_bytes));
     reassembly_free_.push_back(reassembly_pool_.back().get());

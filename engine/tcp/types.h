@@ -73,6 +73,7 @@ struct TcpCounters {
   Counter fast_retransmits;
   Counter dup_acks;
   Counter out_of_order_bytes;
+  Counter out_of_order_refused;  // segments the reassembly queue could not hold (full or over budget)
   Counter syn_cookies_sent;
   Counter syn_cookies_validated;
   Counter syn_cookies_failed;
