@@ -139,14 +139,14 @@ int main(int argc, char** argv) {
     auto next_stats = std::chrono::steady_clock::now();
     while (!g_signalled.load()) {
       if (!stats_path.empty() && std::chrono::steady_clock::now() >= next_stats) {
-        write_stats_file(stats_path, stats_snapshot(ports, view, "running"));
+        write_stats_file(stats_path, stats_snapshot(ports, view, "running", pool));
         next_stats += std::chrono::milliseconds(config.stats_interval_ms);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     stop.store(true);
     rte_eal_mp_wait_lcore();
-    const nlohmann::json final_stats = stats_snapshot(ports, view, "stopped");
+    const nlohmann::json final_stats = stats_snapshot(ports, view, "stopped", pool);
     if (!stats_path.empty()) write_stats_file(stats_path, final_stats);
     std::printf("dataplane: stopping\n%s", stats_summary(final_stats).c_str());
     std::fflush(stdout);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_mempool.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -136,7 +137,7 @@ nlohmann::json port_json(const Port& p) {
 }  // namespace
 
 nlohmann::json stats_snapshot(const std::vector<Port>& ports, const std::vector<Worker*>& workers,
-                              const std::string& state) {
+                              const std::string& state, const rte_mempool* pool) {
   const double tsc_hz = static_cast<double>(rte_get_tsc_hz());
   nlohmann::json j;
   j["state"] = state;
@@ -144,6 +145,9 @@ nlohmann::json stats_snapshot(const std::vector<Port>& ports, const std::vector<
   j["time"] = static_cast<int64_t>(std::time(nullptr));
   j["tsc_hz"] = rte_get_tsc_hz();
   j["workers"] = workers.size();
+  // Free mbufs: TCP keeps payload in receive buffers, so exhaustion shows here before RX stalls.
+  j["mbufs_available"] = rte_mempool_avail_count(pool);
+  j["mbufs_in_use"] = rte_mempool_in_use_count(pool);
   nlohmann::json cores = nlohmann::json::array();
   for (const Worker* w : workers) cores.push_back(worker_json(*w, tsc_hz));
   j["cores"] = cores;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+
+struct rte_mempool;
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,7 +16,7 @@
 namespace tollgate::dataplane {
 
 nlohmann::json stats_snapshot(const std::vector<Port>& ports, const std::vector<Worker*>& workers,
-                              const std::string& state);
+                              const std::string& state, const rte_mempool* pool);
 
 // Writes atomically (temp file + rename) so readers never see half a snapshot.
 bool write_stats_file(const std::string& path, const nlohmann::json& snapshot);
