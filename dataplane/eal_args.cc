@@ -55,7 +55,7 @@ EalPlan build_eal_plan(const DataplaneConfig& config, const EalEnvironment& env)
         std::vector<std::string> devices;
         for (uint16_t w = 0; w < plan.workers; ++w) {
           const std::string name = fmt::format("net_af_xdp{}", xdp++);
-          a.push_back("--vdev");
+          a.push_back("--vdev");  // PCI: --no-pci, or the -a allow-list, above
           a.push_back(fmt::format("{},iface={},start_queue={},queue_count=1", name, p.iface, w));
           devices.push_back(name);
         }
@@ -64,7 +64,7 @@ EalPlan build_eal_plan(const DataplaneConfig& config, const EalEnvironment& env)
       }
       case PortDriver::kAfPacket: {
         const std::string name = fmt::format("net_af_packet{}", packet++);
-        a.push_back("--vdev");
+        a.push_back("--vdev");  // PCI: --no-pci, or the -a allow-list, above
         a.push_back(fmt::format("{},iface={},qpairs={},qdisc_bypass=1", name, p.iface, plan.workers));
         plan.port_devices.push_back({name});
         break;

@@ -18,7 +18,7 @@ struct EalEnvironment {
 };
 
 struct EalPlan {
-  std::vector<std::string> args;  // argv for rte_eal_init, argv[0] included
+  std::vector<std::string> args;  // EAL argv (argv[0] included); --no-pci unless PCI ports are an allow_list
   uint16_t workers = 0;           // worker lcores (1..workers); lcore 0 is the main lcore
   // The ethdev names behind each config port, in config order: one device with a queue per worker, or
   // (af_xdp, whose kernel side may expose queues only as separate sockets) one device per worker.

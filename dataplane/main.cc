@@ -93,7 +93,8 @@ int main(int argc, char** argv) {
   std::vector<char*> eal_argv;
   std::vector<std::string> eal_args = plan.args;
   for (std::string& a : eal_args) eal_argv.push_back(a.data());
-  if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
+  // The plan carries --no-pci unless the config names PCI ports (then an explicit -a allow-list).
+  if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {  // --no-pci or -a allow_list
     std::fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
     return 1;
   }
