@@ -112,10 +112,6 @@ Worker::~Worker() {
   }
 }
 
-uint64_t Worker::now_ms() const {
-  return rte_rdtsc() / tsc_per_ms_;
-}
-
 int Worker::run() {
   announce();
   std::array<rte_mbuf*, kMaxBurst> burst;
@@ -268,7 +264,7 @@ bool Worker::tcp_transmit(const tcp::OutgoingSegment& s) {
 void Worker::route(PortState& ps, rte_mbuf* m, net::Ipv4Address destination) {
   const auto hop = net::next_hop(ps.port->iface, destination);
   if (!hop) return drop(m, net::DropReason::kNoRoute);
-  const auto r = ps.neighbours.resolve(*hop, m, now_ms());
+  const auto r = ps.neighbours.resolve(*hop, m, now_us_ / 1000);
   using Outcome = net::NeighbourTable<rte_mbuf*>::Outcome;
   switch (r.outcome) {
     case Outcome::kResolved:
@@ -292,7 +288,7 @@ void Worker::route(PortState& ps, rte_mbuf* m, net::Ipv4Address destination) {
 void Worker::learn(uint8_t port_index, const net::NeighbourHint& hint, bool share) {
   PortState& ps = ports_[port_index];
   const bool changed = ps.neighbours.learn(
-      hint.ip, hint.mac, now_ms(), hint.create, [&](rte_mbuf* m, const net::MacAddress& mac) {
+      hint.ip, hint.mac, now_us_ / 1000, hint.create, [&](rte_mbuf* m, const net::MacAddress& mac) {
         net::write_ethernet(frame_of(m), mac, ps.port->iface.mac, net::EtherType::kIpv4);
         transmit(ps, m);
       });

@@ -66,7 +66,6 @@ class Worker {
   void flush(PortState& ps);
   void flush_steering();
   void drop(rte_mbuf* m, net::DropReason reason);
-  uint64_t now_ms() const;
   void deliver_tcp(rte_mbuf* m, const net::FrameVerdict& v, bool checksum_verified);
   bool tcp_transmit(const tcp::OutgoingSegment& segment);
   bool owns(const tcp::Tuple& tuple) const;

@@ -34,17 +34,15 @@ void TcpStack::fill_options(const Connection& c, SegmentHeader& h, bool syn, uin
   }
   if (!syn && c.sack_ok && c.reassembly && c.reassembly->size() > 0) {
     // The block with the most recent data first, then the others (RFC 2018 §4).
-    std::array<SackBlock, kReassemblySegments> ranges;
-    const size_t n = c.reassembly->ranges(std::span<SackBlock>(ranges));
+    // The block of the most recent out-of-order segment first (RFC 2018 §4), then the lowest others.
+    // Only a few blocks fit an option, so a small array suffices; no per-ACK scan of a full window.
+    std::array<SackBlock, 2 * kMaxSackBlocks> ranges;
+    const size_t n = std::min(c.reassembly->ranges(std::span<SackBlock>(ranges)), ranges.size());
     uint8_t count = 0;
+    const bool recent = seq_gt(c.last_ooo.left, c.rcv_nxt);
+    if (recent) o.sacks[count++] = {c.last_ooo.left, c.last_ooo.right};
     for (size_t i = 0; i < n && count < kMaxSackBlocks; ++i) {
-      if (ranges[i].contains(c.last_ooo.left)) {
-        o.sacks[count++] = {ranges[i].left, ranges[i].right};
-        break;
-      }
-    }
-    for (size_t i = 0; i < n && count < kMaxSackBlocks; ++i) {
-      if (count > 0 && o.sacks[0].left == ranges[i].left) continue;
+      if (recent && ranges[i].contains(c.last_ooo.left)) continue;
       o.sacks[count++] = {ranges[i].left, ranges[i].right};
     }
     o.sack_count = count;
