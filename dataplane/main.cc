@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -17,6 +18,7 @@
 
 #include "dataplane/config.h"
 #include "dataplane/eal_args.h"
+#include "dataplane/mbuf_pool.h"
 #include "dataplane/port.h"
 #include "dataplane/stats_report.h"
 #include "dataplane/steering_fabric.h"
@@ -105,13 +107,20 @@ int main(int argc, char** argv) {
   {
     const uint16_t workers = plan.workers;
     const int socket = static_cast<int>(rte_socket_id());
-    rte_mempool* pool = rte_pktmbuf_pool_create("mbufs_s0", mbufs_needed(config, workers), 256, 0,
-                                                RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    std::string pool_error;
+    const bool pci = std::any_of(config.ports.begin(), config.ports.end(),
+                                 [](const PortConfig& p) { return p.driver == PortDriver::kPci; });
+    rte_mempool* pool = create_mbuf_pool("mbufs_s0", mbufs_needed(config, workers), socket,
+                                         pci ? MbufPoolKind::kDeviceDma : MbufPoolKind::kPacked, pool_error);
     if (!pool) {
-      std::fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
+      std::fprintf(stderr, "%s\n", pool_error.c_str());
       rte_eal_cleanup();
       return 1;
     }
+    const MbufPoolLayout layout = mbuf_pool_layout(pool);
+    std::printf("mbuf pool: %u mbufs of %lu bytes in %u area(s), %lu MiB\n", pool->populated_size,
+                static_cast<unsigned long>(layout.object_stride), layout.chunks,
+                static_cast<unsigned long>(layout.span_bytes >> 20));
     const tollgate::net::FlowSteering steering(workers);
     std::vector<Port> ports;
     SteeringFabric fabric;

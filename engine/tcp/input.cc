@@ -265,6 +265,7 @@ void TcpStack::input_synchronized(Connection& c, PacketRef packet, uint32_t payl
   // First: sequence number check, with PAWS (RFC 7323 §5.3) in front of it.
   if (c.ts_ok && h.options.has_timestamps && !h.has(flags::kRst) &&
       static_cast<int32_t>(h.options.ts_value - c.ts_recent) < 0) {
+    counters_.paws_rejected.add();
     send_ack(c, now_us);
     return;
   }
@@ -276,6 +277,7 @@ void TcpStack::input_synchronized(Connection& c, PacketRef packet, uint32_t payl
                                   seq_between(c.rcv_nxt, seq + seg_len - 1, c.rcv_nxt + rcv_wnd));
   }
   if (!acceptable) {
+    counters_.out_of_window.add();
     if (!h.has(flags::kRst)) {
       // A zero window still takes ACKs and window updates (RFC 9293 §3.10.7.4 note).
       if (h.has(flags::kAck) && rcv_wnd == 0 && seq == c.rcv_nxt) process_ack(c, h, payload_len, now_us);
@@ -494,7 +496,11 @@ void TcpStack::process_data(Connection& c, PacketRef packet, uint32_t payload_of
   const uint32_t promised = seq_gt(c.rcv_adv, c.rcv_nxt) ? seq_diff(c.rcv_adv, c.rcv_nxt) : 0;
   const uint32_t room = std::max(free_space, promised);
   const uint32_t beyond = seq_diff(seq, c.rcv_nxt);
-  if (beyond >= room) return;
+  if (beyond >= room) {
+    counters_.beyond_window_bytes.add(len);
+    return;
+  }
+  if (len > room - beyond) counters_.beyond_window_bytes.add(len - (room - beyond));
   len = std::min(len, room - beyond);
 
   if (seq == c.rcv_nxt) {

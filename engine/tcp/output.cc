@@ -10,9 +10,12 @@ uint16_t TcpStack::advertised_window(Connection& c) {
   const uint32_t used = c.receive_queue.bytes();
   uint32_t space = config_.receive_window > used ? config_.receive_window - used : 0;
   // Never move the right edge back (RFC 9293 §3.8.6.2.2: shrinking the window is strongly discouraged).
+  // What was promised rounds up to a whole scale unit: rounding it down would withdraw the last bytes the
+  // peer may already have sent, which we would then have to drop.
   const uint32_t promised = seq_gt(c.rcv_adv, c.rcv_nxt) ? seq_diff(c.rcv_adv, c.rcv_nxt) : 0;
-  space = std::max(space, promised);
-  return static_cast<uint16_t>(std::min<uint32_t>(space >> c.rcv_wscale, 65535));
+  const uint32_t unit_mask = (1u << c.rcv_wscale) - 1;
+  const uint32_t units = std::max(space >> c.rcv_wscale, (promised + unit_mask) >> c.rcv_wscale);
+  return static_cast<uint16_t>(std::min<uint32_t>(units, 65535));
 }
 
 void TcpStack::fill_options(const Connection& c, SegmentHeader& h, bool syn, uint64_t now_us) const {
@@ -79,7 +82,10 @@ bool TcpStack::send_segment(Connection& c, Seq seq, uint32_t len, uint8_t segmen
   const bool sent = env_.transmit(env_.ctx, out);
   if ((h.flags & flags::kAck) != 0) {
     c.last_ack_sent = c.rcv_nxt;
-    if (!syn) c.rcv_adv = c.rcv_nxt + (uint32_t{h.window} << c.rcv_wscale);
+    if (!syn) {
+      const Seq edge = c.rcv_nxt + (uint32_t{h.window} << c.rcv_wscale);
+      if (seq_gt(edge, c.rcv_adv)) c.rcv_adv = edge;
+    }
     c.ack_pending = false;
     c.segments_unacked = 0;
     timers_.cancel(c.ack_timer);

@@ -74,6 +74,9 @@ struct TcpCounters {
   Counter dup_acks;
   Counter out_of_order_bytes;
   Counter out_of_order_refused;  // segments the reassembly queue could not hold (full or over budget)
+  Counter paws_rejected;         // old timestamp (RFC 7323 §5.3): dropped, ACKed
+  Counter out_of_window;         // sequence outside the receive window: dropped, ACKed (rate-limited)
+  Counter beyond_window_bytes;   // payload past the window's right edge, trimmed
   Counter syn_cookies_sent;
   Counter syn_cookies_validated;
   Counter syn_cookies_failed;

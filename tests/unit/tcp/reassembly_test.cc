@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <sstream>
 #include <vector>
 
 namespace tollgate::tcp {
@@ -43,12 +44,10 @@ bool same(std::span<const Entry> got, const std::vector<Entry>& want) {
 }
 
 std::string dump(std::span<const Entry> entries) {
-  std::string s;
-  for (const Entry& e : entries) {
-    s += "{" + std::to_string(e.seq) + "+" + std::to_string(e.len) + " h" + std::to_string(e.handle) + " @" +
-         std::to_string(e.offset) + "} ";
-  }
-  return s;
+  std::ostringstream s;
+  for (const Entry& e : entries)
+    s << '{' << e.seq << '+' << e.len << " h" << e.handle << " @" << e.offset << "} ";
+  return s.str();
 }
 
 // Every test at two bases: plain numbers, and straddling the 2^32 wrap.

@@ -373,10 +373,10 @@ TEST_F(TcpStackTest, ZeroWindowIsProbedAndReopens) {
       at += 1024;
     pair_->step();
   }
-  // Full up to the window-scale granularity (128 bytes at shift 7).
+  // Full to within the window-scale granularity (128 bytes at shift 7): a promised edge rounds up.
   ASSERT_TRUE(pair_->run([&] { return client_.connection->snd_wnd == 0; }));
   EXPECT_GE(server_.connection->receive_queue.bytes(), 16u * 1024 - 128);
-  EXPECT_LE(server_.connection->receive_queue.bytes(), 16u * 1024);
+  EXPECT_LT(server_.connection->receive_queue.bytes(), 16u * 1024 + 128);
   const uint64_t segments_before = pair_->client().counters().segments_out.get();
   pair_->run([] { return false; }, 3'000'000);  // probes go out while the window stays closed
   EXPECT_GT(pair_->client().counters().segments_out.get(), segments_before) << "no zero-window probes";
@@ -385,6 +385,55 @@ TEST_F(TcpStackTest, ZeroWindowIsProbedAndReopens) {
   send_all(client_, data.substr(at));
   ASSERT_TRUE(pair_->run([&] { return server_.received.size() == data.size(); }, 120'000'000));
   EXPECT_TRUE(server_.received == data);
+}
+
+// RFC 9293 §3.8.6.2.2: the right edge we advertise never moves back, even when the free space left is
+// less than one window-scale unit; and what the peer was allowed to send is never dropped.
+TEST_F(TcpStackTest, AdvertisedRightEdgeNeverMovesBack) {
+  TcpConfig cfg;
+  cfg.receive_window = 16 * 1024;
+  open(cfg);
+  // A slow reader: 700 bytes per millisecond, in odd pieces that leave free space no multiple of 128.
+  server_.read_limit = 700;
+  server_.consume = false;
+  const std::string data = pattern(256 * 1024);
+  size_t at = 0;
+  uint64_t next_read = 0;
+  ASSERT_TRUE(pair_->run(
+      [&] {
+        const size_t n = std::min<size_t>(8000, data.size() - at);
+        if (n > 0 && client_.stack->write_space(*client_.connection) >= n &&
+            send(client_, data.substr(at, n)))
+          at += n;
+        if (pair_->now >= next_read) {
+          next_read = pair_->now + 1000;
+          server_.consume = true;
+          server_.on_data(*server_.connection);
+          server_.consume = false;
+        }
+        return server_.received.size() == data.size();
+      },
+      120'000'000))
+      << describe();
+  EXPECT_TRUE(server_.received == data);
+  const Connection& s = *server_.connection;
+  Seq edge = 0;
+  bool have_edge = false;
+  uint32_t smallest = UINT32_MAX;
+  for (const SegmentHeader& h : pair_->sent[1]) {
+    if (h.has(flags::kSyn) || !h.has(flags::kAck)) continue;
+    const Seq right = h.ack + (uint32_t{h.window} << s.rcv_wscale);
+    smallest = std::min(smallest, uint32_t{h.window} << s.rcv_wscale);
+    if (have_edge) {
+      EXPECT_FALSE(seq_lt(right, edge)) << "right edge moved back by " << seq_diff(edge, right);
+    }
+    if (!have_edge || seq_gt(right, edge)) edge = right;
+    have_edge = true;
+  }
+  EXPECT_LT(smallest, 2048u) << "the window never closed: the test did not exercise the edge";
+  EXPECT_EQ(pair_->server().counters().out_of_window.get(), 0u);
+  EXPECT_EQ(pair_->server().counters().beyond_window_bytes.get(), 0u);
+  EXPECT_EQ(pair_->client().counters().retransmits.get(), 0u) << "lossless link, yet data was resent";
 }
 
 TEST_F(TcpStackTest, ZeroCopyEcho) {

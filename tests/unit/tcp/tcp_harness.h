@@ -77,6 +77,7 @@ class RecordingHandler : public StreamHandler, public ListenerHandler {
   CloseReason reason = CloseReason::kNormal;
   Connection* connection = nullptr;
   int writable = 0;
+  uint32_t read_limit = UINT32_MAX;  // a slow reader: at most this much per on_data
   uint64_t* now = nullptr;
 
   StreamHandler* on_accept(Connection& c) override {
@@ -90,7 +91,7 @@ class RecordingHandler : public StreamHandler, public ListenerHandler {
   }
   void on_data(Connection& c) override {
     if (!consume) return;
-    uint32_t n = c.receive_queue.bytes();
+    uint32_t n = std::min(c.receive_queue.bytes(), read_limit);
     if (echo) {
       // Zero-copy echo: requeue the received chunks on the same connection, as far as the send buffer
       // takes them; the rest stays unread (closing our window) until on_writable.
