@@ -126,6 +126,14 @@ class Connection {
   // Sequence number just past the last queued data byte (valid once our SYN is acknowledged).
   Seq data_end() const { return snd_una + send_queue.bytes(); }
   bool reassembly_empty() const { return reassembly == nullptr || reassembly->size() == 0; }
+  // Our initial sequence number and everything measured from it: the send pointers, NewReno's
+  // "recover" (RFC 6582 §3.2 step 1: initialised to ISS) and the SACK scoreboard's cumulative point.
+  // Left at zero, the modular comparisons against them would go either way depending on the ISN.
+  void start_send_sequence(Seq initial) {
+    iss = snd_una = snd_nxt = snd_max = initial;
+    recover = high_rxt = initial;
+    scoreboard.reset(initial);
+  }
   uint32_t flight_size() const { return seq_diff(snd_max, snd_una); }
   // Bytes queued but never sent.
   uint32_t unsent() const {

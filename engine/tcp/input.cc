@@ -116,8 +116,7 @@ void TcpStack::input_listen(Listener& l, PacketRef packet, uint32_t payload_offs
     peer.has_timestamps = opts->timestamps && h.options.has_timestamps;
     peer.ts_value = h.options.ts_value;
     negotiate(*c, peer);
-    c->iss = h.ack - 1;
-    c->snd_una = c->iss;  // the SYN-ACK is acknowledged by this very segment, below
+    c->start_send_sequence(h.ack - 1);  // the SYN-ACK is acknowledged by this very segment, below
     c->snd_nxt = c->snd_max = h.ack;
     c->irs = h.seq - 1;
     c->rcv_nxt = h.seq;
@@ -177,8 +176,7 @@ void TcpStack::input_listen(Listener& l, PacketRef packet, uint32_t payload_offs
   c->irs = h.seq;
   c->rcv_nxt = h.seq + 1;
   c->rcv_adv = c->rcv_nxt;
-  c->iss = isn_.generate(t, now_us);
-  c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+  c->start_send_sequence(isn_.generate(t, now_us));
   c->snd_wnd = h.window;  // RFC 7323 §2.2: the window in a SYN is never scaled
   c->max_snd_wnd = c->snd_wnd;
   c->snd_wl1 = h.seq;

@@ -207,10 +207,7 @@ Connection* TcpStack::connect(net::Ipv4Address local, net::Ipv4Address remote, u
   Connection* c = allocate(t, now_us);
   if (!c) return nullptr;
   c->handler = handler;
-  c->iss = isn_.generate(t, now_us);
-  c->snd_una = c->iss;
-  c->snd_nxt = c->iss;
-  c->snd_max = c->iss;
+  c->start_send_sequence(isn_.generate(t, now_us));
   c->state = TcpState::kSynSent;
   c->cc = CongestionControl(config_.cubic ? CongestionAlgorithm::kCubic : CongestionAlgorithm::kNewReno,
                             c->send_mss);

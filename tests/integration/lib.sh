@@ -38,3 +38,31 @@ dataplane_alive() { kill -0 "$(cat "$RUN/dataplane.pid")" 2>/dev/null; }
 
 # Parses "N packets transmitted, M received" from ping output; prints M.
 ping_received() { sed -n 's/.* \([0-9]\+\) \(packets \)\?received.*/\1/p' | head -1; }
+
+# impair NS IFACE RELAY-ARGS...: puts scripts/lab/impair.py (loss, duplication, reordering, delay)
+# between IFACE and the namespace's own stack, for kernels without sch_netem. The namespace's addresses
+# and default route move to a new veth end that keeps IFACE's MAC; IFACE stays on the wire, its own
+# ingress dropped so frames reach the stack only through the relay. Prints the relay's PID.
+impair() {
+  local ns=$1 dev=$2 inner=${2}i relay=${2}r mac addrs gw a
+  shift 2
+  mac=$(ip -n "$ns" -o link show dev "$dev" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+  addrs=$(ip -n "$ns" -4 -o addr show dev "$dev" | awk '{print $4}')
+  gw=$(ip -n "$ns" route show default | awk '/via/ {print $3; exit}')
+  ip -n "$ns" link add "$inner" address "$mac" type veth peer name "$relay"
+  for d in "$inner" "$relay"; do
+    ip netns exec "$ns" ethtool -K "$d" tso off gso off gro off tx off >/dev/null 2>&1 || true
+    ip -n "$ns" link set "$d" up
+  done
+  ip netns exec "$ns" nft -f - <<NFT
+table netdev impair_$dev {
+  chain in { type filter hook ingress device "$dev" priority 0; policy drop; }
+}
+NFT
+  ip -n "$ns" addr flush dev "$dev"
+  for a in $addrs; do ip -n "$ns" addr add "$a" dev "$inner"; done
+  [ -z "$gw" ] || ip -n "$ns" route replace default via "$gw" dev "$inner"
+  ip netns exec "$ns" setsid "$PY" "$ROOT/scripts/lab/impair.py" --a "$dev" --b "$relay" "$@" \
+    >/dev/null 2>&1 </dev/null &
+  echo $!
+}
