@@ -83,6 +83,8 @@ def main():
                     frame, addr = s.recvfrom(65535)
                 except BlockingIOError:
                     break
+                except OSError:
+                    return 1  # the interface went away (its namespace was deleted): nothing left to relay
                 if addr[2] == PACKET_OUTGOING:
                     continue  # our own transmissions, seen again by the raw socket
                 now = time.monotonic()

@@ -9,7 +9,7 @@ RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
 NS_CLIENT=$P-client
 NS_BACKEND=$P-backend
 MB=${TCP_TEST_MB:-100}
-CLIENT=(timeout 300 "$PY" "$ROOT/tests/integration/tcp_client.py")
+CLIENT=(timeout 240 "$PY" "$ROOT/tests/integration/tcp_client.py")
 trap '"$ROOT/scripts/lab.sh" down --prefix $P >/dev/null 2>&1 || true' EXIT
 "$ROOT/scripts/lab.sh" up --prefix $P --cores 1 --config "$ROOT/tests/configs/tcp-lab.toml" >/dev/null
 
@@ -72,7 +72,7 @@ if ip netns exec "$NS_CLIENT" tc qdisc add dev $P-cli0 root netem delay 20ms 5ms
   ip netns exec "$NS_BACKEND" tc qdisc add dev $P-be0 root netem delay 20ms 5ms loss 1% duplicate 1% reorder 25% 50%
   how="tc netem 20 ms +-5, 1% loss, 1% dup, reordering"
 else
-  relay_args=(--loss 0.01 --duplicate 0.01 --reorder 0.05 --reorder-ms 5 --delay-ms 10 --seconds 280)
+  relay_args=(--loss 0.01 --duplicate 0.01 --reorder 0.05 --reorder-ms 5 --delay-ms 10 --seconds 250)
   relays+=("$(impair "$NS_CLIENT" $P-cli0 "${relay_args[@]}" --seed 1 --stats "$RUN/impair-client.json")")
   relays+=("$(impair "$NS_BACKEND" $P-be0 "${relay_args[@]}" --seed 2 --stats "$RUN/impair-backend.json")")
   how="impair.py relays (no sch_netem here): 10 ms each way, 1% loss, 1% dup, 5% reordered"
