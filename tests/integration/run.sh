@@ -13,7 +13,7 @@ run_test() {
   local t=$1 start rc
   start=$(date +%s)
   echo "--- $t"
-  timeout 300 bash "$ROOT/tests/integration/$t"
+  timeout "$([ "${TOLLGATE_SOAK:-0}" = 1 ] && echo 1800 || echo 300)" bash "$ROOT/tests/integration/$t"
   rc=$?
   if [ $rc -eq 0 ]; then
     passed=$((passed + 1)); echo "ok   $t ($(( $(date +%s) - start )) s)"

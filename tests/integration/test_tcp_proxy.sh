@@ -65,6 +65,7 @@ note "SYN flood: $(( $(stat_value totals.tcp.syn_cookies_sent) - cookies_before 
 # scripts/lab/impair.py relays on $P-cli0 and $P-be0 impairing both directions (1% loss, 1% duplication,
 # 5% reordered by 5 ms, 10 ms delay each way). TCP_IMPAIRED_MB sets the size (TOLLGATE_SOAK=1: 100 MiB).
 IMPAIRED_MB=${TCP_IMPAIRED_MB:-$([ "${TOLLGATE_SOAK:-0}" = 1 ] && echo 100 || echo 16)}
+IMPAIRED_SECONDS=$((60 + IMPAIRED_MB * 12))  # ~3 Mbit/s measured here, with margin
 fresh_stats
 rtx_before=$(stat_value totals.tcp.retransmits)
 relays=()
@@ -72,13 +73,15 @@ if ip netns exec "$NS_CLIENT" tc qdisc add dev $P-cli0 root netem delay 20ms 5ms
   ip netns exec "$NS_BACKEND" tc qdisc add dev $P-be0 root netem delay 20ms 5ms loss 1% duplicate 1% reorder 25% 50%
   how="tc netem 20 ms +-5, 1% loss, 1% dup, reordering"
 else
-  relay_args=(--loss 0.01 --duplicate 0.01 --reorder 0.05 --reorder-ms 5 --delay-ms 10 --seconds 250)
+  relay_args=(--loss 0.01 --duplicate 0.01 --reorder 0.05 --reorder-ms 5 --delay-ms 10
+              --seconds $((IMPAIRED_SECONDS + 10)))
   relays+=("$(impair "$NS_CLIENT" $P-cli0 "${relay_args[@]}" --seed 1 --stats "$RUN/impair-client.json")")
   relays+=("$(impair "$NS_BACKEND" $P-be0 "${relay_args[@]}" --seed 2 --stats "$RUN/impair-backend.json")")
   how="impair.py relays (no sch_netem here): 10 ms each way, 1% loss, 1% dup, 5% reordered"
   sleep 0.5
 fi
-out=$(in_client "${CLIENT[@]}" echo $VIP 7000 $((IMPAIRED_MB << 20))) || fail "echo under impairment ($how): $out"
+out=$(in_client timeout $IMPAIRED_SECONDS "$PY" "$ROOT/tests/integration/tcp_client.py" echo $VIP 7000 \
+  $((IMPAIRED_MB << 20))) || fail "echo under impairment ($how): $out"
 fresh_stats
 rtx=$(( $(stat_value totals.tcp.retransmits) - rtx_before ))
 assert_ge "$rtx" 1 "retransmits under loss (the impairment did not bite)"

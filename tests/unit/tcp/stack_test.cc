@@ -42,6 +42,15 @@ class TcpStackTest : public ::testing::Test {
     return c;
   }
 
+  // A connection over a link with the same conditions both ways.
+  void open_lossy(bool sack, bool cubic, uint32_t seed, const testing::LinkConditions& link) {
+    TcpConfig cfg;
+    cfg.sack = sack;
+    cfg.cubic = cubic;
+    open(cfg, seed);
+    for (auto& l : pair_->link) l = link;
+  }
+
   bool send(RecordingHandler& from, const std::string& data) {
     testing::TestBuffer* b = testing::new_buffer(data.size());
     std::copy(data.begin(), data.end(), b->bytes.begin());
@@ -174,16 +183,7 @@ class LossyTransfer : public TcpStackTest,
 
 TEST_P(LossyTransfer, SurvivesLossDuplicationAndReordering) {
   const auto [sack, cubic, seed] = GetParam();
-  TcpConfig cfg;
-  cfg.sack = sack;
-  cfg.cubic = cubic;
-  open(cfg, seed);
-  for (auto& l : pair_->link) {
-    l.loss = 0.02;
-    l.duplicate = 0.01;
-    l.reorder = 0.02;
-    l.delay_us = 5000;
-  }
+  open_lossy(sack, cubic, seed, {.delay_us = 5000, .loss = 0.02, .duplicate = 0.01, .reorder = 0.02});
   const std::string up = pattern(512 * 1024, seed);
   const std::string down = pattern(384 * 1024, seed + 1);
   send_all(client_, up);
@@ -213,14 +213,7 @@ class LossyGoodput : public TcpStackTest,
 
 TEST_P(LossyGoodput, ReachesHalfTheMathisBound) {
   const auto [sack, cubic, seed] = GetParam();
-  TcpConfig cfg;
-  cfg.sack = sack;
-  cfg.cubic = cubic;
-  open(cfg, seed);
-  for (auto& l : pair_->link) {
-    l.loss = 0.01;
-    l.delay_us = 10000;
-  }
+  open_lossy(sack, cubic, seed, {.delay_us = 10000, .loss = 0.01});
   const std::string data = pattern(4 << 20, seed);
   const uint64_t start = pair_->now;
   send_all(client_, data, 64 * 1024);
