@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+
+#include <unistd.h>
 #include <set>
 
 namespace tollgate::dataplane {
@@ -15,7 +17,7 @@ namespace {
 
 class ConfigReader {
  public:
-  explicit ConfigReader(std::string file) : file_(std::move(file)) {}
+  ConfigReader(std::string file, FileChecks files) : file_(std::move(file)), files_(files) {}
 
   ConfigLoad read(const toml::table& root) {
     DataplaneConfig cfg;
@@ -239,18 +241,23 @@ class ConfigReader {
     for (size_t i = 0; i < arr->size(); ++i) {
       const toml::table& t = *arr->get(i)->as_table();
       const std::string p = fmt::format("listener[{}].", i);
-      check_keys(t, p, {"name", "protocol", "address", "port", "pool", "max_connections"});
+      check_keys(t, p,
+                 {"name", "protocol", "address", "port", "pool", "max_connections", "certificates",
+                  "security_policy"});
       ListenerConfig l;
       l.name = read_string(t, "name", p + "name", true).value_or("");
       if (!l.name.empty() && !names.insert(l.name).second) {
         error(t.get("name"), p + "name", fmt::format("listener name '{}' is used twice", l.name));
       }
       if (auto proto = read_string(t, "protocol", p + "protocol", true)) {
-        if (*proto != "tcp") {
+        if (*proto == "tls") {
+          l.protocol = ListenerProtocol::kTls;
+        } else if (*proto != "tcp") {
           error(t.get("protocol"), p + "protocol", fmt::format("unsupported protocol '{}'", *proto),
-                "this build supports \"tcp\"");
+                "this build supports \"tcp\" and \"tls\"");
         }
       }
+      read_tls(t, p, l);
       if (auto text = read_string(t, "address", p + "address", true)) {
         if (auto a = net::Ipv4Address::parse(*text)) {
           l.address = *a;
@@ -276,6 +283,56 @@ class ConfigReader {
       }
       cfg.listeners.push_back(std::move(l));
     }
+  }
+
+  // certificates = [{ chain = "FILE", key = "FILE" }, ...] and security_policy, for protocol "tls" only.
+  void read_tls(const toml::table& t, const std::string& p, ListenerConfig& l) {
+    const toml::node* certs = t.get("certificates");
+    const toml::node* policy = t.get("security_policy");
+    if (l.protocol != ListenerProtocol::kTls) {
+      if (certs) error(certs, p + "certificates", "only a \"tls\" listener takes certificates");
+      if (policy) error(policy, p + "security_policy", "only a \"tls\" listener takes a security policy");
+      return;
+    }
+    if (auto text = read_string(t, "security_policy", p + "security_policy", false)) {
+      if (*text != "default" && *text != "tls13-only") {
+        error(policy, p + "security_policy", fmt::format("unknown security policy '{}'", *text),
+              "use \"default\" (TLS 1.2 and 1.3, ECDHE with AEAD ciphers) or \"tls13-only\"");
+      } else {
+        l.security_policy = *text;
+      }
+    }
+    const toml::array* arr = certs ? certs->as_array() : nullptr;
+    if (!arr || arr->empty()) {
+      error(certs ? certs : &t, p + "certificates", certs ? "must be a non-empty array" : "is required",
+            "certificates = [{ chain = \"lab-ecdsa-chain.pem\", key = \"lab-ecdsa.key\" }]");
+      return;
+    }
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const std::string cp = fmt::format("{}certificates[{}].", p, i);
+      const toml::table* c = arr->get(i)->as_table();
+      if (!c) {
+        error(arr->get(i), cp.substr(0, cp.size() - 1), "must be a table { chain = ..., key = ... }");
+        continue;
+      }
+      check_keys(*c, cp, {"chain", "key"});
+      CertificateConfig cert;
+      cert.chain = resolve(read_string(*c, "chain", cp + "chain", true).value_or(""));
+      cert.key = resolve(read_string(*c, "key", cp + "key", true).value_or(""));
+      for (const auto& [name, path] : {std::pair{"chain", cert.chain}, std::pair{"key", cert.key}}) {
+        if (files_ == FileChecks::kCheck && !path.empty() && ::access(path.c_str(), R_OK) != 0) {
+          error(c->get(name), cp + name, fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+        }
+      }
+      l.certificates.push_back(std::move(cert));
+    }
+  }
+
+  // Relative paths are relative to the directory of the config file.
+  std::string resolve(const std::string& path) const {
+    if (path.empty() || path.front() == '/') return path;
+    const size_t slash = file_.rfind('/');
+    return slash == std::string::npos ? path : file_.substr(0, slash + 1) + path;
   }
 
   void read_ports(const toml::table& root, DataplaneConfig& cfg) {
@@ -349,11 +406,12 @@ class ConfigReader {
   }
 
   std::string file_;
+  FileChecks files_;
   std::vector<ConfigError> errors_;
 };
 
-ConfigLoad parse_and_read(std::string_view text, const std::string& name) {
-  ConfigReader reader(name);
+ConfigLoad parse_and_read(std::string_view text, const std::string& name, FileChecks files) {
+  ConfigReader reader(name, files);
   try {
     const toml::table root = toml::parse(text, name);
     return reader.read(root);
@@ -393,11 +451,11 @@ std::string ConfigError::to_string() const {
   return s;
 }
 
-ConfigLoad load_config_string(std::string_view text, const std::string& name) {
-  return parse_and_read(text, name);
+ConfigLoad load_config_string(std::string_view text, const std::string& name, FileChecks files) {
+  return parse_and_read(text, name, files);
 }
 
-ConfigLoad load_config_file(const std::string& path) {
+ConfigLoad load_config_file(const std::string& path, FileChecks files) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) {
     ConfigLoad out;
@@ -409,7 +467,7 @@ ConfigLoad load_config_file(const std::string& path) {
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
   std::fclose(f);
-  return parse_and_read(text, path);
+  return parse_and_read(text, path, files);
 }
 
 }  // namespace tollgate::dataplane

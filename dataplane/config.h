@@ -39,7 +39,14 @@ struct PoolConfig {
   std::vector<Target> targets;
 };
 
-enum class ListenerProtocol : uint8_t { kTcp };
+enum class ListenerProtocol : uint8_t { kTcp, kTls };
+
+// A certificate chain (leaf first) and its private key, as PEM files. Paths relative to the config file's
+// directory are resolved when the config is read.
+struct CertificateConfig {
+  std::string chain;
+  std::string key;
+};
 
 struct ListenerConfig {
   std::string name;
@@ -48,6 +55,9 @@ struct ListenerConfig {
   uint16_t port = 0;
   std::string pool;              // name of a [[pool]]
   uint32_t max_connections = 0;  // per core; 0 = limited only by the connection table
+  // protocol "tls": certificates chosen by SNI (the first is the default) and the security policy.
+  std::vector<CertificateConfig> certificates;
+  std::string security_policy = "default";  // "default" (TLS 1.2 + 1.3, ECDHE AEAD) or "tls13-only"
 };
 
 // TCP stack settings shared by every core (see engine/tcp/types.h for their meaning).
@@ -93,7 +103,12 @@ struct ConfigLoad {
   std::vector<ConfigError> errors;  // every error found, not just the first
 };
 
-ConfigLoad load_config_file(const std::string& path);
-ConfigLoad load_config_string(std::string_view text, const std::string& name);
+// Whether files the config names (certificates, keys) must be readable now. Checking a config for another
+// place (a unit test of a shipped example) skips it; the dataplane and --check-config never do.
+enum class FileChecks : uint8_t { kCheck, kSkip };
+
+ConfigLoad load_config_file(const std::string& path, FileChecks files = FileChecks::kCheck);
+ConfigLoad load_config_string(std::string_view text, const std::string& name,
+                              FileChecks files = FileChecks::kCheck);
 
 }  // namespace tollgate::dataplane

@@ -138,6 +138,16 @@ int main(int argc, char** argv) {
       owned.push_back(std::make_unique<Worker>(w, config, ports, steering, fabric, pool, stop));
       view.push_back(owned.back().get());
     }
+    for (Worker* wk : view) {
+      std::string tls_error;
+      if (!wk->start_tls_listeners(config, tls_error)) {
+        std::fprintf(stderr, "%s: %s\n", config_path.c_str(), tls_error.c_str());
+        owned.clear();
+        stop_ports(ports);
+        rte_eal_cleanup();
+        return 1;
+      }
+    }
     unsigned lcore = 0;
     uint16_t w = 0;
     RTE_LCORE_FOREACH_WORKER(lcore) {

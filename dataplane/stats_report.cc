@@ -96,6 +96,31 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
                        {"bytes_to_client", pc.bytes_to_client.get()}});
   }
   j["listeners"] = proxies;
+  nlohmann::json tls = nlohmann::json::array();
+  for (const auto& p : w.tls_proxies()) {
+    const proxy::TlsProxyCounters& c = p->counters();
+    nlohmann::json failures = nlohmann::json::object();
+    for (size_t r = 1; r < proxy::kHandshakeFailureKinds; ++r) {
+      failures[tls::failure_name(static_cast<tls::HandshakeFailure>(r))] = c.failures_by_reason[r].get();
+    }
+    tls.push_back({{"sessions", c.sessions.get()},
+                   {"sessions_active", p->sessions_active()},
+                   {"handshakes", c.handshakes.get()},
+                   {"handshakes_resumed", c.handshakes_resumed.get()},
+                   {"handshake_failures", c.handshake_failures.get()},
+                   {"handshake_failures_by_reason", failures},
+                   {"backend_connects", c.backend_connects.get()},
+                   {"backend_failures", c.backend_failures.get()},
+                   {"records_opened", c.records_opened.get()},
+                   {"records_sealed", c.records_sealed.get()},
+                   {"record_errors", c.record_errors.get()},
+                   {"key_updates", c.key_updates.get()},
+                   {"alerts_received", c.alerts_received.get()},
+                   {"no_memory", c.no_memory.get()},
+                   {"bytes_to_backend", c.bytes_to_backend.get()},
+                   {"bytes_to_client", c.bytes_to_client.get()}});
+  }
+  j["tls_listeners"] = tls;
   return j;
 }
 

@@ -6,6 +6,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "engine/net/arp.h"
@@ -26,15 +28,44 @@ constexpr uint64_t kTimerIntervalMs = 10;
 
 // mbufs as the TCP engine's packets: a chunk holds a reference (refcount), payload offsets count from
 // the start of the mbuf's data.
-tcp::BufferOps mbuf_ops() {
+tcp::BufferOps mbuf_ops(rte_mempool* pool) {
   tcp::BufferOps ops;
+  ops.ctx = pool;
   ops.retain = [](void*, tcp::PacketRef p) { rte_mbuf_refcnt_update(static_cast<rte_mbuf*>(p), 1); };
   ops.release = [](void*, tcp::PacketRef p) { rte_pktmbuf_free(static_cast<rte_mbuf*>(p)); };
   ops.bytes = [](void*, tcp::PacketRef p) {
     auto* m = static_cast<rte_mbuf*>(p);
     return std::span<const uint8_t>(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
   };
+  ops.allocate = [](void* ctx, uint32_t length, uint8_t** data) -> tcp::PacketRef {
+    rte_mbuf* m = rte_pktmbuf_alloc(static_cast<rte_mempool*>(ctx));
+    if (!m) return nullptr;
+    *data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(length)));
+    if (!*data) {
+      rte_pktmbuf_free(m);
+      return nullptr;
+    }
+    return m;
+  };
+  ops.max_allocation = RTE_MBUF_DEFAULT_DATAROOM;
   return ops;
+}
+
+std::vector<proxy::Target> pool_targets(const DataplaneConfig& config, const ListenerConfig& l) {
+  const auto pool_config = std::find_if(config.pools.begin(), config.pools.end(),
+                                        [&](const PoolConfig& p) { return p.name == l.pool; });
+  std::vector<proxy::Target> targets;
+  for (const auto& t : pool_config->targets) targets.push_back({t.address, t.port});
+  return targets;
+}
+
+// Backend connections leave from the address of the port that reaches the first target.
+net::Ipv4Address backend_source(const std::vector<Port>& ports, const std::vector<proxy::Target>& targets) {
+  net::Ipv4Address source = ports[0].iface.ipv4.address;
+  for (const Port& p : ports) {
+    if (!targets.empty() && p.iface.ipv4.contains(targets.front().address)) source = p.iface.ipv4.address;
+  }
+  return source;
 }
 
 tcp::TcpConfig tcp_config(const DataplaneConfig& c) {
@@ -62,7 +93,8 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
       pool_(pool),
       stop_(stop),
       steer_out_(fabric.workers()),
-      steer_out_count_(fabric.workers(), 0) {
+      steer_out_count_(fabric.workers(), 0),
+      all_ports_(ports) {
   uint16_t max_id = 0;
   for (const Port& p : ports) {
     for (uint16_t id : p.device_ids) max_id = std::max(max_id, id);
@@ -78,7 +110,7 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   now_us_ = rte_rdtsc() * 1000 / tsc_per_ms_;
 
   tcp::TcpEnvironment env;
-  env.buffers = mbuf_ops();
+  env.buffers = mbuf_ops(pool);
   env.transmit = [](void* ctx, const tcp::OutgoingSegment& s) {
     return static_cast<Worker*>(ctx)->tcp_transmit(s);
   };
@@ -86,24 +118,43 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   env.ctx = this;
   tcp_ = std::make_unique<tcp::TcpStack>(tcp_config(config), env, config.tcp.max_connections, now_us_);
   for (const ListenerConfig& l : config.listeners) {
-    const auto pool_config = std::find_if(config.pools.begin(), config.pools.end(),
-                                          [&](const PoolConfig& p) { return p.name == l.pool; });
-    std::vector<proxy::Target> targets;
-    for (const auto& t : pool_config->targets) targets.push_back({t.address, t.port});
-    // Backend connections leave from the address of the port that reaches the first target.
-    net::Ipv4Address source = ports[0].iface.ipv4.address;
-    for (const Port& p : ports) {
-      if (p.iface.ipv4.contains(targets.front().address)) source = p.iface.ipv4.address;
-    }
+    if (l.protocol != ListenerProtocol::kTcp) continue;
+    std::vector<proxy::Target> targets = pool_targets(config, l);
+    const net::Ipv4Address source = backend_source(ports, targets);
     proxies_.push_back(std::make_unique<proxy::TcpProxy>(*tcp_, source, std::move(targets),
                                                          config.tcp.max_connections / 2, now_us_));
     tcp_->listen(l.address, l.port, proxies_.back().get(), l.max_connections);
   }
 }
 
+bool Worker::start_tls_listeners(const DataplaneConfig& config, std::string& error) {
+  for (const ListenerConfig& l : config.listeners) {
+    if (l.protocol != ListenerProtocol::kTls) continue;
+    if (!aead_) aead_ = std::make_unique<tls::AeadEngine>();
+    std::vector<tls::CertificateFiles> files;
+    for (const CertificateConfig& c : l.certificates) files.push_back({c.chain, c.key});
+    const tls::SecurityPolicy policy =
+        l.security_policy == "tls13-only" ? tls::SecurityPolicy::kTls13Only : tls::SecurityPolicy::kDefault;
+    std::string why;
+    auto context = tls::ServerContext::create(files, policy, why);
+    if (!context) {
+      error = fmt::format("listener '{}': {}", l.name, why);
+      return false;
+    }
+    std::vector<proxy::Target> targets = pool_targets(config, l);
+    const net::Ipv4Address source = backend_source(all_ports_, targets);
+    tls_proxies_.push_back(std::make_unique<proxy::TlsProxy>(
+        *tcp_, *aead_, *context, source, std::move(targets), config.tcp.max_connections / 2, now_us_));
+    tls_contexts_.push_back(std::move(context));
+    tcp_->listen(l.address, l.port, tls_proxies_.back().get(), l.max_connections);
+  }
+  return true;
+}
+
 Worker::~Worker() {
   // Connections hold mbuf references: release them before the ports and pool go away.
   proxies_.clear();
+  tls_proxies_.clear();
   tcp_.reset();
   // Packets still waiting for ARP belong to this worker; give them back to the pool.
   for (PortState& ps : ports_) {

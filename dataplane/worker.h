@@ -16,7 +16,10 @@
 #include "engine/net/frame_input.h"
 #include "engine/net/neighbour_table.h"
 #include "engine/proxy/tcp_proxy.h"
+#include "engine/proxy/tls_proxy.h"
 #include "engine/tcp/stack.h"
+#include "engine/tls/aead_engine.h"
+#include "engine/tls/handshake.h"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -40,6 +43,10 @@ class Worker {
   const WorkerStats& stats() const { return stats_; }
   const tcp::TcpStack& tcp() const { return *tcp_; }
   const std::vector<std::unique_ptr<proxy::TcpProxy>>& proxies() const { return proxies_; }
+  const std::vector<std::unique_ptr<proxy::TlsProxy>>& tls_proxies() const { return tls_proxies_; }
+  // Loads the certificates of every "tls" listener into this core's contexts and starts listening.
+  // Called once before run(); false with `error` set when a certificate set cannot be used.
+  bool start_tls_listeners(const DataplaneConfig& config, std::string& error);
   uint16_t index() const { return index_; }
 
  private:
@@ -88,6 +95,12 @@ class Worker {
   WorkerStats stats_;
   std::unique_ptr<tcp::TcpStack> tcp_;
   std::vector<std::unique_ptr<proxy::TcpProxy>> proxies_;
+  // TLS: one AEAD engine per core (batches records of all connections) and one server context per
+  // listener per core (SSL_CTX shared by nobody else).
+  std::unique_ptr<tls::AeadEngine> aead_;
+  std::vector<std::unique_ptr<tls::ServerContext>> tls_contexts_;
+  std::vector<std::unique_ptr<proxy::TlsProxy>> tls_proxies_;
+  const std::vector<Port>& all_ports_;
 };
 
 }  // namespace tollgate::dataplane

@@ -133,7 +133,6 @@ start_backends() {
 
 start_dataplane() {
   local cores=$1 args=()
-  sed "s/\"tg-/\"$PREFIX-/g" "$CONFIG" >"$RUN/dataplane.toml"
   args=(-c "$RUN/dataplane.toml" --cores "$cores" --file-prefix "tollgate-lab-$PREFIX" --stats-file "$RUN/stats.json")
   [ -n "$DRIVER" ] && args+=(--driver "$DRIVER")
   # XDP programs and AF_XDP umems are locked memory.
@@ -167,7 +166,12 @@ lab_up() {
   echo "lab: installing and building what is missing..."
   build
   mkdir -p "$RUN"
-  "$BUILD/dataplane/tollgate-dataplane" -c "$CONFIG" --check-config >/dev/null
+  # The lab PKI first: TLS listeners name their certificates relative to the config, which runs from $RUN.
+  if ! "$ROOT/scripts/lab/make-certs.sh" "$RUN/certs" >"$RUN/certs.log" 2>&1; then
+    echo "lab: making the lab certificates failed:" >&2; cat "$RUN/certs.log" >&2; exit 1
+  fi
+  sed "s/\"tg-/\"$PREFIX-/g" "$CONFIG" >"$RUN/dataplane.toml"
+  "$BUILD/dataplane/tollgate-dataplane" -c "$RUN/dataplane.toml" --check-config >/dev/null
   mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
   echo "lab: creating namespaces $NS_CLIENT, $NS_BACKEND ($cores queue(s) per veth)"
   net_up "$cores"

@@ -17,11 +17,18 @@ struct BufferOps {
   void (*release)(void* ctx, PacketRef packet) = nullptr;
   // The bytes of the packet buffer that offsets in chunks refer to.
   std::span<const uint8_t> (*bytes)(void* ctx, PacketRef packet) = nullptr;
+  // A new buffer of `length` bytes (at most max_allocation) for data an application produces, e.g. TLS
+  // records; the caller fills it through `data` and holds the one reference. nullptr when none is free.
+  PacketRef (*allocate)(void* ctx, uint32_t length, uint8_t** data) = nullptr;
+  uint32_t max_allocation = 0;
   void* ctx = nullptr;
 
   void hold(PacketRef p) const { retain(ctx, p); }
   void drop(PacketRef p) const { release(ctx, p); }
   std::span<const uint8_t> view(PacketRef p) const { return bytes(ctx, p); }
+  PacketRef make(uint32_t length, uint8_t** data) const {
+    return allocate ? allocate(ctx, length, data) : nullptr;
+  }
 };
 
 }  // namespace tollgate::tcp

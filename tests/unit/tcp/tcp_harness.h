@@ -49,6 +49,12 @@ inline BufferOps test_buffer_ops() {
     auto* b = static_cast<TestBuffer*>(p);
     return std::span<const uint8_t>(b->bytes);
   };
+  ops.allocate = [](void*, uint32_t length, uint8_t** data) -> PacketRef {
+    TestBuffer* b = new_buffer(length);
+    *data = b->bytes.data();
+    return b;
+  };
+  ops.max_allocation = 2048;  // like an mbuf's data room
   return ops;
 }
 

@@ -1,0 +1,464 @@
+#include "engine/proxy/tls_proxy.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/tls/record.h"
+
+namespace tollgate::proxy {
+
+namespace {
+
+constexpr uint8_t kAlertWarning = 1;
+constexpr uint8_t kAlertFatal = 2;
+constexpr uint8_t kCloseNotify = 0;
+constexpr uint8_t kUnexpectedMessage = 10;
+constexpr uint8_t kInternalError = 80;
+constexpr uint8_t kKeyUpdate = 24;  // handshake message type (RFC 8446 §4)
+
+// Room for one maximal record and the start of the next: a record's bytes are gathered here until whole.
+constexpr size_t kRecordBuffer = tls::kMaxRecordSize + 2048;
+
+uint16_t be16(const uint8_t* p) {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
+
+}  // namespace
+
+TlsProxy::TlsProxy(tcp::TcpStack& stack, tls::AeadEngine& engine, const tls::ServerContext& context,
+                   net::Ipv4Address backend_source, std::vector<Target> targets, uint32_t max_sessions,
+                   const uint64_t& now_us)
+    : stack_(stack),
+      engine_(engine),
+      context_(context),
+      backend_source_(backend_source),
+      targets_(std::move(targets)),
+      max_sessions_(max_sessions),
+      scratch_(tls::AeadEngine::kCapacity * tls::kMaxCiphertext),
+      now_us_(now_us) {}
+
+TlsProxy::~TlsProxy() {
+  for (auto& s : sessions_) {
+    tls::AeadEngine::erase(s->read);
+    tls::AeadEngine::erase(s->write);
+  }
+}
+
+const Target& TlsProxy::next_target() {
+  const Target& t = targets_[next_target_];
+  next_target_ = (next_target_ + 1) % targets_.size();
+  return t;
+}
+
+tcp::StreamHandler* TlsProxy::on_accept(tcp::Connection& client) {
+  if (targets_.empty()) {
+    counters_.backend_failures.add();
+    return nullptr;
+  }
+  if (free_.empty()) {
+    if (sessions_.size() >= max_sessions_) {
+      counters_.no_memory.add();
+      return nullptr;  // the stack resets the client
+    }
+    // Sessions are made on first need and reused after: a TLS session is kilobytes (keys, record
+    // buffer), too much to preallocate for every possible connection.
+    auto s = std::make_unique<Session>();
+    s->proxy = this;
+    s->client.session = s->backend.session = s.get();
+    s->client.is_client = true;
+    s->records.reserve(kRecordBuffer);
+    free_.push_back(s.get());
+    sessions_.push_back(std::move(s));
+  }
+  Session* s = free_.back();
+  free_.pop_back();
+  s->in_use = true;
+  s->established = s->backend_connected = s->client_done = s->closing = false;
+  s->records.clear();
+  s->client.connection = &client;
+  s->backend.connection = nullptr;
+  s->handshake = std::make_unique<tls::ServerHandshake>(context_);
+  ++active_;
+  counters_.sessions.add();
+  return &s->client;
+}
+
+// Handshake bytes go out as OpenSSL produced them, in packet-buffer-sized pieces.
+bool TlsProxy::send_bytes(Session& s, std::span<const uint8_t> bytes) {
+  const tcp::BufferOps& ops = stack_.buffers();
+  while (!bytes.empty()) {
+    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(bytes.size()), ops.max_allocation);
+    uint8_t* data = nullptr;
+    tcp::PacketRef p = ops.make(n, &data);
+    if (!p) {
+      counters_.no_memory.add();
+      return false;
+    }
+    std::memcpy(data, bytes.data(), n);
+    const bool ok = stack_.write(*s.client.connection, p, 0, n, now_us_);
+    ops.drop(p);
+    if (!ok) return false;
+    bytes = bytes.subspan(n);
+  }
+  return true;
+}
+
+bool TlsProxy::send_record(Session& s, tls::ContentType type, std::span<const uint8_t> content) {
+  const tcp::BufferOps& ops = stack_.buffers();
+  const auto size = static_cast<uint32_t>(tls::sealed_size(s.write, content.size()));
+  uint8_t* data = nullptr;
+  tcp::PacketRef p = ops.make(size, &data);
+  if (!p) {
+    counters_.no_memory.add();
+    return false;
+  }
+  std::memcpy(data + tls::record_prefix(s.write), content.data(), content.size());
+  engine_.clear();
+  const tls::SealTicket t = tls::queue_seal(engine_, s.write, {data, size}, content.size(), type);
+  bool ok = t.error == tls::RecordError::kNone;
+  if (ok) {
+    engine_.run();
+    ok = tls::finish_seal(engine_, t) == tls::RecordError::kNone;
+  }
+  engine_.clear();
+  if (ok) ok = stack_.write(*s.client.connection, p, 0, static_cast<uint32_t>(t.record_size), now_us_);
+  ops.drop(p);
+  if (ok) counters_.records_sealed.add();
+  return ok;
+}
+
+bool TlsProxy::write_plain(Session& s, std::span<const uint8_t> plain) {
+  const tcp::BufferOps& ops = stack_.buffers();
+  counters_.bytes_to_backend.add(plain.size());
+  while (!plain.empty()) {
+    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(plain.size()), ops.max_allocation);
+    uint8_t* data = nullptr;
+    tcp::PacketRef p = ops.make(n, &data);
+    if (!p) {
+      counters_.no_memory.add();
+      return false;
+    }
+    std::memcpy(data, plain.data(), n);
+    const bool ok = stack_.write(*s.backend.connection, p, 0, n, now_us_);
+    ops.drop(p);
+    if (!ok) return false;
+    plain = plain.subspan(n);
+  }
+  return true;
+}
+
+// A fatal alert (when keys exist), then the client is closed and the backend reset.
+void TlsProxy::fatal(Session& s, uint8_t alert) {
+  if (s.closing || !s.client.connection) return;
+  s.closing = true;
+  if (s.established) {
+    const uint8_t body[2] = {kAlertFatal, alert};
+    send_record(s, tls::ContentType::kAlert, body);
+  }
+  if (s.backend.connection) stack_.abort(*s.backend.connection);
+  if (s.client.connection) stack_.shutdown(*s.client.connection, now_us_);
+}
+
+void TlsProxy::close_notify(Session& s) {
+  if (s.closing || !s.client.connection) return;
+  s.closing = true;
+  const uint8_t body[2] = {kAlertWarning, kCloseNotify};
+  send_record(s, tls::ContentType::kAlert, body);
+  stack_.shutdown(*s.client.connection, now_us_);
+}
+
+void TlsProxy::client_data(Session& s) {
+  tcp::Connection& c = *s.client.connection;
+  const tcp::BufferOps& ops = stack_.buffers();
+  // Ciphertext moves from the TCP receive queue into the record buffer as far as it has room; what
+  // stays in the queue closes the client's window (back-pressure).
+  const size_t room = kRecordBuffer - s.records.size();
+  const auto n = static_cast<uint32_t>(std::min<size_t>(room, c.receive_queue.bytes()));
+  if (n > 0) {
+    const size_t at = s.records.size();
+    s.records.resize(at + n);
+    c.receive_queue.copy_out(ops, 0, std::span<uint8_t>(s.records).subspan(at, n));
+    stack_.consume(c, n, now_us_);
+  }
+  if (s.handshake) {
+    flight_.clear();
+    const tls::HandshakeStatus status = s.handshake->feed(s.records, flight_);
+    s.records.clear();
+    if (!flight_.empty() && !send_bytes(s, flight_)) return fatal(s, kInternalError);
+    if (status == tls::HandshakeStatus::kFailed) {
+      counters_.handshake_failures.add();
+      const auto reason = static_cast<size_t>(s.handshake->failure());
+      counters_.failures_by_reason[std::min(reason, kHandshakeFailureKinds - 1)].add();
+      s.handshake.reset();
+      s.closing = true;
+      if (s.client.connection) stack_.shutdown(*s.client.connection, now_us_);  // the alert is in the flight
+      return;
+    }
+    if (status != tls::HandshakeStatus::kDone) return;
+    if (!s.handshake->take_keys(engine_, s.read, s.write, s.secrets, s.records)) {
+      s.handshake.reset();
+      return fatal(s, kInternalError);
+    }
+    counters_.handshakes.add();
+    if (s.handshake->resumed()) counters_.handshakes_resumed.add();
+    s.handshake.reset();  // frees the SSL: the record layer owns the connection from here
+    s.established = true;
+    const Target& t = next_target();
+    tcp::Connection* b = stack_.connect(backend_source_, t.address, t.port, &s.backend, now_us_);
+    if (!b) {
+      counters_.backend_failures.add();
+      return fatal(s, kInternalError);
+    }
+    counters_.backend_connects.add();
+    s.backend.connection = b;
+    return;  // records that came with the Finished wait for the backend connection
+  }
+  if (s.established && s.backend_connected) open_records(s);
+}
+
+// Opens every complete record the backend has room for, as one batch.
+void TlsProxy::open_records(Session& s) {
+  if (!s.backend.connection || s.closing) return;
+  size_t at = 0;
+  for (;;) {
+    std::array<tls::OpenTicket, tls::AeadEngine::kCapacity> tickets;
+    std::array<size_t, tls::AeadEngine::kCapacity> ends;
+    size_t count = 0;
+    size_t scratch_at = 0;
+    uint32_t budget = stack_.write_space(*s.backend.connection);
+    size_t scan = at;
+    engine_.clear();
+    while (count < tls::AeadEngine::kCapacity && s.records.size() - scan >= tls::kHeaderSize) {
+      const uint16_t length = be16(&s.records[scan + 3]);
+      if (length > tls::kMaxCiphertext)
+        return fatal(s, static_cast<uint8_t>(tls::RecordError::kRecordOverflow));
+      const size_t total = tls::kHeaderSize + length;
+      if (s.records.size() - scan < total) break;
+      if (length > budget) {
+        s.backend.connection->write_blocked = true;  // on_writable resumes here
+        break;
+      }
+      budget -= length;
+      tickets[count] = tls::queue_open(engine_, s.read, std::span<uint8_t>(s.records).subspan(scan, total),
+                                       std::span<uint8_t>(scratch_).subspan(scratch_at, length));
+      if (tickets[count].error != tls::RecordError::kNone) {
+        counters_.record_errors.add();
+        return fatal(s, tls::alert_for(tickets[count].error));
+      }
+      scratch_at += length;
+      scan += total;
+      ends[count++] = scan;
+    }
+    if (count == 0) break;
+    engine_.run();
+    bool rekeyed = false;
+    for (size_t i = 0; i < count && !rekeyed; ++i) {
+      const tls::Plaintext pt = tls::finish_open(engine_, tickets[i]);
+      if (pt.error != tls::RecordError::kNone) {
+        counters_.record_errors.add();
+        engine_.clear();
+        return fatal(s, tls::alert_for(pt.error));
+      }
+      counters_.records_opened.add();
+      at = ends[i];
+      switch (pt.type) {
+        case tls::ContentType::kApplicationData:
+          if (!s.client_done && !write_plain(s, pt.content)) {
+            engine_.clear();
+            return fatal(s, kInternalError);
+          }
+          break;
+        case tls::ContentType::kAlert:
+          counters_.alerts_received.add();
+          engine_.clear();
+          if (pt.content.size() == 2 && pt.content[1] == kCloseNotify) {
+            // The client is done sending: the backend sees a FIN once what came before is out.
+            s.client_done = true;
+            s.records.erase(s.records.begin(), s.records.begin() + static_cast<std::ptrdiff_t>(at));
+            if (s.backend.connection) stack_.shutdown(*s.backend.connection, now_us_);
+            return;
+          }
+          if (s.backend.connection) stack_.abort(*s.backend.connection);
+          if (s.client.connection) stack_.abort(*s.client.connection);
+          return;
+        case tls::ContentType::kHandshake:
+          if (!handle_post_handshake(s, pt.content)) {
+            engine_.clear();
+            return fatal(s, kUnexpectedMessage);
+          }
+          // New read keys: records after this one in the batch were opened with the old keys and are
+          // opened again (their ciphertext is untouched: plaintext went to the scratch area).
+          rekeyed = true;
+          break;
+        default:
+          engine_.clear();
+          counters_.record_errors.add();
+          return fatal(s, kUnexpectedMessage);
+      }
+    }
+    engine_.clear();
+    if (!rekeyed && count < tls::AeadEngine::kCapacity) break;
+  }
+  if (at > 0) s.records.erase(s.records.begin(), s.records.begin() + static_cast<std::ptrdiff_t>(at));
+}
+
+// TLS 1.3 post-handshake messages from a client: KeyUpdate only (RFC 8446 §4.6.3).
+bool TlsProxy::handle_post_handshake(Session& s, std::span<const uint8_t> message) {
+  if (s.read.version != tls::TlsVersion::kTls13 || message.size() != 5 || message[0] != kKeyUpdate ||
+      message[1] != 0 || message[2] != 0 || message[3] != 1 || message[4] > 1) {
+    return false;
+  }
+  counters_.key_updates.add();
+  const size_t len = s.secrets.length;
+  if (!tls::update_traffic_secret(s.read.suite, std::span<uint8_t>(s.secrets.read.data(), len)) ||
+      !tls::install_from_secret(engine_, s.read, s.read.suite,
+                                std::span<const uint8_t>(s.secrets.read.data(), len))) {
+    return false;
+  }
+  if (message[4] == 1) {
+    // update_requested: answer with our own KeyUpdate under the old keys, then switch (RFC 8446 §4.6.3).
+    const uint8_t update[5] = {kKeyUpdate, 0, 0, 1, 0};
+    if (!send_record(s, tls::ContentType::kHandshake, update)) return false;
+    if (!tls::update_traffic_secret(s.write.suite, std::span<uint8_t>(s.secrets.write.data(), len)) ||
+        !tls::install_from_secret(engine_, s.write, s.write.suite,
+                                  std::span<const uint8_t>(s.secrets.write.data(), len))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The backend's bytes, sealed in records that each fit one packet buffer, as one batch.
+void TlsProxy::seal_backend_data(Session& s) {
+  if (!s.client.connection || !s.backend.connection || s.closing) return;
+  tcp::Connection& src = *s.backend.connection;
+  tcp::Connection& dst = *s.client.connection;
+  const tcp::BufferOps& ops = stack_.buffers();
+  const size_t overhead = tls::sealed_size(s.write, 0);
+  const size_t max_content = std::min<size_t>(tls::kMaxPlaintext, ops.max_allocation - overhead);
+  for (;;) {
+    std::array<tls::SealTicket, tls::AeadEngine::kCapacity> tickets;
+    std::array<tcp::PacketRef, tls::AeadEngine::kCapacity> packets;
+    size_t count = 0;
+    uint32_t taken = 0;
+    uint32_t room = stack_.write_space(dst);
+    const uint32_t available = src.receive_queue.bytes();
+    engine_.clear();
+    while (count < tls::AeadEngine::kCapacity && taken < available) {
+      const auto content = static_cast<uint32_t>(std::min<size_t>(max_content, available - taken));
+      const auto size = static_cast<uint32_t>(tls::sealed_size(s.write, content));
+      if (size > room) break;
+      uint8_t* data = nullptr;
+      tcp::PacketRef p = ops.make(size, &data);
+      if (!p) {
+        counters_.no_memory.add();
+        break;
+      }
+      src.receive_queue.copy_out(ops, taken, {data + tls::record_prefix(s.write), content});
+      tickets[count] =
+          tls::queue_seal(engine_, s.write, {data, size}, content, tls::ContentType::kApplicationData);
+      if (tickets[count].error != tls::RecordError::kNone) {
+        ops.drop(p);
+        break;
+      }
+      packets[count++] = p;
+      taken += content;
+      room -= size;
+    }
+    if (count > 0) engine_.run();
+    bool ok = true;
+    for (size_t i = 0; i < count; ++i) {
+      ok = ok && tls::finish_seal(engine_, tickets[i]) == tls::RecordError::kNone &&
+           stack_.write(dst, packets[i], 0, static_cast<uint32_t>(tickets[i].record_size), now_us_);
+      ops.drop(packets[i]);
+    }
+    engine_.clear();
+    if (!ok) return fatal(s, kInternalError);
+    if (taken > 0) {
+      counters_.records_sealed.add(count);
+      counters_.bytes_to_client.add(taken);
+      stack_.consume(src, taken, now_us_);
+    }
+    if (src.receive_queue.bytes() == 0) break;
+    if (count < tls::AeadEngine::kCapacity) {
+      dst.write_blocked = true;  // the rest waits for room towards the client
+      break;
+    }
+  }
+  // The backend finished: close_notify once everything before it is sealed (half-close).
+  if (src.fin_received && src.receive_queue.bytes() == 0) close_notify(s);
+}
+
+void TlsProxy::Side::on_connected(tcp::Connection&) {
+  session->backend_connected = true;
+  session->proxy->open_records(*session);  // data that came with the client's Finished
+}
+
+void TlsProxy::Side::on_data(tcp::Connection&) {
+  if (is_client) {
+    session->proxy->client_data(*session);
+  } else {
+    session->proxy->seal_backend_data(*session);
+  }
+}
+
+void TlsProxy::Side::on_peer_closed(tcp::Connection& c) {
+  on_data(c);
+  if (!is_client) return;
+  // The client's FIN: no more records. Without a close_notify first this may be a truncation attack on
+  // the client's own data, which the backend cannot tell; it gets a FIN either way.
+  Session& s = *session;
+  if (s.handshake || !s.established) {
+    if (s.client.connection) s.proxy->stack_.abort(*s.client.connection);
+    return;
+  }
+  if (s.backend.connection && c.receive_queue.bytes() == 0)
+    s.proxy->stack_.shutdown(*s.backend.connection, s.proxy->now_us_);
+}
+
+void TlsProxy::Side::on_writable(tcp::Connection&) {
+  if (is_client) {
+    session->proxy->seal_backend_data(*session);  // the client's window opened
+  } else {
+    session->proxy->open_records(*session);
+    if (session->client.connection) session->proxy->client_data(*session);
+  }
+}
+
+void TlsProxy::Side::on_closed(tcp::Connection&, tcp::CloseReason reason) {
+  session->proxy->end_side(*this, reason);
+}
+
+void TlsProxy::end_side(Side& side, tcp::CloseReason reason) {
+  side.connection = nullptr;
+  Session& s = *side.session;
+  Side& other = side.is_client ? s.backend : s.client;
+  if (!side.is_client && !s.backend_connected) counters_.backend_failures.add();
+  if (other.connection) {
+    if (reason == tcp::CloseReason::kNormal) {
+      if (side.is_client) {
+        stack_.shutdown(*other.connection, now_us_);
+      } else {
+        seal_backend_data(s);
+        close_notify(s);
+      }
+    } else {
+      tcp::Connection* o = other.connection;
+      stack_.abort(*o);  // → other's on_closed → end_side → frees the session
+      return;
+    }
+  }
+  maybe_free(s);
+}
+
+void TlsProxy::maybe_free(Session& s) {
+  if (!s.in_use || s.client.connection || s.backend.connection) return;
+  s.in_use = false;
+  s.handshake.reset();
+  tls::AeadEngine::erase(s.read);
+  tls::AeadEngine::erase(s.write);
+  --active_;
+  free_.push_back(&s);
+}
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,117 @@
+// TLS offload at L4: each accepted client connection runs a TLS handshake (OpenSSL, over the TCP
+// stream), then our record layer opens the client's records and seals the backend's bytes, and the
+// plaintext is proxied to a backend connection opened on the same core once the handshake is done.
+//
+// Per event, all complete records of a connection go through the core's AeadEngine as one batch. Records
+// we seal fit one packet buffer (max_allocation, an mbuf's data room), so each is built where it is sent.
+// Received ciphertext is copied out of the TCP receive queue into the session's record buffer (records
+// span segments); opened plaintext lands in a per-core scratch area and is copied into packet buffers
+// for the backend.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/common/counter.h"
+#include "engine/net/addresses.h"
+#include "engine/proxy/tcp_proxy.h"
+#include "engine/tcp/stack.h"
+#include "engine/tls/aead_engine.h"
+#include "engine/tls/handshake.h"
+#include "engine/tls/traffic_keys.h"
+
+namespace tollgate::proxy {
+
+inline constexpr size_t kHandshakeFailureKinds = 8;
+
+struct TlsProxyCounters {
+  Counter sessions;            // client connections accepted
+  Counter handshakes;          // completed
+  Counter handshakes_resumed;  // of which resumed
+  Counter handshake_failures;  // by reason below (tls::HandshakeFailure)
+  std::array<Counter, kHandshakeFailureKinds> failures_by_reason;
+  Counter backend_connects;
+  Counter backend_failures;
+  Counter records_opened;
+  Counter records_sealed;
+  Counter record_errors;  // bad_record_mac, record_overflow, ...: fatal alert sent
+  Counter key_updates;    // KeyUpdate messages received
+  Counter alerts_received;
+  Counter no_memory;  // no packet buffer or session: the connection is reset
+  Counter bytes_to_backend;
+  Counter bytes_to_client;
+};
+
+class TlsProxy : public tcp::ListenerHandler {
+ public:
+  TlsProxy(tcp::TcpStack& stack, tls::AeadEngine& engine, const tls::ServerContext& context,
+           net::Ipv4Address backend_source, std::vector<Target> targets, uint32_t max_sessions,
+           const uint64_t& now_us);
+  ~TlsProxy() override;
+
+  tcp::StreamHandler* on_accept(tcp::Connection& client) override;
+
+  const TlsProxyCounters& counters() const { return counters_; }
+  size_t sessions_active() const { return active_; }
+
+ private:
+  struct Session;
+  class Side : public tcp::StreamHandler {
+   public:
+    Session* session = nullptr;
+    tcp::Connection* connection = nullptr;
+    bool is_client = false;
+    void on_connected(tcp::Connection& c) override;
+    void on_data(tcp::Connection& c) override;
+    void on_peer_closed(tcp::Connection& c) override;
+    void on_writable(tcp::Connection& c) override;
+    void on_closed(tcp::Connection& c, tcp::CloseReason reason) override;
+  };
+  struct Session {
+    TlsProxy* proxy = nullptr;
+    Side client;
+    Side backend;
+    std::unique_ptr<tls::ServerHandshake> handshake;  // until the handshake is done
+    tls::TrafficKeys read;                            // client → us
+    tls::TrafficKeys write;                           // us → client
+    tls::TrafficSecrets secrets;                      // TLS 1.3 KeyUpdate
+    std::vector<uint8_t> records;                     // ciphertext not opened yet
+    bool established = false;
+    bool backend_connected = false;
+    bool client_done = false;  // close_notify or FIN from the client
+    bool closing = false;      // our close_notify or a fatal alert is out
+    bool in_use = false;
+  };
+
+  void client_data(Session& s);
+  void open_records(Session& s);
+  void seal_backend_data(Session& s);
+  bool handle_post_handshake(Session& s, std::span<const uint8_t> message);
+  bool send_bytes(Session& s, std::span<const uint8_t> bytes);  // handshake flights, as they are
+  bool send_record(Session& s, tls::ContentType type, std::span<const uint8_t> content);  // one sealed record
+  bool write_plain(Session& s, std::span<const uint8_t> plain);                           // to the backend
+  void fatal(Session& s, uint8_t alert);
+  void close_notify(Session& s);
+  void end_side(Side& side, tcp::CloseReason reason);
+  void maybe_free(Session& s);
+  const Target& next_target();
+
+  tcp::TcpStack& stack_;
+  tls::AeadEngine& engine_;
+  const tls::ServerContext& context_;
+  net::Ipv4Address backend_source_;
+  std::vector<Target> targets_;
+  size_t next_target_ = 0;
+  uint32_t max_sessions_;
+  std::vector<std::unique_ptr<Session>> sessions_;  // grown on demand up to max_sessions_, then reused
+  std::vector<Session*> free_;
+  size_t active_ = 0;
+  std::vector<uint8_t> scratch_;  // opened plaintext of one batch
+  std::vector<uint8_t> flight_;   // handshake output of one feed
+  const uint64_t& now_us_;
+  TlsProxyCounters counters_;
+};
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The TLS listener (198.18.0.1:8443 → the echo pool, deploy/lab.toml) against real TLS clients in the
+# client namespace (Python's ssl and openssl s_client, both OpenSSL): TLS 1.3 and 1.2 with each AEAD
+# suite, ECDSA and RSA certificates, SNI with exact and wildcard names, bulk echo with SHA-256 equality,
+# close_notify both ways, ALPN, and refused handshakes (TLS 1.1, CBC-only, h2-only ALPN) counted by reason.
+source "$(dirname "$0")/lib.sh"
+CA="$RUN/certs/ca.pem"
+TLS=(timeout 150 "$PY" "$ROOT/tests/integration/tls_client.py")
+field() { "$PY" -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])' "$1"; }
+tls_stat() { stat_value "cores.0.tls_listeners.0.$1"; }
+
+fresh_stats
+handshakes_before=$(tls_stat handshakes)
+
+out=$(in_client "${TLS[@]}" echo $VIP 8443 65536 --ca "$CA" --tls 1.3) || fail "TLS 1.3 echo: $out"
+assert_eq "$(field version <<<"$out")" "TLSv1.3" "version"
+assert_eq "$(field key <<<"$out")" "ECDSA" "certificate type (ECDSA preferred)"
+assert_eq "$(field close_notify <<<"$out")" "True" "close_notify exchanged"
+note "TLS 1.3 $(field cipher <<<"$out"), ECDSA, 64 KiB echoed, close_notify both ways"
+
+for suite in TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+  # Python cannot restrict TLS 1.3 suites; openssl s_client can.
+  msg="ping-$suite"
+  got=$(in_client bash -c "printf '$msg' | timeout 3 openssl s_client -connect $VIP:8443 -tls1_3 \
+        -ciphersuites $suite -servername lab.tollgate.test -CAfile '$CA' -verify_return_error -quiet \
+        2>/dev/null | head -c ${#msg}" || true)
+  [ "$got" = "$msg" ] || fail "TLS 1.3 $suite echo: got '$got'"
+  note "TLS 1.3 $suite: echo ok (openssl s_client)"
+done
+
+for c in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-ECDSA-CHACHA20-POLY1305 \
+         ECDHE-RSA-AES128-GCM-SHA256 ECDHE-RSA-AES256-GCM-SHA384 ECDHE-RSA-CHACHA20-POLY1305; do
+  out=$(in_client "${TLS[@]}" echo $VIP 8443 100000 --ca "$CA" --tls 1.2 --ciphers "$c") || fail "TLS 1.2 $c: $out"
+  assert_eq "$(field cipher <<<"$out")" "$c" "TLS 1.2 cipher"
+done
+note "TLS 1.2: all six ECDHE AEAD suites echo 100 kB intact (ECDSA and RSA certificates)"
+
+out=$(in_client "${TLS[@]}" echo $VIP 8443 1000 --ca "$CA" --sni api.lab.tollgate.test) || fail "wildcard SNI: $out"
+note "SNI api.lab.tollgate.test verified against *.lab.tollgate.test"
+out=$(in_client "${TLS[@]}" echo $VIP 8443 1000 --ca "$CA" --alpn http/1.1) || fail "ALPN http/1.1: $out"
+assert_eq "$(field alpn <<<"$out")" "http/1.1" "ALPN"
+
+out=$(in_client "${TLS[@]}" echo $VIP 8443 $((16 << 20)) --ca "$CA") || fail "bulk echo: $out"
+note "bulk: 16 MiB each way through TLS, $(field mbit_per_s <<<"$out") Mbit/s, SHA-256 equal"
+
+# Refused: versions below 1.2, no shared cipher, an application protocol we do not speak.
+fresh_stats
+failures_before=$(tls_stat handshake_failures)
+out=$(in_client "${TLS[@]}" expect-fail $VIP 8443 --ca "$CA" --tls 1.1) || fail "TLS 1.1 was accepted: $out"
+out=$(in_client "${TLS[@]}" expect-fail $VIP 8443 --ca "$CA" --tls 1.2 --ciphers ECDHE-RSA-AES128-SHA) ||
+  fail "a CBC-only client was accepted: $out"
+out=$(in_client "${TLS[@]}" expect-fail $VIP 8443 --ca "$CA" --alpn h2) || fail "h2-only ALPN was accepted: $out"
+fresh_stats
+assert_ge "$(( $(tls_stat handshake_failures) - failures_before ))" 3 "handshake failures counted"
+assert_ge "$(tls_stat handshake_failures_by_reason.no_application_protocol)" 1 "no_application_protocol"
+assert_ge "$(( $(tls_stat handshakes) - handshakes_before ))" 10 "handshakes counted"
+note "refused TLS 1.1, CBC-only and h2-only clients; failures by reason: $(stat_value cores.0.tls_listeners.0.handshake_failures_by_reason)"
+dataplane_alive || fail "the dataplane died"
