@@ -8,7 +8,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include <cstdlib>
+#include <cstdlib>  // mkdtemp
 #include <filesystem>
 #include <string>
 #include <tuple>
@@ -35,16 +35,16 @@ struct Certificates {
   CertificateFiles api;        // CN "api", SAN api.lab.tollgate.test (exact beats the wildcard)
 
   static const Certificates& get() {
-    static const Certificates certs = make();
+    static const Certificates certs;
     return certs;
   }
   std::vector<CertificateFiles> all() const { return {fallback, lab_ecdsa, lab_rsa, api}; }
 
  private:
-  static Certificates make() {
-    Certificates c;
+  Certificates() {
+    Certificates& c = *this;
     char tmpl[] = "/tmp/tollgate-handshake-test-XXXXXX";
-    c.dir = mkdtemp(tmpl);
+    c.dir = mkdtemp(tmpl);  // removed with everything in it when the program exits
     c.fallback =
         make_certificate(c.dir, "default", KeyType::kEcdsaP256, "default", "DNS:default.tollgate.test");
     c.lab_ecdsa = make_certificate(c.dir, "lab-ecdsa", KeyType::kEcdsaP256, "lab-ecdsa",
@@ -52,9 +52,8 @@ struct Certificates {
     c.lab_rsa = make_certificate(c.dir, "lab-rsa", KeyType::kRsa2048, "lab-rsa",
                                  "DNS:lab.tollgate.test,DNS:*.lab.tollgate.test");
     c.api = make_certificate(c.dir, "api", KeyType::kEcdsaP256, "api", "DNS:api.lab.tollgate.test");
-    std::atexit([] { std::filesystem::remove_all(Certificates::get().dir); });
-    return c;
   }
+  ~Certificates() { std::filesystem::remove_all(dir); }
 };
 
 std::unique_ptr<ServerContext> make_context(SecurityPolicy policy = SecurityPolicy::kDefault) {
