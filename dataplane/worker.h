@@ -19,7 +19,8 @@
 #include "engine/proxy/tls_proxy.h"
 #include "engine/tcp/stack.h"
 #include "engine/tls/aead_engine.h"
-#include "engine/tls/handshake.h"
+#include "engine/tls/server_context.h"
+#include "engine/tls/server_handshake.h"
 
 struct rte_mbuf;
 struct rte_mempool;

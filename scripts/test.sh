@@ -62,7 +62,7 @@ if [ ! -f build-fuzz/build.ninja ]; then
     -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fsanitize=fuzzer-no-link >/dev/null
 fi
 if ninja -C build-fuzz >/tmp/tollgate-build-fuzz.log 2>&1; then
-  for f in l2l3 neighbour config tcp tls_record; do
+  for f in l2l3 neighbour config tcp tls_record tls_handshake; do
     work=$(mktemp -d)
     seeds=()
     [ -d "tests/fuzz/corpus/$f" ] && seeds=("tests/fuzz/corpus/$f")

@@ -19,7 +19,10 @@
 #include "engine/proxy/tcp_proxy.h"
 #include "engine/tcp/stack.h"
 #include "engine/tls/aead_engine.h"
-#include "engine/tls/handshake.h"
+#include "engine/tls/key_schedule.h"
+#include "engine/tls/record_types.h"
+#include "engine/tls/server_context.h"
+#include "engine/tls/server_handshake.h"
 #include "engine/tls/traffic_keys.h"
 
 namespace tollgate::proxy {

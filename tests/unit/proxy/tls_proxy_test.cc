@@ -60,8 +60,8 @@ struct TestCertificate {
     X509_gmtime_adj(X509_getm_notAfter(x), 3600);
     X509_set_pubkey(x, pkey);
     X509_NAME* name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("lab.tollgate.test"),
-                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("lab.tollgate.test"), -1, -1, 0);
     X509_set_issuer_name(x, name);
     X509V3_CTX v3;
     X509V3_set_ctx(&v3, x, x, nullptr, nullptr, 0);
@@ -120,11 +120,13 @@ class TlsClient {
     }
     char out[16384];
     int n;
-    while ((n = BIO_read(wbio_, out, sizeof out)) > 0 && tcp_side.connection) {
+    while (tcp_side.connection && (n = BIO_read(wbio_, out, sizeof out)) > 0) {
       testing_send(tcp_side, pair, std::string(out, static_cast<size_t>(n)));
     }
   }
-  bool write(const std::string& data) { return SSL_write(ssl_, data.data(), static_cast<int>(data.size())) > 0; }
+  bool write(const std::string& data) {
+    return SSL_write(ssl_, data.data(), static_cast<int>(data.size())) > 0;
+  }
   bool handshake_done() const { return SSL_is_init_finished(ssl_); }
   SSL* ssl() { return ssl_; }
 
@@ -138,8 +140,8 @@ class TlsClient {
     while (at < data.size()) {
       const size_t n = std::min<size_t>(1400, data.size() - at);
       tcp::testing::TestBuffer* b = tcp::testing::new_buffer(n);
-      std::copy(data.begin() + static_cast<std::ptrdiff_t>(at), data.begin() + static_cast<std::ptrdiff_t>(at + n),
-                b->bytes.begin());
+      std::copy(data.begin() + static_cast<std::ptrdiff_t>(at),
+                data.begin() + static_cast<std::ptrdiff_t>(at + n), b->bytes.begin());
       const bool ok = h.stack->write(*h.connection, b, 0, static_cast<uint32_t>(n), pair.now);
       tcp::testing::unref(b);
       if (ok) {
@@ -174,13 +176,15 @@ class TlsProxyTest : public ::testing::Test {
     backend_.stack = &pair_->client();
     backend_.now = &pair_->now;
     ASSERT_TRUE(pair_->client().listen(TcpPair::kAddress[0], kBackendPort, &backend_, 0));
-    proxy_ = std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1],
-                                        std::vector<Target>{{TcpPair::kAddress[0], kBackendPort}}, 16, pair_->now);
+    proxy_ =
+        std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1],
+                                   std::vector<Target>{{TcpPair::kAddress[0], kBackendPort}}, 16, pair_->now);
     ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
     tcp_.stack = &pair_->client();
     tcp_.now = &pair_->now;
-    ASSERT_NE(pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &tcp_, pair_->now),
-              nullptr);
+    ASSERT_NE(
+        pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &tcp_, pair_->now),
+        nullptr);
     client_ = std::make_unique<TlsClient>(max_version);
     ASSERT_TRUE(pair_->run([&] {
       client_->pump(tcp_, *pair_);
@@ -223,10 +227,11 @@ TEST_P(TlsProxyVersions, EchoesThroughTheRecordLayerAndClosesCleanly) {
   for (size_t at = 0; at < data.size(); at += 16384) {
     ASSERT_TRUE(client_->write(data.substr(at, 16384)));
   }
-  ASSERT_TRUE(run_until([&] { return client_->plaintext.size() >= data.size(); })) << client_->plaintext.size();
+  ASSERT_TRUE(run_until([&] { return client_->plaintext.size() >= data.size(); }))
+      << client_->plaintext.size();
   EXPECT_TRUE(client_->plaintext == data);
   EXPECT_EQ(proxy_->counters().handshakes.get(), 1u);
-  EXPECT_GT(proxy_->counters().records_opened.get(), 18u);  // 300 KiB in 16 KiB records
+  EXPECT_GT(proxy_->counters().records_opened.get(), 18u);   // 300 KiB in 16 KiB records
   EXPECT_GT(proxy_->counters().records_sealed.get(), 150u);  // sealed one packet buffer at a time
   // close_notify from the client: the backend sees FIN, echoes nothing more and closes; we answer with
   // our close_notify.
@@ -275,13 +280,15 @@ TEST_F(TlsProxyTest, GarbageInsteadOfAClientHelloIsRefused) {
   context_ = tls::ServerContext::create({{cert_.chain, cert_.key}}, tls::SecurityPolicy::kDefault, error);
   ASSERT_TRUE(context_) << error;
   pair_ = std::make_unique<TcpPair>(tcp::TcpConfig{}, 6);
-  proxy_ = std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1],
-                                      std::vector<Target>{{TcpPair::kAddress[0], kBackendPort}}, 16, pair_->now);
+  proxy_ =
+      std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1],
+                                 std::vector<Target>{{TcpPair::kAddress[0], kBackendPort}}, 16, pair_->now);
   ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
   tcp_.stack = &pair_->client();
   tcp_.now = &pair_->now;
-  ASSERT_NE(pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &tcp_, pair_->now),
-            nullptr);
+  ASSERT_NE(
+      pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &tcp_, pair_->now),
+      nullptr);
   ASSERT_TRUE(pair_->run([&] { return tcp_.connected; }));
   const std::string junk = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
   tcp::testing::TestBuffer* b = tcp::testing::new_buffer(junk.size());

@@ -1,0 +1,28 @@
+// What OpenSSL calls back into during a server handshake — certificate choice by SNI, ALPN selection, and
+// the TLS 1.3 traffic secrets (the keylog callback, the only way OpenSSL 3.0 hands them out) — and the
+// per-connection state those callbacks write. The callbacks are set on every SSL_CTX of a ServerContext;
+// each finds its connection's state through the SSL's app data.
+#pragma once
+
+#include <openssl/types.h>
+
+#include "engine/tls/handshake_types.h"
+
+namespace tollgate::tls {
+
+class ServerContext;
+
+struct HandshakeCallbackState {
+  const ServerContext* context = nullptr;  // for the SNI lookup
+  TrafficSecrets secrets;                  // client/server application traffic secret 0 (TLS 1.3)
+  bool have_read_secret = false;
+  bool have_write_secret = false;
+  bool alpn_refused = false;  // the client offered ALPN without http/1.1
+};
+
+// Installs the three callbacks on `ctx`.
+void install_handshake_callbacks(SSL_CTX* ctx);
+// Points `ssl`'s callbacks at `state`, which must outlive the SSL.
+void attach_callback_state(SSL* ssl, HandshakeCallbackState* state);
+
+}  // namespace tollgate::tls

@@ -1,0 +1,86 @@
+// Vocabulary of the server handshake (OpenSSL runs it, over memory BIOs; our record layer takes over after
+// it): listener policy, certificate files, progress and failure reasons, and the TLS 1.3 traffic secrets
+// kept for KeyUpdate. Types and their names only.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tollgate::tls {
+
+// Which protocol versions and suites a listener accepts. Both keep forward secrecy (ECDHE or TLS 1.3) and
+// AEAD-only suites, the only ones our record layer protects.
+enum class SecurityPolicy : uint8_t {
+  kDefault,    // TLS 1.3, and TLS 1.2 ECDHE-{ECDSA,RSA} with AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305
+  kTls13Only,  // TLS 1.3 only
+};
+
+// The spelling used in configuration files.
+constexpr const char* policy_name(SecurityPolicy p) {
+  return p == SecurityPolicy::kTls13Only ? "tls13-only" : "default";
+}
+
+inline std::optional<SecurityPolicy> parse_security_policy(std::string_view s) {
+  if (s == "default") return SecurityPolicy::kDefault;
+  if (s == "tls13-only") return SecurityPolicy::kTls13Only;
+  return std::nullopt;
+}
+
+// One certificate with its key, both PEM files.
+struct CertificateFiles {
+  std::string chain_pem;  // the leaf first, then its intermediates (not the root)
+  std::string key_pem;    // the leaf's private key, unencrypted
+};
+
+enum class HandshakeStatus : uint8_t {
+  kInProgress,  // waiting for more bytes from the client
+  kDone,        // keys can be taken
+  kFailed,      // the connection is over; anything to send (the alert) has been handed out
+};
+
+// Why a handshake failed, for per-reason counters. Each is what the alert OpenSSL sent says.
+enum class HandshakeFailure : uint8_t {
+  kNone,
+  kNoSharedCipher,         // no suite (or signature algorithm, or group) in common: handshake_failure
+  kUnsupportedVersion,     // the client cannot do TLS 1.2 (or 1.3 under kTls13Only): protocol_version
+  kNoApplicationProtocol,  // the client offered ALPN without http/1.1: no_application_protocol
+  kBadCertificate,         // reserved for client authentication; not produced yet
+  kProtocolError,          // malformed or unexpected input (decode_error, unexpected_message, ...)
+  kOther,                  // anything else (out of memory, an internal error, key extraction failed)
+};
+
+// Stable snake_case names, used as counter names.
+constexpr const char* failure_name(HandshakeFailure f) {
+  switch (f) {
+    case HandshakeFailure::kNone:
+      return "none";
+    case HandshakeFailure::kNoSharedCipher:
+      return "no_shared_cipher";
+    case HandshakeFailure::kUnsupportedVersion:
+      return "unsupported_version";
+    case HandshakeFailure::kNoApplicationProtocol:
+      return "no_application_protocol";
+    case HandshakeFailure::kBadCertificate:
+      return "bad_certificate";
+    case HandshakeFailure::kProtocolError:
+      return "protocol_error";
+    case HandshakeFailure::kOther:
+      break;
+  }
+  return "other";
+}
+
+// A TLS 1.3 connection's current application traffic secrets (RFC 8446 §7.1), kept so that KeyUpdate
+// (§4.6.3) can derive the next generation. `read` is the client's (client_application_traffic_secret_N),
+// `write` ours. `length` is the suite's hash length (32 or 48); 0 for TLS 1.2, which has no KeyUpdate.
+// The owner wipes them (OPENSSL_cleanse) when the connection ends.
+struct TrafficSecrets {
+  std::array<uint8_t, 48> read{};
+  std::array<uint8_t, 48> write{};
+  uint8_t length = 0;
+};
+
+}  // namespace tollgate::tls

@@ -1,0 +1,61 @@
+// A listener's TLS configuration: its certificates, indexed by name for SNI, and the OpenSSL contexts
+// handshakes run in. Built once (create), immutable afterwards, and shared read-only by every core's
+// handshakes: OpenSSL reference-counts an SSL_CTX atomically and the name index is only read.
+//
+// One SSL_CTX per set of names: certificates whose subjectAltName DNS names are the same set (typically an
+// ECDSA and an RSA certificate for the same site) share one context, and OpenSSL picks between them per
+// handshake — ECDSA when the client's signature algorithms allow it, RSA otherwise. Every context is
+// configured identically (versions, suites, options, callbacks); only the certificates differ, because
+// switching context in the SNI callback (SSL_set_SSL_CTX) swaps the certificates and the callbacks that
+// run later, but not the options and cipher lists the connection copied from its first context.
+#pragma once
+
+#include <openssl/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/tls/handshake_types.h"
+
+namespace tollgate::tls {
+
+class ServerContext {
+ public:
+  // Loads every certificate chain and key, checks that each key belongs to its leaf, and indexes the
+  // leaves by their subjectAltName DNS names (exact names, and "*.example.com" wildcards covering one
+  // label). The first certificate is the default, for a client without SNI or with a name nothing covers;
+  // it alone may carry no DNS name. On failure returns null and `error` names the file and the problem.
+  static std::unique_ptr<ServerContext> create(const std::vector<CertificateFiles>& certs,
+                                               SecurityPolicy policy, std::string& error);
+  ~ServerContext();
+  ServerContext(const ServerContext&) = delete;
+  ServerContext& operator=(const ServerContext&) = delete;
+
+  SecurityPolicy policy() const { return policy_; }
+
+  // For the handshake: the context every connection starts in (the default certificate's).
+  SSL_CTX* initial_context() const { return contexts_.front(); }
+  // The context whose certificates serve `host_name` (case-insensitive): an exact name first, then a
+  // wildcard for the name minus its first label, else the default. SNI (RFC 6066 §3) sends no trailing dot.
+  SSL_CTX* context_for(std::string_view host_name) const;
+
+ private:
+  struct Name {
+    std::string name;  // lowercase; for a wildcard, the part after "*."
+    uint16_t context;  // index into contexts_
+  };
+
+  explicit ServerContext(SecurityPolicy policy) : policy_(policy) {}
+  static const Name* find(const std::vector<Name>& names, std::string_view name);
+
+  SecurityPolicy policy_;
+  std::vector<SSL_CTX*> contexts_;  // owned; [0] holds the default certificate
+  // Sorted by name; when two name sets overlap, the certificate listed first wins.
+  std::vector<Name> exact_;
+  std::vector<Name> wildcard_;
+};
+
+}  // namespace tollgate::tls

@@ -1,0 +1,88 @@
+// The server side of one connection's TLS handshake. OpenSSL runs it over memory BIOs: the caller feeds
+// the client's bytes as they arrive and sends what comes out. Once the handshake is done, take_keys()
+// hands the connection's records to our record layer — keys, sequence numbers, the bytes OpenSSL did not
+// read — and frees the SSL: from then on AeadEngine seals and opens every record.
+//
+// Sequence numbers at the hand-over (RFC 8446 §5.3, RFC 5246 §6.1):
+//   TLS 1.3  read 0 (the client sent nothing under its application keys that OpenSSL read); write = the
+//            records OpenSSL wrote under our application keys, i.e. its NewSessionTicket records, sent in
+//            the same call that read the client's Finished; counted in that call's output.
+//   TLS 1.2  read 1 and write 1: each side's Finished was record 0 under the new keys.
+//
+// Not thread-safe; one per connection, on the core that owns the connection. OpenSSL's per-thread error
+// queue is cleared around each call, so a failure here never leaks into another connection's diagnosis.
+#pragma once
+
+#include <openssl/types.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/tls/aead_engine.h"
+#include "engine/tls/cipher_suite.h"
+#include "engine/tls/handshake_callbacks.h"
+#include "engine/tls/handshake_types.h"
+#include "engine/tls/traffic_keys.h"
+
+namespace tollgate::tls {
+
+class ServerContext;
+
+class ServerHandshake {
+ public:
+  // `context` must outlive the handshake.
+  explicit ServerHandshake(const ServerContext& context);
+  ~ServerHandshake();  // frees the SSL if still held, wipes the captured secrets
+  // OpenSSL's callbacks hold a pointer to this object.
+  ServerHandshake(const ServerHandshake&) = delete;
+  ServerHandshake& operator=(const ServerHandshake&) = delete;
+
+  // Bytes from the client, in any pieces. Appends to `out` what must be sent to the client — including
+  // the alert when the handshake fails. After kDone, further bytes are kept for take_keys()'s `leftover`.
+  HandshakeStatus feed(std::span<const uint8_t> in, std::vector<uint8_t>& out);
+  HandshakeStatus status() const { return status_; }
+  HandshakeFailure failure() const { return failure_; }
+
+  // After kDone, once: installs the client's keys in `read` and ours in `write` with the sequence numbers
+  // above, fills `secrets` (TLS 1.3 application traffic secrets, for KeyUpdate; length 0 for TLS 1.2),
+  // appends to `leftover` the client's bytes OpenSSL did not consume (records following its Finished),
+  // then frees the SSL. False (keys erased, failure() kOther) if the keys cannot be derived.
+  bool take_keys(AeadEngine& engine, TrafficKeys& read, TrafficKeys& write, TrafficSecrets& secrets,
+                 std::vector<uint8_t>& leftover);
+
+  // The negotiated parameters, valid from kDone on.
+  TlsVersion version() const { return version_; }
+  CipherSuite suite() const { return suite_; }
+  std::string_view sni() const { return sni_; }    // empty without SNI
+  std::string_view alpn() const { return alpn_; }  // empty when the client offered no ALPN
+  bool resumed() const { return resumed_; }
+  // OpenSSL's standard (IANA) name, e.g. "TLS_AES_128_GCM_SHA256", for logs; "" before kDone.
+  const char* cipher_name() const { return cipher_name_; }
+  // Records OpenSSL wrote under our application keys (TLS 1.3 tickets): the write sequence number to be.
+  uint64_t application_records_written() const { return application_records_written_; }
+
+ private:
+  HandshakeStatus fail(HandshakeFailure reason);
+  HandshakeFailure classify_failure() const;
+  bool record_parameters();
+  void release_ssl();
+
+  SSL* ssl_ = nullptr;
+  BIO* from_client_ = nullptr;  // owned by ssl_
+  BIO* to_client_ = nullptr;    // owned by ssl_
+  HandshakeCallbackState callbacks_;
+  HandshakeStatus status_ = HandshakeStatus::kInProgress;
+  HandshakeFailure failure_ = HandshakeFailure::kNone;
+  uint64_t application_records_written_ = 0;
+  TlsVersion version_ = TlsVersion::kTls13;
+  CipherSuite suite_ = CipherSuite::kAes128GcmSha256;
+  bool resumed_ = false;
+  const char* cipher_name_ = "";
+  std::string sni_;
+  std::string alpn_;
+};
+
+}  // namespace tollgate::tls

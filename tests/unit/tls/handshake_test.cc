@@ -1,0 +1,627 @@
+// ServerHandshake against a real OpenSSL client (memory BIOs), then the record layer taking over: every
+// suite and version, records both ways (which proves the keys and the sequence numbers handed over),
+// application data in the client's Finished flight, SNI, ALPN, policy refusals, garbage, and KeyUpdate.
+#include "engine/tls/server_handshake.h"
+
+#include <gtest/gtest.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <cstdlib>  // mkdtemp
+#include <filesystem>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "engine/tls/key_schedule.h"
+#include "engine/tls/server_context.h"
+#include "tests/unit/tls/test_certificates.h"
+#include "tests/unit/tls/tls_test_util.h"
+
+namespace tollgate::tls {
+namespace {
+
+using namespace tollgate::tls::testing;
+
+constexpr const char* kLabName = "lab.tollgate.test";
+
+// The certificate files, made once for the whole test program (RSA key generation is slow).
+struct Certificates {
+  std::string dir;
+  CertificateFiles fallback;   // CN "default", SAN default.tollgate.test, ECDSA: listed first
+  CertificateFiles lab_ecdsa;  // CN "lab-ecdsa", SAN lab.tollgate.test, *.lab.tollgate.test
+  CertificateFiles lab_rsa;    // CN "lab-rsa", the same names
+  CertificateFiles api;        // CN "api", SAN api.lab.tollgate.test (exact beats the wildcard)
+
+  static const Certificates& get() {
+    static const Certificates certs;
+    return certs;
+  }
+  std::vector<CertificateFiles> all() const { return {fallback, lab_ecdsa, lab_rsa, api}; }
+
+ private:
+  Certificates() {
+    Certificates& c = *this;
+    char tmpl[] = "/tmp/tollgate-handshake-test-XXXXXX";
+    c.dir = mkdtemp(tmpl);  // removed with everything in it when the program exits
+    c.fallback =
+        make_certificate(c.dir, "default", KeyType::kEcdsaP256, "default", "DNS:default.tollgate.test");
+    c.lab_ecdsa = make_certificate(c.dir, "lab-ecdsa", KeyType::kEcdsaP256, "lab-ecdsa",
+                                   "DNS:lab.tollgate.test,DNS:*.lab.tollgate.test");
+    c.lab_rsa = make_certificate(c.dir, "lab-rsa", KeyType::kRsa2048, "lab-rsa",
+                                 "DNS:lab.tollgate.test,DNS:*.lab.tollgate.test");
+    c.api = make_certificate(c.dir, "api", KeyType::kEcdsaP256, "api", "DNS:api.lab.tollgate.test");
+  }
+  ~Certificates() { std::filesystem::remove_all(dir); }
+};
+
+std::unique_ptr<ServerContext> make_context(SecurityPolicy policy = SecurityPolicy::kDefault) {
+  std::string error;
+  auto context = ServerContext::create(Certificates::get().all(), policy, error);
+  EXPECT_TRUE(context) << error;
+  return context;
+}
+
+struct ClientOptions {
+  int min_version = TLS1_2_VERSION;
+  int max_version = TLS1_3_VERSION;
+  std::string tls13_suites;  // empty: OpenSSL's default
+  std::string tls12_ciphers;
+  std::string sni = kLabName;
+  std::vector<std::string> alpn;
+  std::string sigalgs;
+  bool security_level_0 = false;  // to let the client speak TLS 1.1
+};
+
+template <typename Edit>
+ClientOptions client_options(Edit edit) {
+  ClientOptions o;
+  edit(o);
+  return o;
+}
+
+// An OpenSSL client over memory BIOs; certificates are not verified (the tests look at them directly).
+class Client {
+ public:
+  explicit Client(const ClientOptions& o) {
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    if (o.security_level_0) {
+      SSL_CTX_set_security_level(ctx_, 0);
+      SSL_CTX_set_cipher_list(ctx_, "DEFAULT:@SECLEVEL=0");
+    }
+    SSL_CTX_set_min_proto_version(ctx_, o.min_version);
+    SSL_CTX_set_max_proto_version(ctx_, o.max_version);
+    if (!o.tls13_suites.empty()) {
+      EXPECT_EQ(SSL_CTX_set_ciphersuites(ctx_, o.tls13_suites.c_str()), 1);
+    }
+    if (!o.tls12_ciphers.empty()) {
+      EXPECT_EQ(SSL_CTX_set_cipher_list(ctx_, o.tls12_ciphers.c_str()), 1);
+    }
+    // Count the session tickets the client receives.
+    SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx_, [](SSL* ssl, SSL_SESSION*) {
+      ++*static_cast<int*>(SSL_get_app_data(ssl));
+      return 0;
+    });
+    ssl_ = SSL_new(ctx_);
+    SSL_set_app_data(ssl_, &tickets_);
+    in_ = BIO_new(BIO_s_mem());
+    out_ = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl_, in_, out_);
+    SSL_set_connect_state(ssl_);
+    if (!o.sni.empty()) SSL_set_tlsext_host_name(ssl_, o.sni.c_str());
+    if (!o.alpn.empty()) {
+      std::vector<uint8_t> wire;
+      for (const auto& p : o.alpn) {
+        wire.push_back(static_cast<uint8_t>(p.size()));
+        wire.insert(wire.end(), p.begin(), p.end());
+      }
+      EXPECT_EQ(SSL_set_alpn_protos(ssl_, wire.data(), static_cast<unsigned>(wire.size())), 0);
+    }
+    if (!o.sigalgs.empty()) {
+      EXPECT_EQ(SSL_set1_sigalgs_list(ssl_, o.sigalgs.c_str()), 1);
+    }
+  }
+  ~Client() {
+    SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+    ERR_clear_error();
+  }
+
+  SSL* ssl() const { return ssl_; }
+  int tickets() const { return tickets_; }
+
+  void give(const std::vector<uint8_t>& bytes) {
+    if (!bytes.empty()) BIO_write(in_, bytes.data(), static_cast<int>(bytes.size()));
+  }
+  std::vector<uint8_t> take() {
+    std::vector<uint8_t> bytes(BIO_ctrl_pending(out_));
+    if (!bytes.empty()) BIO_read(out_, bytes.data(), static_cast<int>(bytes.size()));
+    return bytes;
+  }
+  void write(const std::vector<uint8_t>& data) {
+    ASSERT_EQ(SSL_write(ssl_, data.data(), static_cast<int>(data.size())), static_cast<int>(data.size()));
+  }
+  // Reads one application-data message of exactly `size` bytes (one record's worth).
+  std::vector<uint8_t> read(size_t size) {
+    std::vector<uint8_t> data(size + 1);
+    const int n = SSL_read(ssl_, data.data(), static_cast<int>(data.size()));
+    data.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    return data;
+  }
+  std::string peer_common_name() const {
+    X509* cert = SSL_get1_peer_certificate(ssl_);
+    if (cert == nullptr) return "";
+    char cn[64] = {};
+    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn));
+    X509_free(cert);
+    return cn;
+  }
+
+ private:
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  BIO* in_ = nullptr;
+  BIO* out_ = nullptr;
+  int tickets_ = 0;
+};
+
+// Runs the handshake to its end on both sides (or until the server fails). `to_client` collects everything
+// the server sent, for alert checks.
+HandshakeStatus run_handshake(Client& client, ServerHandshake& server,
+                              std::vector<uint8_t>* to_client = nullptr) {
+  HandshakeStatus status = HandshakeStatus::kInProgress;
+  for (int round = 0; round < 10; ++round) {
+    const int rc = SSL_do_handshake(client.ssl());
+    std::vector<uint8_t> out;
+    status = server.feed(client.take(), out);
+    client.give(out);
+    if (to_client != nullptr) to_client->insert(to_client->end(), out.begin(), out.end());
+    if (status == HandshakeStatus::kFailed || (status == HandshakeStatus::kDone && rc == 1)) break;
+  }
+  return status;
+}
+
+std::vector<std::vector<uint8_t>> split_records(const std::vector<uint8_t>& bytes) {
+  std::vector<std::vector<uint8_t>> records;
+  for (size_t at = 0; at + kHeaderSize <= bytes.size();) {
+    const size_t size = kHeaderSize + (static_cast<size_t>(bytes[at + 3]) << 8 | bytes[at + 4]);
+    if (at + size > bytes.size()) break;
+    records.emplace_back(bytes.begin() + static_cast<long>(at), bytes.begin() + static_cast<long>(at + size));
+    at += size;
+  }
+  return records;
+}
+
+// The description of the last plaintext alert record in `bytes`, or -1.
+int last_alert(const std::vector<uint8_t>& bytes) {
+  int alert = -1;
+  for (const auto& r : split_records(bytes)) {
+    if (r[0] == static_cast<uint8_t>(ContentType::kAlert) && r.size() == kHeaderSize + 2) alert = r[6];
+  }
+  return alert;
+}
+
+// The connection after the hand-over: our record layer on one side, the OpenSSL client on the other.
+struct Connection {
+  AeadEngine engine;
+  TrafficKeys read, write;
+  TrafficSecrets secrets;
+  std::vector<uint8_t> leftover;
+
+  // Client SSL_write of each message, then our record layer opens each record.
+  void client_to_us(Client& client, const std::vector<std::vector<uint8_t>>& messages) {
+    for (const auto& m : messages) client.write(m);
+    const auto records = split_records(client.take());
+    ASSERT_EQ(records.size(), messages.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      const Opened opened = our_open(engine, read, records[i]);
+      ASSERT_EQ(opened.error, RecordError::kNone) << "record " << i;
+      EXPECT_EQ(opened.type, ContentType::kApplicationData);
+      EXPECT_EQ(opened.content, messages[i]);
+    }
+  }
+  // Our record layer seals each message, then the client SSL_reads it.
+  void us_to_client(Client& client, const std::vector<std::vector<uint8_t>>& messages) {
+    for (const auto& m : messages) {
+      const Sealed sealed = our_seal(engine, write, ContentType::kApplicationData, m);
+      ASSERT_EQ(sealed.error, RecordError::kNone);
+      client.give(sealed.record);
+    }
+    for (size_t i = 0; i < messages.size(); ++i) {
+      EXPECT_EQ(client.read(messages[i].size()), messages[i]) << "record " << i;
+    }
+  }
+};
+
+const std::vector<std::vector<uint8_t>> kMessages = {pattern(1, 1), pattern(1000, 2), pattern(16384, 3),
+                                                     pattern(77, 4)};
+
+// ---- every suite ----
+
+struct SuiteCase {
+  const char* name;
+  TlsVersion version;
+  CipherSuite suite;
+  const char* openssl_name;  // the client's only offer
+  const char* standard_name;
+  const char* certificate;  // the CN the client must receive
+};
+
+const SuiteCase kSuiteCases[] = {
+    {"Tls13_Aes128Gcm", TlsVersion::kTls13, CipherSuite::kAes128GcmSha256, "TLS_AES_128_GCM_SHA256",
+     "TLS_AES_128_GCM_SHA256", "lab-ecdsa"},
+    {"Tls13_Aes256Gcm", TlsVersion::kTls13, CipherSuite::kAes256GcmSha384, "TLS_AES_256_GCM_SHA384",
+     "TLS_AES_256_GCM_SHA384", "lab-ecdsa"},
+    {"Tls13_ChaCha20", TlsVersion::kTls13, CipherSuite::kChaCha20Poly1305Sha256,
+     "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256", "lab-ecdsa"},
+    {"Tls12_Ecdsa_Aes128Gcm", TlsVersion::kTls12, CipherSuite::kAes128GcmSha256,
+     "ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "lab-ecdsa"},
+    {"Tls12_Ecdsa_Aes256Gcm", TlsVersion::kTls12, CipherSuite::kAes256GcmSha384,
+     "ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "lab-ecdsa"},
+    {"Tls12_Ecdsa_ChaCha20", TlsVersion::kTls12, CipherSuite::kChaCha20Poly1305Sha256,
+     "ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "lab-ecdsa"},
+    {"Tls12_Rsa_Aes128Gcm", TlsVersion::kTls12, CipherSuite::kAes128GcmSha256, "ECDHE-RSA-AES128-GCM-SHA256",
+     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "lab-rsa"},
+    {"Tls12_Rsa_Aes256Gcm", TlsVersion::kTls12, CipherSuite::kAes256GcmSha384, "ECDHE-RSA-AES256-GCM-SHA384",
+     "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "lab-rsa"},
+    {"Tls12_Rsa_ChaCha20", TlsVersion::kTls12, CipherSuite::kChaCha20Poly1305Sha256,
+     "ECDHE-RSA-CHACHA20-POLY1305", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "lab-rsa"},
+};
+
+class HandshakeSuites : public ::testing::TestWithParam<SuiteCase> {
+ protected:
+  ClientOptions options() const {
+    ClientOptions o;
+    if (GetParam().version == TlsVersion::kTls13) {
+      o.min_version = TLS1_3_VERSION;
+      o.tls13_suites = GetParam().openssl_name;
+    } else {
+      o.max_version = TLS1_2_VERSION;
+      o.tls12_ciphers = GetParam().openssl_name;
+    }
+    return o;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(All, HandshakeSuites, ::testing::ValuesIn(kSuiteCases),
+                         [](const auto& test) { return std::string(test.param.name); });
+
+TEST_P(HandshakeSuites, RecordsFlowBothWaysAfterHandOver) {
+  const SuiteCase& c = GetParam();
+  auto context = make_context();
+  ServerHandshake server(*context);
+  Client client(options());
+  ASSERT_EQ(run_handshake(client, server), HandshakeStatus::kDone) << failure_name(server.failure());
+  EXPECT_EQ(server.version(), c.version);
+  EXPECT_EQ(server.suite(), c.suite);
+  EXPECT_STREQ(server.cipher_name(), c.standard_name);
+  EXPECT_EQ(server.sni(), kLabName);
+  EXPECT_FALSE(server.resumed());
+  EXPECT_EQ(client.peer_common_name(), c.certificate);
+
+  Connection conn;
+  ASSERT_TRUE(server.take_keys(conn.engine, conn.read, conn.write, conn.secrets, conn.leftover));
+  EXPECT_TRUE(conn.leftover.empty());
+  if (c.version == TlsVersion::kTls13) {
+    // One NewSessionTicket (SSL_CTX_set_num_tickets(1)), sent under our application keys.
+    EXPECT_EQ(conn.read.sequence, 0u);
+    EXPECT_EQ(conn.write.sequence, 1u);
+    EXPECT_EQ(conn.secrets.length, hash_size(c.suite));
+  } else {
+    EXPECT_EQ(conn.read.sequence, 1u);
+    EXPECT_EQ(conn.write.sequence, 1u);
+    EXPECT_EQ(conn.secrets.length, 0u);
+  }
+  conn.client_to_us(client, kMessages);
+  // The client processes the ticket record(s) before our first record.
+  conn.us_to_client(client, kMessages);
+  EXPECT_EQ(client.tickets(), 1);
+  conn.client_to_us(client, {pattern(5, 9)});
+  EXPECT_EQ(conn.read.sequence, (c.version == TlsVersion::kTls13 ? 0u : 1u) + kMessages.size() + 1);
+}
+
+// ---- the client's first application data in its Finished flight ----
+
+TEST(Handshake, ApplicationDataWithTheClientFinishedIsLeftOver) {
+  auto context = make_context();
+  ServerHandshake server(*context);
+  Client client(ClientOptions{});
+  std::vector<uint8_t> out;
+  ASSERT_EQ(SSL_do_handshake(client.ssl()), -1);
+  ASSERT_EQ(server.feed(client.take(), out), HandshakeStatus::kInProgress);
+  client.give(out);
+  out.clear();
+  ASSERT_EQ(SSL_do_handshake(client.ssl()), 1);  // TLS 1.3: the client is done before the server
+  client.write(pattern(300, 5));
+  client.write(pattern(20, 6));
+  // Finished and both records in one piece, then one more record in a later feed before take_keys.
+  ASSERT_EQ(server.feed(client.take(), out), HandshakeStatus::kDone);
+  client.give(out);
+  client.write(pattern(40, 7));
+  std::vector<uint8_t> nothing;
+  EXPECT_EQ(server.feed(client.take(), nothing), HandshakeStatus::kDone);
+  EXPECT_TRUE(nothing.empty());
+
+  Connection conn;
+  ASSERT_TRUE(server.take_keys(conn.engine, conn.read, conn.write, conn.secrets, conn.leftover));
+  const auto records = split_records(conn.leftover);
+  ASSERT_EQ(records.size(), 3u);
+  const std::vector<uint8_t> expected[] = {pattern(300, 5), pattern(20, 6), pattern(40, 7)};
+  for (size_t i = 0; i < 3; ++i) {
+    const Opened opened = our_open(conn.engine, conn.read, records[i]);
+    ASSERT_EQ(opened.error, RecordError::kNone);
+    EXPECT_EQ(opened.content, expected[i]);
+  }
+  conn.us_to_client(client, {pattern(10, 1)});
+}
+
+// ---- SNI and certificate choice ----
+
+TEST(Handshake, SniChoosesTheCertificate) {
+  auto context = make_context();
+  const std::pair<std::string, std::string> cases[] = {
+      {"lab.tollgate.test", "lab-ecdsa"},      // exact
+      {"www.lab.tollgate.test", "lab-ecdsa"},  // wildcard
+      {"API.Lab.tollgate.test", "api"},        // exact beats wildcard, case-insensitive
+      {"a.b.lab.tollgate.test", "default"},    // a wildcard covers one label only
+      {"unknown.example", "default"},          // nothing covers it
+      {"", "default"},                         // no SNI
+      {"default.tollgate.test", "default"},
+  };
+  for (const auto& [sni, expected] : cases) {
+    ClientOptions o;
+    o.sni = sni;
+    ServerHandshake server(*context);
+    Client client(o);
+    ASSERT_EQ(run_handshake(client, server), HandshakeStatus::kDone) << sni;
+    EXPECT_EQ(client.peer_common_name(), expected) << sni;
+    EXPECT_EQ(server.sni(), sni);
+  }
+}
+
+TEST(Handshake, RsaCertificateForAnRsaOnlyClient) {
+  auto context = make_context();
+  for (int max_version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    ClientOptions o;
+    o.max_version = max_version;
+    o.sigalgs = "RSA-PSS+SHA256:RSA+SHA256";
+    ServerHandshake server(*context);
+    Client client(o);
+    ASSERT_EQ(run_handshake(client, server), HandshakeStatus::kDone);
+    EXPECT_EQ(client.peer_common_name(), "lab-rsa");
+    // The default ECDSA client gets the ECDSA certificate.
+    ServerHandshake server2(*context);
+    Client client2(client_options([&](ClientOptions& o2) { o2.max_version = max_version; }));
+    ASSERT_EQ(run_handshake(client2, server2), HandshakeStatus::kDone);
+    EXPECT_EQ(client2.peer_common_name(), "lab-ecdsa");
+  }
+}
+
+// ---- ALPN ----
+
+TEST(Handshake, AlpnSelectsHttp11) {
+  auto context = make_context();
+  ServerHandshake server(*context);
+  Client client(client_options([&](ClientOptions& o) { o.alpn = {"h2", "http/1.1"}; }));
+  ASSERT_EQ(run_handshake(client, server), HandshakeStatus::kDone);
+  EXPECT_EQ(server.alpn(), "http/1.1");
+  const unsigned char* selected = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(client.ssl(), &selected, &length);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(selected), length), "http/1.1");
+}
+
+TEST(Handshake, AlpnWithoutHttp11Fails) {
+  auto context = make_context();
+  for (int max_version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    ServerHandshake server(*context);
+    Client client(client_options([&](ClientOptions& o) {
+      o.max_version = max_version;
+      o.alpn = {"h2"};
+    }));
+    std::vector<uint8_t> sent;
+    ASSERT_EQ(run_handshake(client, server, &sent), HandshakeStatus::kFailed);
+    EXPECT_EQ(server.failure(), HandshakeFailure::kNoApplicationProtocol);
+    EXPECT_EQ(last_alert(sent), 120);  // no_application_protocol
+    EXPECT_STREQ(failure_name(server.failure()), "no_application_protocol");
+  }
+}
+
+TEST(Handshake, NoAlpnIsFine) {
+  auto context = make_context();
+  ServerHandshake server(*context);
+  Client client(ClientOptions{});
+  ASSERT_EQ(run_handshake(client, server), HandshakeStatus::kDone);
+  EXPECT_EQ(server.alpn(), "");
+}
+
+// ---- policy refusals ----
+
+TEST(Handshake, Tls13OnlyRefusesATls12Client) {
+  auto context = make_context(SecurityPolicy::kTls13Only);
+  ServerHandshake server(*context);
+  Client client(client_options([&](ClientOptions& o) { o.max_version = TLS1_2_VERSION; }));
+  std::vector<uint8_t> sent;
+  ASSERT_EQ(run_handshake(client, server, &sent), HandshakeStatus::kFailed);
+  EXPECT_EQ(server.failure(), HandshakeFailure::kUnsupportedVersion);
+  EXPECT_EQ(last_alert(sent), 70);  // protocol_version
+}
+
+TEST(Handshake, DefaultRefusesATls11Client) {
+  auto context = make_context();
+  ServerHandshake server(*context);
+  Client client(client_options([&](ClientOptions& o) {
+    o.min_version = 0;
+    o.max_version = TLS1_1_VERSION;
+    o.security_level_0 = true;
+  }));
+  std::vector<uint8_t> sent;
+  ASSERT_EQ(run_handshake(client, server, &sent), HandshakeStatus::kFailed);
+  EXPECT_EQ(server.failure(), HandshakeFailure::kUnsupportedVersion);
+  EXPECT_EQ(last_alert(sent), 70);
+}
+
+TEST(Handshake, CbcOnlyClientHasNoSharedCipher) {
+  auto context = make_context();
+  ServerHandshake server(*context);
+  Client client(client_options([&](ClientOptions& o) {
+    o.max_version = TLS1_2_VERSION;
+    o.tls12_ciphers = "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:AES128-SHA256";
+  }));
+  std::vector<uint8_t> sent;
+  ASSERT_EQ(run_handshake(client, server, &sent), HandshakeStatus::kFailed);
+  EXPECT_EQ(server.failure(), HandshakeFailure::kNoSharedCipher);
+  EXPECT_EQ(last_alert(sent), 40);  // handshake_failure
+}
+
+TEST(Handshake, PolicyNames) {
+  EXPECT_EQ(parse_security_policy("default"), SecurityPolicy::kDefault);
+  EXPECT_EQ(parse_security_policy("tls13-only"), SecurityPolicy::kTls13Only);
+  EXPECT_FALSE(parse_security_policy("tls12"));
+  EXPECT_STREQ(policy_name(SecurityPolicy::kTls13Only), "tls13-only");
+  EXPECT_STREQ(failure_name(HandshakeFailure::kNoSharedCipher), "no_shared_cipher");
+  EXPECT_STREQ(failure_name(HandshakeFailure::kUnsupportedVersion), "unsupported_version");
+}
+
+// ---- garbage ----
+
+TEST(Handshake, GarbageFails) {
+  auto context = make_context();
+  const std::string http = "GET / HTTP/1.1\r\nHost: lab.tollgate.test\r\n\r\n";
+  std::vector<std::vector<uint8_t>> inputs = {
+      {http.begin(), http.end()},
+      {0x16, 0x03, 0x01, 0x00, 0x08, 0x01, 0x00, 0x00, 0x04, 0xff, 0xff, 0xff, 0xff},  // a broken ClientHello
+      {0x17, 0x03, 0x03, 0x00, 0x01, 0x00},                                            // data before hello
+      {0x16, 0x03, 0x03, 0xff, 0xff},                                                  // record too long
+  };
+  for (uint8_t seed = 0; seed < 64; ++seed) inputs.push_back(pattern(200 + seed, seed));
+  for (const auto& input : inputs) {
+    ServerHandshake server(*context);
+    std::vector<uint8_t> out;
+    EXPECT_EQ(server.feed(input, out), HandshakeStatus::kFailed);
+    EXPECT_NE(server.failure(), HandshakeFailure::kNone);
+    EXPECT_EQ(server.feed(input, out), HandshakeStatus::kFailed);  // and stays failed
+    Connection conn;
+    EXPECT_FALSE(server.take_keys(conn.engine, conn.read, conn.write, conn.secrets, conn.leftover));
+  }
+  EXPECT_EQ(ERR_peek_error(), 0u);  // nothing left in this thread's error queue
+}
+
+TEST(Handshake, ForgedFinishedFails) {
+  auto context = make_context();
+  ServerHandshake server(*context);
+  Client client(ClientOptions{});
+  std::vector<uint8_t> out;
+  SSL_do_handshake(client.ssl());
+  ASSERT_EQ(server.feed(client.take(), out), HandshakeStatus::kInProgress);
+  std::vector<uint8_t> forged = {0x17, 0x03, 0x03, 0x00, 0x30};
+  forged.resize(5 + 0x30, 0xab);
+  out.clear();
+  EXPECT_EQ(server.feed(forged, out), HandshakeStatus::kFailed);
+  EXPECT_EQ(server.failure(), HandshakeFailure::kProtocolError);
+  EXPECT_FALSE(out.empty());  // the (encrypted) alert
+}
+
+TEST(Handshake, PartialInputWaits) {
+  auto context = make_context();
+  ServerHandshake server(*context);
+  Client client(ClientOptions{});
+  SSL_do_handshake(client.ssl());
+  const auto hello = client.take();
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i + 1 < hello.size(); ++i) {
+    ASSERT_EQ(server.feed(std::span(&hello[i], 1), out), HandshakeStatus::kInProgress);
+    ASSERT_TRUE(out.empty());
+  }
+  EXPECT_EQ(server.feed(std::span(&hello.back(), 1), out), HandshakeStatus::kInProgress);
+  EXPECT_FALSE(out.empty());  // ServerHello ... Finished
+}
+
+// ---- ServerContext errors ----
+
+TEST(ServerContextErrors, MissingFile) {
+  std::string error;
+  auto certs = Certificates::get().all();
+  certs[1].chain_pem = Certificates::get().dir + "/missing.crt";
+  EXPECT_FALSE(ServerContext::create(certs, SecurityPolicy::kDefault, error));
+  EXPECT_NE(error.find("missing.crt"), std::string::npos) << error;
+  EXPECT_NE(error.find("No such file"), std::string::npos) << error;
+}
+
+TEST(ServerContextErrors, KeyNotMatchingCertificate) {
+  std::string error;
+  auto certs = Certificates::get().all();
+  certs[1].key_pem = Certificates::get().fallback.key_pem;
+  EXPECT_FALSE(ServerContext::create(certs, SecurityPolicy::kDefault, error));
+  EXPECT_NE(error.find(certs[1].key_pem), std::string::npos) << error;
+  EXPECT_NE(error.find("does not match"), std::string::npos) << error;
+}
+
+TEST(ServerContextErrors, NotPem) {
+  std::string error;
+  auto certs = Certificates::get().all();
+  certs[0].chain_pem = certs[0].key_pem;  // a key where the certificate should be
+  EXPECT_FALSE(ServerContext::create(certs, SecurityPolicy::kDefault, error));
+  EXPECT_NE(error.find(certs[0].key_pem), std::string::npos) << error;
+  EXPECT_FALSE(ServerContext::create({}, SecurityPolicy::kDefault, error));
+}
+
+// ---- KeyUpdate (TLS 1.3) ----
+
+class KeyUpdate : public ::testing::TestWithParam<const char*> {};
+
+INSTANTIATE_TEST_SUITE_P(Tls13Suites, KeyUpdate,
+                         ::testing::Values("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                                           "TLS_CHACHA20_POLY1305_SHA256"));
+
+TEST_P(KeyUpdate, BothDirections) {
+  auto context = make_context();
+  ServerHandshake server(*context);
+  Client client(client_options([&](ClientOptions& o) {
+    o.min_version = TLS1_3_VERSION;
+    o.tls13_suites = GetParam();
+  }));
+  ASSERT_EQ(run_handshake(client, server), HandshakeStatus::kDone);
+  Connection conn;
+  ASSERT_TRUE(server.take_keys(conn.engine, conn.read, conn.write, conn.secrets, conn.leftover));
+  const CipherSuite suite = server.suite();
+  const std::span<uint8_t> read_secret(conn.secrets.read.data(), conn.secrets.length);
+  const std::span<uint8_t> write_secret(conn.secrets.write.data(), conn.secrets.length);
+  conn.us_to_client(client, {pattern(10, 1)});  // the client has read the ticket by now
+
+  // Client -> us: KeyUpdate (update_not_requested) then data under the next keys.
+  for (int generation = 0; generation < 2; ++generation) {
+    ASSERT_EQ(SSL_key_update(client.ssl(), SSL_KEY_UPDATE_NOT_REQUESTED), 1);
+    client.write(pattern(100, 2));
+    const auto records = split_records(client.take());
+    ASSERT_EQ(records.size(), 2u);
+    const Opened update = our_open(conn.engine, conn.read, records[0]);
+    ASSERT_EQ(update.error, RecordError::kNone);
+    EXPECT_EQ(update.type, ContentType::kHandshake);
+    EXPECT_EQ(update.content, (std::vector<uint8_t>{24, 0, 0, 1, 0}));  // KeyUpdate, update_not_requested
+    ASSERT_TRUE(update_traffic_secret(suite, read_secret));
+    ASSERT_TRUE(install_from_secret(conn.engine, conn.read, suite, read_secret));
+    EXPECT_EQ(conn.read.sequence, 0u);
+    const Opened data = our_open(conn.engine, conn.read, records[1]);
+    ASSERT_EQ(data.error, RecordError::kNone);
+    EXPECT_EQ(data.content, pattern(100, 2));
+  }
+  conn.client_to_us(client, {pattern(3, 3), pattern(4, 4)});
+
+  // Us -> client: KeyUpdate sealed with the old keys, then data with the new ones.
+  for (int generation = 0; generation < 2; ++generation) {
+    const Sealed update =
+        our_seal(conn.engine, conn.write, ContentType::kHandshake, std::vector<uint8_t>{24, 0, 0, 1, 0});
+    ASSERT_EQ(update.error, RecordError::kNone);
+    client.give(update.record);
+    ASSERT_TRUE(update_traffic_secret(suite, write_secret));
+    ASSERT_TRUE(install_from_secret(conn.engine, conn.write, suite, write_secret));
+    conn.us_to_client(client, {pattern(50, 5), pattern(60, 6)});
+  }
+  EXPECT_TRUE(client.take().empty());  // the client had nothing to answer
+}
+
+}  // namespace
+}  // namespace tollgate::tls
