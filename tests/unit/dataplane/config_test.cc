@@ -71,8 +71,8 @@ TEST(DataplaneConfig, TlsListenerErrorsNameTheKey) {
       "[[listener]]\nname='t'\nprotocol='tls'\naddress='198.18.0.1'\nport=1\npool='p'\n";
   expect_error(base, "listener[0].certificates", 8, "is required");
   expect_error(base + "certificates=[{chain='/nonexistent/c.pem', key='/nonexistent/k.pem'}]\n",
-               "listener[0].certificates[0].chain", 15, "cannot read '/nonexistent/c.pem'");
-  expect_error(base + "security_policy='tls10'\ncertificates=[]\n", "listener[0].security_policy", 15,
+               "listener[0].certificates[0].chain", 14, "cannot read '/nonexistent/c.pem'");
+  expect_error(base + "security_policy='tls10'\ncertificates=[]\n", "listener[0].security_policy", 14,
                "unknown security policy 'tls10'");
 }
 
