@@ -167,19 +167,38 @@ void TlsProxy::close_notify(Session& s) {
   stack_.shutdown(*s.client.connection, now_us_);
 }
 
-void TlsProxy::client_data(Session& s) {
+// Ciphertext moves from the TCP receive queue into the record buffer as far as it has room; what stays
+// in the queue closes the client's window (back-pressure). Returns the bytes moved.
+size_t TlsProxy::pull_ciphertext(Session& s) {
   tcp::Connection& c = *s.client.connection;
-  const tcp::BufferOps& ops = stack_.buffers();
-  // Ciphertext moves from the TCP receive queue into the record buffer as far as it has room; what
-  // stays in the queue closes the client's window (back-pressure).
   const size_t room = kRecordBuffer - s.records.size();
   const auto n = static_cast<uint32_t>(std::min<size_t>(room, c.receive_queue.bytes()));
-  if (n > 0) {
-    const size_t at = s.records.size();
-    s.records.resize(at + n);
-    c.receive_queue.copy_out(ops, 0, std::span<uint8_t>(s.records).subspan(at, n));
-    stack_.consume(c, n, now_us_);
+  if (n == 0) return 0;
+  const size_t at = s.records.size();
+  s.records.resize(at + n);
+  c.receive_queue.copy_out(stack_.buffers(), 0, std::span<uint8_t>(s.records).subspan(at, n));
+  stack_.consume(c, n, now_us_);
+  return n;
+}
+
+void TlsProxy::client_data(Session& s) {
+  if (!s.client.connection) return;
+  if (s.established) {
+    if (!s.backend_connected) {
+      pull_ciphertext(s);  // held until the backend answers
+      return;
+    }
+    // Opening records makes room in the record buffer, which lets more of the TCP queue in: go on until
+    // neither moves (nothing else would wake us for bytes already queued).
+    for (;;) {
+      const size_t pulled = pull_ciphertext(s);
+      const size_t before = s.records.size();
+      open_records(s);
+      if (!s.client.connection || s.closing) return;
+      if (pulled == 0 && s.records.size() >= before) return;
+    }
   }
+  pull_ciphertext(s);
   if (s.handshake) {
     flight_.clear();
     const tls::HandshakeStatus status = s.handshake->feed(s.records, flight_);
@@ -211,9 +230,8 @@ void TlsProxy::client_data(Session& s) {
     }
     counters_.backend_connects.add();
     s.backend.connection = b;
-    return;  // records that came with the Finished wait for the backend connection
+    // Records that came with the Finished wait for the backend connection.
   }
-  if (s.established && s.backend_connected) open_records(s);
 }
 
 // Opens every complete record the backend has room for, as one batch.
@@ -391,7 +409,7 @@ void TlsProxy::seal_backend_data(Session& s) {
 
 void TlsProxy::Side::on_connected(tcp::Connection&) {
   session->backend_connected = true;
-  session->proxy->open_records(*session);  // data that came with the client's Finished
+  session->proxy->client_data(*session);  // data that came with, or after, the client's Finished
 }
 
 void TlsProxy::Side::on_data(tcp::Connection&) {
@@ -420,8 +438,7 @@ void TlsProxy::Side::on_writable(tcp::Connection&) {
   if (is_client) {
     session->proxy->seal_backend_data(*session);  // the client's window opened
   } else {
-    session->proxy->open_records(*session);
-    if (session->client.connection) session->proxy->client_data(*session);
+    session->proxy->client_data(*session);  // room towards the backend: open what waits
   }
 }
 

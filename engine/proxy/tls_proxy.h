@@ -89,6 +89,7 @@ class TlsProxy : public tcp::ListenerHandler {
   };
 
   void client_data(Session& s);
+  size_t pull_ciphertext(Session& s);
   void open_records(Session& s);
   void seal_backend_data(Session& s);
   bool handle_post_handshake(Session& s, std::span<const uint8_t> message);
