@@ -243,7 +243,7 @@ class ConfigReader {
       const std::string p = fmt::format("listener[{}].", i);
       check_keys(t, p,
                  {"name", "protocol", "address", "port", "pool", "max_connections", "certificates",
-                  "security_policy"});
+                  "security_policy", "handshake_timeout_ms"});
       ListenerConfig l;
       l.name = read_string(t, "name", p + "name", true).value_or("");
       if (!l.name.empty() && !names.insert(l.name).second) {
@@ -289,6 +289,11 @@ class ConfigReader {
   void read_tls(const toml::table& t, const std::string& p, ListenerConfig& l) {
     const toml::node* certs = t.get("certificates");
     const toml::node* policy = t.get("security_policy");
+    if (l.protocol == ListenerProtocol::kTls) {
+      read_uint(t, "handshake_timeout_ms", p, l.handshake_timeout_ms, 100, 600000);
+    } else if (const toml::node* timeout = t.get("handshake_timeout_ms")) {
+      error(timeout, p + "handshake_timeout_ms", "only a \"tls\" listener takes a handshake timeout");
+    }
     if (l.protocol != ListenerProtocol::kTls) {
       if (certs) error(certs, p + "certificates", "only a \"tls\" listener takes certificates");
       if (policy) error(policy, p + "security_policy", "only a \"tls\" listener takes a security policy");

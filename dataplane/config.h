@@ -58,6 +58,7 @@ struct ListenerConfig {
   // protocol "tls": certificates chosen by SNI (the first is the default) and the security policy.
   std::vector<CertificateConfig> certificates;
   std::string security_policy = "default";  // "default" (TLS 1.2 + 1.3, ECDHE AEAD) or "tls13-only"
+  uint32_t handshake_timeout_ms = 10000;     // a client that has not finished its handshake is reset
 };
 
 // TCP stack settings shared by every core (see engine/tcp/types.h for their meaning).

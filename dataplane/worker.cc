@@ -144,7 +144,8 @@ bool Worker::start_tls_listeners(const DataplaneConfig& config, std::string& err
     std::vector<proxy::Target> targets = pool_targets(config, l);
     const net::Ipv4Address source = backend_source(all_ports_, targets);
     tls_proxies_.push_back(std::make_unique<proxy::TlsProxy>(
-        *tcp_, *aead_, *context, source, std::move(targets), config.tcp.max_connections / 2, now_us_));
+        *tcp_, *aead_, *context, source, std::move(targets), config.tcp.max_connections / 2, now_us_,
+        uint64_t{l.handshake_timeout_ms} * 1000));
     tls_contexts_.push_back(std::move(context));
     tcp_->listen(l.address, l.port, tls_proxies_.back().get(), l.max_connections);
   }
@@ -397,6 +398,7 @@ void Worker::announce() {
 }
 
 void Worker::run_timers(uint64_t now) {
+  for (auto& p : tls_proxies_) p->expire(now_us_);
   for (PortState& ps : ports_) {
     ps.neighbours.expire(
         now, [&](net::Ipv4Address ip) { send_arp_request(ps, ip); },

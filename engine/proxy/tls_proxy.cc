@@ -27,7 +27,7 @@ uint16_t be16(const uint8_t* p) {
 
 TlsProxy::TlsProxy(tcp::TcpStack& stack, tls::AeadEngine& engine, const tls::ServerContext& context,
                    net::Ipv4Address backend_source, std::vector<Target> targets, uint32_t max_sessions,
-                   const uint64_t& now_us)
+                   const uint64_t& now_us, uint64_t handshake_timeout_us)
     : stack_(stack),
       engine_(engine),
       context_(context),
@@ -35,7 +35,8 @@ TlsProxy::TlsProxy(tcp::TcpStack& stack, tls::AeadEngine& engine, const tls::Ser
       targets_(std::move(targets)),
       max_sessions_(max_sessions),
       scratch_(tls::AeadEngine::kCapacity * tls::kMaxCiphertext),
-      now_us_(now_us) {}
+      now_us_(now_us),
+      handshake_timeout_us_(handshake_timeout_us) {}
 
 TlsProxy::~TlsProxy() {
   for (auto& s : sessions_) {
@@ -66,7 +67,6 @@ tcp::StreamHandler* TlsProxy::on_accept(tcp::Connection& client) {
     s->proxy = this;
     s->client.session = s->backend.session = s.get();
     s->client.is_client = true;
-    s->records.reserve(kRecordBuffer);
     free_.push_back(s.get());
     sessions_.push_back(std::move(s));
   }
@@ -78,6 +78,9 @@ tcp::StreamHandler* TlsProxy::on_accept(tcp::Connection& client) {
   s->client.connection = &client;
   s->backend.connection = nullptr;
   s->handshake = std::make_unique<tls::ServerHandshake>(context_);
+  s->handshake_deadline_us = now_us_ + handshake_timeout_us_;
+  s->handshaking_index = handshaking_.size();
+  handshaking_.push_back(s);
   ++active_;
   counters_.sessions.add();
   return &s->client;
@@ -174,11 +177,27 @@ size_t TlsProxy::pull_ciphertext(Session& s) {
   const size_t room = kRecordBuffer - s.records.size();
   const auto n = static_cast<uint32_t>(std::min<size_t>(room, c.receive_queue.bytes()));
   if (n == 0) return 0;
+  if (s.records.capacity() < kRecordBuffer) take_buffer(s);
   const size_t at = s.records.size();
   s.records.resize(at + n);
   c.receive_queue.copy_out(stack_.buffers(), 0, std::span<uint8_t>(s.records).subspan(at, n));
   stack_.consume(c, n, now_us_);
   return n;
+}
+
+// A record buffer is lent to a session only while it holds bytes: an idle connection keeps none.
+void TlsProxy::take_buffer(Session& s) {
+  if (!spare_buffers_.empty()) {
+    s.records = std::move(spare_buffers_.back());
+    spare_buffers_.pop_back();
+  }
+  s.records.reserve(kRecordBuffer);
+}
+
+void TlsProxy::return_buffer(Session& s) {
+  if (!s.records.empty() || s.records.capacity() == 0) return;
+  if (spare_buffers_.size() < kSpareBuffers) spare_buffers_.push_back(std::move(s.records));
+  s.records = std::vector<uint8_t>();
 }
 
 void TlsProxy::client_data(Session& s) {
@@ -195,32 +214,36 @@ void TlsProxy::client_data(Session& s) {
       const size_t before = s.records.size();
       open_records(s);
       if (!s.client.connection || s.closing) return;
-      if (pulled == 0 && s.records.size() >= before) return;
+      if (pulled == 0 && s.records.size() >= before) break;
     }
+    return_buffer(s);
+    return;
   }
   pull_ciphertext(s);
   if (s.handshake) {
     flight_.clear();
     const tls::HandshakeStatus status = s.handshake->feed(s.records, flight_);
     s.records.clear();
+    return_buffer(s);
     if (!flight_.empty() && !send_bytes(s, flight_)) return fatal(s, kInternalError);
     if (status == tls::HandshakeStatus::kFailed) {
       counters_.handshake_failures.add();
       const auto reason = static_cast<size_t>(s.handshake->failure());
       counters_.failures_by_reason[std::min(reason, kHandshakeFailureKinds - 1)].add();
-      s.handshake.reset();
+      end_handshake(s);
       s.closing = true;
       if (s.client.connection) stack_.shutdown(*s.client.connection, now_us_);  // the alert is in the flight
       return;
     }
     if (status != tls::HandshakeStatus::kDone) return;
     if (!s.handshake->take_keys(engine_, s.read, s.write, s.secrets, s.records)) {
-      s.handshake.reset();
+      end_handshake(s);
       return fatal(s, kInternalError);
     }
     counters_.handshakes.add();
     if (s.handshake->resumed()) counters_.handshakes_resumed.add();
-    s.handshake.reset();  // frees the SSL: the record layer owns the connection from here
+    end_handshake(s);  // frees the SSL: the record layer owns the connection from here
+    if (s.records.empty()) s.records = std::vector<uint8_t>();
     s.established = true;
     const Target& t = next_target();
     tcp::Connection* b = stack_.connect(backend_source_, t.address, t.port, &s.backend, now_us_);
@@ -471,11 +494,49 @@ void TlsProxy::end_side(Side& side, tcp::CloseReason reason) {
 void TlsProxy::maybe_free(Session& s) {
   if (!s.in_use || s.client.connection || s.backend.connection) return;
   s.in_use = false;
-  s.handshake.reset();
+  end_handshake(s);
+  s.records.clear();
+  return_buffer(s);
   tls::AeadEngine::erase(s.read);
   tls::AeadEngine::erase(s.write);
   --active_;
   free_.push_back(&s);
+}
+
+size_t TlsProxy::session_bytes() {
+  return sizeof(Session);
+}
+
+size_t TlsProxy::buffers_lent() const {
+  size_t n = 0;
+  for (const auto& s : sessions_) n += s->records.capacity() > 0;
+  return n;
+}
+
+void TlsProxy::end_handshake(Session& s) {
+  if (!s.handshake) return;
+  s.handshake.reset();
+  // Swap-remove from the list the timeout scan walks.
+  Session* last = handshaking_.back();
+  handshaking_[s.handshaking_index] = last;
+  last->handshaking_index = s.handshaking_index;
+  handshaking_.pop_back();
+}
+
+// A client that stalls mid-handshake holds an SSL and a connection: after the handshake timeout it is
+// reset and counted. Only sessions still handshaking are walked.
+void TlsProxy::expire(uint64_t now_us) {
+  for (size_t i = 0; i < handshaking_.size();) {
+    Session& s = *handshaking_[i];
+    if (now_us < s.handshake_deadline_us) {
+      ++i;
+      continue;
+    }
+    counters_.handshake_timeouts.add();
+    end_handshake(s);  // moves another session into slot i
+    s.closing = true;
+    if (s.client.connection) stack_.abort(*s.client.connection);  // → on_closed → frees the session
+  }
 }
 
 }  // namespace tollgate::proxy

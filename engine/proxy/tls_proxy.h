@@ -34,6 +34,7 @@ struct TlsProxyCounters {
   Counter handshakes;          // completed
   Counter handshakes_resumed;  // of which resumed
   Counter handshake_failures;  // by reason below (tls::HandshakeFailure)
+  Counter handshake_timeouts;  // the client stalled mid-handshake: reset
   std::array<Counter, kHandshakeFailureKinds> failures_by_reason;
   Counter backend_connects;
   Counter backend_failures;
@@ -51,13 +52,20 @@ class TlsProxy : public tcp::ListenerHandler {
  public:
   TlsProxy(tcp::TcpStack& stack, tls::AeadEngine& engine, const tls::ServerContext& context,
            net::Ipv4Address backend_source, std::vector<Target> targets, uint32_t max_sessions,
-           const uint64_t& now_us);
+           const uint64_t& now_us, uint64_t handshake_timeout_us = 10'000'000);
   ~TlsProxy() override;
 
   tcp::StreamHandler* on_accept(tcp::Connection& client) override;
 
+  // Resets clients whose handshake has not finished by its deadline. Called by the owner's timers.
+  void expire(uint64_t now_us);
+
   const TlsProxyCounters& counters() const { return counters_; }
   size_t sessions_active() const { return active_; }
+  // Record buffers currently lent to sessions (each kRecordBuffer bytes): memory accounting and tests.
+  size_t buffers_lent() const;
+  // What an idle established session occupies in the proxy (keys, secrets, state; no record buffer).
+  static size_t session_bytes();
 
  private:
   struct Session;
@@ -80,7 +88,9 @@ class TlsProxy : public tcp::ListenerHandler {
     tls::TrafficKeys read;                            // client → us
     tls::TrafficKeys write;                           // us → client
     tls::TrafficSecrets secrets;                      // TLS 1.3 KeyUpdate
-    std::vector<uint8_t> records;                     // ciphertext not opened yet
+    std::vector<uint8_t> records;  // ciphertext not opened yet; a buffer is lent only while non-empty
+    uint64_t handshake_deadline_us = 0;
+    size_t handshaking_index = 0;  // position in handshaking_ while the handshake runs
     bool established = false;
     bool backend_connected = false;
     bool client_done = false;  // close_notify or FIN from the client
@@ -90,6 +100,9 @@ class TlsProxy : public tcp::ListenerHandler {
 
   void client_data(Session& s);
   size_t pull_ciphertext(Session& s);
+  void take_buffer(Session& s);
+  void return_buffer(Session& s);
+  void end_handshake(Session& s);
   void open_records(Session& s);
   void seal_backend_data(Session& s);
   bool handle_post_handshake(Session& s, std::span<const uint8_t> message);
@@ -114,7 +127,11 @@ class TlsProxy : public tcp::ListenerHandler {
   size_t active_ = 0;
   std::vector<uint8_t> scratch_;  // opened plaintext of one batch
   std::vector<uint8_t> flight_;   // handshake output of one feed
+  static constexpr size_t kSpareBuffers = 256;
+  std::vector<std::vector<uint8_t>> spare_buffers_;  // record buffers not lent to a session
+  std::vector<Session*> handshaking_;                // sessions whose handshake is running
   const uint64_t& now_us_;
+  uint64_t handshake_timeout_us_;
   TlsProxyCounters counters_;
 };
 

@@ -275,6 +275,51 @@ TEST_F(TlsProxyTest, TamperedRecordGetsBadRecordMacAndClose) {
   EXPECT_EQ(proxy_->counters().record_errors.get(), 1u);
 }
 
+TEST_F(TlsProxyTest, AClientThatStallsMidHandshakeIsResetAtTheTimeout) {
+  std::string error;
+  context_ = tls::ServerContext::create({{cert_.chain, cert_.key}}, tls::SecurityPolicy::kDefault, error);
+  ASSERT_TRUE(context_) << error;
+  pair_ = std::make_unique<TcpPair>(tcp::TcpConfig{}, 7);
+  proxy_ = std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1],
+                                      std::vector<Target>{{TcpPair::kAddress[0], kBackendPort}}, 16,
+                                      pair_->now, 2'000'000);
+  ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
+  tcp_.stack = &pair_->client();
+  tcp_.now = &pair_->now;
+  ASSERT_NE(
+      pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &tcp_, pair_->now),
+      nullptr);
+  ASSERT_TRUE(pair_->run([&] { return tcp_.connected; }));
+  // Half a ClientHello record header, then silence.
+  tcp::testing::TestBuffer* b = tcp::testing::new_buffer(3);
+  b->bytes = {0x16, 0x03, 0x01};
+  ASSERT_TRUE(tcp_.stack->write(*tcp_.connection, b, 0, 3, pair_->now));
+  tcp::testing::unref(b);
+  const uint64_t start = pair_->now;
+  ASSERT_TRUE(pair_->run([&] {
+    proxy_->expire(pair_->now);
+    return tcp_.closed;
+  }));
+  EXPECT_EQ(tcp_.reason, tcp::CloseReason::kReset);
+  EXPECT_GE(pair_->now - start, 2'000'000u);
+  EXPECT_LT(pair_->now - start, 3'000'000u);
+  EXPECT_EQ(proxy_->counters().handshake_timeouts.get(), 1u);
+  EXPECT_EQ(proxy_->sessions_active(), 0u);
+}
+
+TEST_F(TlsProxyTest, AnIdleConnectionHoldsNoRecordBuffer) {
+  start(TLS1_3_VERSION);
+  ASSERT_TRUE(client_->write("hello"));
+  ASSERT_TRUE(run_until([&] { return client_->plaintext == "hello"; }));
+  EXPECT_EQ(proxy_->buffers_lent(), 0u) << "an idle session still holds a record buffer";
+  // The budget: under 4 KiB per idle TLS connection, TCP state included (two connections, the
+  // client's and the backend's, each a TCB and two table slots).
+  const size_t per_connection = TlsProxy::session_bytes() + 2 * (sizeof(tcp::Connection) + 16);
+  EXPECT_LT(per_connection, 4096u);
+  std::printf("idle TLS connection: %zu bytes (session %zu, TCB %zu)\n", per_connection,
+              TlsProxy::session_bytes(), sizeof(tcp::Connection));
+}
+
 TEST_F(TlsProxyTest, GarbageInsteadOfAClientHelloIsRefused) {
   std::string error;
   context_ = tls::ServerContext::create({{cert_.chain, cert_.key}}, tls::SecurityPolicy::kDefault, error);
