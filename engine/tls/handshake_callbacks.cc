@@ -15,13 +15,9 @@ namespace {
 
 constexpr std::string_view kHttp11 = "http/1.1";
 
-HandshakeCallbackState* state_of(const SSL* ssl) {
-  return static_cast<HandshakeCallbackState*>(SSL_get_app_data(ssl));
-}
-
 // Servername callback: runs while the ClientHello is processed, before the certificate is chosen.
 int select_certificate(SSL* ssl, int* /*alert*/, void* /*arg*/) {
-  const HandshakeCallbackState* state = state_of(ssl);
+  const HandshakeCallbackState* state = callback_state(ssl);
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   if (state == nullptr || name == nullptr) return SSL_TLSEXT_ERR_OK;  // no SNI: the default certificate
   SSL_CTX* ctx = state->context->context_for(name);
@@ -44,7 +40,7 @@ int select_alpn(SSL* ssl, const unsigned char** out, unsigned char* out_length, 
     }
     i += 1 + length;
   }
-  if (HandshakeCallbackState* state = state_of(ssl)) state->alpn_refused = true;
+  if (HandshakeCallbackState* state = callback_state(ssl)) state->alpn_refused = true;
   return SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
@@ -70,7 +66,7 @@ bool decode_hex(std::string_view hex, std::span<uint8_t> out) {
 // Keylog callback, NSS key log format: "<LABEL> <client_random hex> <secret hex>". OpenSSL 3.0 has no
 // other way to hand out TLS 1.3 traffic secrets. The line is OpenSSL's, which wipes it after we return.
 void capture_secret(const SSL* ssl, const char* line) {
-  HandshakeCallbackState* state = state_of(ssl);
+  HandshakeCallbackState* state = callback_state(ssl);
   if (state == nullptr) return;
   const std::string_view text(line);
   const size_t first_space = text.find(' ');
@@ -107,6 +103,10 @@ void install_handshake_callbacks(SSL_CTX* ctx) {
 
 void attach_callback_state(SSL* ssl, HandshakeCallbackState* state) {
   SSL_set_app_data(ssl, state);
+}
+
+HandshakeCallbackState* callback_state(const SSL* ssl) {
+  return static_cast<HandshakeCallbackState*>(SSL_get_app_data(ssl));
 }
 
 }  // namespace tollgate::tls

@@ -24,5 +24,7 @@ struct HandshakeCallbackState {
 void install_handshake_callbacks(SSL_CTX* ctx);
 // Points `ssl`'s callbacks at `state`, which must outlive the SSL.
 void attach_callback_state(SSL* ssl, HandshakeCallbackState* state);
+// The state attached to `ssl`, or null.
+HandshakeCallbackState* callback_state(const SSL* ssl);
 
 }  // namespace tollgate::tls

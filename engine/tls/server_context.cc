@@ -9,8 +9,11 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "engine/tls/handshake_callbacks.h"
+#include "engine/tls/ticket_callback.h"
+#include "engine/tls/ticket_keys.h"
 
 namespace tollgate::tls {
 namespace {
@@ -125,8 +128,8 @@ bool load(const CertificateFiles& files, LoadedCertificate& out, std::string& er
 
 bool configure(SSL_CTX* ctx, SecurityPolicy policy) {
   const int min_version = policy == SecurityPolicy::kTls13Only ? TLS1_3_VERSION : TLS1_2_VERSION;
-  // Session resumption is later work: tickets stay on (stateless, OpenSSL's default), but the server-side
-  // session-ID cache, a locked table per context shared by every core, is off.
+  // Resumption is by stateless tickets only: the server-side session-ID cache, a locked table per
+  // context shared by every core and not shared between cores' contexts, is off.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   return SSL_CTX_set_min_proto_version(ctx, min_version) == 1 &&
          SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1 &&
@@ -138,19 +141,22 @@ bool configure(SSL_CTX* ctx, SecurityPolicy policy) {
               ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE) &
           SSL_OP_NO_RENEGOTIATION) != 0 &&
          SSL_CTX_set_max_early_data(ctx, 0) == 1 &&
-         // One TLS 1.3 ticket (OpenSSL sends 2 by default): each is a record we must count.
+         // One TLS 1.3 ticket (OpenSSL sends 2 by default): each is a record we must count. A resumed
+         // TLS 1.3 handshake sends one too; ServerHandshake counts whatever OpenSSL wrote.
          SSL_CTX_set_num_tickets(ctx, 1) == 1;
 }
 
 }  // namespace
 
 std::unique_ptr<ServerContext> ServerContext::create(const std::vector<CertificateFiles>& certs,
-                                                     SecurityPolicy policy, std::string& error) {
+                                                     SecurityPolicy policy, std::string& error,
+                                                     std::shared_ptr<TicketKeyRing> tickets) {
   if (certs.empty()) {
     error = "no certificate configured";
     return nullptr;
   }
   std::unique_ptr<ServerContext> context(new ServerContext(policy));
+  context->tickets_ = std::move(tickets);
   std::vector<std::vector<std::string>> context_names;  // the name set each context serves
   for (size_t i = 0; i < certs.size(); ++i) {
     LoadedCertificate cert;
@@ -178,6 +184,9 @@ std::unique_ptr<ServerContext> ServerContext::create(const std::vector<Certifica
         return nullptr;
       }
       install_handshake_callbacks(ctx);
+      // On every context, although OpenSSL asks the connection's first one (its session context): the
+      // SNI callback may switch contexts, and which one is first is an implementation detail.
+      if (context->tickets_) install_ticket_callback(ctx);
       context_names.push_back(cert.names);
       for (const std::string& name : cert.names) {
         auto& table = name.starts_with("*.") ? context->wildcard_ : context->exact_;

@@ -8,6 +8,11 @@
 // configured identically (versions, suites, options, callbacks); only the certificates differ, because
 // switching context in the SNI callback (SSL_set_SSL_CTX) swaps the certificates and the callbacks that
 // run later, but not the options and cipher lists the connection copied from its first context.
+//
+// Session tickets: with a TicketKeyRing every context encrypts and decrypts tickets with the ring's keys,
+// so the contexts that each core builds for the same listener from the same ring accept each other's
+// tickets. Without one, OpenSSL's per-SSL_CTX random keys apply: tickets resume only in the context
+// (the core) that issued them, and those keys never rotate.
 #pragma once
 
 #include <openssl/types.h>
@@ -22,19 +27,25 @@
 
 namespace tollgate::tls {
 
+class TicketKeyRing;
+
 class ServerContext {
  public:
   // Loads every certificate chain and key, checks that each key belongs to its leaf, and indexes the
   // leaves by their subjectAltName DNS names (exact names, and "*.example.com" wildcards covering one
   // label). The first certificate is the default, for a client without SNI or with a name nothing covers;
   // it alone may carry no DNS name. On failure returns null and `error` names the file and the problem.
+  // `tickets`, when given, supplies the session ticket keys (see above); the context keeps it alive.
   static std::unique_ptr<ServerContext> create(const std::vector<CertificateFiles>& certs,
-                                               SecurityPolicy policy, std::string& error);
+                                               SecurityPolicy policy, std::string& error,
+                                               std::shared_ptr<TicketKeyRing> tickets = nullptr);
   ~ServerContext();
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
 
   SecurityPolicy policy() const { return policy_; }
+  // The shared ticket keys, or null when OpenSSL's per-context keys are used.
+  const TicketKeyRing* ticket_keys() const { return tickets_.get(); }
 
   // For the handshake: the context every connection starts in (the default certificate's).
   SSL_CTX* initial_context() const { return contexts_.front(); }
@@ -52,7 +63,8 @@ class ServerContext {
   static const Name* find(const std::vector<Name>& names, std::string_view name);
 
   SecurityPolicy policy_;
-  std::vector<SSL_CTX*> contexts_;  // owned; [0] holds the default certificate
+  std::shared_ptr<TicketKeyRing> tickets_;  // read by the ticket callback of every context
+  std::vector<SSL_CTX*> contexts_;          // owned; [0] holds the default certificate
   // Sorted by name; when two name sets overlap, the certificate listed first wins.
   std::vector<Name> exact_;
   std::vector<Name> wildcard_;

@@ -7,7 +7,10 @@
 //   TLS 1.3  read 0 (the client sent nothing under its application keys that OpenSSL read); write = the
 //            records OpenSSL wrote under our application keys, i.e. its NewSessionTicket records, sent in
 //            the same call that read the client's Finished; counted in that call's output.
-//   TLS 1.2  read 1 and write 1: each side's Finished was record 0 under the new keys.
+//   TLS 1.2  read 1 and write 1: each side's Finished was record 0 under the new keys. Also when resumed:
+//            the server's flight (ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished) comes
+//            first and the handshake completes on the client's Finished.
+// A resumed TLS 1.3 handshake sends a NewSessionTicket too (ticket_callback.cc), counted the same way.
 //
 // Not thread-safe; one per connection, on the core that owns the connection. OpenSSL's per-thread error
 // queue is cleared around each call, so a failure here never leaks into another connection's diagnosis.

@@ -1,0 +1,248 @@
+// The pieces the handshake tests share: certificate files made once per test program, an OpenSSL client
+// over memory BIOs, a loop that runs a handshake between it and ServerHandshake, and the connection after
+// the hand-over (our record layer against the client).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <cstdlib>  // mkdtemp
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/tls/server_context.h"
+#include "engine/tls/server_handshake.h"
+#include "tests/unit/tls/test_certificates.h"
+#include "tests/unit/tls/tls_test_util.h"
+
+namespace tollgate::tls::testing {
+
+inline constexpr const char* kLabName = "lab.tollgate.test";
+
+// The certificate files, made once for the whole test program (RSA key generation is slow).
+struct Certificates {
+  std::string dir;
+  CertificateFiles fallback;   // CN "default", SAN default.tollgate.test, ECDSA: listed first
+  CertificateFiles lab_ecdsa;  // CN "lab-ecdsa", SAN lab.tollgate.test, *.lab.tollgate.test
+  CertificateFiles lab_rsa;    // CN "lab-rsa", the same names
+  CertificateFiles api;        // CN "api", SAN api.lab.tollgate.test (exact beats the wildcard)
+
+  static const Certificates& get() {
+    static const Certificates certs;
+    return certs;
+  }
+  std::vector<CertificateFiles> all() const { return {fallback, lab_ecdsa, lab_rsa, api}; }
+
+ private:
+  Certificates() {
+    Certificates& c = *this;
+    char tmpl[] = "/tmp/tollgate-handshake-test-XXXXXX";
+    c.dir = mkdtemp(tmpl);  // removed with everything in it when the program exits
+    c.fallback =
+        make_certificate(c.dir, "default", KeyType::kEcdsaP256, "default", "DNS:default.tollgate.test");
+    c.lab_ecdsa = make_certificate(c.dir, "lab-ecdsa", KeyType::kEcdsaP256, "lab-ecdsa",
+                                   "DNS:lab.tollgate.test,DNS:*.lab.tollgate.test");
+    c.lab_rsa = make_certificate(c.dir, "lab-rsa", KeyType::kRsa2048, "lab-rsa",
+                                 "DNS:lab.tollgate.test,DNS:*.lab.tollgate.test");
+    c.api = make_certificate(c.dir, "api", KeyType::kEcdsaP256, "api", "DNS:api.lab.tollgate.test");
+  }
+  ~Certificates() { std::filesystem::remove_all(dir); }
+};
+
+inline std::unique_ptr<ServerContext> make_context(SecurityPolicy policy = SecurityPolicy::kDefault,
+                                                   std::shared_ptr<TicketKeyRing> tickets = nullptr) {
+  std::string error;
+  auto context = ServerContext::create(Certificates::get().all(), policy, error, std::move(tickets));
+  EXPECT_TRUE(context) << error;
+  return context;
+}
+
+struct ClientOptions {
+  int min_version = TLS1_2_VERSION;
+  int max_version = TLS1_3_VERSION;
+  std::string tls13_suites;  // empty: OpenSSL's default
+  std::string tls12_ciphers;
+  std::string sni = kLabName;
+  std::vector<std::string> alpn;
+  std::string sigalgs;
+  bool security_level_0 = false;   // to let the client speak TLS 1.1
+  SSL_SESSION* session = nullptr;  // to resume: a session (with its ticket) from an earlier connection
+};
+
+template <typename Edit>
+inline ClientOptions client_options(Edit edit) {
+  ClientOptions o;
+  edit(o);
+  return o;
+}
+
+// An OpenSSL client over memory BIOs; certificates are not verified (the tests look at them directly).
+class Client {
+ public:
+  explicit Client(const ClientOptions& o) {
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    if (o.security_level_0) {
+      SSL_CTX_set_security_level(ctx_, 0);
+      SSL_CTX_set_cipher_list(ctx_, "DEFAULT:@SECLEVEL=0");
+    }
+    SSL_CTX_set_min_proto_version(ctx_, o.min_version);
+    SSL_CTX_set_max_proto_version(ctx_, o.max_version);
+    if (!o.tls13_suites.empty()) {
+      EXPECT_EQ(SSL_CTX_set_ciphersuites(ctx_, o.tls13_suites.c_str()), 1);
+    }
+    if (!o.tls12_ciphers.empty()) {
+      EXPECT_EQ(SSL_CTX_set_cipher_list(ctx_, o.tls12_ciphers.c_str()), 1);
+    }
+    // Count the session tickets the client receives.
+    SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx_, [](SSL* ssl, SSL_SESSION*) {
+      ++*static_cast<int*>(SSL_get_app_data(ssl));
+      return 0;
+    });
+    ssl_ = SSL_new(ctx_);
+    SSL_set_app_data(ssl_, &tickets_);
+    in_ = BIO_new(BIO_s_mem());
+    out_ = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl_, in_, out_);
+    SSL_set_connect_state(ssl_);
+    if (!o.sni.empty()) SSL_set_tlsext_host_name(ssl_, o.sni.c_str());
+    if (!o.alpn.empty()) {
+      std::vector<uint8_t> wire;
+      for (const auto& p : o.alpn) {
+        wire.push_back(static_cast<uint8_t>(p.size()));
+        wire.insert(wire.end(), p.begin(), p.end());
+      }
+      EXPECT_EQ(SSL_set_alpn_protos(ssl_, wire.data(), static_cast<unsigned>(wire.size())), 0);
+    }
+    if (!o.sigalgs.empty()) {
+      EXPECT_EQ(SSL_set1_sigalgs_list(ssl_, o.sigalgs.c_str()), 1);
+    }
+    if (o.session != nullptr) {
+      EXPECT_EQ(SSL_set_session(ssl_, o.session), 1);
+    }
+  }
+  ~Client() {
+    SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+    ERR_clear_error();
+  }
+
+  SSL* ssl() const { return ssl_; }
+  int tickets() const { return tickets_; }
+
+  void give(const std::vector<uint8_t>& bytes) {
+    if (!bytes.empty()) BIO_write(in_, bytes.data(), static_cast<int>(bytes.size()));
+  }
+  std::vector<uint8_t> take() {
+    std::vector<uint8_t> bytes(BIO_ctrl_pending(out_));
+    if (!bytes.empty()) BIO_read(out_, bytes.data(), static_cast<int>(bytes.size()));
+    return bytes;
+  }
+  void write(const std::vector<uint8_t>& data) {
+    ASSERT_EQ(SSL_write(ssl_, data.data(), static_cast<int>(data.size())), static_cast<int>(data.size()));
+  }
+  // Reads one application-data message of exactly `size` bytes (one record's worth).
+  std::vector<uint8_t> read(size_t size) {
+    std::vector<uint8_t> data(size + 1);
+    const int n = SSL_read(ssl_, data.data(), static_cast<int>(data.size()));
+    data.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    return data;
+  }
+  // The session to resume with, holding the latest ticket received — in TLS 1.3 only once the client has
+  // read the NewSessionTicket record that follows the handshake. The caller frees it (SSL_SESSION_free).
+  // Also marks the connection as closed cleanly, as close_notify both ways would: OpenSSL marks the
+  // session not resumable when an SSL is freed in mid-connection (SSL_free → SSL_CTX_remove_session).
+  SSL_SESSION* get1_session() {
+    SSL_set_shutdown(ssl_, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    return SSL_get1_session(ssl_);
+  }
+  std::string peer_common_name() const {
+    X509* cert = SSL_get1_peer_certificate(ssl_);
+    if (cert == nullptr) return "";
+    char cn[64] = {};
+    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn));
+    X509_free(cert);
+    return cn;
+  }
+
+ private:
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  BIO* in_ = nullptr;
+  BIO* out_ = nullptr;
+  int tickets_ = 0;
+};
+
+// Runs the handshake to its end on both sides (or until the server fails). `to_client` collects everything
+// the server sent, for alert checks.
+inline HandshakeStatus run_handshake(Client& client, ServerHandshake& server,
+                                     std::vector<uint8_t>* to_client = nullptr) {
+  HandshakeStatus status = HandshakeStatus::kInProgress;
+  for (int round = 0; round < 10; ++round) {
+    const int rc = SSL_do_handshake(client.ssl());
+    std::vector<uint8_t> out;
+    status = server.feed(client.take(), out);
+    client.give(out);
+    if (to_client != nullptr) to_client->insert(to_client->end(), out.begin(), out.end());
+    if (status == HandshakeStatus::kFailed || (status == HandshakeStatus::kDone && rc == 1)) break;
+  }
+  return status;
+}
+
+inline std::vector<std::vector<uint8_t>> split_records(const std::vector<uint8_t>& bytes) {
+  std::vector<std::vector<uint8_t>> records;
+  for (size_t at = 0; at + kHeaderSize <= bytes.size();) {
+    const size_t size = kHeaderSize + (static_cast<size_t>(bytes[at + 3]) << 8 | bytes[at + 4]);
+    if (at + size > bytes.size()) break;
+    records.emplace_back(bytes.begin() + static_cast<long>(at), bytes.begin() + static_cast<long>(at + size));
+    at += size;
+  }
+  return records;
+}
+
+// The description of the last plaintext alert record in `bytes`, or -1.
+inline int last_alert(const std::vector<uint8_t>& bytes) {
+  int alert = -1;
+  for (const auto& r : split_records(bytes)) {
+    if (r[0] == static_cast<uint8_t>(ContentType::kAlert) && r.size() == kHeaderSize + 2) alert = r[6];
+  }
+  return alert;
+}
+
+// The connection after the hand-over: our record layer on one side, the OpenSSL client on the other.
+struct Connection {
+  AeadEngine engine;
+  TrafficKeys read, write;
+  TrafficSecrets secrets;
+  std::vector<uint8_t> leftover;
+
+  // Client SSL_write of each message, then our record layer opens each record.
+  void client_to_us(Client& client, const std::vector<std::vector<uint8_t>>& messages) {
+    for (const auto& m : messages) client.write(m);
+    const auto records = split_records(client.take());
+    ASSERT_EQ(records.size(), messages.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      const Opened opened = our_open(engine, read, records[i]);
+      ASSERT_EQ(opened.error, RecordError::kNone) << "record " << i;
+      EXPECT_EQ(opened.type, ContentType::kApplicationData);
+      EXPECT_EQ(opened.content, messages[i]);
+    }
+  }
+  // Our record layer seals each message, then the client SSL_reads it.
+  void us_to_client(Client& client, const std::vector<std::vector<uint8_t>>& messages) {
+    for (const auto& m : messages) {
+      const Sealed sealed = our_seal(engine, write, ContentType::kApplicationData, m);
+      ASSERT_EQ(sealed.error, RecordError::kNone);
+      client.give(sealed.record);
+    }
+    for (size_t i = 0; i < messages.size(); ++i) {
+      EXPECT_EQ(client.read(messages[i].size()), messages[i]) << "record " << i;
+    }
+  }
+};
+
+}  // namespace tollgate::tls::testing
