@@ -58,7 +58,7 @@ struct ListenerConfig {
   // protocol "tls": certificates chosen by SNI (the first is the default) and the security policy.
   std::vector<CertificateConfig> certificates;
   std::string security_policy = "default";  // "default" (TLS 1.2 + 1.3, ECDHE AEAD) or "tls13-only"
-  uint32_t handshake_timeout_ms = 10000;     // a client that has not finished its handshake is reset
+  uint32_t handshake_timeout_ms = 10000;    // a client that has not finished its handshake is reset
 };
 
 // TCP stack settings shared by every core (see engine/tcp/types.h for their meaning).
@@ -82,7 +82,8 @@ struct DataplaneConfig {
   uint16_t tx_descriptors = 1024;
   uint32_t steering_ring_size = 1024;  // per pair of cores, power of two
   uint32_t stats_interval_ms = 1000;
-  uint32_t memory_mb = 512;  // EAL memory when hugepages are not available (--no-huge)
+  uint32_t ticket_key_rotation_s = 3600;  // TLS session-ticket keys: a new one this often (3 accepted)
+  uint32_t memory_mb = 512;               // EAL memory when hugepages are not available (--no-huge)
   net::NeighbourConfig neighbour;
   std::vector<PortConfig> ports;
   TcpSettings tcp;

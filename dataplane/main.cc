@@ -138,9 +138,21 @@ int main(int argc, char** argv) {
       owned.push_back(std::make_unique<Worker>(w, config, ports, steering, fabric, pool, stop));
       view.push_back(owned.back().get());
     }
+    // One session-ticket key ring per TLS listener, shared by every core, rotated here on the main lcore.
+    // Per listener, so a ticket never resumes a session on a listener with other certificates.
+    const auto unix_now = [] {
+      return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+    };
+    std::vector<std::shared_ptr<tollgate::tls::TicketKeyRing>> tickets(config.listeners.size());
+    for (size_t i = 0; i < config.listeners.size(); ++i) {
+      if (config.listeners[i].protocol == ListenerProtocol::kTls)
+        tickets[i] = tollgate::tls::TicketKeyRing::create(unix_now());
+    }
     for (Worker* wk : view) {
       std::string tls_error;
-      if (!wk->start_tls_listeners(config, tls_error)) {
+      if (!wk->start_tls_listeners(config, tickets, tls_error)) {
         std::fprintf(stderr, "%s: %s\n", config_path.c_str(), tls_error.c_str());
         owned.clear();
         stop_ports(ports);
@@ -157,7 +169,14 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     auto next_stats = std::chrono::steady_clock::now();
+    auto next_rotation = next_stats + std::chrono::seconds(config.ticket_key_rotation_s);
     while (!g_signalled.load()) {
+      if (std::chrono::steady_clock::now() >= next_rotation) {
+        for (auto& ring : tickets) {
+          if (ring) ring->rotate(unix_now());
+        }
+        next_rotation += std::chrono::seconds(config.ticket_key_rotation_s);
+      }
       if (!stats_path.empty() && std::chrono::steady_clock::now() >= next_stats) {
         write_stats_file(stats_path, stats_snapshot(ports, view, "running", pool));
         next_stats += std::chrono::milliseconds(config.stats_interval_ms);

@@ -127,8 +127,11 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   }
 }
 
-bool Worker::start_tls_listeners(const DataplaneConfig& config, std::string& error) {
-  for (const ListenerConfig& l : config.listeners) {
+bool Worker::start_tls_listeners(const DataplaneConfig& config,
+                                 const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets,
+                                 std::string& error) {
+  for (size_t i = 0; i < config.listeners.size(); ++i) {
+    const ListenerConfig& l = config.listeners[i];
     if (l.protocol != ListenerProtocol::kTls) continue;
     if (!aead_) aead_ = std::make_unique<tls::AeadEngine>();
     std::vector<tls::CertificateFiles> files;
@@ -136,7 +139,7 @@ bool Worker::start_tls_listeners(const DataplaneConfig& config, std::string& err
     const tls::SecurityPolicy policy =
         l.security_policy == "tls13-only" ? tls::SecurityPolicy::kTls13Only : tls::SecurityPolicy::kDefault;
     std::string why;
-    auto context = tls::ServerContext::create(files, policy, why);
+    auto context = tls::ServerContext::create(files, policy, why, tickets[i]);
     if (!context) {
       error = fmt::format("listener '{}': {}", l.name, why);
       return false;

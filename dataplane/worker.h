@@ -21,6 +21,7 @@
 #include "engine/tls/aead_engine.h"
 #include "engine/tls/server_context.h"
 #include "engine/tls/server_handshake.h"
+#include "engine/tls/ticket_keys.h"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -47,7 +48,10 @@ class Worker {
   const std::vector<std::unique_ptr<proxy::TlsProxy>>& tls_proxies() const { return tls_proxies_; }
   // Loads the certificates of every "tls" listener into this core's contexts and starts listening.
   // Called once before run(); false with `error` set when a certificate set cannot be used.
-  bool start_tls_listeners(const DataplaneConfig& config, std::string& error);
+  // `tickets[i]` is listener i's session-ticket key ring, shared by every core (null for other listeners).
+  bool start_tls_listeners(const DataplaneConfig& config,
+                           const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets,
+                           std::string& error);
   uint16_t index() const { return index_; }
 
  private:

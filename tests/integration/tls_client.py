@@ -6,6 +6,10 @@
       handshake (certificate verified against --ca for --sni), send BYTES of random data while reading
       the echo, compare SHA-256; prints JSON with version, cipher, ALPN, certificate subject and
       SAN names, and throughput. Exit 0 only if everything came back intact.
+  tls_client.py handshakes HOST PORT SECONDS [--procs N] [--resume] [same options]
+      N processes open TLS connections back to back for SECONDS (handshake, 1-byte echo, close_notify):
+      full handshakes, or with --resume each process resumes the session of its first connection;
+      prints JSON with the count per second and how many were resumed.
   tls_client.py expect-fail HOST PORT [same options]
       the handshake must fail; prints the error.
 """
@@ -118,6 +122,38 @@ def echo(args):
     return 0 if ok else 1
 
 
+def handshake_worker(args):
+    ctx = context(args)
+    session = None
+    done = resumed = failed = 0
+    end = time.time() + args.seconds
+    while time.time() < end:
+        try:
+            raw = socket.create_connection((args.host, args.port), timeout=5)
+            s = ctx.wrap_socket(raw, server_hostname=args.sni, session=session if args.resume else None)
+            s.sendall(b"x")
+            s.recv(1)  # TLS 1.3: the ticket arrives with (before) the echo
+            if args.resume and session is None:
+                session = s.session
+            resumed += s.session_reused
+            s.close()
+            done += 1
+        except (ssl.SSLError, OSError):
+            failed += 1
+    return done, resumed, failed
+
+
+def handshakes(args):
+    import multiprocessing
+    with multiprocessing.Pool(args.procs) as pool:
+        results = pool.map(handshake_worker, [args] * args.procs)
+    done = sum(r[0] for r in results)
+    print(json.dumps({"connections": done, "resumed": sum(r[1] for r in results),
+                      "failed": sum(r[2] for r in results), "seconds": args.seconds,
+                      "per_second": round(done / args.seconds, 1)}))
+    return 0 if done > 0 and sum(r[2] for r in results) == 0 else 1
+
+
 def expect_fail(args):
     try:
         s = connect(args)
@@ -132,10 +168,12 @@ def expect_fail(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=["echo", "expect-fail"])
+    ap.add_argument("cmd", choices=["echo", "expect-fail", "handshakes"])
     ap.add_argument("host")
     ap.add_argument("port", type=int)
-    ap.add_argument("bytes", type=int, nargs="?", default=0)
+    ap.add_argument("bytes", type=float, nargs="?", default=0, help="echo: bytes; handshakes: seconds")
+    ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument("--resume", action="store_true")
     ap.add_argument("--sni", default="lab.tollgate.test")
     ap.add_argument("--ca", required=True)
     ap.add_argument("--tls", choices=["1.1", "1.2", "1.3"])
@@ -144,6 +182,10 @@ def main():
     ap.add_argument("--chunk", type=int, default=16384)
     ap.add_argument("--timeout", type=float, default=120)
     args = ap.parse_args()
+    args.seconds = args.bytes
+    args.bytes = int(args.bytes)
+    if args.cmd == "handshakes":
+        return handshakes(args)
     return echo(args) if args.cmd == "echo" else expect_fail(args)
 
 
