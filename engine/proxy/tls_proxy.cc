@@ -187,11 +187,16 @@ size_t TlsProxy::pull_ciphertext(Session& s) {
 
 // A record buffer is lent to a session only while it holds bytes: an idle connection keeps none.
 void TlsProxy::take_buffer(Session& s) {
+  std::vector<uint8_t> buffer;
   if (!spare_buffers_.empty()) {
-    s.records = std::move(spare_buffers_.back());
+    buffer = std::move(spare_buffers_.back());
     spare_buffers_.pop_back();
   }
-  s.records.reserve(kRecordBuffer);
+  buffer.clear();
+  buffer.reserve(kRecordBuffer);
+  // Bytes already waiting (what take_keys handed over after the handshake) keep their place in front.
+  buffer.insert(buffer.end(), s.records.begin(), s.records.end());
+  s.records.swap(buffer);
 }
 
 void TlsProxy::return_buffer(Session& s) {

@@ -106,6 +106,10 @@ class Connection {
 
   // ACK generation.
   uint8_t segments_unacked = 0;  // full segments received since our last ACK
+  // Data segments still acknowledged at once at the start of a connection (quick ACKs, as Linux does):
+  // request/response exchanges (a TLS handshake's last flight, a small request) would otherwise wait
+  // for our delayed ACK while the peer's Nagle holds its next small segment.
+  uint8_t quick_acks = 16;
   bool ack_pending = false;
   uint8_t invalid_acks_sent = 0;  // ACKs answering unacceptable segments in the current interval
   uint64_t last_invalid_ack_us = 0;

@@ -521,6 +521,10 @@ void TcpStack::process_data(Connection& c, PacketRef packet, uint32_t payload_of
     }
     c.ack_pending = true;
     if (len >= config_.mss - (c.ts_ok ? 12u : 0u)) ++c.segments_unacked;  // a full-sized segment
+    if (c.quick_acks > 0) {
+      --c.quick_acks;
+      c.segments_unacked = 2;
+    }
     if (c.handler) c.handler->on_data(c);
     return;
   }

@@ -106,7 +106,10 @@ class TlsClient {
       BIO_write(rbio_, tcp_side.received.data(), static_cast<int>(tcp_side.received.size()));
       tcp_side.received.clear();
     }
-    if (!SSL_is_init_finished(ssl_)) SSL_do_handshake(ssl_);
+    if (!SSL_is_init_finished(ssl_) && SSL_do_handshake(ssl_) == 1 && !with_finished.empty()) {
+      // Application data in the same flight as our Finished: one TCP segment carries both.
+      SSL_write(ssl_, with_finished.data(), static_cast<int>(with_finished.size()));
+    }
     char buf[16384];
     for (;;) {
       const int n = SSL_read(ssl_, buf, sizeof buf);
@@ -131,6 +134,7 @@ class TlsClient {
   SSL* ssl() { return ssl_; }
 
   std::string plaintext;
+  std::string with_finished;  // sent right behind the client's Finished, before anything is flushed
   bool peer_closed = false;
   bool failed = false;
 
@@ -167,7 +171,7 @@ class TlsProxyTest : public ::testing::Test {
     EXPECT_EQ(tcp::testing::live_buffers(), baseline_) << "leaked packet buffers";
   }
 
-  void start(int max_version, double loss = 0) {
+  void start(int max_version, double loss = 0, const std::string& with_finished = {}) {
     std::string error;
     context_ = tls::ServerContext::create({{cert_.chain, cert_.key}}, tls::SecurityPolicy::kDefault, error);
     ASSERT_TRUE(context_) << error;
@@ -186,6 +190,7 @@ class TlsProxyTest : public ::testing::Test {
         pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &tcp_, pair_->now),
         nullptr);
     client_ = std::make_unique<TlsClient>(max_version);
+    client_->with_finished = with_finished;
     ASSERT_TRUE(pair_->run([&] {
       client_->pump(tcp_, *pair_);
       return client_->handshake_done() || client_->failed;
@@ -242,11 +247,28 @@ TEST_P(TlsProxyVersions, EchoesThroughTheRecordLayerAndClosesCleanly) {
 
 INSTANTIATE_TEST_SUITE_P(Tls, TlsProxyVersions, ::testing::Values(TLS1_3_VERSION, TLS1_2_VERSION));
 
+// The bytes OpenSSL did not read when the handshake completed (records behind the client's Finished) are
+// handed to the record layer, ahead of anything that arrives later.
+TEST_F(TlsProxyTest, DataSentWithTheFinishedIsNotLost) {
+  start(TLS1_3_VERSION, 0, "early-");
+  ASSERT_TRUE(client_->write("later"));
+  ASSERT_TRUE(run_until([&] { return client_->plaintext.size() >= 11; })) << client_->plaintext;
+  EXPECT_EQ(client_->plaintext, "early-later");
+}
+
 TEST_F(TlsProxyTest, SurvivesALossyLink) {
   start(TLS1_3_VERSION, 0.02);
   const std::string data = pattern(200 * 1024);
   for (size_t at = 0; at < data.size(); at += 8192) ASSERT_TRUE(client_->write(data.substr(at, 8192)));
-  ASSERT_TRUE(run_until([&] { return client_->plaintext.size() >= data.size(); }, 300'000'000));
+  ASSERT_TRUE(run_until([&] { return client_->plaintext.size() >= data.size(); }, 300'000'000))
+      << "received " << client_->plaintext.size() << ", client failed " << client_->failed << ", closed "
+      << client_->peer_closed << ", record errors " << proxy_->counters().record_errors.get() << ", opened "
+      << proxy_->counters().records_opened.get() << ", sealed " << proxy_->counters().records_sealed.get()
+      << ", tcp closed " << tcp_.closed << " reason " << static_cast<int>(tcp_.reason)
+      << ", backend connects " << proxy_->counters().backend_connects.get() << " failures "
+      << proxy_->counters().backend_failures.get() << ", alerts in "
+      << proxy_->counters().alerts_received.get() << ", no_memory " << proxy_->counters().no_memory.get()
+      << ", handshakes " << proxy_->counters().handshakes.get();
   EXPECT_TRUE(client_->plaintext == data);
 }
 
