@@ -260,6 +260,25 @@ TEST_F(TcpStackTest, SingleLossIsRepairedByFastRetransmitForAnyIsn) {
   EXPECT_LT(high_half, 12) << "no ISN in the lower half: the test did not cover both";
 }
 
+// The first data segments of a connection are acknowledged at once (quick ACKs), later small ones after
+// the delayed-ACK timer: a peer whose Nagle waits for our ACK is not held up at connection start.
+TEST_F(TcpStackTest, FirstSegmentsAreAcknowledgedAtOnceThenDelayed) {
+  open();
+  server_.consume = true;
+  const auto ack_delay = [&] {
+    const size_t before = pair_->sent[1].size();
+    EXPECT_TRUE(send(client_, "x"));
+    const uint64_t sent_at = pair_->now;
+    EXPECT_TRUE(pair_->run([&] { return pair_->sent[1].size() > before; }, 1'000'000));
+    const uint64_t delay = pair_->now - sent_at;
+    pair_->run([&] { return pair_->in_flight() == 0; }, 1'000'000);
+    return delay;
+  };
+  for (int i = 0; i < 16; ++i)
+    EXPECT_LT(ack_delay(), 5'000u) << "segment " << i << " waited for the delayed ACK";
+  EXPECT_GE(ack_delay(), 40'000u) << "the 17th small segment should wait for the delayed ACK";
+}
+
 TEST_F(TcpStackTest, ResetFromPeerClosesWithReason) {
   open();
   pair_->server().abort(*server_.connection);
