@@ -90,4 +90,16 @@ assert_ge "$(( $(tls_stat handshake_failures) - failures_before ))" 3 "handshake
 assert_ge "$(tls_stat handshake_failures_by_reason.no_application_protocol)" 1 "no_application_protocol"
 assert_ge "$(( $(tls_stat handshakes) - handshakes_before ))" 10 "handshakes counted"
 note "refused TLS 1.1, CBC-only and h2-only clients; failures by reason: $(stat_value cores.0.tls_listeners.0.handshake_failures_by_reason)"
+# Under loss, duplication, reordering and delay (impair.py relays, as in test_tcp_proxy.sh): records split
+# across retransmitted segments still open. Last, because it rewires the shared lab's namespaces.
+IMPAIRED_MB=${TLS_IMPAIRED_MB:-$([ "${TOLLGATE_SOAK:-0}" = 1 ] && echo 100 || echo 4)}
+IMPAIRED_SECONDS=$((60 + IMPAIRED_MB * 12))
+relay_args=(--loss 0.01 --duplicate 0.01 --reorder 0.05 --reorder-ms 5 --delay-ms 10 --seconds $((IMPAIRED_SECONDS + 10)))
+relays=("$(impair "$NS_CLIENT" $LAB_PREFIX-cli0 "${relay_args[@]}" --seed 3)")
+relays+=("$(impair "$NS_BACKEND" $LAB_PREFIX-be0 "${relay_args[@]}" --seed 4)")
+sleep 0.5
+out=$(in_client timeout $IMPAIRED_SECONDS "$PY" "$ROOT/tests/integration/tls_client.py" echo $VIP 8443 \
+      $((IMPAIRED_MB << 20)) --ca "$CA" --timeout $IMPAIRED_SECONDS) || fail "TLS echo under impairment: $out"
+for pid in "${relays[@]}"; do kill "$pid" 2>/dev/null || true; done
+note "impaired (1% loss, 1% dup, 5% reordered, 10 ms each way): $IMPAIRED_MB MiB each way through TLS, $(field mbit_per_s <<<"$out") Mbit/s, SHA-256 equal"
 dataplane_alive || fail "the dataplane died"
