@@ -28,6 +28,16 @@ for suite in TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
   note "TLS 1.3 $suite: echo ok (openssl s_client)"
 done
 
+# Key exchange groups: X25519, P-256, P-384 (and a client offering P-384 first but only a P-256 key share
+# exercises OpenSSL's group choice).
+for g in X25519 P-256 P-384; do
+  msg="group-$g"
+  got=$(in_client bash -c "printf '$msg' | timeout 3 openssl s_client -connect $VIP:8443 -tls1_3 -groups $g \
+        -servername lab.tollgate.test -CAfile '$CA' -verify_return_error -quiet 2>/dev/null | head -c ${#msg}" || true)
+  [ "$got" = "$msg" ] || fail "TLS 1.3 with group $g: got '$got'"
+done
+note "TLS 1.3 key exchange over X25519, P-256 and P-384: echo ok"
+
 for c in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-ECDSA-CHACHA20-POLY1305 \
          ECDHE-RSA-AES128-GCM-SHA256 ECDHE-RSA-AES256-GCM-SHA384 ECDHE-RSA-CHACHA20-POLY1305; do
   out=$(in_client "${TLS[@]}" echo $VIP 8443 100000 --ca "$CA" --tls 1.2 --ciphers "$c") || fail "TLS 1.2 $c: $out"
