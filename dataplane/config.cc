@@ -107,7 +107,7 @@ class ConfigReader {
     const std::string p = "dataplane.";
     check_keys(t, p,
                {"cores", "mbufs", "burst", "rx_descriptors", "tx_descriptors", "steering_ring_size",
-                "stats_interval_ms", "memory_mb", "ticket_key_rotation_s"});
+                "stats_interval_ms", "memory_mb", "ticket_key_rotation_s", "tls_record_buffers"});
     read_uint(t, "cores", p, cfg.cores, 0, 128);
     read_uint(t, "mbufs", p, cfg.mbufs, 1023, 16u << 20);
     read_uint(t, "burst", p, cfg.burst, 1, 256);
@@ -116,6 +116,7 @@ class ConfigReader {
     read_uint(t, "steering_ring_size", p, cfg.steering_ring_size, 64, 1u << 20);
     read_uint(t, "stats_interval_ms", p, cfg.stats_interval_ms, 100, 3600000);
     read_uint(t, "ticket_key_rotation_s", p, cfg.ticket_key_rotation_s, 10, 7 * 86400);
+    read_uint(t, "tls_record_buffers", p, cfg.tls_record_buffers, 0, 1u << 20);
     read_uint(t, "memory_mb", p, cfg.memory_mb, 64, 1u << 20);
     if (const toml::node* n = t.get("steering_ring_size");
         n && (cfg.steering_ring_size & (cfg.steering_ring_size - 1)) != 0) {

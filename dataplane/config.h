@@ -82,8 +82,10 @@ struct DataplaneConfig {
   uint16_t tx_descriptors = 1024;
   uint32_t steering_ring_size = 1024;  // per pair of cores, power of two
   uint32_t stats_interval_ms = 1000;
-  uint32_t ticket_key_rotation_s = 3600;  // TLS session-ticket keys: a new one this often (3 accepted)
-  uint32_t memory_mb = 512;               // EAL memory when hugepages are not available (--no-huge)
+  uint32_t ticket_key_rotation_s = 3600;
+  uint32_t tls_record_buffers = 4096;  // 17 KiB each, for 16 KiB TLS records; 0: records stay packet-sized //
+                                       // TLS session-ticket keys: a new one this often (3 accepted)
+  uint32_t memory_mb = 512;  // EAL memory when hugepages are not available (--no-huge)
   net::NeighbourConfig neighbour;
   std::vector<PortConfig> ports;
   TcpSettings tcp;

@@ -121,6 +121,23 @@ int main(int argc, char** argv) {
     std::printf("mbuf pool: %u mbufs of %lu bytes in %u area(s), %lu MiB\n", pool->populated_size,
                 static_cast<unsigned long>(layout.object_stride), layout.chunks,
                 static_cast<unsigned long>(layout.span_bytes >> 20));
+    // TLS records up to 16 KiB (plus header, inner type and tag) are built in buffers of their own.
+    rte_mempool* record_pool = nullptr;
+    const bool tls =
+        std::any_of(config.listeners.begin(), config.listeners.end(),
+                    [](const ListenerConfig& l) { return l.protocol == ListenerProtocol::kTls; });
+    if (tls && config.tls_record_buffers > 0) {
+      record_pool = rte_pktmbuf_pool_create("tls_records", config.tls_record_buffers, 64, 0,
+                                            RTE_PKTMBUF_HEADROOM + 16384 + 512, socket);
+      if (!record_pool) {
+        std::fprintf(stderr,
+                     "TLS record buffers (%u x 17 KiB): %s (lower [dataplane] tls_record_buffers or raise "
+                     "memory_mb)\n",
+                     config.tls_record_buffers, rte_strerror(rte_errno));
+        rte_eal_cleanup();
+        return 1;
+      }
+    }
     const tollgate::net::FlowSteering steering(workers);
     std::vector<Port> ports;
     SteeringFabric fabric;
@@ -135,7 +152,7 @@ int main(int argc, char** argv) {
     std::vector<std::unique_ptr<Worker>> owned;
     std::vector<Worker*> view;
     for (uint16_t w = 0; w < workers; ++w) {
-      owned.push_back(std::make_unique<Worker>(w, config, ports, steering, fabric, pool, stop));
+      owned.push_back(std::make_unique<Worker>(w, config, ports, steering, fabric, pool, record_pool, stop));
       view.push_back(owned.back().get());
     }
     // One session-ticket key ring per TLS listener, shared by every core, rotated here on the main lcore.

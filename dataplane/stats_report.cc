@@ -114,6 +114,7 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
                    {"backend_failures", c.backend_failures.get()},
                    {"records_opened", c.records_opened.get()},
                    {"records_sealed", c.records_sealed.get()},
+                   {"bulk_records", c.bulk_records.get()},
                    {"record_errors", c.record_errors.get()},
                    {"key_updates", c.key_updates.get()},
                    {"alerts_received", c.alerts_received.get()},

@@ -28,9 +28,9 @@ constexpr uint64_t kTimerIntervalMs = 10;
 
 // mbufs as the TCP engine's packets: a chunk holds a reference (refcount), payload offsets count from
 // the start of the mbuf's data.
-tcp::BufferOps mbuf_ops(rte_mempool* pool) {
+tcp::BufferOps mbuf_ops(const BufferPools* pools) {
   tcp::BufferOps ops;
-  ops.ctx = pool;
+  ops.ctx = const_cast<BufferPools*>(pools);
   ops.retain = [](void*, tcp::PacketRef p) { rte_mbuf_refcnt_update(static_cast<rte_mbuf*>(p), 1); };
   ops.release = [](void*, tcp::PacketRef p) { rte_pktmbuf_free(static_cast<rte_mbuf*>(p)); };
   ops.bytes = [](void*, tcp::PacketRef p) {
@@ -38,7 +38,10 @@ tcp::BufferOps mbuf_ops(rte_mempool* pool) {
     return std::span<const uint8_t>(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
   };
   ops.allocate = [](void* ctx, uint32_t length, uint8_t** data) -> tcp::PacketRef {
-    rte_mbuf* m = rte_pktmbuf_alloc(static_cast<rte_mempool*>(ctx));
+    const auto* p = static_cast<const BufferPools*>(ctx);
+    rte_mempool* pool = length <= RTE_MBUF_DEFAULT_DATAROOM ? p->packets : p->records;
+    if (!pool) return nullptr;
+    rte_mbuf* m = rte_pktmbuf_alloc(pool);
     if (!m) return nullptr;
     *data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(length)));
     if (!*data) {
@@ -47,7 +50,9 @@ tcp::BufferOps mbuf_ops(rte_mempool* pool) {
     }
     return m;
   };
-  ops.max_allocation = RTE_MBUF_DEFAULT_DATAROOM;
+  ops.packet_allocation = RTE_MBUF_DEFAULT_DATAROOM;
+  ops.max_allocation = pools->records ? rte_pktmbuf_data_room_size(pools->records) - RTE_PKTMBUF_HEADROOM
+                                      : RTE_MBUF_DEFAULT_DATAROOM;
   return ops;
 }
 
@@ -85,7 +90,7 @@ tcp::TcpConfig tcp_config(const DataplaneConfig& c) {
 
 Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<Port>& ports,
                const net::FlowSteering& steering, const SteeringFabric& fabric, rte_mempool* pool,
-               const std::atomic<bool>& stop)
+               rte_mempool* record_pool, const std::atomic<bool>& stop)
     : index_(index),
       burst_(std::min<uint16_t>(config.burst, kMaxBurst)),
       steering_(steering),
@@ -110,7 +115,8 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   now_us_ = rte_rdtsc() * 1000 / tsc_per_ms_;
 
   tcp::TcpEnvironment env;
-  env.buffers = mbuf_ops(pool);
+  pools_ = BufferPools{pool, record_pool};
+  env.buffers = mbuf_ops(&pools_);
   env.transmit = [](void* ctx, const tcp::OutgoingSegment& s) {
     return static_cast<Worker*>(ctx)->tcp_transmit(s);
   };

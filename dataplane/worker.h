@@ -30,11 +30,18 @@ namespace tollgate::dataplane {
 
 inline constexpr uint16_t kMaxBurst = 256;
 
+// Buffers an application allocates: packet-sized from the packet pool, larger ones (TLS records up to
+// 16 KiB) from the record pool, which exists only when a TLS listener does.
+struct BufferPools {
+  rte_mempool* packets = nullptr;
+  rte_mempool* records = nullptr;
+};
+
 class Worker {
  public:
   Worker(uint16_t index, const DataplaneConfig& config, const std::vector<Port>& ports,
          const net::FlowSteering& steering, const SteeringFabric& fabric, rte_mempool* pool,
-         const std::atomic<bool>& stop);
+         rte_mempool* record_pool, const std::atomic<bool>& stop);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -88,6 +95,7 @@ class Worker {
   const net::FlowSteering& steering_;
   const SteeringFabric& fabric_;
   rte_mempool* pool_;
+  BufferPools pools_;  // what the TCP engine's buffers are allocated from (TLS records, proxied bytes)
   const std::atomic<bool>& stop_;
   std::vector<PortState> ports_;
   std::vector<uint8_t> port_index_by_id_;  // DPDK port id → index into ports_

@@ -19,6 +19,18 @@ constexpr uint8_t kKeyUpdate = 24;  // handshake message type (RFC 8446 §4)
 // Room for one maximal record and the start of the next: a record's bytes are gathered here until whole.
 constexpr size_t kRecordBuffer = tls::kMaxRecordSize + 2048;
 
+// Dynamic record sizing: a connection starts (and restarts after an idle second) with records that fit
+// one TCP segment, so the client can decrypt each as it arrives (latency); after 64 KiB of a burst it
+// switches to 16 KiB records (fewer headers, tags and crypto calls per byte).
+constexpr uint32_t kSmallRecordContent = 1360;  // + 22 bytes of TLS 1.3 overhead < one segment's payload
+constexpr uint64_t kBulkAfterBytes = 64 * 1024;
+constexpr uint64_t kIdleResetUs = 1'000'000;
+
+// Plaintext and handshake bytes travel in packet-sized buffers (the plentiful pool).
+uint32_t piece_size(const tcp::BufferOps& ops) {
+  return ops.packet_allocation ? ops.packet_allocation : ops.max_allocation;
+}
+
 uint16_t be16(const uint8_t* p) {
   return static_cast<uint16_t>((p[0] << 8) | p[1]);
 }
@@ -74,6 +86,8 @@ tcp::StreamHandler* TlsProxy::on_accept(tcp::Connection& client) {
   free_.pop_back();
   s->in_use = true;
   s->established = s->backend_connected = s->client_done = s->closing = false;
+  s->burst_bytes = 0;
+  s->last_seal_us = now_us_;
   s->records.clear();
   s->client.connection = &client;
   s->backend.connection = nullptr;
@@ -90,7 +104,7 @@ tcp::StreamHandler* TlsProxy::on_accept(tcp::Connection& client) {
 bool TlsProxy::send_bytes(Session& s, std::span<const uint8_t> bytes) {
   const tcp::BufferOps& ops = stack_.buffers();
   while (!bytes.empty()) {
-    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(bytes.size()), ops.max_allocation);
+    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(bytes.size()), piece_size(ops));
     uint8_t* data = nullptr;
     tcp::PacketRef p = ops.make(n, &data);
     if (!p) {
@@ -134,7 +148,7 @@ bool TlsProxy::write_plain(Session& s, std::span<const uint8_t> plain) {
   const tcp::BufferOps& ops = stack_.buffers();
   counters_.bytes_to_backend.add(plain.size());
   while (!plain.empty()) {
-    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(plain.size()), ops.max_allocation);
+    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(plain.size()), piece_size(ops));
     uint8_t* data = nullptr;
     tcp::PacketRef p = ops.make(n, &data);
     if (!p) {
@@ -381,7 +395,8 @@ void TlsProxy::seal_backend_data(Session& s) {
   tcp::Connection& dst = *s.client.connection;
   const tcp::BufferOps& ops = stack_.buffers();
   const size_t overhead = tls::sealed_size(s.write, 0);
-  const size_t max_content = std::min<size_t>(tls::kMaxPlaintext, ops.max_allocation - overhead);
+  if (now_us_ - s.last_seal_us > kIdleResetUs) s.burst_bytes = 0;
+  s.last_seal_us = now_us_;
   for (;;) {
     std::array<tls::SealTicket, tls::AeadEngine::kCapacity> tickets;
     std::array<tcp::PacketRef, tls::AeadEngine::kCapacity> packets;
@@ -391,6 +406,10 @@ void TlsProxy::seal_backend_data(Session& s) {
     const uint32_t available = src.receive_queue.bytes();
     engine_.clear();
     while (count < tls::AeadEngine::kCapacity && taken < available) {
+      const bool bulk =
+          s.burst_bytes >= kBulkAfterBytes && ops.max_allocation > tls::kMaxPlaintext + overhead;
+      const size_t max_content =
+          bulk ? tls::kMaxPlaintext : std::min<size_t>(kSmallRecordContent, piece_size(ops) - overhead);
       const auto content = static_cast<uint32_t>(std::min<size_t>(max_content, available - taken));
       const auto size = static_cast<uint32_t>(tls::sealed_size(s.write, content));
       if (size > room) break;
@@ -410,6 +429,8 @@ void TlsProxy::seal_backend_data(Session& s) {
       packets[count++] = p;
       taken += content;
       room -= size;
+      s.burst_bytes += content;
+      if (content > kSmallRecordContent) counters_.bulk_records.add();
     }
     if (count > 0) engine_.run();
     bool ok = true;

@@ -40,6 +40,7 @@ struct TlsProxyCounters {
   Counter backend_failures;
   Counter records_opened;
   Counter records_sealed;
+  Counter bulk_records;   // of which 16 KiB-class (the rest fit one TCP segment)
   Counter record_errors;  // bad_record_mac, record_overflow, ...: fatal alert sent
   Counter key_updates;    // KeyUpdate messages received
   Counter alerts_received;
@@ -90,6 +91,8 @@ class TlsProxy : public tcp::ListenerHandler {
     tls::TrafficSecrets secrets;                      // TLS 1.3 KeyUpdate
     std::vector<uint8_t> records;  // ciphertext not opened yet; a buffer is lent only while non-empty
     uint64_t handshake_deadline_us = 0;
+    uint64_t burst_bytes = 0;  // sealed since the connection started or last went idle (record sizing)
+    uint64_t last_seal_us = 0;
     size_t handshaking_index = 0;  // position in handshaking_ while the handshake runs
     bool established = false;
     bool backend_connected = false;

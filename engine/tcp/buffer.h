@@ -20,7 +20,8 @@ struct BufferOps {
   // A new buffer of `length` bytes (at most max_allocation) for data an application produces, e.g. TLS
   // records; the caller fills it through `data` and holds the one reference. nullptr when none is free.
   PacketRef (*allocate)(void* ctx, uint32_t length, uint8_t** data) = nullptr;
-  uint32_t max_allocation = 0;
+  uint32_t max_allocation = 0;     // the largest buffer allocate() can make
+  uint32_t packet_allocation = 0;  // up to this size buffers come from the plentiful packet pool
   void* ctx = nullptr;
 
   void hold(PacketRef p) const { retain(ctx, p); }

@@ -54,7 +54,8 @@ inline BufferOps test_buffer_ops() {
     *data = b->bytes.data();
     return b;
   };
-  ops.max_allocation = 2048;  // like an mbuf's data room
+  ops.max_allocation = 16896;    // like the dataplane's TLS record buffers
+  ops.packet_allocation = 2048;  // like an mbuf's data room
   return ops;
 }
 
