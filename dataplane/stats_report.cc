@@ -115,6 +115,7 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
                    {"records_opened", c.records_opened.get()},
                    {"records_sealed", c.records_sealed.get()},
                    {"bulk_records", c.bulk_records.get()},
+                   {"aead_batches", c.aead_batches.get()},
                    {"record_errors", c.record_errors.get()},
                    {"key_updates", c.key_updates.get()},
                    {"alerts_received", c.alerts_received.get()},

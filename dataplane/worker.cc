@@ -202,6 +202,8 @@ int Worker::run() {
       handled += n;
     }
     if (fabric_.workers() > 1) poll_neighbour_updates();
+    // TLS: the records of every connection that had data in this iteration, as one AEAD batch.
+    for (auto& p : tls_proxies_) p->flush();
     tcp_->advance(now_us_);
     for (PortState& ps : ports_) flush(ps);
 

@@ -88,6 +88,8 @@ tcp::StreamHandler* TlsProxy::on_accept(tcp::Connection& client) {
   s->established = s->backend_connected = s->client_done = s->closing = false;
   s->burst_bytes = 0;
   s->last_seal_us = now_us_;
+  s->client_fin_forwarded = false;
+  s->open_count = s->seal_count = 0;
   s->records.clear();
   s->client.connection = &client;
   s->backend.connection = nullptr;
@@ -130,14 +132,15 @@ bool TlsProxy::send_record(Session& s, tls::ContentType type, std::span<const ui
     return false;
   }
   std::memcpy(data + tls::record_prefix(s.write), content.data(), content.size());
-  engine_.clear();
-  const tls::SealTicket t = tls::queue_seal(engine_, s.write, {data, size}, content.size(), type);
+  // Alerts and KeyUpdates go through their own engine: the core's batch may be between run and finish.
+  control_.clear();
+  const tls::SealTicket t = tls::queue_seal(control_, s.write, {data, size}, content.size(), type);
   bool ok = t.error == tls::RecordError::kNone;
   if (ok) {
-    engine_.run();
-    ok = tls::finish_seal(engine_, t) == tls::RecordError::kNone;
+    control_.run();
+    ok = tls::finish_seal(control_, t) == tls::RecordError::kNone;
   }
-  engine_.clear();
+  control_.clear();
   if (ok) ok = stack_.write(*s.client.connection, p, 0, static_cast<uint32_t>(t.record_size), now_us_);
   ops.drop(p);
   if (ok) counters_.records_sealed.add();
@@ -226,16 +229,8 @@ void TlsProxy::client_data(Session& s) {
       pull_ciphertext(s);  // held until the backend answers
       return;
     }
-    // Opening records makes room in the record buffer, which lets more of the TCP queue in: go on until
-    // neither moves (nothing else would wake us for bytes already queued).
-    for (;;) {
-      const size_t pulled = pull_ciphertext(s);
-      const size_t before = s.records.size();
-      open_records(s);
-      if (!s.client.connection || s.closing) return;
-      if (pulled == 0 && s.records.size() >= before) break;
-    }
-    return_buffer(s);
+    pull_ciphertext(s);
+    mark(s);  // opened in this poll iteration's batch
     return;
   }
   pull_ciphertext(s);
@@ -276,92 +271,6 @@ void TlsProxy::client_data(Session& s) {
   }
 }
 
-// Opens every complete record the backend has room for, as one batch.
-void TlsProxy::open_records(Session& s) {
-  if (!s.backend.connection || s.closing) return;
-  size_t at = 0;
-  for (;;) {
-    std::array<tls::OpenTicket, tls::AeadEngine::kCapacity> tickets;
-    std::array<size_t, tls::AeadEngine::kCapacity> ends;
-    size_t count = 0;
-    size_t scratch_at = 0;
-    uint32_t budget = stack_.write_space(*s.backend.connection);
-    size_t scan = at;
-    engine_.clear();
-    while (count < tls::AeadEngine::kCapacity && s.records.size() - scan >= tls::kHeaderSize) {
-      const uint16_t length = be16(&s.records[scan + 3]);
-      if (length > tls::kMaxCiphertext)
-        return fatal(s, static_cast<uint8_t>(tls::RecordError::kRecordOverflow));
-      const size_t total = tls::kHeaderSize + length;
-      if (s.records.size() - scan < total) break;
-      if (length > budget) {
-        s.backend.connection->write_blocked = true;  // on_writable resumes here
-        break;
-      }
-      budget -= length;
-      tickets[count] = tls::queue_open(engine_, s.read, std::span<uint8_t>(s.records).subspan(scan, total),
-                                       std::span<uint8_t>(scratch_).subspan(scratch_at, length));
-      if (tickets[count].error != tls::RecordError::kNone) {
-        counters_.record_errors.add();
-        return fatal(s, tls::alert_for(tickets[count].error));
-      }
-      scratch_at += length;
-      scan += total;
-      ends[count++] = scan;
-    }
-    if (count == 0) break;
-    engine_.run();
-    bool rekeyed = false;
-    for (size_t i = 0; i < count && !rekeyed; ++i) {
-      const tls::Plaintext pt = tls::finish_open(engine_, tickets[i]);
-      if (pt.error != tls::RecordError::kNone) {
-        counters_.record_errors.add();
-        engine_.clear();
-        return fatal(s, tls::alert_for(pt.error));
-      }
-      counters_.records_opened.add();
-      at = ends[i];
-      switch (pt.type) {
-        case tls::ContentType::kApplicationData:
-          if (!s.client_done && !write_plain(s, pt.content)) {
-            engine_.clear();
-            return fatal(s, kInternalError);
-          }
-          break;
-        case tls::ContentType::kAlert:
-          counters_.alerts_received.add();
-          engine_.clear();
-          if (pt.content.size() == 2 && pt.content[1] == kCloseNotify) {
-            // The client is done sending: the backend sees a FIN once what came before is out.
-            s.client_done = true;
-            s.records.erase(s.records.begin(), s.records.begin() + static_cast<std::ptrdiff_t>(at));
-            if (s.backend.connection) stack_.shutdown(*s.backend.connection, now_us_);
-            return;
-          }
-          if (s.backend.connection) stack_.abort(*s.backend.connection);
-          if (s.client.connection) stack_.abort(*s.client.connection);
-          return;
-        case tls::ContentType::kHandshake:
-          if (!handle_post_handshake(s, pt.content)) {
-            engine_.clear();
-            return fatal(s, kUnexpectedMessage);
-          }
-          // New read keys: records after this one in the batch were opened with the old keys and are
-          // opened again (their ciphertext is untouched: plaintext went to the scratch area).
-          rekeyed = true;
-          break;
-        default:
-          engine_.clear();
-          counters_.record_errors.add();
-          return fatal(s, kUnexpectedMessage);
-      }
-    }
-    engine_.clear();
-    if (!rekeyed && count < tls::AeadEngine::kCapacity) break;
-  }
-  if (at > 0) s.records.erase(s.records.begin(), s.records.begin() + static_cast<std::ptrdiff_t>(at));
-}
-
 // TLS 1.3 post-handshake messages from a client: KeyUpdate only (RFC 8446 §4.6.3).
 bool TlsProxy::handle_post_handshake(Session& s, std::span<const uint8_t> message) {
   if (s.read.version != tls::TlsVersion::kTls13 || message.size() != 5 || message[0] != kKeyUpdate ||
@@ -388,72 +297,200 @@ bool TlsProxy::handle_post_handshake(Session& s, std::span<const uint8_t> messag
   return true;
 }
 
-// The backend's bytes, sealed in records that each fit one packet buffer, as one batch.
-void TlsProxy::seal_backend_data(Session& s) {
-  if (!s.client.connection || !s.backend.connection || s.closing) return;
-  tcp::Connection& src = *s.backend.connection;
-  tcp::Connection& dst = *s.client.connection;
-  const tcp::BufferOps& ops = stack_.buffers();
-  const size_t overhead = tls::sealed_size(s.write, 0);
-  if (now_us_ - s.last_seal_us > kIdleResetUs) s.burst_bytes = 0;
-  s.last_seal_us = now_us_;
-  for (;;) {
-    std::array<tls::SealTicket, tls::AeadEngine::kCapacity> tickets;
-    std::array<tcp::PacketRef, tls::AeadEngine::kCapacity> packets;
-    size_t count = 0;
-    uint32_t taken = 0;
-    uint32_t room = stack_.write_space(dst);
-    const uint32_t available = src.receive_queue.bytes();
+// Cross-connection batching. Events only mark a session pending; once per poll iteration flush() queues
+// the AEAD work of every pending session (records to open, backend bytes to seal) into the core's engine,
+// runs it once, then finishes each session in turn. A session with more to do than fit stays pending.
+void TlsProxy::mark(Session& s) {
+  if (s.pending || !s.in_use) return;
+  s.pending = true;
+  pending_.push_back(&s);
+}
+
+void TlsProxy::flush() {
+  while (!pending_.empty()) {
+    work_.swap(pending_);
+    pending_.clear();
     engine_.clear();
-    while (count < tls::AeadEngine::kCapacity && taken < available) {
+    opens_ = seals_ = 0;
+    scratch_at_ = 0;
+    for (Session* s : work_) {
+      s->pending = false;
+      queue_session(*s);
+    }
+    if (engine_.size() > 0) {
+      engine_.run();
+      counters_.aead_batches.add();
+    }
+    for (Session* s : work_) finish_session(*s);
+    engine_.clear();
+    work_.clear();
+  }
+}
+
+void TlsProxy::queue_session(Session& s) {
+  s.open_first = opens_;
+  s.open_count = 0;
+  s.seal_first = seals_;
+  s.seal_count = 0;
+  s.seal_taken = 0;
+  s.batch_alert = 0;
+  if (!s.established || s.closing || !s.client.connection) return;
+  const tcp::BufferOps& ops = stack_.buffers();
+  // Seal what the backend sent, as far as the client's send buffer takes it.
+  if (s.backend.connection) {
+    tcp::Connection& src = *s.backend.connection;
+    const size_t overhead = tls::sealed_size(s.write, 0);
+    if (now_us_ - s.last_seal_us > kIdleResetUs) s.burst_bytes = 0;
+    uint32_t room = stack_.write_space(*s.client.connection);
+    const uint32_t available = src.receive_queue.bytes();
+    while (!engine_.full() && s.seal_taken < available) {
       const bool bulk =
           s.burst_bytes >= kBulkAfterBytes && ops.max_allocation > tls::kMaxPlaintext + overhead;
       const size_t max_content =
           bulk ? tls::kMaxPlaintext : std::min<size_t>(kSmallRecordContent, piece_size(ops) - overhead);
-      const auto content = static_cast<uint32_t>(std::min<size_t>(max_content, available - taken));
+      const auto content = static_cast<uint32_t>(std::min<size_t>(max_content, available - s.seal_taken));
       const auto size = static_cast<uint32_t>(tls::sealed_size(s.write, content));
-      if (size > room) break;
+      if (size > room) {
+        s.client.connection->write_blocked = true;  // the rest waits for room towards the client
+        break;
+      }
       uint8_t* data = nullptr;
       tcp::PacketRef p = ops.make(size, &data);
       if (!p) {
         counters_.no_memory.add();
         break;
       }
-      src.receive_queue.copy_out(ops, taken, {data + tls::record_prefix(s.write), content});
-      tickets[count] =
+      src.receive_queue.copy_out(ops, s.seal_taken, {data + tls::record_prefix(s.write), content});
+      const tls::SealTicket t =
           tls::queue_seal(engine_, s.write, {data, size}, content, tls::ContentType::kApplicationData);
-      if (tickets[count].error != tls::RecordError::kNone) {
+      if (t.error != tls::RecordError::kNone) {
         ops.drop(p);
         break;
       }
-      packets[count++] = p;
-      taken += content;
+      seal_tickets_[seals_] = t;
+      seal_packets_[seals_++] = p;
+      ++s.seal_count;
+      s.seal_taken += content;
       room -= size;
       s.burst_bytes += content;
+      s.last_seal_us = now_us_;
       if (content > kSmallRecordContent) counters_.bulk_records.add();
     }
-    if (count > 0) engine_.run();
-    bool ok = true;
-    for (size_t i = 0; i < count; ++i) {
-      ok = ok && tls::finish_seal(engine_, tickets[i]) == tls::RecordError::kNone &&
-           stack_.write(dst, packets[i], 0, static_cast<uint32_t>(tickets[i].record_size), now_us_);
-      ops.drop(packets[i]);
-    }
-    engine_.clear();
-    if (!ok) return fatal(s, kInternalError);
-    if (taken > 0) {
-      counters_.records_sealed.add(count);
-      counters_.bytes_to_client.add(taken);
-      stack_.consume(src, taken, now_us_);
-    }
-    if (src.receive_queue.bytes() == 0) break;
-    if (count < tls::AeadEngine::kCapacity) {
-      dst.write_blocked = true;  // the rest waits for room towards the client
-      break;
+  }
+  // Open every complete record the backend has room for (out of place: a KeyUpdate in the middle leaves
+  // the ciphertext behind it intact, to be opened again with the new keys).
+  if (s.backend.connection && s.backend_connected) {
+    uint32_t budget = stack_.write_space(*s.backend.connection);
+    size_t scan = 0;
+    while (!engine_.full() && s.records.size() - scan >= tls::kHeaderSize) {
+      const uint16_t length = be16(&s.records[scan + 3]);
+      if (length > tls::kMaxCiphertext) {
+        s.batch_alert = static_cast<uint8_t>(tls::RecordError::kRecordOverflow);
+        break;
+      }
+      const size_t total = tls::kHeaderSize + length;
+      if (s.records.size() - scan < total) break;
+      if (length > budget) {
+        s.backend.connection->write_blocked = true;  // on_writable resumes here
+        break;
+      }
+      budget -= length;
+      const tls::OpenTicket t =
+          tls::queue_open(engine_, s.read, std::span<uint8_t>(s.records).subspan(scan, total),
+                          std::span<uint8_t>(scratch_).subspan(scratch_at_, length));
+      if (t.error != tls::RecordError::kNone) {
+        s.batch_alert = tls::alert_for(t.error);
+        break;
+      }
+      scratch_at_ += length;
+      scan += total;
+      open_tickets_[opens_] = t;
+      open_ends_[opens_++] = scan;
+      ++s.open_count;
     }
   }
-  // The backend finished: close_notify once everything before it is sealed (half-close).
-  if (src.fin_received && src.receive_queue.bytes() == 0) close_notify(s);
+}
+
+void TlsProxy::finish_session(Session& s) {
+  const tcp::BufferOps& ops = stack_.buffers();
+  // Sealed records first: their sequence numbers come before anything sent while opening (a KeyUpdate
+  // answer, an alert).
+  bool sealed_ok = true;
+  for (uint16_t i = s.seal_first; i < s.seal_first + s.seal_count; ++i) {
+    sealed_ok = sealed_ok && s.client.connection &&
+                tls::finish_seal(engine_, seal_tickets_[i]) == tls::RecordError::kNone &&
+                stack_.write(*s.client.connection, seal_packets_[i], 0,
+                             static_cast<uint32_t>(seal_tickets_[i].record_size), now_us_);
+    ops.drop(seal_packets_[i]);
+  }
+  if (s.seal_count > 0) {
+    counters_.records_sealed.add(s.seal_count);
+    counters_.bytes_to_client.add(s.seal_taken);
+    if (s.backend.connection) stack_.consume(*s.backend.connection, s.seal_taken, now_us_);
+  }
+  if (!s.in_use || !s.client.connection) return;
+  if (!sealed_ok) return fatal(s, kInternalError);
+
+  size_t at = 0;
+  bool more = s.seal_count > 0 && s.backend.connection && s.backend.connection->receive_queue.bytes() > 0 &&
+              !s.client.connection->write_blocked;
+  for (uint16_t i = s.open_first; i < s.open_first + s.open_count; ++i) {
+    const tls::Plaintext pt = tls::finish_open(engine_, open_tickets_[i]);
+    if (pt.error != tls::RecordError::kNone) {
+      counters_.record_errors.add();
+      return fatal(s, tls::alert_for(pt.error));
+    }
+    counters_.records_opened.add();
+    at = open_ends_[i];
+    if (pt.type == tls::ContentType::kApplicationData) {
+      if (!s.client_done && !write_plain(s, pt.content)) return fatal(s, kInternalError);
+      continue;
+    }
+    if (pt.type == tls::ContentType::kAlert) {
+      counters_.alerts_received.add();
+      if (pt.content.size() == 2 && pt.content[1] == kCloseNotify) {
+        // The client is done sending: the backend gets a FIN once what came before is out.
+        s.client_done = true;
+        s.records.erase(s.records.begin(), s.records.begin() + static_cast<std::ptrdiff_t>(at));
+        if (s.backend.connection) stack_.shutdown(*s.backend.connection, now_us_);
+        return;
+      }
+      if (s.backend.connection) stack_.abort(*s.backend.connection);
+      if (s.client.connection) stack_.abort(*s.client.connection);
+      return;
+    }
+    if (pt.type == tls::ContentType::kHandshake && handle_post_handshake(s, pt.content)) {
+      more = true;  // records behind it in this batch used the old keys: opened again next round
+      break;
+    }
+    counters_.record_errors.add();
+    return fatal(s, kUnexpectedMessage);
+  }
+  if (at > 0) s.records.erase(s.records.begin(), s.records.begin() + static_cast<std::ptrdiff_t>(at));
+  if (s.batch_alert != 0 && !more) {
+    counters_.record_errors.add();
+    return fatal(s, s.batch_alert);
+  }
+  if (!s.client.connection || s.closing) return;
+  // Opening made room in the record buffer: more ciphertext may wait in the TCP queue.
+  if (pull_ciphertext(s) > 0 || (s.open_count > 0 && at > 0 && s.records.size() >= tls::kHeaderSize))
+    more = true;
+  if (more) {
+    mark(s);
+    return;
+  }
+  return_buffer(s);
+  // Half-closes, once everything before them has moved: the backend's FIN becomes close_notify, the
+  // client's FIN (without close_notify) a FIN to the backend.
+  if (s.backend.connection && s.backend.connection->fin_received &&
+      s.backend.connection->receive_queue.bytes() == 0)
+    close_notify(s);
+  if (s.client.connection && s.client.connection->fin_received &&
+      s.client.connection->receive_queue.bytes() == 0 && s.records.empty() && s.backend.connection &&
+      !s.client_fin_forwarded) {
+    s.client_fin_forwarded = true;
+    stack_.shutdown(*s.backend.connection, now_us_);
+  }
 }
 
 void TlsProxy::Side::on_connected(tcp::Connection&) {
@@ -465,30 +502,22 @@ void TlsProxy::Side::on_data(tcp::Connection&) {
   if (is_client) {
     session->proxy->client_data(*session);
   } else {
-    session->proxy->seal_backend_data(*session);
+    session->proxy->mark(*session);
   }
 }
 
 void TlsProxy::Side::on_peer_closed(tcp::Connection& c) {
-  on_data(c);
-  if (!is_client) return;
-  // The client's FIN: no more records. Without a close_notify first this may be a truncation attack on
-  // the client's own data, which the backend cannot tell; it gets a FIN either way.
   Session& s = *session;
-  if (s.handshake || !s.established) {
+  if (is_client && (s.handshake || !s.established)) {
     if (s.client.connection) s.proxy->stack_.abort(*s.client.connection);
     return;
   }
-  if (s.backend.connection && c.receive_queue.bytes() == 0)
-    s.proxy->stack_.shutdown(*s.backend.connection, s.proxy->now_us_);
+  on_data(c);  // finish_session forwards the half-close once everything before it has moved
+  s.proxy->mark(s);
 }
 
 void TlsProxy::Side::on_writable(tcp::Connection&) {
-  if (is_client) {
-    session->proxy->seal_backend_data(*session);  // the client's window opened
-  } else {
-    session->proxy->client_data(*session);  // room towards the backend: open what waits
-  }
+  session->proxy->mark(*session);
 }
 
 void TlsProxy::Side::on_closed(tcp::Connection&, tcp::CloseReason reason) {
@@ -505,7 +534,6 @@ void TlsProxy::end_side(Side& side, tcp::CloseReason reason) {
       if (side.is_client) {
         stack_.shutdown(*other.connection, now_us_);
       } else {
-        seal_backend_data(s);
         close_notify(s);
       }
     } else {

@@ -20,6 +20,7 @@
 #include "engine/tcp/stack.h"
 #include "engine/tls/aead_engine.h"
 #include "engine/tls/key_schedule.h"
+#include "engine/tls/record.h"
 #include "engine/tls/record_types.h"
 #include "engine/tls/server_context.h"
 #include "engine/tls/server_handshake.h"
@@ -40,7 +41,9 @@ struct TlsProxyCounters {
   Counter backend_failures;
   Counter records_opened;
   Counter records_sealed;
-  Counter bulk_records;   // of which 16 KiB-class (the rest fit one TCP segment)
+  Counter bulk_records;
+  Counter aead_batches;   // engine runs: records of every connection of a poll iteration share one   // of
+                          // which 16 KiB-class (the rest fit one TCP segment)
   Counter record_errors;  // bad_record_mac, record_overflow, ...: fatal alert sent
   Counter key_updates;    // KeyUpdate messages received
   Counter alerts_received;
@@ -57,6 +60,10 @@ class TlsProxy : public tcp::ListenerHandler {
   ~TlsProxy() override;
 
   tcp::StreamHandler* on_accept(tcp::Connection& client) override;
+
+  // Runs the AEAD work of every connection that had an event since the last call as one batch: the owner
+  // calls it once per poll iteration, after handing in the iteration's packets.
+  void flush();
 
   // Resets clients whose handshake has not finished by its deadline. Called by the owner's timers.
   void expire(uint64_t now_us);
@@ -91,6 +98,12 @@ class TlsProxy : public tcp::ListenerHandler {
     tls::TrafficSecrets secrets;                      // TLS 1.3 KeyUpdate
     std::vector<uint8_t> records;  // ciphertext not opened yet; a buffer is lent only while non-empty
     uint64_t handshake_deadline_us = 0;
+    bool pending = false;  // in pending_: has work for the next flush
+    bool client_fin_forwarded = false;
+    uint16_t open_first = 0, open_count = 0;  // this session's operations in the current batch
+    uint16_t seal_first = 0, seal_count = 0;
+    uint32_t seal_taken = 0;   // backend bytes the batch's records carry
+    uint8_t batch_alert = 0;   // a record that could not even be queued: alert after the batch
     uint64_t burst_bytes = 0;  // sealed since the connection started or last went idle (record sizing)
     uint64_t last_seal_us = 0;
     size_t handshaking_index = 0;  // position in handshaking_ while the handshake runs
@@ -106,8 +119,9 @@ class TlsProxy : public tcp::ListenerHandler {
   void take_buffer(Session& s);
   void return_buffer(Session& s);
   void end_handshake(Session& s);
-  void open_records(Session& s);
-  void seal_backend_data(Session& s);
+  void mark(Session& s);
+  void queue_session(Session& s);
+  void finish_session(Session& s);
   bool handle_post_handshake(Session& s, std::span<const uint8_t> message);
   bool send_bytes(Session& s, std::span<const uint8_t> bytes);  // handshake flights, as they are
   bool send_record(Session& s, tls::ContentType type, std::span<const uint8_t> content);  // one sealed record
@@ -128,6 +142,15 @@ class TlsProxy : public tcp::ListenerHandler {
   std::vector<std::unique_ptr<Session>> sessions_;  // grown on demand up to max_sessions_, then reused
   std::vector<Session*> free_;
   size_t active_ = 0;
+  tls::AeadEngine control_;        // alerts and KeyUpdates, sealed at once even mid-batch
+  std::vector<Session*> pending_;  // sessions with work for the next flush
+  std::vector<Session*> work_;     // the sessions of the batch being run
+  std::array<tls::OpenTicket, tls::AeadEngine::kCapacity> open_tickets_;
+  std::array<size_t, tls::AeadEngine::kCapacity> open_ends_;  // record end offsets in the session's buffer
+  std::array<tls::SealTicket, tls::AeadEngine::kCapacity> seal_tickets_;
+  std::array<tcp::PacketRef, tls::AeadEngine::kCapacity> seal_packets_;
+  uint16_t opens_ = 0, seals_ = 0;
+  size_t scratch_at_ = 0;
   std::vector<uint8_t> scratch_;  // opened plaintext of one batch
   std::vector<uint8_t> flight_;   // handshake output of one feed
   static constexpr size_t kSpareBuffers = 256;
