@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include <memory>
+#include <tuple>
 #include <vector>
 
 #include "engine/tls/aead_engine.h"
@@ -15,14 +16,27 @@ namespace {
 
 using namespace tollgate::tls;
 
-CipherSuite suite_of(int64_t i) {
-  return i == 0 ? CipherSuite::kAes128GcmSha256 : CipherSuite::kChaCha20Poly1305Sha256;
-}
+// One benchmark case from its arguments: suite, record content bytes, records per batch.
+struct Case {
+  CipherSuite suite;
+  size_t size;
+  size_t batch;
+  explicit Case(const benchmark::State& state)
+      : suite(state.range(0) == 0 ? CipherSuite::kAes128GcmSha256 : CipherSuite::kChaCha20Poly1305Sha256),
+        size(static_cast<size_t>(state.range(1))),
+        batch(static_cast<size_t>(state.range(2))) {}
+  const EVP_CIPHER* evp() const {
+    return suite == CipherSuite::kAes128GcmSha256 ? EVP_aes_128_gcm() : EVP_chacha20_poly1305();
+  }
+  void report(benchmark::State& state) const {
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * batch * size));
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
+  }
+};
 
 void BM_SealIpsecMb(benchmark::State& state) {
-  const CipherSuite suite = suite_of(state.range(0));
-  const auto size = static_cast<size_t>(state.range(1));
-  const auto batch = static_cast<size_t>(state.range(2));
+  const Case c(state);
+  const auto [suite, size, batch] = std::tuple{c.suite, c.size, c.batch};
   AeadEngine engine;
   const std::vector<uint8_t> key(key_size(suite), 7), iv(12, 9);
   // One connection per record of the batch, as a poll iteration would have.
@@ -45,17 +59,14 @@ void BM_SealIpsecMb(benchmark::State& state) {
     engine.clear();
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * batch * size));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
+  c.report(state);
   state.SetLabel(engine.arch_name());
 }
 
 void BM_SealEvp(benchmark::State& state) {
-  const CipherSuite suite = suite_of(state.range(0));
-  const auto size = static_cast<size_t>(state.range(1));
-  const auto batch = static_cast<size_t>(state.range(2));
-  const EVP_CIPHER* cipher =
-      suite == CipherSuite::kAes128GcmSha256 ? EVP_aes_128_gcm() : EVP_chacha20_poly1305();
+  const Case c(state);
+  const auto [suite, size, batch] = std::tuple{c.suite, c.size, c.batch};
+  const EVP_CIPHER* cipher = c.evp();
   const std::vector<uint8_t> key(key_size(suite), 7);
   std::vector<EVP_CIPHER_CTX*> ctxs;
   std::vector<std::vector<uint8_t>> buffers;
@@ -84,17 +95,15 @@ void BM_SealEvp(benchmark::State& state) {
     }
     benchmark::ClobberMemory();
   }
-  for (auto* c : ctxs) EVP_CIPHER_CTX_free(c);
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * batch * size));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
+  for (auto* ctx : ctxs) EVP_CIPHER_CTX_free(ctx);
+  c.report(state);
 }
 
 // Opening: one sealed record per connection, opened again every iteration (out of place, the sequence
 // number set back) — the tag check and decryption of the receive path.
 void BM_OpenIpsecMb(benchmark::State& state) {
-  const CipherSuite suite = suite_of(state.range(0));
-  const auto size = static_cast<size_t>(state.range(1));
-  const auto batch = static_cast<size_t>(state.range(2));
+  const Case c(state);
+  const auto [suite, size, batch] = std::tuple{c.suite, c.size, c.batch};
   AeadEngine engine;
   const std::vector<uint8_t> key(key_size(suite), 7), iv(12, 9);
   std::vector<std::unique_ptr<TrafficKeys>> keys;
@@ -124,17 +133,14 @@ void BM_OpenIpsecMb(benchmark::State& state) {
     engine.clear();
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * batch * size));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
+  c.report(state);
   state.SetLabel(engine.arch_name());
 }
 
 void BM_OpenEvp(benchmark::State& state) {
-  const CipherSuite suite = suite_of(state.range(0));
-  const auto size = static_cast<size_t>(state.range(1));
-  const auto batch = static_cast<size_t>(state.range(2));
-  const EVP_CIPHER* cipher =
-      suite == CipherSuite::kAes128GcmSha256 ? EVP_aes_128_gcm() : EVP_chacha20_poly1305();
+  const Case c(state);
+  const auto [suite, size, batch] = std::tuple{c.suite, c.size, c.batch};
+  const EVP_CIPHER* cipher = c.evp();
   const std::vector<uint8_t> key(key_size(suite), 7);
   uint8_t nonce[12] = {};
   const int inner = static_cast<int>(size + 1);
@@ -142,14 +148,14 @@ void BM_OpenEvp(benchmark::State& state) {
   std::vector<uint8_t> rec(5 + size + 1 + 16, 0x5a), out(size + 1);
   rec[0] = 23, rec[1] = 3, rec[2] = 3, rec[3] = static_cast<uint8_t>((inner + 16) >> 8),
   rec[4] = static_cast<uint8_t>(inner + 16);
-  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+  EVP_CIPHER_CTX* sealer = EVP_CIPHER_CTX_new();
   int n = 0;
-  EVP_EncryptInit_ex(c, cipher, nullptr, key.data(), nonce);
-  EVP_EncryptUpdate(c, nullptr, &n, rec.data(), 5);
-  EVP_EncryptUpdate(c, rec.data() + 5, &n, rec.data() + 5, inner);
-  EVP_EncryptFinal_ex(c, rec.data() + 5 + inner, &n);
-  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, rec.data() + 5 + inner);
-  EVP_CIPHER_CTX_free(c);
+  EVP_EncryptInit_ex(sealer, cipher, nullptr, key.data(), nonce);
+  EVP_EncryptUpdate(sealer, nullptr, &n, rec.data(), 5);
+  EVP_EncryptUpdate(sealer, rec.data() + 5, &n, rec.data() + 5, inner);
+  EVP_EncryptFinal_ex(sealer, rec.data() + 5 + inner, &n);
+  EVP_CIPHER_CTX_ctrl(sealer, EVP_CTRL_AEAD_GET_TAG, 16, rec.data() + 5 + inner);
+  EVP_CIPHER_CTX_free(sealer);
   std::vector<EVP_CIPHER_CTX*> ctxs;
   for (size_t i = 0; i < batch; ++i) {
     ctxs.push_back(EVP_CIPHER_CTX_new());
@@ -168,8 +174,7 @@ void BM_OpenEvp(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   for (auto* x : ctxs) EVP_CIPHER_CTX_free(x);
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * batch * size));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
+  c.report(state);
 }
 
 // Arguments: suite (0 AES-128-GCM, 1 ChaCha20-Poly1305), record content bytes, records per batch.

@@ -64,15 +64,6 @@ std::vector<proxy::Target> pool_targets(const DataplaneConfig& config, const Lis
   return targets;
 }
 
-// Backend connections leave from the address of the port that reaches the first target.
-net::Ipv4Address backend_source(const std::vector<Port>& ports, const std::vector<proxy::Target>& targets) {
-  net::Ipv4Address source = ports[0].iface.ipv4.address;
-  for (const Port& p : ports) {
-    if (!targets.empty() && p.iface.ipv4.contains(targets.front().address)) source = p.iface.ipv4.address;
-  }
-  return source;
-}
-
 tcp::TcpConfig tcp_config(const DataplaneConfig& c) {
   tcp::TcpConfig t;
   t.receive_window = c.tcp.receive_window;
@@ -98,8 +89,7 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
       pool_(pool),
       stop_(stop),
       steer_out_(fabric.workers()),
-      steer_out_count_(fabric.workers(), 0),
-      all_ports_(ports) {
+      steer_out_count_(fabric.workers(), 0) {
   uint16_t max_id = 0;
   for (const Port& p : ports) {
     for (uint16_t id : p.device_ids) max_id = std::max(max_id, id);
@@ -126,7 +116,7 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   for (const ListenerConfig& l : config.listeners) {
     if (l.protocol != ListenerProtocol::kTcp) continue;
     std::vector<proxy::Target> targets = pool_targets(config, l);
-    const net::Ipv4Address source = backend_source(ports, targets);
+    const net::Ipv4Address source = backend_source(targets);
     proxies_.push_back(std::make_unique<proxy::TcpProxy>(*tcp_, source, std::move(targets),
                                                          config.tcp.max_connections / 2, now_us_));
     tcp_->listen(l.address, l.port, proxies_.back().get(), l.max_connections);
@@ -151,7 +141,7 @@ bool Worker::start_tls_listeners(const DataplaneConfig& config,
       return false;
     }
     std::vector<proxy::Target> targets = pool_targets(config, l);
-    const net::Ipv4Address source = backend_source(all_ports_, targets);
+    const net::Ipv4Address source = backend_source(targets);
     tls_proxies_.push_back(std::make_unique<proxy::TlsProxy>(
         *tcp_, *aead_, *context, source, std::move(targets), config.tcp.max_connections / 2, now_us_,
         uint64_t{l.handshake_timeout_ms} * 1000));
@@ -159,6 +149,16 @@ bool Worker::start_tls_listeners(const DataplaneConfig& config,
     tcp_->listen(l.address, l.port, tls_proxies_.back().get(), l.max_connections);
   }
   return true;
+}
+
+// Backend connections leave from the address of the port that reaches the first target.
+net::Ipv4Address Worker::backend_source(const std::vector<proxy::Target>& targets) const {
+  net::Ipv4Address source = ports_[0].port->iface.ipv4.address;
+  for (const PortState& ps : ports_) {
+    const auto& ipv4 = ps.port->iface.ipv4;
+    if (!targets.empty() && ipv4.contains(targets.front().address)) source = ipv4.address;
+  }
+  return source;
 }
 
 Worker::~Worker() {

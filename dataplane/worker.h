@@ -88,6 +88,7 @@ class Worker {
   void deliver_tcp(rte_mbuf* m, const net::FrameVerdict& v, bool checksum_verified);
   bool tcp_transmit(const tcp::OutgoingSegment& segment);
   bool owns(const tcp::Tuple& tuple) const;
+  net::Ipv4Address backend_source(const std::vector<proxy::Target>& targets) const;
   PortState* port_for_address(uint32_t local_ip);
 
   const uint16_t index_;
@@ -113,7 +114,6 @@ class Worker {
   std::unique_ptr<tls::AeadEngine> aead_;
   std::vector<std::unique_ptr<tls::ServerContext>> tls_contexts_;
   std::vector<std::unique_ptr<proxy::TlsProxy>> tls_proxies_;
-  const std::vector<Port>& all_ports_;
 };
 
 }  // namespace tollgate::dataplane

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine/common/byte_order.h"
 #include "engine/tls/record.h"
 
 namespace tollgate::proxy {
@@ -29,10 +30,6 @@ constexpr uint64_t kIdleResetUs = 1'000'000;
 // Plaintext and handshake bytes travel in packet-sized buffers (the plentiful pool).
 uint32_t piece_size(const tcp::BufferOps& ops) {
   return ops.packet_allocation ? ops.packet_allocation : ops.max_allocation;
-}
-
-uint16_t be16(const uint8_t* p) {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
 }
 
 }  // namespace
@@ -102,8 +99,9 @@ tcp::StreamHandler* TlsProxy::on_accept(tcp::Connection& client) {
   return &s->client;
 }
 
-// Handshake bytes go out as OpenSSL produced them, in packet-buffer-sized pieces.
-bool TlsProxy::send_bytes(Session& s, std::span<const uint8_t> bytes) {
+// Bytes copied into packet-buffer-sized pieces on a connection's send queue: handshake flights to the
+// client as OpenSSL produced them, opened plaintext to the backend.
+bool TlsProxy::copy_to(tcp::Connection& c, std::span<const uint8_t> bytes) {
   const tcp::BufferOps& ops = stack_.buffers();
   while (!bytes.empty()) {
     const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(bytes.size()), piece_size(ops));
@@ -114,7 +112,7 @@ bool TlsProxy::send_bytes(Session& s, std::span<const uint8_t> bytes) {
       return false;
     }
     std::memcpy(data, bytes.data(), n);
-    const bool ok = stack_.write(*s.client.connection, p, 0, n, now_us_);
+    const bool ok = stack_.write(c, p, 0, n, now_us_);
     ops.drop(p);
     if (!ok) return false;
     bytes = bytes.subspan(n);
@@ -145,26 +143,6 @@ bool TlsProxy::send_record(Session& s, tls::ContentType type, std::span<const ui
   ops.drop(p);
   if (ok) counters_.records_sealed.add();
   return ok;
-}
-
-bool TlsProxy::write_plain(Session& s, std::span<const uint8_t> plain) {
-  const tcp::BufferOps& ops = stack_.buffers();
-  counters_.bytes_to_backend.add(plain.size());
-  while (!plain.empty()) {
-    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(plain.size()), piece_size(ops));
-    uint8_t* data = nullptr;
-    tcp::PacketRef p = ops.make(n, &data);
-    if (!p) {
-      counters_.no_memory.add();
-      return false;
-    }
-    std::memcpy(data, plain.data(), n);
-    const bool ok = stack_.write(*s.backend.connection, p, 0, n, now_us_);
-    ops.drop(p);
-    if (!ok) return false;
-    plain = plain.subspan(n);
-  }
-  return true;
 }
 
 // A fatal alert (when keys exist), then the client is closed and the backend reset.
@@ -224,22 +202,17 @@ void TlsProxy::return_buffer(Session& s) {
 
 void TlsProxy::client_data(Session& s) {
   if (!s.client.connection) return;
+  pull_ciphertext(s);
   if (s.established) {
-    if (!s.backend_connected) {
-      pull_ciphertext(s);  // held until the backend answers
-      return;
-    }
-    pull_ciphertext(s);
-    mark(s);  // opened in this poll iteration's batch
+    if (s.backend_connected) mark(s);  // opened in this poll iteration's batch; else held for the backend
     return;
   }
-  pull_ciphertext(s);
   if (s.handshake) {
     flight_.clear();
     const tls::HandshakeStatus status = s.handshake->feed(s.records, flight_);
     s.records.clear();
     return_buffer(s);
-    if (!flight_.empty() && !send_bytes(s, flight_)) return fatal(s, kInternalError);
+    if (!flight_.empty() && !copy_to(*s.client.connection, flight_)) return fatal(s, kInternalError);
     if (status == tls::HandshakeStatus::kFailed) {
       counters_.handshake_failures.add();
       const auto reason = static_cast<size_t>(s.handshake->failure());
@@ -257,7 +230,7 @@ void TlsProxy::client_data(Session& s) {
     counters_.handshakes.add();
     if (s.handshake->resumed()) counters_.handshakes_resumed.add();
     end_handshake(s);  // frees the SSL: the record layer owns the connection from here
-    if (s.records.empty()) s.records = std::vector<uint8_t>();
+    return_buffer(s);
     s.established = true;
     const Target& t = next_target();
     tcp::Connection* b = stack_.connect(backend_source_, t.address, t.port, &s.backend, now_us_);
@@ -278,23 +251,18 @@ bool TlsProxy::handle_post_handshake(Session& s, std::span<const uint8_t> messag
     return false;
   }
   counters_.key_updates.add();
-  const size_t len = s.secrets.length;
-  if (!tls::update_traffic_secret(s.read.suite, std::span<uint8_t>(s.secrets.read.data(), len)) ||
-      !tls::install_from_secret(engine_, s.read, s.read.suite,
-                                std::span<const uint8_t>(s.secrets.read.data(), len))) {
-    return false;
-  }
-  if (message[4] == 1) {
-    // update_requested: answer with our own KeyUpdate under the old keys, then switch (RFC 8446 §4.6.3).
-    const uint8_t update[5] = {kKeyUpdate, 0, 0, 1, 0};
-    if (!send_record(s, tls::ContentType::kHandshake, update)) return false;
-    if (!tls::update_traffic_secret(s.write.suite, std::span<uint8_t>(s.secrets.write.data(), len)) ||
-        !tls::install_from_secret(engine_, s.write, s.write.suite,
-                                  std::span<const uint8_t>(s.secrets.write.data(), len))) {
-      return false;
-    }
-  }
-  return true;
+  if (!next_generation(s.read, s.secrets.read.data(), s.secrets.length)) return false;
+  if (message[4] == 0) return true;
+  // update_requested: answer with our own KeyUpdate under the old keys, then switch (RFC 8446 §4.6.3).
+  const uint8_t update[5] = {kKeyUpdate, 0, 0, 1, 0};
+  return send_record(s, tls::ContentType::kHandshake, update) &&
+         next_generation(s.write, s.secrets.write.data(), s.secrets.length);
+}
+
+// One direction's next traffic secret and the keys derived from it, sequence number back to 0.
+bool TlsProxy::next_generation(tls::TrafficKeys& keys, uint8_t* secret, size_t length) {
+  return tls::update_traffic_secret(keys.suite, {secret, length}) &&
+         tls::install_from_secret(engine_, keys, keys.suite, {secret, length});
 }
 
 // Cross-connection batching. Events only mark a session pending; once per poll iteration flush() queues
@@ -334,6 +302,7 @@ void TlsProxy::queue_session(Session& s) {
   s.seal_count = 0;
   s.seal_taken = 0;
   s.batch_alert = 0;
+  s.starved = false;
   if (!s.established || s.closing || !s.client.connection) return;
   const tcp::BufferOps& ops = stack_.buffers();
   // Seal what the backend sent, as far as the client's send buffer takes it.
@@ -383,7 +352,7 @@ void TlsProxy::queue_session(Session& s) {
     uint32_t budget = stack_.write_space(*s.backend.connection);
     size_t scan = 0;
     while (!engine_.full() && s.records.size() - scan >= tls::kHeaderSize) {
-      const uint16_t length = be16(&s.records[scan + 3]);
+      const uint16_t length = load_be16(&s.records[scan + 3]);
       if (length > tls::kMaxCiphertext) {
         s.batch_alert = static_cast<uint8_t>(tls::RecordError::kRecordOverflow);
         break;
@@ -409,6 +378,10 @@ void TlsProxy::queue_session(Session& s) {
       ++s.open_count;
     }
   }
+  // The batch filled up: whatever this session still has waits for the next round of the same flush.
+  // (Room and allocation failures are not retried here: write_blocked brings on_writable, and a session
+  // marked again on an empty pool would spin the flush.)
+  s.starved = engine_.full();
 }
 
 void TlsProxy::finish_session(Session& s) {
@@ -432,8 +405,7 @@ void TlsProxy::finish_session(Session& s) {
   if (!sealed_ok) return fatal(s, kInternalError);
 
   size_t at = 0;
-  bool more = s.seal_count > 0 && s.backend.connection && s.backend.connection->receive_queue.bytes() > 0 &&
-              !s.client.connection->write_blocked;
+  bool more = s.starved;
   for (uint16_t i = s.open_first; i < s.open_first + s.open_count; ++i) {
     const tls::Plaintext pt = tls::finish_open(engine_, open_tickets_[i]);
     if (pt.error != tls::RecordError::kNone) {
@@ -443,7 +415,10 @@ void TlsProxy::finish_session(Session& s) {
     counters_.records_opened.add();
     at = open_ends_[i];
     if (pt.type == tls::ContentType::kApplicationData) {
-      if (!s.client_done && !write_plain(s, pt.content)) return fatal(s, kInternalError);
+      if (!s.client_done) {
+        counters_.bytes_to_backend.add(pt.content.size());
+        if (!copy_to(*s.backend.connection, pt.content)) return fatal(s, kInternalError);
+      }
       continue;
     }
     if (pt.type == tls::ContentType::kAlert) {
@@ -473,8 +448,7 @@ void TlsProxy::finish_session(Session& s) {
   }
   if (!s.client.connection || s.closing) return;
   // Opening made room in the record buffer: more ciphertext may wait in the TCP queue.
-  if (pull_ciphertext(s) > 0 || (s.open_count > 0 && at > 0 && s.records.size() >= tls::kHeaderSize))
-    more = true;
+  if (pull_ciphertext(s) > 0) more = true;
   if (more) {
     mark(s);
     return;
@@ -513,7 +487,6 @@ void TlsProxy::Side::on_peer_closed(tcp::Connection& c) {
     return;
   }
   on_data(c);  // finish_session forwards the half-close once everything before it has moved
-  s.proxy->mark(s);
 }
 
 void TlsProxy::Side::on_writable(tcp::Connection&) {

@@ -102,8 +102,10 @@ class TlsProxy : public tcp::ListenerHandler {
     bool client_fin_forwarded = false;
     uint16_t open_first = 0, open_count = 0;  // this session's operations in the current batch
     uint16_t seal_first = 0, seal_count = 0;
-    uint32_t seal_taken = 0;   // backend bytes the batch's records carry
-    uint8_t batch_alert = 0;   // a record that could not even be queued: alert after the batch
+    uint32_t seal_taken = 0;  // backend bytes the batch's records carry
+    uint8_t batch_alert = 0;
+    bool starved = false;  // the batch filled up while this session was queueing   // a record that could not
+                           // even be queued: alert after the batch
     uint64_t burst_bytes = 0;  // sealed since the connection started or last went idle (record sizing)
     uint64_t last_seal_us = 0;
     size_t handshaking_index = 0;  // position in handshaking_ while the handshake runs
@@ -123,9 +125,10 @@ class TlsProxy : public tcp::ListenerHandler {
   void queue_session(Session& s);
   void finish_session(Session& s);
   bool handle_post_handshake(Session& s, std::span<const uint8_t> message);
-  bool send_bytes(Session& s, std::span<const uint8_t> bytes);  // handshake flights, as they are
+  // Copies bytes into packet-sized buffers on c's send queue (handshake flights, opened plaintext).
+  bool copy_to(tcp::Connection& c, std::span<const uint8_t> bytes);
   bool send_record(Session& s, tls::ContentType type, std::span<const uint8_t> content);  // one sealed record
-  bool write_plain(Session& s, std::span<const uint8_t> plain);                           // to the backend
+  bool next_generation(tls::TrafficKeys& keys, uint8_t* secret, size_t length);           // KeyUpdate
   void fatal(Session& s, uint8_t alert);
   void close_notify(Session& s);
   void end_side(Side& side, tcp::CloseReason reason);

@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "tests/unit/proxy/echo_backend.h"
 #include "tests/unit/tcp/tcp_harness.h"
 
 namespace tollgate::proxy {
@@ -17,23 +18,7 @@ using tcp::testing::TcpPair;
 constexpr uint16_t kListenPort = 7000;
 constexpr uint16_t kBackendPort = 8000;
 
-// An echo server that creates one RecordingHandler per connection.
-class EchoBackend : public tcp::ListenerHandler {
- public:
-  tcp::TcpStack* stack = nullptr;
-  uint64_t* now = nullptr;
-  std::vector<std::unique_ptr<RecordingHandler>> sessions;
-  tcp::StreamHandler* on_accept(tcp::Connection& c) override {
-    auto h = std::make_unique<RecordingHandler>();
-    h->stack = stack;
-    h->now = now;
-    h->echo = true;
-    h->connection = &c;
-    h->connected = true;
-    sessions.push_back(std::move(h));
-    return sessions.back().get();
-  }
-};
+using testing::EchoBackend;
 
 class TcpProxyTest : public ::testing::Test {
  protected:

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "tests/unit/proxy/echo_backend.h"
 #include "tests/unit/tcp/tcp_harness.h"
 
 namespace tollgate::proxy {
@@ -26,22 +27,7 @@ using tcp::testing::TcpPair;
 constexpr uint16_t kListenPort = 8443;
 constexpr uint16_t kBackendPort = 7000;
 
-class EchoBackend : public tcp::ListenerHandler {
- public:
-  tcp::TcpStack* stack = nullptr;
-  uint64_t* now = nullptr;
-  std::vector<std::unique_ptr<RecordingHandler>> sessions;
-  tcp::StreamHandler* on_accept(tcp::Connection& c) override {
-    auto h = std::make_unique<RecordingHandler>();
-    h->stack = stack;
-    h->now = now;
-    h->echo = true;
-    h->connection = &c;
-    h->connected = true;
-    sessions.push_back(std::move(h));
-    return sessions.back().get();
-  }
-};
+using testing::EchoBackend;
 
 // A self-signed P-256 certificate for lab.tollgate.test, written as PEM files in a temporary directory.
 struct TestCertificate {
@@ -171,24 +157,37 @@ class TlsProxyTest : public ::testing::Test {
     EXPECT_EQ(tcp::testing::live_buffers(), baseline_) << "leaked packet buffers";
   }
 
-  void start(int max_version, double loss = 0, const std::string& with_finished = {}) {
+  // The proxy (with an echo backend) and a plain TCP connection to it from the client side.
+  void connect(uint32_t seed, double loss = 0, uint64_t handshake_timeout_us = 10'000'000) {
     std::string error;
     context_ = tls::ServerContext::create({{cert_.chain, cert_.key}}, tls::SecurityPolicy::kDefault, error);
     ASSERT_TRUE(context_) << error;
-    pair_ = std::make_unique<TcpPair>(tcp::TcpConfig{}, 5);
+    pair_ = std::make_unique<TcpPair>(tcp::TcpConfig{}, seed);
     for (auto& l : pair_->link) l.loss = loss;
     backend_.stack = &pair_->client();
     backend_.now = &pair_->now;
     ASSERT_TRUE(pair_->client().listen(TcpPair::kAddress[0], kBackendPort, &backend_, 0));
-    proxy_ =
-        std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1],
-                                   std::vector<Target>{{TcpPair::kAddress[0], kBackendPort}}, 16, pair_->now);
+    proxy_ = std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1],
+                                        std::vector<Target>{{TcpPair::kAddress[0], kBackendPort}}, 16,
+                                        pair_->now, handshake_timeout_us);
     ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
     tcp_.stack = &pair_->client();
     tcp_.now = &pair_->now;
     ASSERT_NE(
         pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &tcp_, pair_->now),
         nullptr);
+  }
+
+  // Raw bytes from the client side, as if a (mis)behaving client wrote them.
+  void send_raw(const std::string& bytes) {
+    tcp::testing::TestBuffer* b = tcp::testing::new_buffer(bytes.size());
+    std::copy(bytes.begin(), bytes.end(), b->bytes.begin());
+    ASSERT_TRUE(tcp_.stack->write(*tcp_.connection, b, 0, static_cast<uint32_t>(bytes.size()), pair_->now));
+    tcp::testing::unref(b);
+  }
+
+  void start(int max_version, double loss = 0, const std::string& with_finished = {}) {
+    connect(5, loss);
     client_ = std::make_unique<TlsClient>(max_version);
     client_->with_finished = with_finished;
     ASSERT_TRUE(pair_->run([&] {
@@ -197,6 +196,19 @@ class TlsProxyTest : public ::testing::Test {
       return client_->handshake_done() || client_->failed;
     })) << "handshake did not finish";
     ASSERT_FALSE(client_->failed);
+  }
+
+  // A second client connection through the same proxy, handshake completed.
+  void handshake_another(RecordingHandler& tcp, TlsClient& client) {
+    tcp.stack = &pair_->client();
+    tcp.now = &pair_->now;
+    ASSERT_NE(
+        pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &tcp, pair_->now),
+        nullptr);
+    ASSERT_TRUE(run_until([&] {
+      client.pump(tcp, *pair_);
+      return client.handshake_done();
+    }));
   }
 
   bool run_until(const std::function<bool()>& done, uint64_t max_us = 60'000'000) {
@@ -267,16 +279,8 @@ TEST_F(TlsProxyTest, DataSentWithTheFinishedIsNotLost) {
 TEST_F(TlsProxyTest, RecordsOfSeveralConnectionsShareOneBatch) {
   start(TLS1_3_VERSION);
   RecordingHandler tcp2;
-  tcp2.stack = &pair_->client();
-  tcp2.now = &pair_->now;
-  ASSERT_NE(
-      pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &tcp2, pair_->now),
-      nullptr);
   TlsClient client2(TLS1_3_VERSION);
-  ASSERT_TRUE(run_until([&] {
-    client2.pump(tcp2, *pair_);
-    return client2.handshake_done();
-  }));
+  handshake_another(tcp2, client2);
   // Both clients send; the proxy sees both records before the next flush.
   ASSERT_TRUE(client_->write("one"));
   ASSERT_TRUE(client2.write("two"));
@@ -291,6 +295,30 @@ TEST_F(TlsProxyTest, RecordsOfSeveralConnectionsShareOneBatch) {
   ASSERT_TRUE(run_until([&] {
     client2.pump(tcp2, *pair_);
     return client_->plaintext == "one" && client2.plaintext == "two";
+  }));
+  pair_->client().abort(*tcp2.connection);
+  ASSERT_TRUE(run_until([&] { return proxy_->sessions_active() == 1; }));
+}
+
+// More records than one batch holds: the flush runs further rounds until every pending session is
+// served, including one that got no room at all in the first round.
+TEST_F(TlsProxyTest, AFullBatchLeavesNoSessionBehind) {
+  start(TLS1_3_VERSION);
+  RecordingHandler tcp2;
+  TlsClient client2(TLS1_3_VERSION);
+  handshake_another(tcp2, client2);
+  const size_t records = tls::AeadEngine::kCapacity + 6;
+  for (size_t i = 0; i < records; ++i) ASSERT_TRUE(client_->write("r"));  // one record each
+  ASSERT_TRUE(client2.write("two"));
+  client_->pump(tcp_, *pair_);
+  client2.pump(tcp2, *pair_);
+  ASSERT_TRUE(pair_->run([&] { return pair_->in_flight() == 0; }));  // delivered, not yet flushed
+  const uint64_t opened = proxy_->counters().records_opened.get();
+  proxy_->flush();
+  EXPECT_EQ(proxy_->counters().records_opened.get(), opened + records + 1);
+  ASSERT_TRUE(run_until([&] {
+    client2.pump(tcp2, *pair_);
+    return client_->plaintext.size() == records && client2.plaintext == "two";
   }));
   pair_->client().abort(*tcp2.connection);
   ASSERT_TRUE(run_until([&] { return proxy_->sessions_active() == 1; }));
@@ -328,35 +356,15 @@ TEST_F(TlsProxyTest, KeyUpdateFromTheClientIsFollowed) {
 TEST_F(TlsProxyTest, TamperedRecordGetsBadRecordMacAndClose) {
   start(TLS1_3_VERSION);
   // A forged application-data record: right framing, wrong tag.
-  std::string forged = std::string("\x17\x03\x03\x00\x20", 5) + std::string(32, 'x');
-  tcp::testing::TestBuffer* b = tcp::testing::new_buffer(forged.size());
-  std::copy(forged.begin(), forged.end(), b->bytes.begin());
-  ASSERT_TRUE(tcp_.stack->write(*tcp_.connection, b, 0, static_cast<uint32_t>(forged.size()), pair_->now));
-  tcp::testing::unref(b);
+  send_raw(std::string("\x17\x03\x03\x00\x20", 5) + std::string(32, 'x'));
   ASSERT_TRUE(run_until([&] { return client_->failed || client_->peer_closed || tcp_.peer_closed; }));
   EXPECT_EQ(proxy_->counters().record_errors.get(), 1u);
 }
 
 TEST_F(TlsProxyTest, AClientThatStallsMidHandshakeIsResetAtTheTimeout) {
-  std::string error;
-  context_ = tls::ServerContext::create({{cert_.chain, cert_.key}}, tls::SecurityPolicy::kDefault, error);
-  ASSERT_TRUE(context_) << error;
-  pair_ = std::make_unique<TcpPair>(tcp::TcpConfig{}, 7);
-  proxy_ = std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1],
-                                      std::vector<Target>{{TcpPair::kAddress[0], kBackendPort}}, 16,
-                                      pair_->now, 2'000'000);
-  ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
-  tcp_.stack = &pair_->client();
-  tcp_.now = &pair_->now;
-  ASSERT_NE(
-      pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &tcp_, pair_->now),
-      nullptr);
+  connect(7, 0, 2'000'000);
   ASSERT_TRUE(pair_->run([&] { return tcp_.connected; }));
-  // Half a ClientHello record header, then silence.
-  tcp::testing::TestBuffer* b = tcp::testing::new_buffer(3);
-  b->bytes = {0x16, 0x03, 0x01};
-  ASSERT_TRUE(tcp_.stack->write(*tcp_.connection, b, 0, 3, pair_->now));
-  tcp::testing::unref(b);
+  send_raw(std::string("\x16\x03\x01", 3));  // half a ClientHello record header, then silence
   const uint64_t start = pair_->now;
   ASSERT_TRUE(pair_->run([&] {
     proxy_->expire(pair_->now);
@@ -383,25 +391,9 @@ TEST_F(TlsProxyTest, AnIdleConnectionHoldsNoRecordBuffer) {
 }
 
 TEST_F(TlsProxyTest, GarbageInsteadOfAClientHelloIsRefused) {
-  std::string error;
-  context_ = tls::ServerContext::create({{cert_.chain, cert_.key}}, tls::SecurityPolicy::kDefault, error);
-  ASSERT_TRUE(context_) << error;
-  pair_ = std::make_unique<TcpPair>(tcp::TcpConfig{}, 6);
-  proxy_ =
-      std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1],
-                                 std::vector<Target>{{TcpPair::kAddress[0], kBackendPort}}, 16, pair_->now);
-  ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
-  tcp_.stack = &pair_->client();
-  tcp_.now = &pair_->now;
-  ASSERT_NE(
-      pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &tcp_, pair_->now),
-      nullptr);
+  connect(6);
   ASSERT_TRUE(pair_->run([&] { return tcp_.connected; }));
-  const std::string junk = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-  tcp::testing::TestBuffer* b = tcp::testing::new_buffer(junk.size());
-  std::copy(junk.begin(), junk.end(), b->bytes.begin());
-  ASSERT_TRUE(tcp_.stack->write(*tcp_.connection, b, 0, static_cast<uint32_t>(junk.size()), pair_->now));
-  tcp::testing::unref(b);
+  send_raw("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(pair_->run([&] {
     proxy_->flush();
     return tcp_.peer_closed || tcp_.closed;
