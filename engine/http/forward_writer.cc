@@ -1,0 +1,78 @@
+#include "engine/http/forward_writer.h"
+
+#include "engine/http/chars.h"
+#include "engine/http/hop_by_hop.h"
+#include "engine/http/out_buffer.h"
+
+namespace tollgate::http {
+namespace {
+
+// The fields we set ourselves on a forwarded request.
+bool is_ours(std::string_view name) {
+  return iequals(name, "host") || iequals(name, "x-forwarded-for") || iequals(name, "x-forwarded-proto") ||
+         iequals(name, "x-forwarded-port") || iequals(name, "x-request-id");
+}
+
+void put_origin_target(OutBuffer& b, const RequestHead& head) {
+  const std::string_view t = head.target;
+  if (head.method == Method::kConnect || t.front() == '/' || t == "*") {
+    b.put(t);
+    return;
+  }
+  // absolute-form (RFC 9112 §3.2.2): what follows the authority, "/" when the path is empty.
+  if (head.path.empty()) b.put("/");
+  b.put(t.substr(static_cast<size_t>(head.path.data() - t.data())));
+}
+
+// Forwards every field of `fields` except hop-by-hop ones (Upgrade kept when `keep_upgrade`) and those for
+// which `skip` holds.
+template <typename Skip>
+void put_end_to_end(OutBuffer& b, std::span<const HeaderField> fields, bool keep_upgrade, Skip&& skip) {
+  for (const HeaderField& f : fields) {
+    if (skip(f.name)) continue;
+    if (is_hop_by_hop(f.name, fields) && !(keep_upgrade && iequals(f.name, "upgrade"))) continue;
+    b.field(f.name, f.value);
+  }
+}
+
+}  // namespace
+
+size_t write_forwarded_request(const RequestHead& head, const ForwardInfo& info, std::span<uint8_t> out) {
+  if (!is_safe_field_value(info.client_ip) || !is_safe_field_value(info.request_id)) return 0;
+  OutBuffer b(out);
+  b.put(head.method_text).put(" ");
+  put_origin_target(b, head);
+  b.put(" HTTP/1.1\r\n").field("Host", head.host);
+  put_end_to_end(b, head.headers, head.upgrade_websocket, is_ours);
+  if (head.upgrade_websocket) b.field("Connection", "Upgrade");
+
+  b.put("X-Forwarded-For: ");
+  for (const HeaderField& f : head.headers)
+    if (iequals(f.name, "x-forwarded-for") && !f.value.empty()) b.put(f.value).put(", ");
+  b.put(info.client_ip).put("\r\n");
+  b.field("X-Forwarded-Proto", info.tls ? "https" : "http");
+  b.put("X-Forwarded-Port: ").put_uint(info.listener_port).put("\r\n");
+  if (!info.request_id.empty()) b.field("X-Request-Id", info.request_id);
+  return b.put("\r\n").finish();
+}
+
+size_t write_forwarded_response(const ResponseHead& head, const ResponseInfo& info, std::span<uint8_t> out) {
+  if (!is_safe_field_value(info.hsts)) return 0;
+  const bool upgrade = head.status == 101;
+  OutBuffer b(out);
+  b.put("HTTP/1.1 ").put_uint(head.status).put(" ").put(head.reason).put("\r\n");
+  put_end_to_end(b, head.headers, upgrade, [](std::string_view) { return false; });
+  if (upgrade) {
+    b.field("Connection", "Upgrade");
+  } else if (!head.interim()) {
+    if (info.close || head.body == BodyKind::kUntilClose)
+      b.field("Connection", "close");
+    else if (info.client_http10)
+      b.field("Connection", "keep-alive");
+    if (!info.hsts.empty() && head.header("strict-transport-security").data() == nullptr)
+      b.field("Strict-Transport-Security", info.hsts);
+  }
+  return b.put("\r\n").finish();
+}
+
+}  // namespace tollgate::http

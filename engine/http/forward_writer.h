@@ -1,0 +1,44 @@
+// Heads we forward: a client's request to a backend and a backend's response to the client, with the
+// connection-specific fields removed and the proxy's own fields added. Into a caller buffer, no allocation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "engine/http/message_types.h"
+
+namespace tollgate::http {
+
+struct ForwardInfo {
+  std::string_view client_ip;   // the client's address as text, appended to X-Forwarded-For
+  bool tls = false;             // X-Forwarded-Proto: https when the client came over TLS, else http
+  uint16_t listener_port = 0;   // X-Forwarded-Port: the port the client connected to
+  std::string_view request_id;  // X-Request-Id; the client's is always dropped, none is sent when empty
+};
+
+struct ResponseInfo {
+  bool close = false;          // the client connection closes after this response: "Connection: close"
+  bool client_http10 = false;  // an HTTP/1.0 client staying open needs "Connection: keep-alive"
+  std::string_view hsts;       // Strict-Transport-Security value (e.g. "max-age=31536000; includeSubDomains")
+                               // added when the backend sent none; nothing when empty
+};
+
+// Request line in origin-form (absolute-form targets are reduced to path and query, "/" when empty), always
+// HTTP/1.1 so the backend connection stays reusable (no Connection field: keep-alive is the default).
+// Host first, from head.host. Hop-by-hop fields removed (hop_by_hop.h), except that a WebSocket upgrade
+// keeps Upgrade and sends "Connection: Upgrade". X-Forwarded-For: every value the client sent, in order,
+// joined into one field, then client_ip. X-Forwarded-Proto, X-Forwarded-Port and X-Request-Id from the
+// client are dropped and ours written instead: they are facts about this hop that only we know, and a
+// client could forge them. Expect is forwarded. Returns the bytes written, or 0 if `out` is too small or
+// `info` holds a character that cannot be in a field value.
+size_t write_forwarded_request(const RequestHead& head, const ForwardInfo& info, std::span<uint8_t> out);
+
+// Status line as HTTP/1.1 with the backend's code and reason, fields minus hop-by-hop ones (a 101 keeps
+// Upgrade and gets "Connection: Upgrade"). A final response then gets "Connection: close" when info.close
+// or the body runs until close, "Connection: keep-alive" for an HTTP/1.0 client otherwise, and HSTS when
+// configured and absent. Interim (1xx) responses get none of these. 0 if it does not fit.
+size_t write_forwarded_response(const ResponseHead& head, const ResponseInfo& info, std::span<uint8_t> out);
+
+}  // namespace tollgate::http
