@@ -43,7 +43,12 @@ size_t write_forwarded_request(const RequestHead& head, const ForwardInfo& info,
   b.put(head.method_text).put(" ");
   put_origin_target(b, head);
   b.put(" HTTP/1.1\r\n").field("Host", head.host);
-  put_end_to_end(b, head.headers, head.upgrade_websocket, is_ours);
+  // We forward as HTTP/1.1, so an Expect that HTTP/1.0 told us to ignore (RFC 9110 §10.1.1) must not
+  // start to mean something at the backend.
+  const bool drop_expect = head.version_minor == 0;
+  put_end_to_end(b, head.headers, head.upgrade_websocket, [drop_expect](std::string_view name) {
+    return is_ours(name) || (drop_expect && iequals(name, "expect"));
+  });
   if (head.upgrade_websocket) b.field("Connection", "Upgrade");
 
   b.put("X-Forwarded-For: ");

@@ -31,8 +31,8 @@ struct ResponseInfo {
 // keeps Upgrade and sends "Connection: Upgrade". X-Forwarded-For: every value the client sent, in order,
 // joined into one field, then client_ip. X-Forwarded-Proto, X-Forwarded-Port and X-Request-Id from the
 // client are dropped and ours written instead: they are facts about this hop that only we know, and a
-// client could forge them. Expect is forwarded. Returns the bytes written, or 0 if `out` is too small or
-// `info` holds a character that cannot be in a field value.
+// client could forge them. Expect is forwarded, except from HTTP/1.0 clients (where it is ignored). Returns
+// the bytes written, or 0 if `out` is too small or `info` holds a character that cannot be in a field value.
 size_t write_forwarded_request(const RequestHead& head, const ForwardInfo& info, std::span<uint8_t> out);
 
 // Status line as HTTP/1.1 with the backend's code and reason, fields minus hop-by-hop ones (a 101 keeps

@@ -1,0 +1,164 @@
+#include "engine/http/forward_writer.h"
+
+#include <string>
+#include <vector>
+
+#include "tests/unit/http/http_test_util.h"
+
+namespace tollgate::http {
+namespace {
+
+class ForwardWriterTest : public HttpTest {
+ protected:
+  std::string forward_request(std::string_view text, const ForwardInfo& fi) {
+    EXPECT_EQ(request(text).status, ParseStatus::kComplete) << text;
+    const size_t n = write_forwarded_request(req, fi, out);
+    return std::string(as_text(out, n));
+  }
+  // The forwarded head up to the fields we add.
+  std::string forwarded_client_part(std::string_view text) {
+    const std::string got = forward_request(text, info);
+    return got.substr(0, got.find("X-Forwarded-For"));
+  }
+  std::string forward_response(std::string_view text, const ResponseInfo& ri, Method m = Method::kGet) {
+    EXPECT_EQ(response(text, m).status, ParseStatus::kComplete) << text;
+    const size_t n = write_forwarded_response(resp, ri, out);
+    return std::string(as_text(out, n));
+  }
+
+  std::vector<uint8_t> out = std::vector<uint8_t>(4096);
+  ForwardInfo info{"192.0.2.7", true, 443, "req-42"};
+};
+
+TEST_F(ForwardWriterTest, RequestStripsHopByHopAndAddsForwardingFields) {
+  const std::string got = forward_request(
+      "POST /submit?a=1 HTTP/1.1\r\n"
+      "Host: example.com\r\n"
+      "Connection: keep-alive, X-Secret\r\n"
+      "Keep-Alive: timeout=5\r\n"
+      "Proxy-Connection: keep-alive\r\n"
+      "TE: trailers\r\n"
+      "Trailer: Checksum\r\n"
+      "X-Secret: s\r\n"
+      "Upgrade: h2c\r\n"
+      "X-Forwarded-For: 10.0.0.1\r\n"
+      "X-Forwarded-Proto: http\r\n"
+      "X-Forwarded-Port: 80\r\n"
+      "X-Request-Id: forged\r\n"
+      "Transfer-Encoding: chunked\r\n"
+      "x-forwarded-for: 10.0.0.2, 10.0.0.3\r\n"
+      "Accept: */*\r\n"
+      "\r\n",
+      info);
+  EXPECT_EQ(got,
+            "POST /submit?a=1 HTTP/1.1\r\n"
+            "Host: example.com\r\n"
+            "Trailer: Checksum\r\n"
+            "Transfer-Encoding: chunked\r\n"
+            "Accept: */*\r\n"
+            "X-Forwarded-For: 10.0.0.1, 10.0.0.2, 10.0.0.3, 192.0.2.7\r\n"
+            "X-Forwarded-Proto: https\r\n"
+            "X-Forwarded-Port: 443\r\n"
+            "X-Request-Id: req-42\r\n"
+            "\r\n");
+}
+
+TEST_F(ForwardWriterTest, RequestMinimalHttp10BecomesHttp11) {
+  info.tls = false;
+  info.listener_port = 8080;
+  info.request_id = {};
+  EXPECT_EQ(forward_request("GET / HTTP/1.0\r\nConnection: close\r\n\r\n", info),
+            "GET / HTTP/1.1\r\n"
+            "Host: \r\n"
+            "X-Forwarded-For: 192.0.2.7\r\n"
+            "X-Forwarded-Proto: http\r\n"
+            "X-Forwarded-Port: 8080\r\n"
+            "\r\n");
+}
+
+TEST_F(ForwardWriterTest, ExpectForwardedOnlyFromHttp11) {
+  info.request_id = {};
+  const std::string_view tail =
+      "X-Forwarded-For: 192.0.2.7\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Port: 443\r\n\r\n";
+  EXPECT_EQ(
+      forward_request("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", info),
+      "PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1\r\n" + std::string(tail));
+  EXPECT_EQ(forward_request("PUT / HTTP/1.0\r\nExpect: something\r\nContent-Length: 1\r\n\r\n", info),
+            "PUT / HTTP/1.1\r\nHost: \r\nContent-Length: 1\r\n" + std::string(tail));
+}
+
+TEST_F(ForwardWriterTest, AbsoluteFormBecomesOriginForm) {
+  EXPECT_EQ(forward_request("GET http://a.example:81/x?y HTTP/1.1\r\nHost: ignored\r\n\r\n", info),
+            "GET /x?y HTTP/1.1\r\nHost: a.example:81\r\nX-Forwarded-For: 192.0.2.7\r\n"
+            "X-Forwarded-Proto: https\r\nX-Forwarded-Port: 443\r\nX-Request-Id: req-42\r\n\r\n");
+  EXPECT_EQ(forward_request("GET http://a.example?q HTTP/1.1\r\nHost: a.example\r\n\r\n", info).substr(0, 20),
+            "GET /?q HTTP/1.1\r\nHo");
+  EXPECT_EQ(forward_request("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", info).substr(0, 21),
+            "OPTIONS * HTTP/1.1\r\nH");
+}
+
+TEST_F(ForwardWriterTest, ConnectionCannotNominateFramingOrHost) {
+  EXPECT_EQ(forwarded_client_part("POST / HTTP/1.1\r\nHost: h\r\nConnection: Content-Length, Host, "
+                                  "Transfer-Encoding\r\nContent-Length: 3\r\n\r\n"),
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n");
+}
+
+TEST_F(ForwardWriterTest, WebSocketUpgradeKeepsUpgrade) {
+  EXPECT_EQ(
+      forwarded_client_part("GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            "Sec-WebSocket-Key: k\r\nSec-WebSocket-Version: 13\r\n\r\n"),
+      "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nSec-WebSocket-Key: k\r\n"
+      "Sec-WebSocket-Version: 13\r\nConnection: Upgrade\r\n");
+}
+
+TEST_F(ForwardWriterTest, RequestDoesNotFitOrUnsafeInfo) {
+  ASSERT_EQ(request("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status, ParseStatus::kComplete);
+  const size_t full = write_forwarded_request(req, info, out);
+  ASSERT_EQ(full, 126u);
+  EXPECT_EQ(write_forwarded_request(req, info, std::span<uint8_t>(out).first(full)), full);
+  EXPECT_EQ(write_forwarded_request(req, info, std::span<uint8_t>(out).first(full - 1)), 0u);
+  info.request_id = "a\r\nX-Evil: 1";
+  EXPECT_EQ(write_forwarded_request(req, info, out), 0u);
+}
+
+TEST_F(ForwardWriterTest, ResponseStripsHopByHopAndAddsHsts) {
+  const ResponseInfo ri{false, false, "max-age=31536000; includeSubDomains"};
+  EXPECT_EQ(forward_response("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive, X-Hop\r\n"
+                             "X-Hop: 1\r\nKeep-Alive: timeout=5\r\nServer: s\r\n\r\n",
+                             ri),
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer: s\r\n"
+            "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n\r\n");
+  // Present already: kept as the backend sent it, not doubled.
+  EXPECT_EQ(forward_response("HTTP/1.1 204 No Content\r\nstrict-transport-security: max-age=1\r\n\r\n", ri),
+            "HTTP/1.1 204 No Content\r\nstrict-transport-security: max-age=1\r\n\r\n");
+}
+
+TEST_F(ForwardWriterTest, ResponseConnectionHandling) {
+  EXPECT_EQ(forward_response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", {true, false, {}}),
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(forward_response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", {false, true, {}}),
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n");
+  // Read until close: the client can only see the end by the close.
+  EXPECT_EQ(forward_response("HTTP/1.0 200 OK\r\nServer: s\r\n\r\n", {false, false, {}}),
+            "HTTP/1.1 200 OK\r\nServer: s\r\nConnection: close\r\n\r\n");
+  // Interim: nothing added.
+  EXPECT_EQ(forward_response("HTTP/1.1 100 Continue\r\n\r\n", {true, false, "max-age=1"}),
+            "HTTP/1.1 100 Continue\r\n\r\n");
+  EXPECT_EQ(
+      forward_response("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n"
+                       "Sec-WebSocket-Accept: a\r\n\r\n",
+                       {false, false, "max-age=1"}),
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: a\r\n"
+      "Connection: Upgrade\r\n\r\n");
+}
+
+TEST_F(ForwardWriterTest, ResponseDoesNotFit) {
+  ASSERT_EQ(response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").status, ParseStatus::kComplete);
+  const ResponseInfo ri{};
+  EXPECT_EQ(write_forwarded_response(resp, ri, out), 38u);
+  EXPECT_EQ(write_forwarded_response(resp, ri, std::span<uint8_t>(out).first(37)), 0u);
+  EXPECT_EQ(write_forwarded_response(resp, {false, false, "a\nb"}, out), 0u);
+}
+
+}  // namespace
+}  // namespace tollgate::http

@@ -1,0 +1,79 @@
+#include "engine/http/local_responses.h"
+
+#include <string>
+#include <vector>
+
+#include "tests/unit/http/http_test_util.h"
+
+namespace tollgate::http {
+namespace {
+
+class LocalResponsesTest : public ::testing::Test {
+ protected:
+  std::string text(size_t n) const { return std::string(as_text(out, n)); }
+  std::vector<uint8_t> out = std::vector<uint8_t>(512);
+};
+
+TEST_F(LocalResponsesTest, ErrorResponseExactBytes) {
+  EXPECT_EQ(text(write_error_response(400, out, true)),
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\n"
+            "Connection: close\r\n\r\nBad Request\n");
+  EXPECT_EQ(
+      text(write_error_response(503, out, false)),
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 20\r\n"
+      "\r\nService Unavailable\n");
+}
+
+TEST_F(LocalResponsesTest, EveryErrorStatusParsesBack) {
+  for (const int code : {400, 403, 404, 408, 413, 417, 431, 500, 501, 502, 503, 504, 505}) {
+    const auto status = static_cast<uint16_t>(code);
+    const size_t n = write_error_response(status, out, true);
+    ASSERT_GT(n, 0u) << status;
+    HeaderStore store;
+    ResponseHead head;
+    ASSERT_EQ(parse_response(std::span<const uint8_t>(out).first(n), {}, store, Method::kGet, head).status,
+              ParseStatus::kComplete);
+    EXPECT_EQ(head.status, status);
+    EXPECT_FALSE(head.keep_alive);
+    EXPECT_EQ(head.head_bytes + head.content_length, n);
+  }
+  EXPECT_EQ(write_error_response(200, out, true), 0u);
+  EXPECT_EQ(write_error_response(418, out, true), 0u);
+}
+
+TEST_F(LocalResponsesTest, ErrorResponseDoesNotFit) {
+  const size_t n = write_error_response(404, out, false);
+  EXPECT_EQ(n, 97u);
+  EXPECT_EQ(write_error_response(404, std::span<uint8_t>(out).first(n), false), n);
+  EXPECT_EQ(write_error_response(404, std::span<uint8_t>(out).first(n - 1), false), 0u);
+}
+
+TEST_F(LocalResponsesTest, Redirect) {
+  EXPECT_EQ(text(write_redirect(301, "https://example.com/a", out)),
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: https://example.com/a\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(text(write_redirect(308, "/b", out)),
+            "HTTP/1.1 308 Permanent Redirect\r\nLocation: /b\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(write_redirect(200, "/b", out), 0u);
+  EXPECT_EQ(write_redirect(302, "", out), 0u);
+  EXPECT_EQ(write_redirect(302, "/a\r\nSet-Cookie: x=1", out), 0u);
+}
+
+TEST_F(LocalResponsesTest, FixedResponse) {
+  EXPECT_EQ(text(write_fixed_response(200, "application/json", "{\"ok\":true}", out)),
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}");
+  EXPECT_EQ(text(write_fixed_response(404, "", "", out)),
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(text(write_fixed_response(204, "text/plain", "", out)), "HTTP/1.1 204 No Content\r\n\r\n");
+  EXPECT_EQ(write_fixed_response(204, "text/plain", "x", out), 0u);
+  EXPECT_EQ(write_fixed_response(100, "text/plain", "", out), 0u);
+  EXPECT_EQ(write_fixed_response(299, "text/plain", "", out), 0u);
+  EXPECT_EQ(write_fixed_response(200, "text/plain\r\nX: y", "", out), 0u);
+}
+
+TEST_F(LocalResponsesTest, Continue) {
+  EXPECT_EQ(text(write_continue(out)), "HTTP/1.1 100 Continue\r\n\r\n");
+  EXPECT_EQ(write_continue(std::span<uint8_t>(out).first(24)), 0u);
+}
+
+}  // namespace
+}  // namespace tollgate::http
