@@ -60,15 +60,18 @@ FrameResult BodyFramer::advance(std::span<const uint8_t> bytes) {
         if (remaining_ == 0) state_ = state_ == State::kCounted ? State::kDone : State::kDataCr;
         break;
       }
-      case State::kForever:
-        if (max_body_bytes_ - data_bytes_ < left) {
+      case State::kForever: {
+        // Up to the limit, then the error at the first byte beyond it, as chunked data does, so the
+        // outcome does not depend on how the input was split.
+        const size_t take = static_cast<size_t>(std::min<uint64_t>(max_body_bytes_ - data_bytes_, left));
+        i += take;
+        data_bytes_ += take;
+        if (take < left) {
           error_ = ParseError::kBodyTooLarge;
           state_ = State::kError;
-          break;
         }
-        i += left;
-        data_bytes_ += left;
         break;
+      }
       default:
         if (const ParseError e = step(bytes[i]); e != ParseError::kNone) {
           error_ = e;

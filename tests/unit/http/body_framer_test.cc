@@ -76,12 +76,13 @@ TEST(BodyFramerTest, UntilCloseAndTunnelTakeEverything) {
   ParseLimits limits;
   limits.max_body_bytes = 4;
   BodyFramer until(BodyKind::kUntilClose, 0, limits);
-  FrameResult r = until.advance(as_bytes("abcd"));
-  EXPECT_EQ(r.consumed, 4u);
+  FrameResult r = until.advance(as_bytes("abc"));
+  EXPECT_EQ(r.consumed, 3u);
   EXPECT_FALSE(r.done);
-  r = until.advance(as_bytes("e"));
-  EXPECT_EQ(r.consumed, 0u);
+  r = until.advance(as_bytes("def"));  // up to the limit, then the error at the byte beyond it
+  EXPECT_EQ(r.consumed, 1u);
   EXPECT_EQ(r.error, ParseError::kBodyTooLarge);
+  EXPECT_EQ(until.data_bytes(), 4u);
   BodyFramer tunnel(BodyKind::kTunnel, 0, limits);
   r = tunnel.advance(as_bytes("0123456789"));
   EXPECT_EQ(r.consumed, 10u);
