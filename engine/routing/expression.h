@@ -1,0 +1,27 @@
+// Condition values turned into Hyperscan expressions: globs, exact and prefix paths become anchored regexes
+// over escaped literals; path regexes pass through. Values are checked here so that a bad one is reported
+// with its rule, before Hyperscan sees it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "engine/common/result.h"
+#include "engine/routing/types.h"
+
+namespace tollgate::routing {
+
+struct Expression {
+  std::string text;    // Hyperscan regex
+  unsigned flags = 0;  // HS_FLAG_*
+
+  auto operator<=>(const Expression&) const = default;
+};
+
+// Case-insensitive whole-host glob; the value's ":port" and trailing dot are dropped first.
+Result<Expression> host_expression(std::string_view value);
+
+// Case-sensitive; see PathMatch for each kind.
+Result<Expression> path_expression(PathMatch kind, std::string_view value);
+
+}  // namespace tollgate::routing
