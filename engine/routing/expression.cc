@@ -74,7 +74,11 @@ Result<Expression> host_expression(std::string_view value) {
   if (!std::all_of(host.begin(), host.end(), host_char)) {
     return bad_value("host", value, "only letters, digits, '-', '.', '_', '*' and '?' are allowed");
   }
-  return Expression{anchored(escaped(host, true), true), kCommonFlags | HS_FLAG_CASELESS | HS_FLAG_DOTALL};
+  // Hosts are matched reversed (see host_expression in the header): reversing a glob reverses what it
+  // matches.
+  const std::string reversed(host.rbegin(), host.rend());
+  return Expression{anchored(escaped(reversed, true), true),
+                    kCommonFlags | HS_FLAG_CASELESS | HS_FLAG_DOTALL};
 }
 
 Result<Expression> path_expression(PathMatch kind, std::string_view value) {

@@ -18,7 +18,11 @@ struct Expression {
   auto operator<=>(const Expression&) const = default;
 };
 
-// Case-insensitive whole-host glob; the value's ":port" and trailing dot are dropped first.
+// Case-insensitive whole-host glob; the value's ":port" and trailing dot are dropped first. The expression
+// matches the host written backwards ("moc.elpmaxe.ipa"): host sets share their endings (".example.com"),
+// and Hyperscan's literal matcher tells literals apart by their last bytes, so forwards every hit on a
+// thousand "*.tenantN.example.net" confirmed all of them (5 us per scan on the lab VM); backwards the
+// distinguishing label comes last (0.4 us).
 Result<Expression> host_expression(std::string_view value);
 
 // Case-sensitive; see PathMatch for each kind.

@@ -4,6 +4,8 @@
 // table generation, at the same safe point.
 #pragma once
 
+#include <array>
+
 #include "engine/common/result.h"
 #include "engine/routing/hyperscan_handles.h"
 #include "engine/routing/match_bits.h"
@@ -28,6 +30,9 @@ class RouteScratch {
   friend class RouteTable;
 
   ScratchPtr hs_;
+  // The request's host reversed, as the host database expects it (expression.h). DNS names fit in 253
+  // bytes; a longer Host satisfies no host condition.
+  std::array<char, 256> reversed_host_{};
   MatchBits hosts_;
   MatchBits paths_;
   // Databases prepare() has sized hs_ for are not remembered; fits() checks the bitsets, and Hyperscan

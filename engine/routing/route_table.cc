@@ -53,7 +53,11 @@ int64_t RouteTable::winner(const RequestView& request, const RouteScratch& scrat
 RouteTable::Match RouteTable::match(const RequestView& request, RouteScratch& scratch) const {
   assert(scratch.fits(*this));
   if (!scratch.fits(*this)) return {&default_action_, 0};
-  hosts_.scan(routing_host(request.host), scratch.hs_.get(), scratch.hosts_);
+  const std::string_view host = routing_host(request.host);
+  if (host.size() <= scratch.reversed_host_.size()) {
+    std::reverse_copy(host.begin(), host.end(), scratch.reversed_host_.begin());
+    hosts_.scan({scratch.reversed_host_.data(), host.size()}, scratch.hs_.get(), scratch.hosts_);
+  }
   paths_.scan(request.path, scratch.hs_.get(), scratch.paths_);
   const int64_t position = winner(request, scratch);
   scratch.hosts_.clear();

@@ -28,7 +28,8 @@ struct PathCondition {
 };
 
 // "example.com", "*.example.com", or any glob with '*' and '?'; case-insensitive. A ":port" and a trailing
-// dot are ignored, in the values and in the request's Host.
+// dot are ignored, in the values and in the request's Host. A Host over 256 bytes (no DNS name is) matches
+// none.
 struct HostCondition {
   std::vector<std::string> values{};
 };
