@@ -1,5 +1,8 @@
 #include "dataplane/config.h"
 
+#include "dataplane/config_http.h"
+#include "dataplane/toml_reader.h"
+
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
@@ -15,9 +18,9 @@
 namespace tollgate::dataplane {
 namespace {
 
-class ConfigReader {
+class ConfigReader : public TomlReader {
  public:
-  ConfigReader(std::string file, FileChecks files) : file_(std::move(file)), files_(files) {}
+  using TomlReader::TomlReader;
 
   ConfigLoad read(const toml::table& root) {
     DataplaneConfig cfg;
@@ -32,75 +35,6 @@ class ConfigReader {
     out.errors = std::move(errors_);
     if (out.errors.empty()) out.config = std::move(cfg);
     return out;
-  }
-
-  void error(const toml::node* at, std::string key, std::string message, std::string hint = {}) {
-    ConfigError e;
-    e.file = file_;
-    e.line = at ? at->source().begin.line : 0;
-    e.key = std::move(key);
-    e.message = std::move(message);
-    e.hint = std::move(hint);
-    errors_.push_back(std::move(e));
-  }
-
-  std::vector<ConfigError> take_errors() { return std::move(errors_); }
-
- private:
-  const toml::table* table_at(const toml::table& parent, std::string_view name, const std::string& key) {
-    const toml::node* n = parent.get(name);
-    if (!n) return nullptr;
-    if (!n->is_table()) {
-      error(n, key, "must be a table", fmt::format("write it as [{}]", key));
-      return nullptr;
-    }
-    return n->as_table();
-  }
-
-  // Unknown keys are errors: a misspelt key silently ignored is a misconfiguration found in production.
-  void check_keys(const toml::table& t, const std::string& prefix,
-                  std::initializer_list<std::string_view> known) {
-    for (const auto& [k, v] : t) {
-      bool ok = false;
-      for (std::string_view name : known) ok = ok || k.str() == name;
-      if (!ok) {
-        std::string list;
-        for (std::string_view name : known) list += (list.empty() ? "" : ", ") + std::string(name);
-        error(&v, prefix + std::string(k.str()), "unknown key", "known keys here: " + list);
-      }
-    }
-  }
-
-  template <typename T>
-  void read_uint(const toml::table& t, std::string_view name, const std::string& prefix, T& out, uint64_t min,
-                 uint64_t max) {
-    const toml::node* n = t.get(name);
-    if (!n) return;
-    const std::string key = prefix + std::string(name);
-    const auto v = n->value<int64_t>();
-    if (!n->is_integer() || !v) {
-      error(n, key, "must be an integer");
-      return;
-    }
-    if (*v < 0 || static_cast<uint64_t>(*v) < min || static_cast<uint64_t>(*v) > max) {
-      error(n, key, fmt::format("{} is out of range", *v), fmt::format("allowed: {} to {}", min, max));
-      return;
-    }
-    out = static_cast<T>(*v);
-  }
-
-  std::optional<std::string> read_string(const toml::table& t, std::string_view name, const std::string& key,
-                                         bool required) {
-    const toml::node* n = t.get(name);
-    if (!n) {
-      if (required) error(&t, key, "is required");
-      return std::nullopt;
-    }
-    if (!n->is_string()) {
-      error(n, key, "must be a string");
-      return std::nullopt;
-    }
-    return n->value<std::string>();
   }
 
   void read_dataplane(const toml::table& t, DataplaneConfig& cfg) {
@@ -131,16 +65,6 @@ class ConfigReader {
     read_uint(t, "reachable_ms", p, cfg.neighbour.reachable_time, 1000, 3600000);
     read_uint(t, "probe_interval_ms", p, cfg.neighbour.probe_interval, 10, 60000);
     read_uint(t, "max_probes", p, cfg.neighbour.max_probes, 1, 100);
-  }
-
-  void read_bool(const toml::table& t, std::string_view name, const std::string& prefix, bool& out) {
-    const toml::node* n = t.get(name);
-    if (!n) return;
-    if (!n->is_boolean()) {
-      error(n, prefix + std::string(name), "must be true or false");
-      return;
-    }
-    out = *n->value<bool>();
   }
 
   void read_tcp(const toml::table& t, DataplaneConfig& cfg) {
@@ -183,17 +107,6 @@ class ConfigReader {
     return PoolConfig::Target{*address, static_cast<uint16_t>(port)};
   }
 
-  const toml::array* array_of_tables(const toml::table& root, std::string_view name) {
-    const toml::node* n = root.get(name);
-    if (!n) return nullptr;
-    const toml::array* arr = n->as_array();
-    if (!arr || !arr->is_array_of_tables()) {
-      error(n, std::string(name), "must be an array of tables", fmt::format("write each as [[{}]]", name));
-      return nullptr;
-    }
-    return arr;
-  }
-
   void read_pools(const toml::table& root, DataplaneConfig& cfg) {
     const toml::array* arr = array_of_tables(root, "pool");
     if (!arr) return;
@@ -201,8 +114,11 @@ class ConfigReader {
     for (size_t i = 0; i < arr->size(); ++i) {
       const toml::table& t = *arr->get(i)->as_table();
       const std::string p = fmt::format("pool[{}].", i);
-      check_keys(t, p, {"name", "targets"});
+      check_keys(t, p,
+                 {"name", "targets", "algorithm", "connect_timeout_ms", "response_timeout_ms",
+                  "idle_timeout_ms", "max_idle_per_target"});
       PoolConfig pool;
+      read_pool_http(*this, t, p, pool);
       pool.name = read_string(t, "name", p + "name", true).value_or("");
       if (!pool.name.empty() && !names.insert(pool.name).second) {
         error(t.get("name"), p + "name", fmt::format("pool name '{}' is used twice", pool.name));
@@ -214,8 +130,18 @@ class ConfigReader {
       } else {
         for (size_t k = 0; k < list->size(); ++k) {
           const toml::node* item = list->get(k);
-          const auto text = item->value<std::string>();
-          const auto target = text ? parse_target(*text) : std::nullopt;
+          // "address:port", or { address = "address:port", weight = N }
+          uint32_t weight = 1;
+          std::optional<std::string> text = item->value<std::string>();
+          if (const toml::table* wt = item->as_table()) {
+            const std::string tp = fmt::format("{}targets[{}].", p, k);
+            check_keys(*wt, tp, {"address", "weight"});
+            text = read_string(*wt, "address", tp + "address", true);
+            read_uint(*wt, "weight", tp, weight, 1, 999);
+            if (text && wt->get("address")) item = wt->get("address");
+          }
+          auto target = text ? parse_target(*text) : std::nullopt;
+          if (target) target->weight = weight;
           if (!target) {
             error(item, fmt::format("{}targets[{}]", p, k), "is not an \"address:port\" string",
                   "e.g. \"198.19.0.11:7000\"");
@@ -245,7 +171,8 @@ class ConfigReader {
       const std::string p = fmt::format("listener[{}].", i);
       check_keys(t, p,
                  {"name", "protocol", "address", "port", "pool", "max_connections", "certificates",
-                  "security_policy", "handshake_timeout_ms"});
+                  "security_policy", "handshake_timeout_ms", "rule", "default_action", "hsts",
+                  "header_timeout_ms", "idle_timeout_ms", "max_head_bytes", "max_body_bytes"});
       ListenerConfig l;
       l.name = read_string(t, "name", p + "name", true).value_or("");
       if (!l.name.empty() && !names.insert(l.name).second) {
@@ -254,9 +181,13 @@ class ConfigReader {
       if (auto proto = read_string(t, "protocol", p + "protocol", true)) {
         if (*proto == "tls") {
           l.protocol = ListenerProtocol::kTls;
+        } else if (*proto == "http") {
+          l.protocol = ListenerProtocol::kHttp;
+        } else if (*proto == "https") {
+          l.protocol = ListenerProtocol::kHttps;
         } else if (*proto != "tcp") {
           error(t.get("protocol"), p + "protocol", fmt::format("unsupported protocol '{}'", *proto),
-                "this build supports \"tcp\" and \"tls\"");
+                "use \"tcp\", \"tls\", \"http\" or \"https\"");
         }
       }
       read_tls(t, p, l);
@@ -277,12 +208,14 @@ class ConfigReader {
       if (l.port && !endpoints.insert({l.address.value, l.port}).second) {
         error(t.get("port"), p + "port", "another listener already uses this address and port");
       }
-      l.pool = read_string(t, "pool", p + "pool", true).value_or("");
+      const bool http = l.protocol == ListenerProtocol::kHttp || l.protocol == ListenerProtocol::kHttps;
+      l.pool = read_string(t, "pool", p + "pool", !http).value_or("");
       if (!l.pool.empty() && std::none_of(cfg.pools.begin(), cfg.pools.end(),
                                           [&](const PoolConfig& pool) { return pool.name == l.pool; })) {
         error(t.get("pool"), p + "pool", fmt::format("no pool named '{}'", l.pool),
               "define it with [[pool]]");
       }
+      read_http_listener(*this, t, p, cfg.pools, l);
       cfg.listeners.push_back(std::move(l));
     }
   }
@@ -291,14 +224,17 @@ class ConfigReader {
   void read_tls(const toml::table& t, const std::string& p, ListenerConfig& l) {
     const toml::node* certs = t.get("certificates");
     const toml::node* policy = t.get("security_policy");
-    if (l.protocol == ListenerProtocol::kTls) {
+    const bool tls = l.protocol == ListenerProtocol::kTls || l.protocol == ListenerProtocol::kHttps;
+    if (tls) {
       read_uint(t, "handshake_timeout_ms", p, l.handshake_timeout_ms, 100, 600000);
     } else if (const toml::node* timeout = t.get("handshake_timeout_ms")) {
-      error(timeout, p + "handshake_timeout_ms", "only a \"tls\" listener takes a handshake timeout");
+      error(timeout, p + "handshake_timeout_ms",
+            "only a \"tls\" or \"https\" listener takes a handshake timeout");
     }
-    if (l.protocol != ListenerProtocol::kTls) {
-      if (certs) error(certs, p + "certificates", "only a \"tls\" listener takes certificates");
-      if (policy) error(policy, p + "security_policy", "only a \"tls\" listener takes a security policy");
+    if (!tls) {
+      if (certs) error(certs, p + "certificates", "only a \"tls\" or \"https\" listener takes certificates");
+      if (policy)
+        error(policy, p + "security_policy", "only a \"tls\" or \"https\" listener takes a security policy");
       return;
     }
     if (auto text = read_string(t, "security_policy", p + "security_policy", false)) {
@@ -333,13 +269,6 @@ class ConfigReader {
       }
       l.certificates.push_back(std::move(cert));
     }
-  }
-
-  // Relative paths are relative to the directory of the config file.
-  std::string resolve(const std::string& path) const {
-    if (path.empty() || path.front() == '/') return path;
-    const size_t slash = file_.rfind('/');
-    return slash == std::string::npos ? path : file_.substr(0, slash + 1) + path;
   }
 
   void read_ports(const toml::table& root, DataplaneConfig& cfg) {
@@ -411,10 +340,6 @@ class ConfigReader {
       cfg.ports.push_back(std::move(port));
     }
   }
-
-  std::string file_;
-  FileChecks files_;
-  std::vector<ConfigError> errors_;
 };
 
 ConfigLoad parse_and_read(std::string_view text, const std::string& name, FileChecks files) {

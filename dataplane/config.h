@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/balancing/target_pool.h"
 #include "engine/net/addresses.h"
 #include "engine/net/neighbour_table.h"
+#include "engine/routing/types.h"
 
 namespace tollgate::dataplane {
 
@@ -29,17 +31,24 @@ struct PortConfig {
   std::optional<net::Ipv4Address> gateway;
 };
 
-// A target group: where a listener's connections go.
+// A target group: where a listener's connections (tcp, tls) or requests (http, https) go.
 struct PoolConfig {
   std::string name;
   struct Target {
     net::Ipv4Address address;
     uint16_t port = 0;
+    uint32_t weight = 1;
   };
   std::vector<Target> targets;
+  // For HTTP listeners (see docs/CONFIG.md): how targets are chosen and how connections to them live.
+  balancing::Algorithm algorithm = balancing::Algorithm::kRoundRobin;
+  uint32_t connect_timeout_ms = 5000;
+  uint32_t response_timeout_ms = 60000;  // request sent → response head (504 after)
+  uint32_t idle_timeout_ms = 60000;      // keep-alive connections to targets
+  uint32_t max_idle_per_target = 64;     // per core
 };
 
-enum class ListenerProtocol : uint8_t { kTcp, kTls };
+enum class ListenerProtocol : uint8_t { kTcp, kTls, kHttp, kHttps };
 
 // A certificate chain (leaf first) and its private key, as PEM files. Paths relative to the config file's
 // directory are resolved when the config is read.
@@ -59,6 +68,15 @@ struct ListenerConfig {
   std::vector<CertificateConfig> certificates;
   std::string security_policy = "default";  // "default" (TLS 1.2 + 1.3, ECDHE AEAD) or "tls13-only"
   uint32_t handshake_timeout_ms = 10000;    // a client that has not finished its handshake is reset
+  // protocol "http"/"https": rules in priority order of declaration-independent priority numbers, and the
+  // action for requests no rule takes. ForwardTarget::pool indexes DataplaneConfig::pools.
+  std::vector<routing::Rule> rules;
+  std::optional<routing::Action> default_action;
+  std::string hsts;                    // Strict-Transport-Security value for https listeners; empty: not sent
+  uint32_t header_timeout_ms = 10000;  // slow request heads → 408
+  uint32_t idle_timeout_ms = 60000;    // keep-alive client connections without a request
+  uint32_t max_head_bytes = 16384;     // request head limit (→ 431)
+  uint64_t max_body_bytes = 1ull << 30;  // request body limit (→ 413)
 };
 
 // TCP stack settings shared by every core (see engine/tcp/types.h for their meaning).
@@ -85,7 +103,7 @@ struct DataplaneConfig {
   uint32_t ticket_key_rotation_s = 3600;
   uint32_t tls_record_buffers = 4096;  // 17 KiB each, for 16 KiB TLS records; 0: records stay packet-sized //
                                        // TLS session-ticket keys: a new one this often (3 accepted)
-  uint32_t memory_mb = 512;  // EAL memory when hugepages are not available (--no-huge)
+  uint32_t memory_mb = 512;            // EAL memory when hugepages are not available (--no-huge)
   net::NeighbourConfig neighbour;
   std::vector<PortConfig> ports;
   TcpSettings tcp;

@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
     }
     for (Worker* wk : view) {
       std::string tls_error;
-      if (!wk->start_tls_listeners(config, tickets, tls_error)) {
+      if (!wk->start_tls_listeners(config, tickets, tls_error) || !wk->start_http_listeners(config, tls_error)) {
         std::fprintf(stderr, "%s: %s\n", config_path.c_str(), tls_error.c_str());
         owned.clear();
         stop_ports(ports);

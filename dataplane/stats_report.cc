@@ -12,6 +12,44 @@
 namespace tollgate::dataplane {
 namespace {
 
+// Per HTTP listener: requests and responses by class, what was answered here and why; per core: the
+// upstream connections all listeners share.
+nlohmann::json http_json(const Worker& w) {
+  static constexpr const char* kLocal[] = {"400", "408", "413", "431", "501",
+                                           "502", "503", "504", "505", "other"};
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : w.http_proxies()) {
+    const proxy::HttpProxyCounters& c = p->counters();
+    nlohmann::json by_class = nlohmann::json::object();
+    for (size_t k = 1; k <= 5; ++k) by_class[fmt::format("{}xx", k)] = c.responses_by_class[k].get();
+    nlohmann::json local = nlohmann::json::object();
+    for (size_t k = 0; k < c.local_errors.size(); ++k) local[kLocal[k]] = c.local_errors[k].get();
+    out.push_back({{"connections", c.connections.get()},
+                   {"sessions_active", p->sessions_active()},
+                   {"requests", c.requests.get()},
+                   {"responses", by_class},
+                   {"local_errors", local},
+                   {"fixed_responses", c.fixed_responses.get()},
+                   {"redirects", c.redirects.get()},
+                   {"forwarded", c.forwarded.get()},
+                   {"retries", c.retries.get()},
+                   {"tunnels", c.tunnels.get()},
+                   {"no_session", c.no_session.get()},
+                   {"body_bytes_from_clients", c.bytes_from_clients.get()},
+                   {"body_bytes_to_clients", c.bytes_to_clients.get()}});
+  }
+  return out;
+}
+
+nlohmann::json upstream_json(const Worker& w) {
+  const proxy::UpstreamPools* u = w.upstreams();
+  if (!u) return nullptr;
+  const proxy::UpstreamCounters& c = u->counters();
+  return {{"open", u->open_connections()}, {"idle", u->idle_connections()},
+          {"connects", c.connects.get()},  {"connect_failures", c.connect_failures.get()},
+          {"reuses", c.reuses.get()},      {"idle_closed", c.idle_closed.get()}};
+}
+
 nlohmann::json worker_json(const Worker& w, double tsc_hz) {
   const WorkerStats& s = w.stats();
   nlohmann::json j;
@@ -124,6 +162,8 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
                    {"bytes_to_client", c.bytes_to_client.get()}});
   }
   j["tls_listeners"] = tls;
+  j["http_listeners"] = http_json(w);
+  j["upstreams"] = upstream_json(w);
   return j;
 }
 

@@ -151,6 +151,67 @@ bool Worker::start_tls_listeners(const DataplaneConfig& config,
   return true;
 }
 
+bool Worker::start_http_listeners(const DataplaneConfig& config, std::string& error) {
+  for (const ListenerConfig& l : config.listeners) {
+    if (l.protocol == ListenerProtocol::kHttps) {
+      error = fmt::format("listener '{}': https listeners are not implemented yet", l.name);
+      return false;
+    }
+  }
+  const bool any = std::any_of(config.listeners.begin(), config.listeners.end(),
+                               [](const ListenerConfig& l) { return l.protocol == ListenerProtocol::kHttp; });
+  if (!any) return true;
+  std::vector<proxy::UpstreamPoolSettings> pools;
+  for (const PoolConfig& pc : config.pools) {
+    proxy::UpstreamPoolSettings p;
+    p.name = pc.name;
+    std::vector<proxy::Target> targets;
+    for (const PoolConfig::Target& t : pc.targets) {
+      p.targets.push_back({t.address, t.port, t.weight});
+      targets.push_back({t.address, t.port});
+    }
+    p.source = backend_source(targets);
+    p.algorithm = pc.algorithm;
+    p.max_idle_per_target = pc.max_idle_per_target;
+    p.idle_timeout_us = uint64_t{pc.idle_timeout_ms} * 1000;
+    p.connect_timeout_us = uint64_t{pc.connect_timeout_ms} * 1000;
+    p.response_timeout_us = uint64_t{pc.response_timeout_ms} * 1000;
+    pools.push_back(std::move(p));
+  }
+  upstreams_ = std::make_unique<proxy::UpstreamPools>(*tcp_, std::move(pools), config.tcp.max_connections / 2,
+                                                      now_us_, now_us_ ^ index_);
+  for (const ListenerConfig& l : config.listeners) {
+    if (l.protocol != ListenerProtocol::kHttp) continue;
+    auto table = routing::RouteTable::compile(l.rules, *l.default_action);
+    if (!table) {
+      error = fmt::format("listener '{}': {}", l.name, table.error());
+      return false;
+    }
+    route_tables_.push_back(std::make_unique<routing::RouteTable>(std::move(table.value())));
+    auto scratch = routing::RouteScratch::for_table(*route_tables_.back());
+    if (!scratch) {
+      error = fmt::format("listener '{}': {}", l.name, scratch.error());
+      return false;
+    }
+    proxy::HttpListenerSettings settings;
+    settings.name = l.name;
+    settings.https = false;
+    settings.port = l.port;
+    settings.routes = route_tables_.back().get();
+    settings.hsts = l.hsts;
+    settings.limits.max_head_bytes = l.max_head_bytes;
+    settings.limits.max_body_bytes = l.max_body_bytes;
+    settings.header_timeout_us = uint64_t{l.header_timeout_ms} * 1000;
+    settings.idle_timeout_us = uint64_t{l.idle_timeout_ms} * 1000;
+    settings.core = index_;
+    http_proxies_.push_back(std::make_unique<proxy::HttpProxy>(*tcp_, *upstreams_, std::move(settings),
+                                                               std::move(scratch.value()),
+                                                               config.tcp.max_connections / 2, now_us_));
+    tcp_->listen(l.address, l.port, http_proxies_.back().get(), l.max_connections);
+  }
+  return true;
+}
+
 // Backend connections leave from the address of the port that reaches the first target.
 net::Ipv4Address Worker::backend_source(const std::vector<proxy::Target>& targets) const {
   net::Ipv4Address source = ports_[0].port->iface.ipv4.address;
@@ -165,6 +226,8 @@ Worker::~Worker() {
   // Connections hold mbuf references: release them before the ports and pool go away.
   proxies_.clear();
   tls_proxies_.clear();
+  http_proxies_.clear();
+  upstreams_.reset();
   tcp_.reset();
   // Packets still waiting for ARP belong to this worker; give them back to the pool.
   for (PortState& ps : ports_) {
@@ -410,6 +473,8 @@ void Worker::announce() {
 
 void Worker::run_timers(uint64_t now) {
   for (auto& p : tls_proxies_) p->expire(now_us_);
+  for (auto& p : http_proxies_) p->expire(now_us_);
+  if (upstreams_) upstreams_->expire(now_us_);
   for (PortState& ps : ports_) {
     ps.neighbours.expire(
         now, [&](net::Ipv4Address ip) { send_arp_request(ps, ip); },

@@ -15,8 +15,10 @@
 #include "engine/net/flow_steering.h"
 #include "engine/net/frame_input.h"
 #include "engine/net/neighbour_table.h"
+#include "engine/proxy/http_proxy.h"
 #include "engine/proxy/tcp_proxy.h"
 #include "engine/proxy/tls_proxy.h"
+#include "engine/proxy/upstream_pools.h"
 #include "engine/tcp/stack.h"
 #include "engine/tls/aead_engine.h"
 #include "engine/tls/server_context.h"
@@ -59,6 +61,11 @@ class Worker {
   bool start_tls_listeners(const DataplaneConfig& config,
                            const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets,
                            std::string& error);
+  // Compiles every "http" listener's rules for this core, makes the core's upstream pools and starts
+  // listening. Called once before run(); false with `error` set when a rule set cannot be used.
+  bool start_http_listeners(const DataplaneConfig& config, std::string& error);
+  const std::vector<std::unique_ptr<proxy::HttpProxy>>& http_proxies() const { return http_proxies_; }
+  const proxy::UpstreamPools* upstreams() const { return upstreams_.get(); }
   uint16_t index() const { return index_; }
 
  private:
@@ -114,6 +121,11 @@ class Worker {
   std::unique_ptr<tls::AeadEngine> aead_;
   std::vector<std::unique_ptr<tls::ServerContext>> tls_contexts_;
   std::vector<std::unique_ptr<proxy::TlsProxy>> tls_proxies_;
+  // HTTP: the core's view of every pool (keep-alive connections, target choice) and one proxy per
+  // listener with its rules compiled for this core.
+  std::unique_ptr<proxy::UpstreamPools> upstreams_;
+  std::vector<std::unique_ptr<routing::RouteTable>> route_tables_;
+  std::vector<std::unique_ptr<proxy::HttpProxy>> http_proxies_;
 };
 
 }  // namespace tollgate::dataplane

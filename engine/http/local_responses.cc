@@ -44,18 +44,22 @@ size_t write_error_response(uint16_t status, std::span<uint8_t> out, bool close)
   return b.put("\r\n").put(reason).put("\n").finish();
 }
 
-size_t write_redirect(uint16_t status, std::string_view location, std::span<uint8_t> out) {
+size_t write_redirect(uint16_t status, std::string_view location, std::span<uint8_t> out, bool close) {
   const bool redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
   if (!redirect || location.empty() || !is_safe_field_value(location)) return 0;
   OutBuffer b(out);
   put_status_line(b, status).field("Location", location);
-  return put_content_length(b, 0).put("\r\n").finish();
+  put_content_length(b, 0);
+  if (close) b.field("Connection", "close");
+  return b.put("\r\n").finish();
 }
 
 size_t write_fixed_response(uint16_t status, std::string_view content_type, std::string_view body,
-                            std::span<uint8_t> out) {
+                            std::span<uint8_t> out, bool close) {
   const bool no_content = status == 204 || status == 304;  // RFC 9110 §15.3.5, §15.4.5
-  if (status < 200 || reason_phrase(status).empty() || !is_safe_field_value(content_type)) return 0;
+  // Any final status an operator configures; one we have no phrase for goes out with an empty reason
+  // (RFC 9112 §4 allows it: clients must ignore the reason phrase).
+  if (status < 200 || status > 599 || !is_safe_field_value(content_type)) return 0;
   if (no_content && !body.empty()) return 0;
   OutBuffer b(out);
   put_status_line(b, status);
@@ -63,6 +67,7 @@ size_t write_fixed_response(uint16_t status, std::string_view content_type, std:
     if (!content_type.empty()) b.field("Content-Type", content_type);
     put_content_length(b, body.size());
   }
+  if (close) b.field("Connection", "close");
   return b.put("\r\n").put(body).finish();
 }
 

@@ -15,12 +15,14 @@ size_t write_error_response(uint16_t status, std::span<uint8_t> out, bool close)
 
 // 301, 302, 303, 307 or 308 with Location and an empty body (Content-Length: 0). 0 for other codes or a
 // location that is empty or holds a CTL (which would split the response).
-size_t write_redirect(uint16_t status, std::string_view location, std::span<uint8_t> out);
+// "Connection: close" when `close` (the connection ends after it, as after every local answer to a
+// request whose body was not read).
+size_t write_redirect(uint16_t status, std::string_view location, std::span<uint8_t> out, bool close = false);
 
-// A final status we know the reason phrase of, with Content-Type and Content-Length. 204 and 304 carry
-// neither (their body must be empty); 1xx is refused. 0 when not possible.
+// A final status (200-599; an empty reason phrase for codes without a standard one), with Content-Type and
+// Content-Length. 204 and 304 carry neither (their body must be empty); 1xx is refused. 0 when not possible.
 size_t write_fixed_response(uint16_t status, std::string_view content_type, std::string_view body,
-                            std::span<uint8_t> out);
+                            std::span<uint8_t> out, bool close = false);
 
 // "HTTP/1.1 100 Continue" and the blank line, for a request with Expect: 100-continue.
 size_t write_continue(std::span<uint8_t> out);

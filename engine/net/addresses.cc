@@ -59,9 +59,19 @@ std::optional<Ipv4Address> Ipv4Address::parse(std::string_view text) {
 
 std::string Ipv4Address::to_string() const {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", value >> 24, (value >> 16) & 0xff, (value >> 8) & 0xff,
-                value & 0xff);
-  return buf;
+  return std::string(buf, format(buf));
+}
+
+size_t Ipv4Address::format(char (&out)[16]) const {
+  size_t n = 0;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    const unsigned octet = (value >> shift) & 0xff;
+    if (octet >= 100) out[n++] = static_cast<char>('0' + octet / 100);
+    if (octet >= 10) out[n++] = static_cast<char>('0' + octet / 10 % 10);
+    out[n++] = static_cast<char>('0' + octet % 10);
+    if (shift > 0) out[n++] = '.';
+  }
+  return n;
 }
 
 std::optional<Ipv4Prefix> Ipv4Prefix::parse(std::string_view text) {

@@ -34,6 +34,8 @@ struct Ipv4Address {
   }
   static std::optional<Ipv4Address> parse(std::string_view text);  // dotted quad
   std::string to_string() const;
+  // Dotted quad into `out` without allocating (request paths); returns the length (7 to 15).
+  size_t format(char (&out)[16]) const;
   bool is_zero() const { return value == 0; }
   auto operator<=>(const Ipv4Address&) const = default;
 };

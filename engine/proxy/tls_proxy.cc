@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "engine/common/byte_order.h"
+#include "engine/proxy/send_copy.h"
 #include "engine/tls/record.h"
 
 namespace tollgate::proxy {
@@ -26,11 +27,6 @@ constexpr size_t kRecordBuffer = tls::kMaxRecordSize + 2048;
 constexpr uint32_t kSmallRecordContent = 1360;  // + 22 bytes of TLS 1.3 overhead < one segment's payload
 constexpr uint64_t kBulkAfterBytes = 64 * 1024;
 constexpr uint64_t kIdleResetUs = 1'000'000;
-
-// Plaintext and handshake bytes travel in packet-sized buffers (the plentiful pool).
-uint32_t piece_size(const tcp::BufferOps& ops) {
-  return ops.packet_allocation ? ops.packet_allocation : ops.max_allocation;
-}
 
 }  // namespace
 
@@ -99,25 +95,11 @@ tcp::StreamHandler* TlsProxy::on_accept(tcp::Connection& client) {
   return &s->client;
 }
 
-// Bytes copied into packet-buffer-sized pieces on a connection's send queue: handshake flights to the
-// client as OpenSSL produced them, opened plaintext to the backend.
+// Handshake flights to the client as OpenSSL produced them, opened plaintext to the backend.
 bool TlsProxy::copy_to(tcp::Connection& c, std::span<const uint8_t> bytes) {
-  const tcp::BufferOps& ops = stack_.buffers();
-  while (!bytes.empty()) {
-    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(bytes.size()), piece_size(ops));
-    uint8_t* data = nullptr;
-    tcp::PacketRef p = ops.make(n, &data);
-    if (!p) {
-      counters_.no_memory.add();
-      return false;
-    }
-    std::memcpy(data, bytes.data(), n);
-    const bool ok = stack_.write(c, p, 0, n, now_us_);
-    ops.drop(p);
-    if (!ok) return false;
-    bytes = bytes.subspan(n);
-  }
-  return true;
+  const CopyResult r = send_copy(stack_, c, bytes, now_us_);
+  if (r == CopyResult::kNoBuffer) counters_.no_memory.add();
+  return r == CopyResult::kOk;
 }
 
 bool TlsProxy::send_record(Session& s, tls::ContentType type, std::span<const uint8_t> content) {

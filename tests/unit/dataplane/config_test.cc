@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "tests/unit/dataplane/config_expect.h"
+
 namespace tollgate::dataplane {
 namespace {
 
@@ -24,19 +26,6 @@ driver = "af_packet"
 ipv4 = "198.19.0.1/24"
 gateway = "198.19.0.254"
 )";
-
-// Every error must name the file, the line and the key.
-void expect_error(const std::string& text, const std::string& key, uint32_t line,
-                  const std::string& fragment) {
-  const ConfigLoad load = load_config_string(text, "test.toml");
-  EXPECT_FALSE(load.config);
-  const auto it = std::find_if(load.errors.begin(), load.errors.end(),
-                               [&](const ConfigError& e) { return e.key == key; });
-  ASSERT_NE(it, load.errors.end()) << "no error for key " << key << " in:\n" << text;
-  EXPECT_EQ(it->file, "test.toml");
-  EXPECT_EQ(it->line, line) << it->to_string();
-  EXPECT_NE(it->to_string().find(fragment), std::string::npos) << it->to_string();
-}
 
 TEST(DataplaneConfig, ReadsAGoodFile) {
   const ConfigLoad load = load_config_string(kGood, "good.toml");

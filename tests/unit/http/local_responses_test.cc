@@ -53,6 +53,8 @@ TEST_F(LocalResponsesTest, Redirect) {
             "HTTP/1.1 301 Moved Permanently\r\nLocation: https://example.com/a\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(text(write_redirect(308, "/b", out)),
             "HTTP/1.1 308 Permanent Redirect\r\nLocation: /b\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(text(write_redirect(302, "/c", out, true)),
+            "HTTP/1.1 302 Found\r\nLocation: /c\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(write_redirect(200, "/b", out), 0u);
   EXPECT_EQ(write_redirect(302, "", out), 0u);
   EXPECT_EQ(write_redirect(302, "/a\r\nSet-Cookie: x=1", out), 0u);
@@ -64,9 +66,12 @@ TEST_F(LocalResponsesTest, FixedResponse) {
   EXPECT_EQ(text(write_fixed_response(404, "", "", out)),
             "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(text(write_fixed_response(204, "text/plain", "", out)), "HTTP/1.1 204 No Content\r\n\r\n");
+  EXPECT_EQ(text(write_fixed_response(403, "text/plain", "no\n", out, true)),
+            "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nno\n");
   EXPECT_EQ(write_fixed_response(204, "text/plain", "x", out), 0u);
   EXPECT_EQ(write_fixed_response(100, "text/plain", "", out), 0u);
-  EXPECT_EQ(write_fixed_response(299, "text/plain", "", out), 0u);
+  EXPECT_EQ(text(write_fixed_response(299, "", "", out)), "HTTP/1.1 299 \r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(write_fixed_response(600, "text/plain", "", out), 0u);
   EXPECT_EQ(write_fixed_response(200, "text/plain\r\nX: y", "", out), 0u);
 }
 

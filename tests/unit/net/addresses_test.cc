@@ -12,6 +12,15 @@ TEST(Ipv4Address, ParsesAndPrints) {
   EXPECT_EQ(a->to_string(), "198.18.0.1");
 }
 
+TEST(Ipv4Address, FormatsEveryOctetWidth) {
+  for (const char* text : {"0.0.0.0", "9.10.99.100", "255.255.255.255", "198.18.0.1"}) {
+    char out[16];
+    const auto a = Ipv4Address::parse(text);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(std::string(out, a->format(out)), text);
+  }
+}
+
 TEST(Ipv4Address, RejectsMalformed) {
   for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1.2.3.-1", "1..2.3", "a.b.c.d", "01.2.3.4",
                           "1.2.3.4 ", " 1.2.3.4"}) {

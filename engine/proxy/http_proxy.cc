@@ -1,0 +1,640 @@
+#include "engine/proxy/http_proxy.h"
+
+#include <algorithm>
+#include <cstring>
+#include <variant>
+
+#include "engine/balancing/pool_choice.h"
+#include "engine/http/forward_writer.h"
+#include "engine/http/local_responses.h"
+#include "engine/http/response_parser.h"
+#include "engine/proxy/send_copy.h"
+#include "engine/routing/redirect.h"
+
+namespace tollgate::proxy {
+
+namespace {
+
+constexpr size_t kScratchBytes = 64 * 1024;
+
+LocalStatus local_status(uint16_t status) {
+  switch (status) {
+    case 400:
+      return LocalStatus::k400;
+    case 408:
+      return LocalStatus::k408;
+    case 413:
+      return LocalStatus::k413;
+    case 431:
+      return LocalStatus::k431;
+    case 501:
+      return LocalStatus::k501;
+    case 502:
+      return LocalStatus::k502;
+    case 503:
+      return LocalStatus::k503;
+    case 504:
+      return LocalStatus::k504;
+    case 505:
+      return LocalStatus::k505;
+    default:
+      return LocalStatus::kOther;
+  }
+}
+
+// Request ids: unique per core and run without coordination (core, a per-process salt, a sequence).
+size_t format_request_id(uint32_t core, uint64_t salt, uint64_t seq, char* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t words[2] = {salt ^ (uint64_t{core} << 56), seq};
+  size_t n = 0;
+  for (uint64_t w : words) {
+    for (int shift = 60; shift >= 0; shift -= 4) out[n++] = kHex[(w >> shift) & 0xf];
+  }
+  return n;  // 32
+}
+
+std::string_view header_of(const void* ctx, std::string_view name) {
+  return static_cast<const http::RequestHead*>(ctx)->header(name);
+}
+
+}  // namespace
+
+HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSettings settings,
+                     routing::RouteScratch route_scratch, uint32_t max_sessions, const uint64_t& now_us)
+    : stack_(stack),
+      pools_(pools),
+      settings_(std::move(settings)),
+      max_sessions_(max_sessions),
+      route_scratch_(std::move(route_scratch)),
+      prng_(now_us ^ settings_.core),
+      scratch_(kScratchBytes),
+      out_(kScratchBytes),
+      id_salt_(now_us * 0x9e3779b97f4a7c15ull),
+      now_us_(now_us) {
+  response_limits_.max_body_bytes = UINT64_MAX >> 1;
+}
+
+HttpProxy::~HttpProxy() = default;
+
+tcp::StreamHandler* HttpProxy::on_accept(tcp::Connection& client) {
+  if (free_.empty()) {
+    if (sessions_.size() >= max_sessions_) {
+      counters_.no_session.add();
+      return nullptr;  // the stack resets the client
+    }
+    auto s = std::make_unique<Session>();
+    s->proxy = this;
+    s->client.session = s.get();
+    free_.push_back(s.get());
+    sessions_.push_back(std::move(s));
+  }
+  Session* s = free_.back();
+  free_.pop_back();
+  s->in_use = true;
+  s->connection = &client;
+  s->upstream = nullptr;
+  s->stage = Stage::kHead;
+  s->active_index = active_list_.size();
+  active_list_.push_back(s);
+  ++active_;
+  counters_.connections.add();
+  arm(*s, Deadline::kIdle, settings_.idle_timeout_us);
+  return &s->client;
+}
+
+void HttpProxy::arm(Session& s, Deadline kind, uint64_t after_us) {
+  s.deadline = kind;
+  s.deadline_us = now_us_ + after_us;
+}
+
+std::span<const uint8_t> HttpProxy::gather(const tcp::ChunkQueue& queue, size_t limit) {
+  const tcp::Chunk* first = queue.front();
+  if (!first) return {};
+  const auto view = stack_.buffers().view(first->packet).subspan(first->offset, first->length);
+  if (first->length == queue.bytes()) return view;
+  const size_t n = std::min<size_t>({queue.bytes(), limit + 1, scratch_.size()});
+  queue.copy_out(stack_.buffers(), 0, std::span<uint8_t>(scratch_).first(n));
+  return {scratch_.data(), n};
+}
+
+bool HttpProxy::copy_to(tcp::Connection& c, std::span<const uint8_t> bytes) {
+  return send_copy(stack_, c, bytes, now_us_) == CopyResult::kOk;
+}
+
+uint32_t HttpProxy::splice(tcp::Connection& from, tcp::Connection& to, http::BodyFramer* framer,
+                           bool& failed) {
+  const tcp::BufferOps& ops = stack_.buffers();
+  uint32_t moved = 0;
+  bool ended = false;
+  for (tcp::Chunk* k = from.receive_queue.front(); k && !ended; k = k->next) {
+    const uint32_t room = stack_.write_space(to);
+    if (room == 0) {
+      to.write_blocked = true;
+      break;
+    }
+    uint32_t n = std::min(room, k->length);
+    if (framer) {
+      const http::FrameResult p = framer->advance(ops.view(k->packet).subspan(k->offset, n));
+      if (p.error != http::ParseError::kNone) {
+        failed = true;
+        break;
+      }
+      n = static_cast<uint32_t>(p.consumed);
+      ended = p.done;
+    }
+    if (n > 0 && !stack_.write(to, k->packet, k->offset, n, now_us_)) {
+      to.write_blocked = true;
+      break;
+    }
+    moved += n;
+    if (n < k->length) {
+      if (!ended) to.write_blocked = true;
+      break;
+    }
+  }
+  if (moved) stack_.consume(from, moved, now_us_);
+  return moved;
+}
+
+// ---- Request side ----
+
+void HttpProxy::client_data(Session& s) {
+  if (!s.connection) return;
+  switch (s.stage) {
+    case Stage::kHead:
+      return start_request(s);
+    case Stage::kForwarding:
+      if (!s.request_done) pump_request_body(s);
+      return;
+    case Stage::kTunnel:
+      return pump_tunnel(s);
+    case Stage::kConnecting:
+      return;  // the request waits in the receive queue until its connection is up
+    case Stage::kClosing:
+      // Nothing more is read: the answer is out and the connection closes after it.
+      if (s.connection->receive_queue.bytes()) {
+        stack_.consume(*s.connection, s.connection->receive_queue.bytes(), now_us_);
+      }
+      return;
+  }
+}
+
+void HttpProxy::start_request(Session& s) {
+  tcp::Connection& c = *s.connection;
+  if (c.receive_queue.bytes() == 0) {
+    if (c.fin_received) close_client(s);  // a keep-alive client that is done
+    return;
+  }
+  http::RequestHead head;
+  const std::span<const uint8_t> bytes = gather(c.receive_queue, settings_.limits.max_head_bytes);
+  const http::ParseResult r = http::parse_request(bytes, settings_.limits, headers_, head);
+  if (r.status == http::ParseStatus::kIncomplete) {
+    if (c.receive_queue.bytes() > settings_.limits.max_head_bytes) return respond_local(s, 431, true);
+    if (c.fin_received) return respond_local(s, 400, true);
+    if (s.deadline != Deadline::kHeader) arm(s, Deadline::kHeader, settings_.header_timeout_us);
+    return;
+  }
+  if (r.status == http::ParseStatus::kError) return respond_local(s, http::status_for(r.error), true);
+
+  counters_.requests.add();
+  s.method = head.method;
+  s.keep_alive = head.keep_alive;
+  s.http10 = head.version_minor == 0;
+  s.request_done = head.body == http::BodyKind::kNone;
+  s.response_started = s.response_done = false;
+  s.websocket = head.upgrade_websocket;
+  s.retried = false;
+  s.request_id = ++request_seq_;
+  s.request_body = http::BodyFramer::for_request(head, settings_.limits);
+
+  routing::RequestView view;
+  view.method = head.method_text;
+  view.host = head.host;
+  view.path = head.path;
+  view.query = head.query;
+  view.protocol = settings_.https ? "https" : "http";
+  view.port = settings_.port;
+  view.header = header_of;
+  view.header_ctx = &head;
+  const routing::RouteTable::Match m = settings_.routes->match(view, route_scratch_);
+  const routing::Action& action = *m.action;
+  // A request answered here leaves its body unread: the connection closes after the answer rather than
+  // parse a body nobody wants.
+  const bool close_after = !head.keep_alive || head.body != http::BodyKind::kNone;
+  if (const auto* fixed = std::get_if<routing::FixedResponseAction>(&action.what)) {
+    counters_.fixed_responses.add();
+    const size_t n =
+        http::write_fixed_response(fixed->status, fixed->content_type, fixed->body, out_, close_after);
+    stack_.consume(c, static_cast<uint32_t>(head.head_bytes), now_us_);
+    return respond(s, {out_.data(), n}, fixed->status, close_after);
+  }
+  if (const auto* redirect = std::get_if<routing::RedirectAction>(&action.what)) {
+    counters_.redirects.add();
+    char location[4096];
+    const size_t len = routing::render_redirect(*redirect, view, location);
+    if (len == 0) return respond_local(s, 500, true);
+    const size_t n = http::write_redirect(redirect->status, {location, len}, out_, close_after);
+    stack_.consume(c, static_cast<uint32_t>(head.head_bytes), now_us_);
+    return respond(s, {out_.data(), n}, redirect->status, close_after);
+  }
+  const auto& forward = std::get<routing::ForwardAction>(action.what);
+  const std::optional<uint32_t> pool = balancing::choose_pool(forward, prng_);
+  if (!pool) return respond_local(s, 503, close_after);
+  s.pool = *pool;
+  s.target = -1;
+  dispatch(s);
+}
+
+void HttpProxy::dispatch(Session& s) {
+  balancing::TargetPool& targets = pools_.targets(s.pool);
+  // A retry prefers another target, but a pool of one retries the same.
+  int target = targets.pick(s.target);
+  if (target < 0 && s.target >= 0) target = targets.pick();
+  s.target = target;
+  if (s.target < 0) return respond_local(s, 503, true);
+  Upstream* u = pools_.acquire(s.pool, s.target, &s);
+  if (!u) return respond_local(s, 503, true);
+  targets.begin(s.target);
+  s.upstream = u;
+  if (!u->connected) {
+    s.stage = Stage::kConnecting;
+    arm(s, Deadline::kConnect, pools_.settings(s.pool).connect_timeout_us);
+    return;
+  }
+  s.stage = Stage::kForwarding;
+  if (!send_request_head(s)) return;
+  pump_request_body(s);
+}
+
+// The head is parsed again from the receive queue: it stays there until a connection takes it, so a
+// failed connect can be retried on another target.
+bool HttpProxy::send_request_head(Session& s) {
+  tcp::Connection& c = *s.connection;
+  http::RequestHead head;
+  const std::span<const uint8_t> bytes = gather(c.receive_queue, settings_.limits.max_head_bytes);
+  if (http::parse_request(bytes, settings_.limits, headers_, head).status != http::ParseStatus::kComplete) {
+    respond_local(s, 500, true);
+    return false;
+  }
+  char id[32];
+  const size_t id_len = format_request_id(settings_.core, id_salt_, s.request_id, id);
+  char client_ip[16];
+  const size_t ip_len = net::Ipv4Address{c.tuple.remote_ip}.format(client_ip);
+  http::ForwardInfo info;
+  info.client_ip = {client_ip, ip_len};
+  info.tls = settings_.https;
+  info.listener_port = settings_.port;
+  info.request_id = {id, id_len};
+  const size_t n = http::write_forwarded_request(head, info, out_);
+  if (n == 0) {
+    respond_local(s, 431, true);
+    return false;
+  }
+  s.reused = s.upstream->requests > 0;
+  s.head_kept = 0;
+  if (head.body == http::BodyKind::kNone) {
+    s.head_kept = static_cast<uint32_t>(head.head_bytes);
+  } else {
+    stack_.consume(c, static_cast<uint32_t>(head.head_bytes), now_us_);
+  }
+  ++s.upstream->requests;
+  counters_.forwarded.add();
+  if (!copy_to(*s.upstream->connection, {out_.data(), n})) {
+    respond_local(s, 502, true);
+    return false;
+  }
+  arm(s, Deadline::kResponse, pools_.settings(s.pool).response_timeout_us);
+  return true;
+}
+
+void HttpProxy::pump_request_body(Session& s) {
+  if (s.request_done || !s.upstream || !s.upstream->connection || !s.connection) return;
+  bool failed = false;
+  const uint32_t moved = splice(*s.connection, *s.upstream->connection, &s.request_body, failed);
+  counters_.bytes_from_clients.add(moved);
+  if (failed) {
+    // A malformed body is the client's fault, but part of it is already with the target: neither
+    // connection can carry another request.
+    drop_upstream(s, false);
+    return respond_local(s, 400, true);
+  }
+  if (s.request_body.done()) {
+    s.request_done = true;
+    if (s.response_done) finish_exchange(s);
+    return;
+  }
+  if (s.connection->fin_received && s.connection->receive_queue.bytes() == 0) {
+    drop_upstream(s, false);  // the client went away mid-body
+    close_client(s);
+  }
+}
+
+// ---- Response side ----
+
+void HttpProxy::upstream_data(Session& s) {
+  if (!s.connection) return;
+  if (s.stage == Stage::kTunnel) return pump_tunnel(s);
+  if (s.stage != Stage::kForwarding) return;
+  while (!s.response_started) {
+    if (!take_response_head(s)) return;
+  }
+  pump_response_body(s);
+}
+
+// Parses the response head waiting in the upstream queue and sends ours to the client. False when the
+// head is incomplete or the exchange ended. Interim (1xx) responses are passed on and the loop goes on.
+bool HttpProxy::take_response_head(Session& s) {
+  tcp::Connection& u = *s.upstream->connection;
+  if (u.receive_queue.bytes() == 0) return false;
+  http::ResponseHead head;
+  const std::span<const uint8_t> bytes = gather(u.receive_queue, settings_.limits.max_head_bytes);
+  const http::ParseResult r = http::parse_response(bytes, settings_.limits, headers_, s.method, head);
+  if (r.status == http::ParseStatus::kIncomplete) {
+    if (u.receive_queue.bytes() > settings_.limits.max_head_bytes) {
+      drop_upstream(s, false);
+      respond_local(s, 502, true);
+    }
+    return false;
+  }
+  if (r.status == http::ParseStatus::kError) {
+    drop_upstream(s, false);
+    respond_local(s, 502, true);
+    return false;
+  }
+  const bool interim = head.status >= 100 && head.status < 200 && head.status != 101;
+  const bool upgrade = head.status == 101 && s.websocket;
+  if (head.status == 101 && !upgrade) {
+    drop_upstream(s, false);  // a switch nobody asked for
+    respond_local(s, 502, true);
+    return false;
+  }
+  // The client's connection closes after this response when either side wants it, or when the target
+  // answered before taking the whole request body (what is left of it would be read as a request).
+  const bool close =
+      !interim && !upgrade && (!s.keep_alive || head.body == http::BodyKind::kUntilClose || !s.request_done);
+  http::ResponseInfo info;
+  info.close = close;
+  info.client_http10 = s.http10;
+  info.hsts = settings_.https ? std::string_view(settings_.hsts) : std::string_view();
+  const size_t n = http::write_forwarded_response(head, info, out_);
+  if (n == 0) {
+    drop_upstream(s, false);
+    respond_local(s, 502, true);
+    return false;
+  }
+  stack_.consume(u, static_cast<uint32_t>(head.head_bytes), now_us_);
+  if (s.head_kept) {
+    stack_.consume(*s.connection, s.head_kept, now_us_);
+    s.head_kept = 0;
+  }
+  if (!copy_to(*s.connection, {out_.data(), n})) {
+    drop_upstream(s, false);
+    reset_client(s);
+    return false;
+  }
+  counters_.responses_by_class[std::min<size_t>(head.status / 100, 5)].add();
+  if (interim) return true;
+  s.response_started = true;
+  s.deadline = Deadline::kNone;
+  if (close) s.keep_alive = false;
+  if (upgrade) {
+    counters_.tunnels.add();
+    s.stage = Stage::kTunnel;
+    pump_tunnel(s);
+    return false;
+  }
+  s.response_kind = head.body;
+  s.response_body = http::BodyFramer::for_response(head, response_limits_);
+  if (head.body == http::BodyKind::kNone) {
+    s.response_done = true;
+    finish_exchange(s);
+    return false;
+  }
+  return true;
+}
+
+void HttpProxy::pump_response_body(Session& s) {
+  if (!s.upstream || !s.upstream->connection || !s.connection || s.response_done) return;
+  tcp::Connection& u = *s.upstream->connection;
+  bool failed = false;
+  const bool until_close = s.response_kind == http::BodyKind::kUntilClose;
+  const uint32_t moved = splice(u, *s.connection, until_close ? nullptr : &s.response_body, failed);
+  counters_.bytes_to_clients.add(moved);
+  if (failed) {
+    // Part of the response is with the client: all that can be said now is a reset.
+    drop_upstream(s, false);
+    return reset_client(s);
+  }
+  const bool ended = until_close ? (u.fin_received && u.receive_queue.bytes() == 0) : s.response_body.done();
+  if (!ended) return;
+  s.response_done = true;
+  finish_exchange(s);
+}
+
+// Both the request and its response are complete (or the response is, and the client closes): the
+// upstream connection returns to its pool and the next request, perhaps already waiting, starts.
+void HttpProxy::finish_exchange(Session& s) {
+  if (!s.response_done) return;
+  if (!s.request_done) s.keep_alive = false;
+  const bool reusable = s.request_done && s.response_kind != http::BodyKind::kUntilClose;
+  drop_upstream(s, reusable);
+  if (!s.keep_alive) return close_client(s);
+  s.stage = Stage::kHead;
+  arm(s, Deadline::kIdle, settings_.idle_timeout_us);
+  if (s.connection && s.connection->receive_queue.bytes() > 0)
+    start_request(s);
+  else if (s.connection && s.connection->fin_received)
+    close_client(s);
+}
+
+void HttpProxy::pump_tunnel(Session& s) {
+  if (!s.upstream || !s.upstream->connection || !s.connection) return;
+  tcp::Connection& c = *s.connection;
+  tcp::Connection& u = *s.upstream->connection;
+  bool failed = false;
+  counters_.bytes_from_clients.add(splice(c, u, nullptr, failed));
+  counters_.bytes_to_clients.add(splice(u, c, nullptr, failed));
+  // Half-closes travel once everything before them has moved.
+  if (c.fin_received && c.receive_queue.bytes() == 0 && !u.fin_queued) stack_.shutdown(u, now_us_);
+  if (u.fin_received && u.receive_queue.bytes() == 0 && !c.fin_queued) stack_.shutdown(c, now_us_);
+}
+
+// A failed connect is retried once on another target, as is a bodiless request whose kept-alive
+// connection the target closed before answering; anything else is a 502 (or 504 after a timeout).
+void HttpProxy::upstream_failed(Session& s, bool retryable, bool timed_out) {
+  drop_upstream(s, false);
+  if (!s.connection) return;
+  if (retryable && !s.retried) {
+    s.retried = true;
+    s.head_kept = 0;
+    counters_.retries.add();
+    return dispatch(s);
+  }
+  respond_local(s, timed_out ? 504 : 502, true);
+}
+
+void HttpProxy::drop_upstream(Session& s, bool reusable) {
+  if (!s.upstream) return;
+  pools_.targets(s.pool).end(s.target);
+  pools_.release(s.upstream, reusable);
+  s.upstream = nullptr;
+}
+
+// ---- Answers from here ----
+
+void HttpProxy::respond_local(Session& s, uint16_t status, bool close) {
+  counters_.local_errors[static_cast<size_t>(local_status(status))].add();
+  drop_upstream(s, false);
+  const size_t n = http::write_error_response(status, out_, close);
+  respond(s, {out_.data(), n}, status, close);
+}
+
+void HttpProxy::respond(Session& s, std::span<const uint8_t> bytes, uint16_t status, bool close) {
+  if (!s.connection) return;
+  counters_.responses_by_class[std::min<size_t>(status / 100, 5)].add();
+  if (!copy_to(*s.connection, bytes)) return reset_client(s);
+  if (close) return close_client(s);
+  s.stage = Stage::kHead;
+  arm(s, Deadline::kIdle, settings_.idle_timeout_us);
+  if (s.connection->receive_queue.bytes() > 0) start_request(s);
+}
+
+void HttpProxy::close_client(Session& s) {
+  s.stage = Stage::kClosing;
+  s.deadline = Deadline::kNone;
+  if (!s.connection) return;
+  if (s.connection->receive_queue.bytes()) {
+    stack_.consume(*s.connection, s.connection->receive_queue.bytes(), now_us_);
+  }
+  stack_.shutdown(*s.connection, now_us_);
+}
+
+// ---- Events ----
+
+void HttpProxy::ClientSide::on_data(tcp::Connection&) {
+  session->proxy->client_data(*session);
+}
+
+void HttpProxy::ClientSide::on_peer_closed(tcp::Connection&) {
+  Session& s = *session;
+  HttpProxy& p = *s.proxy;
+  switch (s.stage) {
+    case Stage::kHead:
+      return p.start_request(s);  // a partial head is a 400; nothing at all closes quietly
+    case Stage::kTunnel:
+      return p.pump_tunnel(s);
+    default:
+      return p.client_data(s);  // the request in flight finishes; the connection closes after it
+  }
+}
+
+void HttpProxy::ClientSide::on_writable(tcp::Connection&) {
+  Session& s = *session;
+  if (s.stage == Stage::kForwarding) return s.proxy->pump_response_body(s);
+  if (s.stage == Stage::kTunnel) return s.proxy->pump_tunnel(s);
+}
+
+void HttpProxy::ClientSide::on_closed(tcp::Connection&, tcp::CloseReason) {
+  session->proxy->client_closed(*session);
+}
+
+void HttpProxy::Session::upstream_connected(Upstream&) {
+  if (stage != Stage::kConnecting || !connection) return;
+  stage = Stage::kForwarding;
+  if (!proxy->send_request_head(*this)) return;
+  proxy->pump_request_body(*this);
+}
+
+void HttpProxy::Session::upstream_data(Upstream&) {
+  proxy->upstream_data(*this);
+}
+
+void HttpProxy::Session::upstream_writable(Upstream&) {
+  if (stage == Stage::kForwarding) return proxy->pump_request_body(*this);
+  if (stage == Stage::kTunnel) return proxy->pump_tunnel(*this);
+}
+
+void HttpProxy::Session::upstream_peer_closed(Upstream& u) {
+  HttpProxy& p = *proxy;
+  if (stage == Stage::kTunnel) return p.pump_tunnel(*this);
+  if (stage != Stage::kForwarding) return;
+  if (response_started) return p.pump_response_body(*this);  // until-close bodies end here
+  // FIN before a complete response head: what did arrive is not a response.
+  if (u.connection && u.connection->receive_queue.bytes() > 0) p.upstream_data(*this);
+  if (!response_started && upstream == &u) p.upstream_failed(*this, reused && head_kept > 0, false);
+}
+
+void HttpProxy::Session::upstream_closed(Upstream& u, tcp::CloseReason) {
+  HttpProxy& p = *proxy;
+  if (upstream != &u) return;
+  if (stage == Stage::kTunnel) {
+    p.drop_upstream(*this, false);
+    if (connection) p.stack_.shutdown(*connection, p.now_us_);
+    return;
+  }
+  if (stage == Stage::kConnecting) return p.upstream_failed(*this, true, false);
+  if (!response_started) return p.upstream_failed(*this, reused && head_kept > 0, false);
+  if (response_kind == http::BodyKind::kUntilClose && u.connection == nullptr && !response_done) {
+    // Everything that arrived has been passed on; a close after FIN ends the body.
+    response_done = true;
+    return p.finish_exchange(*this);
+  }
+  // Mid-body: the client has part of a response and can only be reset.
+  p.drop_upstream(*this, false);
+  p.reset_client(*this);
+}
+
+void HttpProxy::reset_client(Session& s) {
+  drop_upstream(s, false);
+  if (s.connection) stack_.abort(*s.connection);  // → on_closed → client_closed
+}
+
+void HttpProxy::client_closed(Session& s) {
+  s.connection = nullptr;
+  drop_upstream(s, false);
+  maybe_free(s);
+}
+
+void HttpProxy::maybe_free(Session& s) {
+  if (!s.in_use || s.connection) return;
+  s.in_use = false;
+  s.deadline = Deadline::kNone;
+  Session* last = active_list_.back();
+  active_list_[s.active_index] = last;
+  last->active_index = s.active_index;
+  active_list_.pop_back();
+  --active_;
+  free_.push_back(&s);
+}
+
+void HttpProxy::expire(uint64_t now_us) {
+  for (size_t i = 0; i < active_list_.size();) {
+    Session& s = *active_list_[i];
+    if (s.deadline == Deadline::kNone || now_us < s.deadline_us) {
+      ++i;
+      continue;
+    }
+    const Deadline kind = s.deadline;
+    s.deadline = Deadline::kNone;
+    switch (kind) {
+      case Deadline::kIdle:
+        close_client(s);
+        break;
+      case Deadline::kHeader:
+        respond_local(s, 408, true);
+        break;
+      case Deadline::kConnect:
+        upstream_failed(s, true, true);
+        break;
+      case Deadline::kResponse:
+        respond_local(s, 504, true);
+        break;
+      case Deadline::kNone:
+        break;
+    }
+    // Handling may have freed the session, which moves the last one into slot i.
+    if (i < active_list_.size() && active_list_[i] == &s) ++i;
+  }
+}
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,184 @@
+// The L7 proxy of one HTTP listener on one core: each client connection carries a sequence of HTTP/1.1
+// requests (keep-alive, pipelining); each request is parsed (engine/http), matched against the
+// listener's rules (engine/routing, one Hyperscan scan of host and path) and either answered here
+// (fixed response, redirect, error) or forwarded to a target of a pool over a keep-alive upstream
+// connection (UpstreamPools). Bodies stream both ways without being buffered whole: body bytes move as
+// chunk references from one connection's receive queue to the other's send queue (zero copy), as far as
+// the receiving side has room (back-pressure). Only heads are copied: a request or response head is
+// parsed where it lies when it sits in one buffer, else gathered into a per-core scratch area.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/balancing/prng.h"
+#include "engine/common/counter.h"
+#include "engine/http/body_framer.h"
+#include "engine/http/request_parser.h"
+#include "engine/proxy/upstream_pools.h"
+#include "engine/routing/route_scratch.h"
+#include "engine/routing/route_table.h"
+#include "engine/tcp/stack.h"
+
+namespace tollgate::proxy {
+
+struct HttpListenerSettings {
+  std::string name;
+  bool https = false;  // X-Forwarded-Proto, redirect #{protocol}, HSTS
+  uint16_t port = 80;  // X-Forwarded-Port, redirect #{port}
+  const routing::RouteTable* routes = nullptr;
+  std::string hsts;  // Strict-Transport-Security value added to HTTPS responses; empty: none
+  http::ParseLimits limits;
+  uint64_t header_timeout_us = 10'000'000;  // first byte to complete head (slow headers → 408)
+  uint64_t idle_timeout_us = 60'000'000;    // keep-alive connection without a request → closed
+  uint32_t core = 0;                        // in request ids
+};
+
+// Statuses the proxy answers itself, counted apiece.
+enum class LocalStatus : uint8_t { k400, k408, k413, k431, k501, k502, k503, k504, k505, kOther, kCount };
+
+struct HttpProxyCounters {
+  Counter connections;
+  Counter requests;
+  std::array<Counter, 6> responses_by_class;  // [1..5]: 1xx..5xx sent to clients (index 0 unused)
+  std::array<Counter, static_cast<size_t>(LocalStatus::kCount)> local_errors;
+  Counter fixed_responses;
+  Counter redirects;
+  Counter forwarded;  // requests sent to a target
+  Counter retries;    // a failed connect retried on another target
+  Counter tunnels;    // upgraded connections (WebSocket)
+  Counter no_session;
+  Counter bytes_from_clients;  // body bytes forwarded
+  Counter bytes_to_clients;
+};
+
+class HttpProxy : public tcp::ListenerHandler {
+ public:
+  // `route_scratch` is prepared for settings.routes (RouteScratch::for_table).
+  HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSettings settings,
+            routing::RouteScratch route_scratch, uint32_t max_sessions, const uint64_t& now_us);
+  ~HttpProxy() override;
+
+  tcp::StreamHandler* on_accept(tcp::Connection& client) override;
+  // Timeouts: slow headers, idle keep-alive clients, upstream connect and response. Called by the
+  // core's timers.
+  void expire(uint64_t now_us);
+
+  const HttpProxyCounters& counters() const { return counters_; }
+  size_t sessions_active() const { return active_; }
+
+ private:
+  struct Session;
+  enum class Stage : uint8_t {
+    kHead,        // waiting for (the rest of) a request head
+    kConnecting,  // request parsed and routed; its upstream connection is being opened
+    kForwarding,  // head sent: request body and response move
+    kTunnel,      // after 101 Switching Protocols: bytes both ways until either side closes
+    kClosing,     // the last response is queued; the client connection closes after it
+  };
+  enum class Deadline : uint8_t { kNone, kIdle, kHeader, kConnect, kResponse };
+
+  class ClientSide : public tcp::StreamHandler {
+   public:
+    Session* session = nullptr;
+    void on_data(tcp::Connection& c) override;
+    void on_peer_closed(tcp::Connection& c) override;
+    void on_writable(tcp::Connection& c) override;
+    void on_closed(tcp::Connection& c, tcp::CloseReason reason) override;
+  };
+
+  struct Session : UpstreamOwner {
+    HttpProxy* proxy = nullptr;
+    ClientSide client;
+    tcp::Connection* connection = nullptr;  // the client's
+    Upstream* upstream = nullptr;
+    Stage stage = Stage::kHead;
+    Deadline deadline = Deadline::kNone;
+    uint64_t deadline_us = 0;
+    // The request in flight.
+    http::Method method = http::Method::kGet;
+    uint32_t pool = 0;
+    int32_t target = -1;
+    bool retried = false;
+    bool keep_alive = true;     // the client's connection stays open after this exchange
+    bool request_done = false;  // the whole request body has been forwarded
+    bool response_started = false;
+    bool response_done = false;
+    bool websocket = false;  // the request asked for an upgrade
+    // A bodiless request's head stays in the receive queue until the response starts, so a kept-alive
+    // connection the target closed at that moment can be retried on a fresh one.
+    uint32_t head_kept = 0;
+    bool reused = false;  // the request went out on a kept-alive connection
+    http::BodyFramer request_body;
+    http::BodyFramer response_body;
+    http::BodyKind response_kind = http::BodyKind::kNone;
+    bool http10 = false;  // the client spoke HTTP/1.0
+    uint64_t request_id = 0;
+    bool in_use = false;
+    size_t active_index = 0;
+
+    void upstream_connected(Upstream&) override;
+    void upstream_data(Upstream&) override;
+    void upstream_writable(Upstream&) override;
+    void upstream_peer_closed(Upstream&) override;
+    void upstream_closed(Upstream&, tcp::CloseReason) override;
+  };
+
+  // Request side.
+  void client_data(Session& s);
+  void start_request(Session& s);
+  void dispatch(Session& s);  // pick a target and get a connection to it
+  bool send_request_head(Session& s);
+  void pump_request_body(Session& s);
+  // Response side.
+  void upstream_data(Session& s);
+  bool take_response_head(Session& s);
+  void pump_response_body(Session& s);
+  void finish_exchange(Session& s);
+  void pump_tunnel(Session& s);
+  // The upstream connection failed before a response started. `retryable`: the request can be sent again
+  // (it never reached the target, or a bodiless one went out on a stale keep-alive connection).
+  void upstream_failed(Session& s, bool retryable, bool timed_out);
+
+  // Answers the client from here and, when close is set, closes its connection after the answer.
+  void respond_local(Session& s, uint16_t status, bool close);
+  void respond(Session& s, std::span<const uint8_t> bytes, uint16_t status, bool close);
+  void close_client(Session& s);
+  void drop_upstream(Session& s, bool reusable);
+  void arm(Session& s, Deadline kind, uint64_t after_us);
+  void reset_client(Session& s);   // RST; client_closed follows
+  void client_closed(Session& s);  // the client connection is gone
+  void maybe_free(Session& s);
+
+  // A request or response head from a connection's receive queue as contiguous bytes: the first chunk
+  // itself when the head lies in it, else a copy of up to the head limit in scratch_.
+  std::span<const uint8_t> gather(const tcp::ChunkQueue& queue, size_t limit);
+  bool copy_to(tcp::Connection& c, std::span<const uint8_t> bytes);
+  // Moves up to `framer`'s message end from `from`'s receive queue to `to` (chunk references, no copy),
+  // bounded by `to`'s room. Returns the bytes moved; sets `failed` on a framing error.
+  uint32_t splice(tcp::Connection& from, tcp::Connection& to, http::BodyFramer* framer, bool& failed);
+
+  tcp::TcpStack& stack_;
+  UpstreamPools& pools_;
+  HttpListenerSettings settings_;
+  uint32_t max_sessions_;
+  std::vector<std::unique_ptr<Session>> sessions_;  // made on demand up to max_sessions_, then reused
+  std::vector<Session*> free_;
+  std::vector<Session*> active_list_;  // walked by expire()
+  size_t active_ = 0;
+  routing::RouteScratch route_scratch_;
+  http::HeaderStore headers_;
+  http::ParseLimits response_limits_;  // responses are bounded by the client, not by us: no body limit
+  balancing::Prng prng_;               // weighted forward actions
+  std::vector<uint8_t> scratch_;       // gathered heads
+  std::vector<uint8_t> out_;           // heads we write
+  uint64_t request_seq_ = 0;
+  uint64_t id_salt_ = 0;
+  const uint64_t& now_us_;
+  HttpProxyCounters counters_;
+};
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,24 @@
+// Bytes a proxy produces itself (heads, local responses, TLS handshake flights, opened plaintext) go onto
+// a connection's send queue as copies in packet-sized buffers; payload it merely forwards moves as chunk
+// references instead (no copy).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "engine/tcp/stack.h"
+
+namespace tollgate::proxy {
+
+// The largest piece we copy into: a packet-pool buffer when the environment has two pools.
+inline uint32_t piece_size(const tcp::BufferOps& ops) {
+  return ops.packet_allocation ? ops.packet_allocation : ops.max_allocation;
+}
+
+enum class CopyResult : uint8_t { kOk, kNoBuffer, kRefused };
+
+// Appends a copy of `bytes` to `c`'s send queue. kNoBuffer: the buffer pool ran dry; kRefused: the send
+// queue would not take it. Either way part of it may have been queued: the connection is unusable.
+CopyResult send_copy(tcp::TcpStack& stack, tcp::Connection& c, std::span<const uint8_t> bytes, uint64_t now_us);
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,156 @@
+#include "engine/proxy/upstream_pools.h"
+
+namespace tollgate::proxy {
+
+UpstreamPools::UpstreamPools(tcp::TcpStack& stack, std::vector<UpstreamPoolSettings> pools,
+                             uint32_t max_connections, const uint64_t& now_us, uint64_t seed)
+    : stack_(stack), max_connections_(max_connections), now_us_(now_us) {
+  pools_.reserve(pools.size());
+  for (auto& settings : pools) {
+    const size_t n = settings.targets.size();
+    balancing::TargetPool targets(settings.targets, settings.algorithm, seed++);
+    pools_.push_back(Pool{std::move(settings), std::move(targets), std::vector<TargetIdle>(n)});
+  }
+}
+
+UpstreamPools::~UpstreamPools() = default;
+
+Upstream* UpstreamPools::acquire(uint32_t pool, int32_t target, UpstreamOwner* owner) {
+  Pool& p = pools_[pool];
+  TargetIdle& idle = p.idle[static_cast<size_t>(target)];
+  if (Upstream* u = idle.head) {
+    idle_remove(u);
+    u->owner = owner;
+    counters_.reuses.add();
+    return u;
+  }
+  if (free_.empty()) {
+    if (slots_.size() >= max_connections_) return nullptr;
+    auto u = std::make_unique<Upstream>();  // made on first need, reused after
+    u->pools = this;
+    free_.push_back(u.get());
+    slots_.push_back(std::move(u));
+  }
+  Upstream* u = free_.back();
+  const balancing::TargetState& t = p.settings.targets[static_cast<size_t>(target)];
+  tcp::Connection* c = stack_.connect(p.settings.source, t.address, t.port, u, now_us_);
+  if (!c) return nullptr;
+  free_.pop_back();
+  u->owner = owner;
+  u->connection = c;
+  u->pool = pool;
+  u->target = target;
+  u->requests = 0;
+  u->connected = false;
+  u->in_use = true;
+  u->prev = u->next = nullptr;
+  ++open_;
+  counters_.connects.add();
+  return u;
+}
+
+void UpstreamPools::release(Upstream* u, bool reusable) {
+  u->owner = nullptr;
+  if (!u->connection) return;
+  tcp::Connection& c = *u->connection;
+  Pool& p = pools_[u->pool];
+  const bool clean = u->connected && !c.fin_received && c.receive_queue.bytes() == 0 && !c.fin_queued;
+  if (reusable && clean && p.idle[static_cast<size_t>(u->target)].count < p.settings.max_idle_per_target) {
+    u->idle_since_us = now_us_;
+    idle_push(u);
+    return;
+  }
+  close(u);
+}
+
+void UpstreamPools::idle_push(Upstream* u) {
+  TargetIdle& idle = pools_[u->pool].idle[static_cast<size_t>(u->target)];
+  u->prev = nullptr;
+  u->next = idle.head;
+  if (idle.head) {
+    idle.head->prev = u;
+  } else {
+    idle.tail = u;
+  }
+  idle.head = u;
+  ++idle.count;
+  ++idle_;
+  u->idle = true;
+}
+
+void UpstreamPools::idle_remove(Upstream* u) {
+  TargetIdle& idle = pools_[u->pool].idle[static_cast<size_t>(u->target)];
+  (u->prev ? u->prev->next : idle.head) = u->next;
+  (u->next ? u->next->prev : idle.tail) = u->prev;
+  u->prev = u->next = nullptr;
+  --idle.count;
+  --idle_;
+  u->idle = false;
+}
+
+// Abortive: a connection we give up on mid-request must not look like a complete exchange to the
+// target, and an idle one has nothing in flight.
+void UpstreamPools::close(Upstream* u) {
+  if (u->connection) stack_.abort(*u->connection);  // → on_closed → closed()
+}
+
+void UpstreamPools::closed(Upstream* u) {
+  if (!u->in_use) return;
+  if (u->idle) idle_remove(u);
+  u->connection = nullptr;
+  u->owner = nullptr;
+  u->in_use = false;
+  --open_;
+  free_.push_back(u);
+}
+
+void UpstreamPools::idle_event(Upstream* u) {
+  counters_.idle_closed.add();
+  idle_remove(u);
+  close(u);
+}
+
+void UpstreamPools::expire(uint64_t now_us) {
+  for (Pool& p : pools_) {
+    for (TargetIdle& idle : p.idle) {
+      while (idle.tail && now_us - idle.tail->idle_since_us >= p.settings.idle_timeout_us) {
+        idle_event(idle.tail);
+      }
+    }
+  }
+}
+
+void Upstream::on_connected(tcp::Connection&) {
+  connected = true;
+  if (owner) owner->upstream_connected(*this);
+}
+
+void Upstream::on_data(tcp::Connection&) {
+  if (owner) {
+    owner->upstream_data(*this);
+  } else {
+    pools->idle_event(this);  // bytes nobody asked for: the connection is out of step
+  }
+}
+
+void Upstream::on_peer_closed(tcp::Connection&) {
+  if (owner) {
+    owner->upstream_peer_closed(*this);
+  } else {
+    pools->idle_event(this);  // the target closed a keep-alive connection
+  }
+}
+
+void Upstream::on_writable(tcp::Connection&) {
+  if (owner) owner->upstream_writable(*this);
+}
+
+void Upstream::on_closed(tcp::Connection&, tcp::CloseReason reason) {
+  if (!connected) pools->counters_.connect_failures.add();
+  UpstreamOwner* o = owner;
+  connection = nullptr;
+  if (o) o->upstream_closed(*this, reason);
+  pools->closed(this);
+}
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,400 @@
+// The HTTP proxy between two simulated stacks: stack 0 holds the client and the targets (HttpBackend on
+// ports 8080-8082), stack 1 runs the proxy on port 80 with a small rule set.
+#include "engine/proxy/http_proxy.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "tests/unit/proxy/http_backend.h"
+#include "tests/unit/tcp/tcp_harness.h"
+
+namespace tollgate::proxy {
+namespace {
+
+using tcp::testing::RecordingHandler;
+using tcp::testing::TcpPair;
+using testing::HttpBackend;
+
+constexpr uint16_t kListenPort = 80;
+
+routing::Action forward_to(uint32_t pool) {
+  return routing::Action{routing::ForwardAction{{{pool, 1}}}};
+}
+
+class HttpProxyTest : public ::testing::Test {
+ protected:
+  void SetUp() override { baseline_ = tcp::testing::live_buffers(); }
+  void TearDown() override {
+    proxy_.reset();
+    upstreams_.reset();
+    pair_.reset();
+    EXPECT_EQ(tcp::testing::live_buffers(), baseline_) << "leaked packet buffers";
+  }
+
+  // Pool 0 "api": targets 8080 and 8081; pool 1 "web": 8082. Port 9 has no listener (refused).
+  void start(bool refused_first_api_target = false) {
+    pair_ = std::make_unique<TcpPair>(tcp::TcpConfig{}, 5, 256);
+    const uint16_t ports[3] = {8080, 8081, 8082};
+    for (int i = 0; i < 3; ++i) {
+      backends_[i].stack = &pair_->client();
+      backends_[i].now = &pair_->now;
+      backends_[i].name = "b" + std::to_string(i);
+      ASSERT_TRUE(pair_->client().listen(TcpPair::kAddress[0], ports[i], &backends_[i], 0));
+    }
+    std::vector<UpstreamPoolSettings> pools(2);
+    pools[0].name = "api";
+    pools[0].source = pools[1].source = TcpPair::kAddress[1];
+    pools[0].targets = {{TcpPair::kAddress[0], refused_first_api_target ? uint16_t{9} : uint16_t{8080}, 1},
+                        {TcpPair::kAddress[0], 8081, 1}};
+    pools[0].response_timeout_us = 2'000'000;
+    pools[1].name = "web";
+    pools[1].targets = {{TcpPair::kAddress[0], 8082, 1}};
+    pools[1].response_timeout_us = 2'000'000;
+    upstreams_ = std::make_unique<UpstreamPools>(pair_->server(), std::move(pools), 128, pair_->now, 7);
+
+    std::vector<routing::Rule> rules(3);
+    rules[0].priority = 10;
+    rules[0].path = routing::PathCondition{routing::PathMatch::kGlob, {"/api/*"}};
+    rules[0].action = forward_to(0);
+    rules[1].priority = 5;
+    rules[1].path = routing::PathCondition{routing::PathMatch::kExact, {"/fixed"}};
+    rules[1].action = routing::Action{routing::FixedResponseAction{418, "text/plain", "short and stout\n"}};
+    rules[2].priority = 7;
+    rules[2].host = routing::HostCondition{{"old.example"}};
+    routing::RedirectAction redirect;
+    redirect.protocol = "https";
+    redirect.host = "new.example";
+    rules[2].action = routing::Action{redirect};
+    auto table = routing::RouteTable::compile(rules, forward_to(1));
+    ASSERT_TRUE(table.ok()) << table.error();
+    routes_ = std::make_unique<routing::RouteTable>(std::move(table.value()));
+
+    HttpListenerSettings settings;
+    settings.name = "test";
+    settings.port = kListenPort;
+    settings.routes = routes_.get();
+    settings.header_timeout_us = 1'000'000;
+    settings.idle_timeout_us = 5'000'000;
+    settings.limits.max_head_bytes = 4096;
+    settings.limits.max_body_bytes = 4 << 20;
+    auto scratch = routing::RouteScratch::for_table(*routes_);
+    ASSERT_TRUE(scratch.ok()) << scratch.error();
+    proxy_ = std::make_unique<HttpProxy>(pair_->server(), *upstreams_, settings, std::move(scratch.value()),
+                                         64, pair_->now);
+    ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
+  }
+
+  RecordingHandler& connect_client() {
+    clients_.push_back(std::make_unique<RecordingHandler>());
+    RecordingHandler& c = *clients_.back();
+    c.stack = &pair_->client();
+    c.now = &pair_->now;
+    pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &c, pair_->now);
+    EXPECT_TRUE(pair_->run([&] { return c.connected || c.closed; }));
+    return c;
+  }
+
+  void send(RecordingHandler& c, const std::string& data) {
+    size_t at = 0;
+    while (at < data.size()) {
+      ASSERT_NE(c.connection, nullptr);
+      const size_t n = std::min<size_t>(1400, data.size() - at);
+      if (c.stack->write_space(*c.connection) >= n) {
+        auto* b = tcp::testing::new_buffer(n);
+        std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(at), n, b->bytes.begin());
+        ASSERT_TRUE(c.stack->write(*c.connection, b, 0, static_cast<uint32_t>(n), pair_->now));
+        tcp::testing::unref(b);
+        at += n;
+      } else {
+        pair_->step();
+      }
+      ASSERT_LT(pair_->now, 900'000'000u) << "stalled at " << at;
+    }
+  }
+
+  // Waits for `count` complete responses (heads with Content-Length bodies) on the client.
+  std::vector<std::string> responses(RecordingHandler& c, size_t count, uint64_t max_us = 10'000'000) {
+    std::vector<std::string> out;
+    pair_->run(
+        [&] {
+          out = split(c.received);
+          return out.size() >= count || c.closed;
+        },
+        max_us);
+    return out;
+  }
+
+  static std::vector<std::string> split(const std::string& stream) {
+    std::vector<std::string> out;
+    size_t at = 0;
+    while (at < stream.size()) {
+      const size_t end = stream.find("\r\n\r\n", at);
+      if (end == std::string::npos) break;
+      const std::string head = stream.substr(at, end + 4 - at);
+      const std::string length = HttpBackend::field(head, "content-length");
+      const size_t n = length.empty() ? 0 : std::stoul(length);
+      if (stream.size() < end + 4 + n) break;
+      out.push_back(stream.substr(at, end + 4 + n - at));
+      at = end + 4 + n;
+    }
+    return out;
+  }
+
+  std::unique_ptr<TcpPair> pair_;
+  std::unique_ptr<UpstreamPools> upstreams_;
+  std::unique_ptr<routing::RouteTable> routes_;
+  std::unique_ptr<HttpProxy> proxy_;
+  HttpBackend backends_[3];
+  std::vector<std::unique_ptr<RecordingHandler>> clients_;
+  int baseline_ = 0;
+};
+
+TEST_F(HttpProxyTest, ForwardsWithForwardedHeadersAndHostPreserved) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c,
+       "GET /api/items?x=1 HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: t\r\n"
+       "X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: forged\r\n\r\n");
+  auto r = responses(c, 1);
+  ASSERT_EQ(r.size(), 1u) << c.received;
+  EXPECT_EQ(r[0].rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r[0];
+  ASSERT_EQ(backends_[0].requests.size() + backends_[1].requests.size(), 1u);
+  const std::string head =
+      backends_[0].requests.empty() ? backends_[1].requests[0].head : backends_[0].requests[0].head;
+  EXPECT_EQ(head.rfind("GET /api/items?x=1 HTTP/1.1\r\n", 0), 0u) << head;
+  EXPECT_EQ(HttpBackend::field(head, "host"), "shop.example");
+  EXPECT_EQ(HttpBackend::field(head, "x-forwarded-for"), "203.0.113.9, 198.18.0.2");
+  EXPECT_EQ(HttpBackend::field(head, "x-forwarded-proto"), "http");
+  EXPECT_EQ(HttpBackend::field(head, "x-forwarded-port"), "80");
+  EXPECT_TRUE(std::regex_match(HttpBackend::field(head, "x-request-id"), std::regex("[0-9a-f]{32}"))) << head;
+  EXPECT_EQ(HttpBackend::field(head, "user-agent"), "t");
+  EXPECT_EQ(proxy_->counters().forwarded.get(), 1u);
+}
+
+TEST_F(HttpProxyTest, RoutesByPathToTheirPools) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "GET /api/a HTTP/1.1\r\nHost: h\r\n\r\nGET /index.html HTTP/1.1\r\nHost: h\r\n\r\n");
+  auto r = responses(c, 2);
+  ASSERT_EQ(r.size(), 2u) << c.received;
+  EXPECT_NE(r[0].find("X-Backend: b0"), std::string::npos) << r[0];  // round robin starts at 8080
+  EXPECT_NE(r[1].find("X-Backend: b2"), std::string::npos) << r[1];
+  ASSERT_EQ(backends_[2].requests.size(), 1u);
+  EXPECT_EQ(backends_[2].requests[0].head.rfind("GET /index.html HTTP/1.1\r\n", 0), 0u);
+}
+
+TEST_F(HttpProxyTest, KeepAliveReusesTheUpstreamConnection) {
+  start();
+  RecordingHandler& c = connect_client();
+  for (int i = 0; i < 5; ++i) {
+    send(c, "GET /page HTTP/1.1\r\nHost: h\r\n\r\n");
+    ASSERT_EQ(responses(c, static_cast<size_t>(i + 1)).size(), static_cast<size_t>(i + 1));
+  }
+  EXPECT_EQ(backends_[2].requests.size(), 5u);
+  EXPECT_EQ(backends_[2].accepted, 1u) << "one upstream connection for five requests";
+  EXPECT_EQ(upstreams_->counters().reuses.get(), 4u);
+  // A second client gets the same idle connection.
+  RecordingHandler& d = connect_client();
+  send(d, "GET /page HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_EQ(responses(d, 1).size(), 1u);
+  EXPECT_EQ(backends_[2].accepted, 1u);
+}
+
+TEST_F(HttpProxyTest, PipelinedRequestsAreAnsweredInOrder) {
+  start();
+  RecordingHandler& c = connect_client();
+  std::string all;
+  for (int i = 0; i < 8; ++i) all += "GET /p" + std::to_string(i) + " HTTP/1.1\r\nHost: h\r\n\r\n";
+  send(c, all);
+  auto r = responses(c, 8);
+  ASSERT_EQ(r.size(), 8u) << c.received;
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_NE(r[static_cast<size_t>(i)].find("GET /p" + std::to_string(i) + " HTTP/1.1"), std::string::npos);
+  }
+}
+
+TEST_F(HttpProxyTest, FixedResponseAndRedirectAreAnsweredHere) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "GET /fixed HTTP/1.1\r\nHost: h\r\n\r\nGET /a/b?q=1 HTTP/1.1\r\nHost: old.example:80\r\n\r\n");
+  auto r = responses(c, 2);
+  ASSERT_EQ(r.size(), 2u) << c.received;
+  EXPECT_EQ(r[0].rfind("HTTP/1.1 418 ", 0), 0u) << r[0];
+  EXPECT_EQ(HttpBackend::field(r[0], "content-type"), "text/plain");
+  EXPECT_EQ(r[0].substr(r[0].find("\r\n\r\n") + 4), "short and stout\n");
+  EXPECT_EQ(r[1].rfind("HTTP/1.1 301 ", 0), 0u) << r[1];
+  EXPECT_EQ(HttpBackend::field(r[1], "location"), "https://new.example:80/a/b?q=1");
+  EXPECT_EQ(proxy_->counters().fixed_responses.get(), 1u);
+  EXPECT_EQ(proxy_->counters().redirects.get(), 1u);
+  for (auto& b : backends_) EXPECT_TRUE(b.requests.empty());
+}
+
+TEST_F(HttpProxyTest, ChunkedUploadAndDownloadStreamThrough) {
+  start();
+  backends_[2].chunked_response = true;
+  backends_[2].response_body_bytes = 150000;
+  RecordingHandler& c = connect_client();
+  std::string body;
+  std::string req = "POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 50; ++i) {
+    const std::string piece(1000 + i, static_cast<char>('a' + i % 26));
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", piece.size());
+    req += std::string(size) + "\r\n" + piece + "\r\n";
+    body += piece;
+  }
+  req += "0\r\n\r\n";
+  send(c, req);
+  ASSERT_TRUE(pair_->run([&] { return c.received.find("0\r\n\r\n") != std::string::npos; }, 20'000'000));
+  ASSERT_EQ(backends_[2].requests.size(), 1u);
+  EXPECT_EQ(backends_[2].requests[0].body, body);
+  EXPECT_EQ(HttpBackend::field(backends_[2].requests[0].head, "transfer-encoding"), "chunked");
+  EXPECT_NE(c.received.find("Transfer-Encoding: chunked"), std::string::npos);
+  // The chunked response arrives verbatim: 150 chunks of 1000 bytes.
+  size_t data = 0;
+  for (size_t at = c.received.find("\r\n\r\n") + 4;;) {
+    const size_t eol = c.received.find("\r\n", at);
+    const size_t n = std::stoul(c.received.substr(at, eol - at), nullptr, 16);
+    if (n == 0) break;
+    data += n;
+    at = eol + 2 + n + 2;
+  }
+  EXPECT_EQ(data, 150000u);
+  // The connection stays usable.
+  send(c, "GET /after HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return backends_[2].requests.size() == 2; }));
+}
+
+TEST_F(HttpProxyTest, LargeBodyWithContentLengthStreamsWithBackPressure) {
+  start();
+  RecordingHandler& c = connect_client();
+  const std::string body(3 << 20, 'z');
+  send(c,
+       "PUT /big HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto r = responses(c, 1, 60'000'000);
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(backends_[2].requests.size(), 1u);
+  EXPECT_TRUE(backends_[2].requests[0].body == body);
+  EXPECT_EQ(proxy_->counters().bytes_from_clients.get(), body.size());
+}
+
+TEST_F(HttpProxyTest, SmugglingVectorIsRefusedAndNothingReachesTheTarget) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c,
+       "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "0\r\n\r\nGET /admin HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return c.peer_closed || c.closed; }));
+  EXPECT_EQ(c.received.rfind("HTTP/1.1 400 ", 0), 0u) << c.received;
+  EXPECT_NE(c.received.find("Connection: close"), std::string::npos);
+  for (auto& b : backends_) EXPECT_TRUE(b.requests.empty());
+  EXPECT_EQ(proxy_->counters().local_errors[static_cast<size_t>(LocalStatus::k400)].get(), 1u);
+}
+
+TEST_F(HttpProxyTest, OversizedHeadGets431) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(5000, 'x') + "\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return c.peer_closed || c.closed; }));
+  EXPECT_EQ(c.received.rfind("HTTP/1.1 431 ", 0), 0u) << c.received;
+}
+
+TEST_F(HttpProxyTest, SlowHeadGets408) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "GET / HTTP/1.1\r\nHost: h\r\n");
+  for (int i = 0; i < 30 && !c.peer_closed; ++i) {
+    pair_->run([&] { return c.peer_closed; }, 100'000);
+    proxy_->expire(pair_->now);
+  }
+  EXPECT_EQ(c.received.rfind("HTTP/1.1 408 ", 0), 0u) << c.received;
+  EXPECT_TRUE(c.peer_closed);
+}
+
+TEST_F(HttpProxyTest, RefusedTargetIsRetriedOnAnother) {
+  start(/*refused_first_api_target=*/true);
+  RecordingHandler& c = connect_client();
+  send(c, "GET /api/x HTTP/1.1\r\nHost: h\r\n\r\n");
+  auto r = responses(c, 1);
+  ASSERT_EQ(r.size(), 1u) << c.received;
+  EXPECT_NE(r[0].find("X-Backend: b1"), std::string::npos) << r[0];
+  EXPECT_EQ(proxy_->counters().retries.get(), 1u);
+  EXPECT_EQ(upstreams_->counters().connect_failures.get(), 1u);
+}
+
+TEST_F(HttpProxyTest, SilentTargetGets504) {
+  start();
+  backends_[2].mode = HttpBackend::Mode::kSilent;
+  RecordingHandler& c = connect_client();
+  send(c, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  for (int i = 0; i < 40 && !c.peer_closed; ++i) {
+    pair_->run([&] { return c.peer_closed; }, 100'000);
+    proxy_->expire(pair_->now);
+  }
+  EXPECT_EQ(c.received.rfind("HTTP/1.1 504 ", 0), 0u) << c.received;
+}
+
+TEST_F(HttpProxyTest, TargetClosingWithoutAnswerGets502) {
+  start();
+  backends_[2].mode = HttpBackend::Mode::kCloseWithoutAnswer;
+  RecordingHandler& c = connect_client();
+  send(c, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi");
+  ASSERT_TRUE(pair_->run([&] { return c.peer_closed || c.closed; }));
+  EXPECT_EQ(c.received.rfind("HTTP/1.1 502 ", 0), 0u) << c.received;
+}
+
+TEST_F(HttpProxyTest, StaleKeptAliveConnectionIsRetriedForABodilessRequest) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "GET /one HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_EQ(responses(c, 1).size(), 1u);
+  ASSERT_EQ(upstreams_->idle_connections(), 1u);
+  // The target closes its side just as the next request goes out: it is answered on a new connection.
+  backends_[2].mode = HttpBackend::Mode::kCloseWithoutAnswer;
+  send(c, "GET /two HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return backends_[2].requests.size() == 2; }));
+  backends_[2].mode = HttpBackend::Mode::kRespond;
+  auto r = responses(c, 2);
+  ASSERT_EQ(r.size(), 2u) << c.received;
+  EXPECT_NE(r[1].find("GET /two"), std::string::npos);
+  EXPECT_EQ(backends_[2].accepted, 2u);
+}
+
+TEST_F(HttpProxyTest, IdleUpstreamConnectionsExpire) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_EQ(responses(c, 1).size(), 1u);
+  ASSERT_EQ(upstreams_->idle_connections(), 1u);
+  upstreams_->expire(pair_->now + 61'000'000);
+  EXPECT_EQ(upstreams_->idle_connections(), 0u);
+  EXPECT_EQ(upstreams_->counters().idle_closed.get(), 1u);
+}
+
+TEST_F(HttpProxyTest, ConnectionCloseFromTheClientClosesAfterTheResponse) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\nGET /ignored HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return c.peer_closed; }));
+  auto r = split(c.received);
+  ASSERT_EQ(r.size(), 1u) << c.received;
+  EXPECT_NE(r[0].find("Connection: close"), std::string::npos);
+  EXPECT_EQ(backends_[2].requests.size(), 1u);
+  EXPECT_EQ(HttpBackend::field(backends_[2].requests[0].head, "connection"), "");
+}
+
+TEST_F(HttpProxyTest, HeadResponseHasNoBody) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "HEAD / HTTP/1.1\r\nHost: h\r\n\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return backends_[2].requests.size() == 2; }));
+  ASSERT_TRUE(pair_->run([&] { return c.received.find("GET /next") != std::string::npos; }));
+  // The HEAD response's Content-Length describes a body that is not sent; the next response follows.
+  const size_t second = c.received.find("HTTP/1.1 200", 1);
+  ASSERT_NE(second, std::string::npos);
+  EXPECT_EQ(c.received.substr(0, second).find("GET / HTTP/1.1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tollgate::proxy
