@@ -6,7 +6,7 @@ Usage:
       [--http-port 8080] [--https-port 8443] [--echo-port 7000] \
       --cert FILE --key FILE [--name NAME] [--verbose]
 
-Every HTTP response (other than /health, /bytes/N and /status/NNN) is a JSON
+Every HTTP response (other than /health, /bytes/N, /chunked/N and /status/NNN) is a JSON
 description of the request as this backend saw it, so tests can assert what
 the load balancer actually forwarded: headers in order, body digest, and how
 many requests shared one upstream TCP connection.
@@ -212,6 +212,21 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(piece)
             n -= len(piece)
 
+    def send_pattern_chunked(self, n):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        while n:
+            piece = PATTERN_BLOCK[: min(n, CHUNK)]
+            self.wfile.write(b"%x\r\n" % len(piece) + piece + b"\r\n")
+            n -= len(piece)
+        self.wfile.write(b"0\r\n\r\n")
+
     def dispatch(self):
         self.conn_requests += 1
         try:
@@ -229,6 +244,8 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, b"ok\n")
         elif is_get and len(parts) == 3 and parts[1] == "bytes" and is_uint(parts[2]):
             self.send_pattern(int(parts[2]))
+        elif is_get and len(parts) == 3 and parts[1] == "chunked" and is_uint(parts[2]):
+            self.send_pattern_chunked(int(parts[2]))
         elif len(parts) == 3 and parts[1] == "status" and is_uint(parts[2]):
             code = int(parts[2])
             # 1xx can't be a final status; anything outside 200..599 is a typo.
