@@ -77,21 +77,37 @@ HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSet
 HttpProxy::~HttpProxy() = default;
 
 tcp::StreamHandler* HttpProxy::on_accept(tcp::Connection& client) {
+  Session* s = open_session();
+  if (!s) return nullptr;  // the stack resets the client
+  s->tcp.attach(stack_, client, now_us_);
+  s->tcp.events = s;
+  s->down = &s->tcp;
+  return &s->tcp;
+}
+
+DownstreamEvents* HttpProxy::attach(Downstream& down) {
+  Session* s = open_session();
+  if (!s) return nullptr;
+  s->down = &down;
+  return s;
+}
+
+HttpProxy::Session* HttpProxy::open_session() {
   if (free_.empty()) {
     if (sessions_.size() >= max_sessions_) {
       counters_.no_session.add();
-      return nullptr;  // the stack resets the client
+      return nullptr;
     }
+    // Made on first need and reused after: most listeners never see max_sessions_ clients at once.
     auto s = std::make_unique<Session>();
     s->proxy = this;
-    s->client.session = s.get();
     free_.push_back(s.get());
     sessions_.push_back(std::move(s));
   }
   Session* s = free_.back();
   free_.pop_back();
   s->in_use = true;
-  s->connection = &client;
+  s->client_shut = false;
   s->upstream = nullptr;
   s->stage = Stage::kHead;
   s->active_index = active_list_.size();
@@ -99,7 +115,7 @@ tcp::StreamHandler* HttpProxy::on_accept(tcp::Connection& client) {
   ++active_;
   counters_.connections.add();
   arm(*s, Deadline::kIdle, settings_.idle_timeout_us);
-  return &s->client;
+  return s;
 }
 
 void HttpProxy::arm(Session& s, Deadline kind, uint64_t after_us) {
@@ -117,49 +133,96 @@ std::span<const uint8_t> HttpProxy::gather(const tcp::ChunkQueue& queue, size_t 
   return {scratch_.data(), n};
 }
 
-bool HttpProxy::copy_to(tcp::Connection& c, std::span<const uint8_t> bytes) {
-  return send_copy(stack_, c, bytes, now_us_) == CopyResult::kOk;
+// Heads and local answers: copies in packet-sized buffers.
+bool HttpProxy::copy_to_client(Session& s, std::span<const uint8_t> bytes) {
+  const tcp::BufferOps& ops = stack_.buffers();
+  while (!bytes.empty()) {
+    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(bytes.size()), piece_size(ops));
+    uint8_t* data = nullptr;
+    tcp::PacketRef p = ops.make(n, &data);
+    if (!p) return false;
+    std::memcpy(data, bytes.data(), n);
+    const bool ok = s.down->write(p, 0, n);
+    ops.drop(p);
+    if (!ok) return false;
+    bytes = bytes.subspan(n);
+  }
+  return true;
 }
 
-uint32_t HttpProxy::splice(tcp::Connection& from, tcp::Connection& to, http::BodyFramer* framer,
-                           bool& failed) {
-  const tcp::BufferOps& ops = stack_.buffers();
+namespace {
+
+struct MoveResult {
   uint32_t moved = 0;
+  bool blocked = false;  // the receiving side ran out of room before the source did
+  bool failed = false;   // the framer found the body malformed
+};
+
+// Moves chunk references from `from` as far as `space` allows and, with a framer, no further than the
+// message's end. Nothing is copied; the caller consumes `moved` bytes from the source.
+template <typename Space, typename Write>
+MoveResult move_chunks(const tcp::ChunkQueue& from, const tcp::BufferOps& ops, http::BodyFramer* framer,
+                       Space space, Write write) {
+  MoveResult r;
   bool ended = false;
-  for (tcp::Chunk* k = from.receive_queue.front(); k && !ended; k = k->next) {
-    const uint32_t room = stack_.write_space(to);
+  for (const tcp::Chunk* k = from.front(); k && !ended; k = k->next) {
+    const uint32_t room = space();
     if (room == 0) {
-      to.write_blocked = true;
+      r.blocked = true;
       break;
     }
     uint32_t n = std::min(room, k->length);
     if (framer) {
-      const http::FrameResult p = framer->advance(ops.view(k->packet).subspan(k->offset, n));
-      if (p.error != http::ParseError::kNone) {
-        failed = true;
+      const http::FrameResult f = framer->advance(ops.view(k->packet).subspan(k->offset, n));
+      if (f.error != http::ParseError::kNone) {
+        r.failed = true;
         break;
       }
-      n = static_cast<uint32_t>(p.consumed);
-      ended = p.done;
+      n = static_cast<uint32_t>(f.consumed);
+      ended = f.done;
     }
-    if (n > 0 && !stack_.write(to, k->packet, k->offset, n, now_us_)) {
-      to.write_blocked = true;
+    if (n > 0 && !write(k->packet, k->offset, n)) {
+      r.blocked = true;
       break;
     }
-    moved += n;
+    r.moved += n;
     if (n < k->length) {
-      if (!ended) to.write_blocked = true;
+      r.blocked = !ended;
       break;
     }
   }
-  if (moved) stack_.consume(from, moved, now_us_);
-  return moved;
+  return r;
+}
+
+}  // namespace
+
+uint32_t HttpProxy::to_upstream(Session& s, http::BodyFramer* framer, bool& failed) {
+  tcp::Connection& u = *s.upstream->connection;
+  const MoveResult r = move_chunks(
+      s.down->input(), stack_.buffers(), framer, [&] { return stack_.write_space(u); },
+      [&](tcp::PacketRef p, uint32_t offset, uint32_t n) { return stack_.write(u, p, offset, n, now_us_); });
+  if (r.blocked) u.write_blocked = true;
+  if (r.moved) s.down->consume(r.moved);
+  failed = r.failed;
+  return r.moved;
+}
+
+uint32_t HttpProxy::to_client(Session& s, http::BodyFramer* framer, bool& failed) {
+  tcp::Connection& u = *s.upstream->connection;
+  Downstream& d = *s.down;
+  const MoveResult r = move_chunks(
+      u.receive_queue, stack_.buffers(), framer, [&] { return d.write_space(); },
+      [&](tcp::PacketRef p, uint32_t offset, uint32_t n) { return d.write(p, offset, n); });
+  if (r.blocked) d.want_writable();
+  if (r.moved) stack_.consume(u, r.moved, now_us_);
+  failed = r.failed;
+  return r.moved;
 }
 
 // ---- Request side ----
 
 void HttpProxy::client_data(Session& s) {
-  if (!s.connection) return;
+  if (!s.down) return;
   switch (s.stage) {
     case Stage::kHead:
       return start_request(s);
@@ -172,25 +235,23 @@ void HttpProxy::client_data(Session& s) {
       return;  // the request waits in the receive queue until its connection is up
     case Stage::kClosing:
       // Nothing more is read: the answer is out and the connection closes after it.
-      if (s.connection->receive_queue.bytes()) {
-        stack_.consume(*s.connection, s.connection->receive_queue.bytes(), now_us_);
-      }
+      if (s.down->input().bytes()) s.down->consume(s.down->input().bytes());
       return;
   }
 }
 
 void HttpProxy::start_request(Session& s) {
-  tcp::Connection& c = *s.connection;
-  if (c.receive_queue.bytes() == 0) {
-    if (c.fin_received) close_client(s);  // a keep-alive client that is done
+  Downstream& d = *s.down;
+  if (d.input().bytes() == 0) {
+    if (d.input_ended()) close_client(s);  // a keep-alive client that is done
     return;
   }
   http::RequestHead head;
-  const std::span<const uint8_t> bytes = gather(c.receive_queue, settings_.limits.max_head_bytes);
+  const std::span<const uint8_t> bytes = gather(d.input(), settings_.limits.max_head_bytes);
   const http::ParseResult r = http::parse_request(bytes, settings_.limits, headers_, head);
   if (r.status == http::ParseStatus::kIncomplete) {
-    if (c.receive_queue.bytes() > settings_.limits.max_head_bytes) return respond_local(s, 431, true);
-    if (c.fin_received) return respond_local(s, 400, true);
+    if (d.input().bytes() > settings_.limits.max_head_bytes) return respond_local(s, 431, true);
+    if (d.input_ended()) return respond_local(s, 400, true);
     if (s.deadline != Deadline::kHeader) arm(s, Deadline::kHeader, settings_.header_timeout_us);
     return;
   }
@@ -225,7 +286,7 @@ void HttpProxy::start_request(Session& s) {
     counters_.fixed_responses.add();
     const size_t n =
         http::write_fixed_response(fixed->status, fixed->content_type, fixed->body, out_, close_after);
-    stack_.consume(c, static_cast<uint32_t>(head.head_bytes), now_us_);
+    d.consume(static_cast<uint32_t>(head.head_bytes));
     return respond(s, {out_.data(), n}, fixed->status, close_after);
   }
   if (const auto* redirect = std::get_if<routing::RedirectAction>(&action.what)) {
@@ -234,7 +295,7 @@ void HttpProxy::start_request(Session& s) {
     const size_t len = routing::render_redirect(*redirect, view, location);
     if (len == 0) return respond_local(s, 500, true);
     const size_t n = http::write_redirect(redirect->status, {location, len}, out_, close_after);
-    stack_.consume(c, static_cast<uint32_t>(head.head_bytes), now_us_);
+    d.consume(static_cast<uint32_t>(head.head_bytes));
     return respond(s, {out_.data(), n}, redirect->status, close_after);
   }
   const auto& forward = std::get<routing::ForwardAction>(action.what);
@@ -269,9 +330,9 @@ void HttpProxy::dispatch(Session& s) {
 // The head is parsed again from the receive queue: it stays there until a connection takes it, so a
 // failed connect can be retried on another target.
 bool HttpProxy::send_request_head(Session& s) {
-  tcp::Connection& c = *s.connection;
+  Downstream& d = *s.down;
   http::RequestHead head;
-  const std::span<const uint8_t> bytes = gather(c.receive_queue, settings_.limits.max_head_bytes);
+  const std::span<const uint8_t> bytes = gather(d.input(), settings_.limits.max_head_bytes);
   if (http::parse_request(bytes, settings_.limits, headers_, head).status != http::ParseStatus::kComplete) {
     respond_local(s, 500, true);
     return false;
@@ -279,7 +340,7 @@ bool HttpProxy::send_request_head(Session& s) {
   char id[32];
   const size_t id_len = format_request_id(settings_.core, id_salt_, s.request_id, id);
   char client_ip[16];
-  const size_t ip_len = net::Ipv4Address{c.tuple.remote_ip}.format(client_ip);
+  const size_t ip_len = d.peer.format(client_ip);
   http::ForwardInfo info;
   info.client_ip = {client_ip, ip_len};
   info.tls = settings_.https;
@@ -295,11 +356,11 @@ bool HttpProxy::send_request_head(Session& s) {
   if (head.body == http::BodyKind::kNone) {
     s.head_kept = static_cast<uint32_t>(head.head_bytes);
   } else {
-    stack_.consume(c, static_cast<uint32_t>(head.head_bytes), now_us_);
+    d.consume(static_cast<uint32_t>(head.head_bytes));
   }
   ++s.upstream->requests;
   counters_.forwarded.add();
-  if (!copy_to(*s.upstream->connection, {out_.data(), n})) {
+  if (send_copy(stack_, *s.upstream->connection, {out_.data(), n}, now_us_) != CopyResult::kOk) {
     respond_local(s, 502, true);
     return false;
   }
@@ -308,9 +369,9 @@ bool HttpProxy::send_request_head(Session& s) {
 }
 
 void HttpProxy::pump_request_body(Session& s) {
-  if (s.request_done || !s.upstream || !s.upstream->connection || !s.connection) return;
+  if (s.request_done || !s.upstream || !s.upstream->connection || !s.down) return;
   bool failed = false;
-  const uint32_t moved = splice(*s.connection, *s.upstream->connection, &s.request_body, failed);
+  const uint32_t moved = to_upstream(s, &s.request_body, failed);
   counters_.bytes_from_clients.add(moved);
   if (failed) {
     // A malformed body is the client's fault, but part of it is already with the target: neither
@@ -323,7 +384,7 @@ void HttpProxy::pump_request_body(Session& s) {
     if (s.response_done) finish_exchange(s);
     return;
   }
-  if (s.connection->fin_received && s.connection->receive_queue.bytes() == 0) {
+  if (s.down->input_ended() && s.down->input().bytes() == 0) {
     drop_upstream(s, false);  // the client went away mid-body
     close_client(s);
   }
@@ -332,7 +393,7 @@ void HttpProxy::pump_request_body(Session& s) {
 // ---- Response side ----
 
 void HttpProxy::upstream_data(Session& s) {
-  if (!s.connection) return;
+  if (!s.down) return;
   if (s.stage == Stage::kTunnel) return pump_tunnel(s);
   if (s.stage != Stage::kForwarding) return;
   while (!s.response_started) {
@@ -384,10 +445,10 @@ bool HttpProxy::take_response_head(Session& s) {
   }
   stack_.consume(u, static_cast<uint32_t>(head.head_bytes), now_us_);
   if (s.head_kept) {
-    stack_.consume(*s.connection, s.head_kept, now_us_);
+    s.down->consume(s.head_kept);
     s.head_kept = 0;
   }
-  if (!copy_to(*s.connection, {out_.data(), n})) {
+  if (!copy_to_client(s, {out_.data(), n})) {
     drop_upstream(s, false);
     reset_client(s);
     return false;
@@ -414,11 +475,11 @@ bool HttpProxy::take_response_head(Session& s) {
 }
 
 void HttpProxy::pump_response_body(Session& s) {
-  if (!s.upstream || !s.upstream->connection || !s.connection || s.response_done) return;
+  if (!s.upstream || !s.upstream->connection || !s.down || s.response_done) return;
   tcp::Connection& u = *s.upstream->connection;
   bool failed = false;
   const bool until_close = s.response_kind == http::BodyKind::kUntilClose;
-  const uint32_t moved = splice(u, *s.connection, until_close ? nullptr : &s.response_body, failed);
+  const uint32_t moved = to_client(s, until_close ? nullptr : &s.response_body, failed);
   counters_.bytes_to_clients.add(moved);
   if (failed) {
     // Part of the response is with the client: all that can be said now is a reset.
@@ -441,29 +502,33 @@ void HttpProxy::finish_exchange(Session& s) {
   if (!s.keep_alive) return close_client(s);
   s.stage = Stage::kHead;
   arm(s, Deadline::kIdle, settings_.idle_timeout_us);
-  if (s.connection && s.connection->receive_queue.bytes() > 0)
+  if (s.down && s.down->input().bytes() > 0) {
     start_request(s);
-  else if (s.connection && s.connection->fin_received)
+  } else if (s.down && s.down->input_ended()) {
     close_client(s);
+  }
 }
 
 void HttpProxy::pump_tunnel(Session& s) {
-  if (!s.upstream || !s.upstream->connection || !s.connection) return;
-  tcp::Connection& c = *s.connection;
+  if (!s.upstream || !s.upstream->connection || !s.down) return;
+  Downstream& d = *s.down;
   tcp::Connection& u = *s.upstream->connection;
   bool failed = false;
-  counters_.bytes_from_clients.add(splice(c, u, nullptr, failed));
-  counters_.bytes_to_clients.add(splice(u, c, nullptr, failed));
+  counters_.bytes_from_clients.add(to_upstream(s, nullptr, failed));
+  counters_.bytes_to_clients.add(to_client(s, nullptr, failed));
   // Half-closes travel once everything before them has moved.
-  if (c.fin_received && c.receive_queue.bytes() == 0 && !u.fin_queued) stack_.shutdown(u, now_us_);
-  if (u.fin_received && u.receive_queue.bytes() == 0 && !c.fin_queued) stack_.shutdown(c, now_us_);
+  if (d.input_ended() && d.input().bytes() == 0 && !u.fin_queued) stack_.shutdown(u, now_us_);
+  if (u.fin_received && u.receive_queue.bytes() == 0 && !s.client_shut) {
+    s.client_shut = true;
+    d.shutdown();
+  }
 }
 
 // A failed connect is retried once on another target, as is a bodiless request whose kept-alive
 // connection the target closed before answering; anything else is a 502 (or 504 after a timeout).
 void HttpProxy::upstream_failed(Session& s, bool retryable, bool timed_out) {
   drop_upstream(s, false);
-  if (!s.connection) return;
+  if (!s.down) return;
   if (retryable && !s.retried) {
     s.retried = true;
     s.head_kept = 0;
@@ -490,56 +555,43 @@ void HttpProxy::respond_local(Session& s, uint16_t status, bool close) {
 }
 
 void HttpProxy::respond(Session& s, std::span<const uint8_t> bytes, uint16_t status, bool close) {
-  if (!s.connection) return;
+  if (!s.down) return;
   counters_.responses_by_class[std::min<size_t>(status / 100, 5)].add();
-  if (!copy_to(*s.connection, bytes)) return reset_client(s);
+  if (!copy_to_client(s, bytes)) return reset_client(s);
   if (close) return close_client(s);
   s.stage = Stage::kHead;
   arm(s, Deadline::kIdle, settings_.idle_timeout_us);
-  if (s.connection->receive_queue.bytes() > 0) start_request(s);
+  if (s.down->input().bytes() > 0) start_request(s);
 }
 
 void HttpProxy::close_client(Session& s) {
   s.stage = Stage::kClosing;
   s.deadline = Deadline::kNone;
-  if (!s.connection) return;
-  if (s.connection->receive_queue.bytes()) {
-    stack_.consume(*s.connection, s.connection->receive_queue.bytes(), now_us_);
+  if (!s.down) return;
+  if (s.down->input().bytes()) s.down->consume(s.down->input().bytes());
+  if (!s.client_shut) {
+    s.client_shut = true;
+    s.down->shutdown();
   }
-  stack_.shutdown(*s.connection, now_us_);
 }
 
 // ---- Events ----
 
-void HttpProxy::ClientSide::on_data(tcp::Connection&) {
-  session->proxy->client_data(*session);
+void HttpProxy::Session::downstream_data() {
+  proxy->client_data(*this);  // input, or its end: a request in flight finishes, an idle connection closes
 }
 
-void HttpProxy::ClientSide::on_peer_closed(tcp::Connection&) {
-  Session& s = *session;
-  HttpProxy& p = *s.proxy;
-  switch (s.stage) {
-    case Stage::kHead:
-      return p.start_request(s);  // a partial head is a 400; nothing at all closes quietly
-    case Stage::kTunnel:
-      return p.pump_tunnel(s);
-    default:
-      return p.client_data(s);  // the request in flight finishes; the connection closes after it
-  }
+void HttpProxy::Session::downstream_writable() {
+  if (stage == Stage::kForwarding) return proxy->pump_response_body(*this);
+  if (stage == Stage::kTunnel) return proxy->pump_tunnel(*this);
 }
 
-void HttpProxy::ClientSide::on_writable(tcp::Connection&) {
-  Session& s = *session;
-  if (s.stage == Stage::kForwarding) return s.proxy->pump_response_body(s);
-  if (s.stage == Stage::kTunnel) return s.proxy->pump_tunnel(s);
-}
-
-void HttpProxy::ClientSide::on_closed(tcp::Connection&, tcp::CloseReason) {
-  session->proxy->client_closed(*session);
+void HttpProxy::Session::downstream_closed() {
+  proxy->client_closed(*this);
 }
 
 void HttpProxy::Session::upstream_connected(Upstream&) {
-  if (stage != Stage::kConnecting || !connection) return;
+  if (stage != Stage::kConnecting || !down) return;
   stage = Stage::kForwarding;
   if (!proxy->send_request_head(*this)) return;
   proxy->pump_request_body(*this);
@@ -569,7 +621,10 @@ void HttpProxy::Session::upstream_closed(Upstream& u, tcp::CloseReason) {
   if (upstream != &u) return;
   if (stage == Stage::kTunnel) {
     p.drop_upstream(*this, false);
-    if (connection) p.stack_.shutdown(*connection, p.now_us_);
+    if (down && !client_shut) {
+      client_shut = true;
+      down->shutdown();
+    }
     return;
   }
   if (stage == Stage::kConnecting) return p.upstream_failed(*this, true, false);
@@ -586,17 +641,17 @@ void HttpProxy::Session::upstream_closed(Upstream& u, tcp::CloseReason) {
 
 void HttpProxy::reset_client(Session& s) {
   drop_upstream(s, false);
-  if (s.connection) stack_.abort(*s.connection);  // → on_closed → client_closed
+  if (s.down) s.down->abort();  // → downstream_closed → client_closed
 }
 
 void HttpProxy::client_closed(Session& s) {
-  s.connection = nullptr;
+  s.down = nullptr;
   drop_upstream(s, false);
   maybe_free(s);
 }
 
 void HttpProxy::maybe_free(Session& s) {
-  if (!s.in_use || s.connection) return;
+  if (!s.in_use || s.down) return;
   s.in_use = false;
   s.deadline = Deadline::kNone;
   Session* last = active_list_.back();

@@ -18,6 +18,7 @@
 #include "engine/common/counter.h"
 #include "engine/http/body_framer.h"
 #include "engine/http/request_parser.h"
+#include "engine/proxy/downstream.h"
 #include "engine/proxy/upstream_pools.h"
 #include "engine/routing/route_scratch.h"
 #include "engine/routing/route_table.h"
@@ -62,7 +63,11 @@ class HttpProxy : public tcp::ListenerHandler {
             routing::RouteScratch route_scratch, uint32_t max_sessions, const uint64_t& now_us);
   ~HttpProxy() override;
 
+  // A plaintext client connection (http listeners).
   tcp::StreamHandler* on_accept(tcp::Connection& client) override;
+  // A client whose stream another layer carries (TLS for https listeners): the returned events receiver
+  // is the session; nullptr when no session is free (the caller resets the client).
+  DownstreamEvents* attach(Downstream& down);
   // Timeouts: slow headers, idle keep-alive clients, upstream connect and response. Called by the
   // core's timers.
   void expire(uint64_t now_us);
@@ -81,19 +86,11 @@ class HttpProxy : public tcp::ListenerHandler {
   };
   enum class Deadline : uint8_t { kNone, kIdle, kHeader, kConnect, kResponse };
 
-  class ClientSide : public tcp::StreamHandler {
-   public:
-    Session* session = nullptr;
-    void on_data(tcp::Connection& c) override;
-    void on_peer_closed(tcp::Connection& c) override;
-    void on_writable(tcp::Connection& c) override;
-    void on_closed(tcp::Connection& c, tcp::CloseReason reason) override;
-  };
-
-  struct Session : UpstreamOwner {
+  struct Session : UpstreamOwner, DownstreamEvents {
     HttpProxy* proxy = nullptr;
-    ClientSide client;
-    tcp::Connection* connection = nullptr;  // the client's
+    TcpDownstream tcp;           // the client's stream on a plaintext listener
+    Downstream* down = nullptr;  // the client's stream: &tcp, or a TLS connection's; nullptr once gone
+    bool client_shut = false;    // our side of the client stream is shut down
     Upstream* upstream = nullptr;
     Stage stage = Stage::kHead;
     Deadline deadline = Deadline::kNone;
@@ -125,7 +122,11 @@ class HttpProxy : public tcp::ListenerHandler {
     void upstream_writable(Upstream&) override;
     void upstream_peer_closed(Upstream&) override;
     void upstream_closed(Upstream&, tcp::CloseReason) override;
+    void downstream_data() override;
+    void downstream_writable() override;
+    void downstream_closed() override;
   };
+  Session* open_session();
 
   // Request side.
   void client_data(Session& s);
@@ -156,10 +157,12 @@ class HttpProxy : public tcp::ListenerHandler {
   // A request or response head from a connection's receive queue as contiguous bytes: the first chunk
   // itself when the head lies in it, else a copy of up to the head limit in scratch_.
   std::span<const uint8_t> gather(const tcp::ChunkQueue& queue, size_t limit);
-  bool copy_to(tcp::Connection& c, std::span<const uint8_t> bytes);
-  // Moves up to `framer`'s message end from `from`'s receive queue to `to` (chunk references, no copy),
-  // bounded by `to`'s room. Returns the bytes moved; sets `failed` on a framing error.
-  uint32_t splice(tcp::Connection& from, tcp::Connection& to, http::BodyFramer* framer, bool& failed);
+  bool copy_to_client(Session& s, std::span<const uint8_t> bytes);
+  // Body bytes between the client stream and the upstream connection as chunk references (no copy), as
+  // far as the receiving side has room and, with a framer, no further than the message's end. Return the
+  // bytes moved; `failed` is set on a framing error.
+  uint32_t to_upstream(Session& s, http::BodyFramer* framer, bool& failed);
+  uint32_t to_client(Session& s, http::BodyFramer* framer, bool& failed);
 
   tcp::TcpStack& stack_;
   UpstreamPools& pools_;
