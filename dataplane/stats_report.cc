@@ -136,7 +136,8 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
   j["listeners"] = proxies;
   nlohmann::json tls = nlohmann::json::array();
   for (const auto& p : w.tls_proxies()) {
-    const proxy::TlsProxyCounters& c = p->counters();
+    const proxy::TlsCounters& c = p->counters();
+    const proxy::ProxyCounters& f = p->forwarding();
     nlohmann::json failures = nlohmann::json::object();
     for (size_t r = 1; r < proxy::kHandshakeFailureKinds; ++r) {
       failures[tls::failure_name(static_cast<tls::HandshakeFailure>(r))] = c.failures_by_reason[r].get();
@@ -148,8 +149,8 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
                    {"handshake_failures", c.handshake_failures.get()},
                    {"handshake_timeouts", c.handshake_timeouts.get()},
                    {"handshake_failures_by_reason", failures},
-                   {"backend_connects", c.backend_connects.get()},
-                   {"backend_failures", c.backend_failures.get()},
+                   {"backend_connects", f.backend_connects.get()},
+                   {"backend_failures", f.backend_failures.get()},
                    {"records_opened", c.records_opened.get()},
                    {"records_sealed", c.records_sealed.get()},
                    {"bulk_records", c.bulk_records.get()},
@@ -158,8 +159,8 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
                    {"key_updates", c.key_updates.get()},
                    {"alerts_received", c.alerts_received.get()},
                    {"no_memory", c.no_memory.get()},
-                   {"bytes_to_backend", c.bytes_to_backend.get()},
-                   {"bytes_to_client", c.bytes_to_client.get()}});
+                   {"bytes_to_backend", f.bytes_to_backend.get()},
+                   {"bytes_to_client", f.bytes_to_client.get()}});
   }
   j["tls_listeners"] = tls;
   j["http_listeners"] = http_json(w);

@@ -45,6 +45,14 @@ class Downstream {
   virtual void abort() = 0;
 };
 
+// What runs over client streams that another layer carries (TLS): the L4 forwarder or the HTTP proxy.
+class StreamApplication {
+ public:
+  virtual ~StreamApplication() = default;
+  // A new client stream; the returned receiver gets its events. nullptr: no room (the client is reset).
+  virtual DownstreamEvents* attach(Downstream& down) = 0;
+};
+
 // A plaintext client: the TCP connection is the stream.
 class TcpDownstream final : public Downstream, public tcp::StreamHandler {
  public:

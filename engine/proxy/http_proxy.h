@@ -56,7 +56,7 @@ struct HttpProxyCounters {
   Counter bytes_to_clients;
 };
 
-class HttpProxy : public tcp::ListenerHandler {
+class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
  public:
   // `route_scratch` is prepared for settings.routes (RouteScratch::for_table).
   HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSettings settings,
@@ -67,7 +67,7 @@ class HttpProxy : public tcp::ListenerHandler {
   tcp::StreamHandler* on_accept(tcp::Connection& client) override;
   // A client whose stream another layer carries (TLS for https listeners): the returned events receiver
   // is the session; nullptr when no session is free (the caller resets the client).
-  DownstreamEvents* attach(Downstream& down);
+  DownstreamEvents* attach(Downstream& down) override;
   // Timeouts: slow headers, idle keep-alive clients, upstream connect and response. Called by the
   // core's timers.
   void expire(uint64_t now_us);

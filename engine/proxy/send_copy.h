@@ -19,6 +19,7 @@ enum class CopyResult : uint8_t { kOk, kNoBuffer, kRefused };
 
 // Appends a copy of `bytes` to `c`'s send queue. kNoBuffer: the buffer pool ran dry; kRefused: the send
 // queue would not take it. Either way part of it may have been queued: the connection is unusable.
-CopyResult send_copy(tcp::TcpStack& stack, tcp::Connection& c, std::span<const uint8_t> bytes, uint64_t now_us);
+CopyResult send_copy(tcp::TcpStack& stack, tcp::Connection& c, std::span<const uint8_t> bytes,
+                     uint64_t now_us);
 
 }  // namespace tollgate::proxy

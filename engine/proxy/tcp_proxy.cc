@@ -13,10 +13,7 @@ TcpProxy::TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, std::v
       now_us_(now_us) {
   for (Session& s : sessions_) {
     s.proxy = this;
-    s.client.session = s.backend.session = &s;
-    s.client.peer = &s.backend;
-    s.backend.peer = &s.client;
-    s.client.is_client = true;
+    s.backend.session = &s;
     free_.push_back(&s);
   }
 }
@@ -29,41 +26,50 @@ const Target& TcpProxy::next_target() {
   return t;
 }
 
-tcp::StreamHandler* TcpProxy::on_accept(tcp::Connection& client) {
+TcpProxy::Session* TcpProxy::open(Downstream& down) {
   if (free_.empty() || targets_.empty()) {
     counters_.backend_failures.add();
-    return nullptr;  // the stack resets the client
+    return nullptr;
   }
   Session* s = free_.back();
-  free_.pop_back();
-  s->in_use = true;
-  s->backend_connected = false;
-  s->client.connection = &client;
-  s->backend.connection = nullptr;
-  ++active_;
-  counters_.sessions.add();
   const Target& t = next_target();
   tcp::Connection* b = stack_.connect(backend_source_, t.address, t.port, &s->backend, now_us_);
   if (!b) {
     counters_.backend_failures.add();
-    s->client.connection = nullptr;
-    s->in_use = false;
-    --active_;
-    free_.push_back(s);
     return nullptr;
   }
+  free_.pop_back();
+  s->in_use = true;
+  s->backend_connected = s->client_shut = s->backend_shut = false;
+  s->down = &down;
+  down.events = s;
+  s->backend_connection = b;
+  ++active_;
+  counters_.sessions.add();
   counters_.backend_connects.add();
-  s->backend.connection = b;
-  return &s->client;
+  return s;
 }
 
-void TcpProxy::pump(Side& from) {
-  Side& to = *from.peer;
-  if (!from.connection || !to.connection) return;
-  tcp::Connection& src = *from.connection;
-  tcp::Connection& dst = *to.connection;
+tcp::StreamHandler* TcpProxy::on_accept(tcp::Connection& client) {
+  if (free_.empty()) {
+    counters_.backend_failures.add();
+    return nullptr;  // the stack resets the client
+  }
+  TcpDownstream& tcp = free_.back()->tcp;
+  tcp.attach(stack_, client, now_us_);
+  return open(tcp) ? &tcp : nullptr;
+}
+
+DownstreamEvents* TcpProxy::attach(Downstream& down) {
+  return open(down);
+}
+
+void TcpProxy::to_backend(Session& s) {
+  if (!s.down || !s.backend_connection) return;
+  tcp::Connection& dst = *s.backend_connection;
+  const tcp::ChunkQueue& src = s.down->input();
   uint32_t moved = 0;
-  for (tcp::Chunk* k = src.receive_queue.front(); k; k = k->next) {
+  for (const tcp::Chunk* k = src.front(); k; k = k->next) {
     const uint32_t room = stack_.write_space(dst);
     if (room == 0) break;
     const uint32_t n = std::min(room, k->length);
@@ -71,60 +77,112 @@ void TcpProxy::pump(Side& from) {
     moved += n;
     if (n < k->length) break;
   }
-  // Whatever is left waits for room on the other side: ask for on_writable.
-  if (src.receive_queue.bytes() > moved) dst.write_blocked = true;
+  // Whatever is left waits for room on the backend side: ask for on_writable.
+  if (src.bytes() > moved) dst.write_blocked = true;
   if (moved) {
-    (from.is_client ? counters_.bytes_to_backend : counters_.bytes_to_client).add(moved);
+    counters_.bytes_to_backend.add(moved);
+    s.down->consume(moved);
+  }
+  // The client's end travels once every byte before it has been handed over (half-close).
+  if (s.down && s.down->input_ended() && s.down->input().bytes() == 0 && !s.backend_shut) {
+    s.backend_shut = true;
+    stack_.shutdown(dst, now_us_);
+  }
+}
+
+void TcpProxy::to_client(Session& s) {
+  if (!s.down || !s.backend_connection) return;
+  tcp::Connection& src = *s.backend_connection;
+  Downstream& dst = *s.down;
+  uint32_t moved = 0;
+  for (const tcp::Chunk* k = src.receive_queue.front(); k; k = k->next) {
+    const uint32_t room = dst.write_space();
+    if (room == 0) break;
+    const uint32_t n = std::min(room, k->length);
+    if (!dst.write(k->packet, k->offset, n)) break;
+    moved += n;
+    if (n < k->length) break;
+  }
+  if (src.receive_queue.bytes() > moved) dst.want_writable();
+  if (moved) {
+    counters_.bytes_to_client.add(moved);
     stack_.consume(src, moved, now_us_);
   }
-  // The peer's FIN travels once every byte before it has been handed over (half-close).
-  if (src.fin_received && src.receive_queue.bytes() == 0 && to.connection) stack_.shutdown(dst, now_us_);
-}
-
-void TcpProxy::Side::on_connected(tcp::Connection&) {
-  session->backend_connected = true;
-  session->proxy->pump(*peer);  // the client may have sent before the backend answered
-}
-
-void TcpProxy::Side::on_data(tcp::Connection&) {
-  if (!peer->connection) return;
-  if (!is_client || session->backend_connected || peer->connection->state == tcp::TcpState::kSynSent) {
-    session->proxy->pump(*this);
+  if (src.fin_received && src.receive_queue.bytes() == 0 && !s.client_shut) {
+    s.client_shut = true;
+    dst.shutdown();
   }
 }
 
-void TcpProxy::Side::on_peer_closed(tcp::Connection&) {
-  session->proxy->pump(*this);
+void TcpProxy::Session::downstream_data() {
+  // The client may send before the backend answered: the bytes wait in the backend's send queue.
+  proxy->to_backend(*this);
 }
 
-void TcpProxy::Side::on_writable(tcp::Connection&) {
-  session->proxy->pump(*peer);
+void TcpProxy::Session::downstream_writable() {
+  proxy->to_client(*this);
 }
 
-void TcpProxy::Side::on_closed(tcp::Connection&, tcp::CloseReason reason) {
-  session->proxy->end_side(*this, reason);
+void TcpProxy::Session::downstream_closed() {
+  proxy->client_gone(*this);
 }
 
-void TcpProxy::end_side(Side& side, tcp::CloseReason reason) {
-  side.connection = nullptr;
-  Side& other = *side.peer;
-  if (!side.is_client && !side.session->backend_connected) counters_.backend_failures.add();
-  if (other.connection) {
-    if (reason == tcp::CloseReason::kNormal) {
-      // Orderly: the other side finishes sending what it holds, then closes too.
-      stack_.shutdown(*other.connection, now_us_);
+void TcpProxy::BackendSide::on_connected(tcp::Connection&) {
+  session->backend_connected = true;
+  session->proxy->to_backend(*session);
+}
+
+void TcpProxy::BackendSide::on_data(tcp::Connection&) {
+  session->proxy->to_client(*session);
+}
+
+void TcpProxy::BackendSide::on_peer_closed(tcp::Connection&) {
+  session->proxy->to_client(*session);
+}
+
+void TcpProxy::BackendSide::on_writable(tcp::Connection&) {
+  session->proxy->to_backend(*session);
+}
+
+void TcpProxy::BackendSide::on_closed(tcp::Connection&, tcp::CloseReason reason) {
+  session->proxy->backend_gone(*session, reason);
+}
+
+// The client stream is gone (closed after both FINs, or reset): a backend still open follows it.
+void TcpProxy::client_gone(Session& s) {
+  s.down = nullptr;
+  if (s.backend_connection) {
+    if (s.backend_shut) {
+      // Orderly: the backend finishes sending what it holds, then closes too.
     } else {
-      // Reset, timeout, refused: abortive close propagates as a RST (a dead backend is never a hang).
-      tcp::Connection* o = other.connection;
-      stack_.abort(*o);  // calls other.on_closed → end_side(other) → frees the session
+      tcp::Connection* b = s.backend_connection;
+      stack_.abort(*b);  // → backend_gone → frees the session
       return;
     }
   }
-  maybe_free(*side.session);
+  maybe_free(s);
+}
+
+void TcpProxy::backend_gone(Session& s, tcp::CloseReason reason) {
+  s.backend_connection = nullptr;
+  if (!s.backend_connected) counters_.backend_failures.add();
+  if (s.down) {
+    if (reason == tcp::CloseReason::kNormal) {
+      if (!s.client_shut) {
+        s.client_shut = true;
+        s.down->shutdown();
+      }
+    } else {
+      // Reset, timeout, refused: an abortive close propagates as a RST (a dead backend is never a hang).
+      s.down->abort();  // → downstream_closed → client_gone → frees the session
+      return;
+    }
+  }
+  maybe_free(s);
 }
 
 void TcpProxy::maybe_free(Session& s) {
-  if (!s.in_use || s.client.connection || s.backend.connection) return;
+  if (!s.in_use || s.down || s.backend_connection) return;
   s.in_use = false;
   --active_;
   free_.push_back(&s);

@@ -1,14 +1,18 @@
-// The L4 TCP proxy: each accepted client connection is paired with a backend connection opened on the
-// same core, and bytes are spliced both ways without copying (chunks move from one connection's
-// receive queue to the other's send queue). Back-pressure: bytes leave a receive queue only as fast as
-// the other side's send buffer takes them, so a slow reader closes the fast sender's window.
+// The L4 proxy: each client stream is paired with a backend connection opened on the same core, and bytes
+// are spliced both ways without copying (chunks move from one side's receive queue to the other's send
+// queue). The client stream is the TCP connection itself on a "tcp" listener, or the plaintext of a TLS
+// connection on a "tls" listener (TlsTerminator attaches it once the handshake is done). Back-pressure:
+// bytes leave a receive queue only as fast as the other side takes them, so a slow reader closes the fast
+// sender's window.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "engine/common/counter.h"
 #include "engine/net/addresses.h"
+#include "engine/proxy/downstream.h"
 #include "engine/tcp/stack.h"
 
 namespace tollgate::proxy {
@@ -19,50 +23,61 @@ struct Target {
 };
 
 struct ProxyCounters {
-  Counter sessions;          // client connections accepted
+  Counter sessions;          // client streams accepted
   Counter backend_connects;  // backend connections opened
   Counter backend_failures;  // refused, timed out, or no slot: the client is reset
   Counter bytes_to_backend;
   Counter bytes_to_client;
 };
 
-// One TCP listener's proxy on one core. Sessions come from a fixed pool sized at construction.
-class TcpProxy : public tcp::ListenerHandler {
+// One listener's L4 proxy on one core. Sessions come from a fixed pool sized at construction.
+class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
  public:
   TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, std::vector<Target> targets,
            uint32_t max_sessions, const uint64_t& now_us);
   ~TcpProxy() override;
 
+  // A plaintext client connection ("tcp" listeners).
   tcp::StreamHandler* on_accept(tcp::Connection& client) override;
+  // A client stream another layer carries (TLS): nullptr when no session or backend connection can be
+  // had (the caller resets the client).
+  DownstreamEvents* attach(Downstream& down) override;
 
   const ProxyCounters& counters() const { return counters_; }
   size_t sessions_active() const { return active_; }
+  static size_t session_bytes() { return sizeof(Session); }
 
  private:
   struct Session;
-  // One direction's endpoint: forwards what its connection receives to the peer endpoint's connection.
-  class Side : public tcp::StreamHandler {
+  class BackendSide : public tcp::StreamHandler {
    public:
     Session* session = nullptr;
-    Side* peer = nullptr;
-    tcp::Connection* connection = nullptr;
-    bool is_client = false;
     void on_connected(tcp::Connection& c) override;
     void on_data(tcp::Connection& c) override;
     void on_peer_closed(tcp::Connection& c) override;
     void on_writable(tcp::Connection& c) override;
     void on_closed(tcp::Connection& c, tcp::CloseReason reason) override;
   };
-  struct Session {
+  struct Session : DownstreamEvents {
     TcpProxy* proxy = nullptr;
-    Side client;
-    Side backend;
+    TcpDownstream tcp;  // the client stream on a "tcp" listener
+    Downstream* down = nullptr;
+    BackendSide backend;
+    tcp::Connection* backend_connection = nullptr;
     bool backend_connected = false;
+    bool client_shut = false;   // our side of the client stream is shut down
+    bool backend_shut = false;  // FIN sent to the backend
     bool in_use = false;
+    void downstream_data() override;
+    void downstream_writable() override;
+    void downstream_closed() override;
   };
 
-  void pump(Side& from);  // move what `from` received into its peer's send buffer
-  void end_side(Side& side, tcp::CloseReason reason);
+  Session* open(Downstream& down);
+  void to_backend(Session& s);  // what the client sent, into the backend's send buffer
+  void to_client(Session& s);   // what the backend sent, into the client stream
+  void client_gone(Session& s);
+  void backend_gone(Session& s, tcp::CloseReason reason);
   void maybe_free(Session& s);
   const Target& next_target();
 

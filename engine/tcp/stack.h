@@ -85,6 +85,8 @@ class TcpStack {
   const TcpConfig& config() const { return config_; }
   size_t connection_count() const { return used_; }
   size_t chunks_in_use() const { return chunks_.used(); }
+  // The core's chunk nodes, for applications that keep byte streams of their own (TLS plaintext).
+  ChunkPool& chunk_pool() { return chunks_; }
 
  private:
   friend struct StackTestPeer;

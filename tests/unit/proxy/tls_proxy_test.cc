@@ -333,8 +333,8 @@ TEST_F(TlsProxyTest, SurvivesALossyLink) {
       << client_->peer_closed << ", record errors " << proxy_->counters().record_errors.get() << ", opened "
       << proxy_->counters().records_opened.get() << ", sealed " << proxy_->counters().records_sealed.get()
       << ", tcp closed " << tcp_.closed << " reason " << static_cast<int>(tcp_.reason)
-      << ", backend connects " << proxy_->counters().backend_connects.get() << " failures "
-      << proxy_->counters().backend_failures.get() << ", alerts in "
+      << ", backend connects " << proxy_->forwarding().backend_connects.get() << " failures "
+      << proxy_->forwarding().backend_failures.get() << ", alerts in "
       << proxy_->counters().alerts_received.get() << ", no_memory " << proxy_->counters().no_memory.get()
       << ", handshakes " << proxy_->counters().handshakes.get();
   EXPECT_TRUE(client_->plaintext == data);
@@ -399,7 +399,7 @@ TEST_F(TlsProxyTest, GarbageInsteadOfAClientHelloIsRefused) {
     return tcp_.peer_closed || tcp_.closed;
   }));
   EXPECT_EQ(proxy_->counters().handshake_failures.get(), 1u);
-  EXPECT_EQ(proxy_->counters().backend_connects.get(), 0u);
+  EXPECT_EQ(proxy_->forwarding().backend_connects.get(), 0u);
 }
 
 }  // namespace

@@ -1,0 +1,618 @@
+#include "engine/proxy/tls_terminator.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/common/byte_order.h"
+#include "engine/proxy/send_copy.h"
+#include "engine/tls/record.h"
+
+namespace tollgate::proxy {
+
+namespace {
+
+constexpr uint8_t kAlertWarning = 1;
+constexpr uint8_t kAlertFatal = 2;
+constexpr uint8_t kCloseNotify = 0;
+constexpr uint8_t kUnexpectedMessage = 10;
+constexpr uint8_t kInternalError = 80;
+constexpr uint8_t kKeyUpdate = 24;  // handshake message type (RFC 8446 §4)
+
+// Room for one maximal record and the start of the next: a record's bytes are gathered here until whole.
+constexpr size_t kRecordBuffer = tls::kMaxRecordSize + 2048;
+
+// Dynamic record sizing: a connection starts (and restarts after an idle second) with records that fit
+// one TCP segment, so the client can decrypt each as it arrives (latency); after 64 KiB of a burst it
+// switches to 16 KiB records (fewer headers, tags and crypto calls per byte).
+constexpr uint32_t kSmallRecordContent = 1360;  // + 22 bytes of TLS 1.3 overhead < one segment's payload
+constexpr uint64_t kBulkAfterBytes = 64 * 1024;
+constexpr uint64_t kIdleResetUs = 1'000'000;
+
+// Plaintext waiting on either side of the application, per connection: opened records stop being opened
+// (and the client's window closes) while kPlainInLimit bytes wait for the application; the application
+// may queue kPlainOutLimit bytes for sealing before write_space() says no.
+constexpr uint32_t kPlainInLimit = 64 * 1024;
+constexpr uint32_t kPlainOutLimit = 128 * 1024;
+
+}  // namespace
+
+TlsTerminator::TlsTerminator(tcp::TcpStack& stack, tls::AeadEngine& engine, const tls::ServerContext& context,
+                             StreamApplication& app, uint32_t max_sessions, const uint64_t& now_us,
+                             uint64_t handshake_timeout_us)
+    : stack_(stack),
+      engine_(engine),
+      context_(context),
+      app_(app),
+      max_sessions_(max_sessions),
+      scratch_(tls::AeadEngine::kCapacity * tls::kMaxCiphertext),
+      now_us_(now_us),
+      handshake_timeout_us_(handshake_timeout_us) {}
+
+TlsTerminator::~TlsTerminator() {
+  for (auto& s : sessions_) {
+    s->plain_in.clear(stack_.chunk_pool(), stack_.buffers());
+    s->plain_out.clear(stack_.chunk_pool(), stack_.buffers());
+    tls::AeadEngine::erase(s->read);
+    tls::AeadEngine::erase(s->write);
+  }
+}
+
+tcp::StreamHandler* TlsTerminator::on_accept(tcp::Connection& client) {
+  if (free_.empty()) {
+    if (sessions_.size() >= max_sessions_) {
+      counters_.no_memory.add();
+      return nullptr;  // the stack resets the client
+    }
+    // Sessions are made on first need and reused after: a TLS session is kilobytes (keys, record
+    // buffer), too much to preallocate for every possible connection.
+    auto s = std::make_unique<Session>();
+    s->owner = this;
+    s->client.session = s->stream.session = s.get();
+    free_.push_back(s.get());
+    sessions_.push_back(std::move(s));
+  }
+  Session* s = free_.back();
+  free_.pop_back();
+  s->in_use = true;
+  s->established = s->client_done = s->closing = s->app_shutdown = s->app_wants_room = false;
+  s->app = nullptr;
+  s->burst_bytes = 0;
+  s->last_seal_us = now_us_;
+  s->open_count = s->seal_count = 0;
+  s->records.clear();
+  s->connection = &client;
+  s->stream.peer = net::Ipv4Address{client.tuple.remote_ip};
+  s->stream.peer_port = client.tuple.remote_port;
+  s->handshake = std::make_unique<tls::ServerHandshake>(context_);
+  s->handshake_deadline_us = now_us_ + handshake_timeout_us_;
+  s->handshaking_index = handshaking_.size();
+  handshaking_.push_back(s);
+  ++active_;
+  counters_.sessions.add();
+  return &s->client;
+}
+
+bool TlsTerminator::send_record(Session& s, tls::ContentType type, std::span<const uint8_t> content) {
+  const tcp::BufferOps& ops = stack_.buffers();
+  const auto size = static_cast<uint32_t>(tls::sealed_size(s.write, content.size()));
+  uint8_t* data = nullptr;
+  tcp::PacketRef p = ops.make(size, &data);
+  if (!p) {
+    counters_.no_memory.add();
+    return false;
+  }
+  std::memcpy(data + tls::record_prefix(s.write), content.data(), content.size());
+  // Alerts and KeyUpdates go through their own engine: the core's batch may be between run and finish.
+  control_.clear();
+  const tls::SealTicket t = tls::queue_seal(control_, s.write, {data, size}, content.size(), type);
+  bool ok = t.error == tls::RecordError::kNone;
+  if (ok) {
+    control_.run();
+    ok = tls::finish_seal(control_, t) == tls::RecordError::kNone;
+  }
+  control_.clear();
+  if (ok) ok = stack_.write(*s.connection, p, 0, static_cast<uint32_t>(t.record_size), now_us_);
+  ops.drop(p);
+  if (ok) counters_.records_sealed.add();
+  return ok;
+}
+
+// A fatal alert (when keys exist), then the client connection is closed; the application learns it when
+// the connection is gone.
+void TlsTerminator::fatal(Session& s, uint8_t alert) {
+  if (s.closing || !s.connection) return;
+  s.closing = true;
+  if (s.established) {
+    const uint8_t body[2] = {kAlertFatal, alert};
+    send_record(s, tls::ContentType::kAlert, body);
+  }
+  stack_.shutdown(*s.connection, now_us_);
+}
+
+void TlsTerminator::close_notify(Session& s) {
+  if (s.closing || !s.connection) return;
+  s.closing = true;
+  const uint8_t body[2] = {kAlertWarning, kCloseNotify};
+  send_record(s, tls::ContentType::kAlert, body);
+  stack_.shutdown(*s.connection, now_us_);
+}
+
+// Ciphertext moves from the TCP receive queue into the record buffer as far as it has room; what stays
+// in the queue closes the client's window (back-pressure). Returns the bytes moved.
+size_t TlsTerminator::pull_ciphertext(Session& s) {
+  tcp::Connection& c = *s.connection;
+  const size_t room = kRecordBuffer - s.records.size();
+  const auto n = static_cast<uint32_t>(std::min<size_t>(room, c.receive_queue.bytes()));
+  if (n == 0) return 0;
+  if (s.records.capacity() < kRecordBuffer) take_buffer(s);
+  const size_t at = s.records.size();
+  s.records.resize(at + n);
+  c.receive_queue.copy_out(stack_.buffers(), 0, std::span<uint8_t>(s.records).subspan(at, n));
+  stack_.consume(c, n, now_us_);
+  return n;
+}
+
+// A record buffer is lent to a session only while it holds bytes: an idle connection keeps none.
+void TlsTerminator::take_buffer(Session& s) {
+  std::vector<uint8_t> buffer;
+  if (!spare_buffers_.empty()) {
+    buffer = std::move(spare_buffers_.back());
+    spare_buffers_.pop_back();
+  }
+  buffer.clear();
+  buffer.reserve(kRecordBuffer);
+  // Bytes already waiting (what take_keys handed over after the handshake) keep their place in front.
+  buffer.insert(buffer.end(), s.records.begin(), s.records.end());
+  s.records.swap(buffer);
+}
+
+void TlsTerminator::return_buffer(Session& s) {
+  if (!s.records.empty() || s.records.capacity() == 0) return;
+  if (spare_buffers_.size() < kSpareBuffers) spare_buffers_.push_back(std::move(s.records));
+  s.records = std::vector<uint8_t>();
+}
+
+void TlsTerminator::client_data(Session& s) {
+  if (!s.connection) return;
+  pull_ciphertext(s);
+  if (s.established) return mark(s);  // opened in this poll iteration's batch
+  if (!s.handshake) return;
+  flight_.clear();
+  const tls::HandshakeStatus status = s.handshake->feed(s.records, flight_);
+  s.records.clear();
+  return_buffer(s);
+  if (!flight_.empty()) {
+    const CopyResult r = send_copy(stack_, *s.connection, flight_, now_us_);
+    if (r == CopyResult::kNoBuffer) counters_.no_memory.add();
+    if (r != CopyResult::kOk) return fatal(s, kInternalError);
+  }
+  if (status == tls::HandshakeStatus::kFailed) {
+    counters_.handshake_failures.add();
+    const auto reason = static_cast<size_t>(s.handshake->failure());
+    counters_.failures_by_reason[std::min(reason, kHandshakeFailureKinds - 1)].add();
+    end_handshake(s);
+    s.closing = true;
+    if (s.connection) stack_.shutdown(*s.connection, now_us_);  // the alert is in the flight
+    return;
+  }
+  if (status != tls::HandshakeStatus::kDone) return;
+  if (!s.handshake->take_keys(engine_, s.read, s.write, s.secrets, s.records)) {
+    end_handshake(s);
+    return fatal(s, kInternalError);
+  }
+  counters_.handshakes.add();
+  if (s.handshake->resumed()) counters_.handshakes_resumed.add();
+  end_handshake(s);  // frees the SSL: the record layer owns the connection from here
+  return_buffer(s);
+  established(s);
+}
+
+// The application takes the connection's plaintext from here; records that came with the client's
+// Finished are opened in the next flush.
+void TlsTerminator::established(Session& s) {
+  s.established = true;
+  s.stream.events = nullptr;
+  DownstreamEvents* events = app_.attach(s.stream);
+  if (!events) {
+    counters_.app_refused.add();
+    return fatal(s, kInternalError);
+  }
+  s.stream.events = events;
+  s.app = events;
+  if (!s.records.empty() || s.connection->receive_queue.bytes() > 0) mark(s);
+}
+
+// TLS 1.3 post-handshake messages from a client: KeyUpdate only (RFC 8446 §4.6.3).
+bool TlsTerminator::handle_post_handshake(Session& s, std::span<const uint8_t> message) {
+  if (s.read.version != tls::TlsVersion::kTls13 || message.size() != 5 || message[0] != kKeyUpdate ||
+      message[1] != 0 || message[2] != 0 || message[3] != 1 || message[4] > 1) {
+    return false;
+  }
+  counters_.key_updates.add();
+  if (!next_generation(s.read, s.secrets.read.data(), s.secrets.length)) return false;
+  if (message[4] == 0) return true;
+  // update_requested: answer with our own KeyUpdate under the old keys, then switch (RFC 8446 §4.6.3).
+  const uint8_t update[5] = {kKeyUpdate, 0, 0, 1, 0};
+  return send_record(s, tls::ContentType::kHandshake, update) &&
+         next_generation(s.write, s.secrets.write.data(), s.secrets.length);
+}
+
+// One direction's next traffic secret and the keys derived from it, sequence number back to 0.
+bool TlsTerminator::next_generation(tls::TrafficKeys& keys, uint8_t* secret, size_t length) {
+  return tls::update_traffic_secret(keys.suite, {secret, length}) &&
+         tls::install_from_secret(engine_, keys, keys.suite, {secret, length});
+}
+
+// Cross-connection batching. Events only mark a session pending; once per poll iteration flush() queues
+// the AEAD work of every pending session (records to open, plaintext to seal) into the core's engine,
+// runs it once, then finishes each session in turn. A session with more to do than fit stays pending.
+void TlsTerminator::mark(Session& s) {
+  if (s.pending || !s.in_use) return;
+  s.pending = true;
+  pending_.push_back(&s);
+}
+
+void TlsTerminator::flush() {
+  while (!pending_.empty()) {
+    work_.swap(pending_);
+    pending_.clear();
+    engine_.clear();
+    opens_ = seals_ = 0;
+    scratch_at_ = 0;
+    for (Session* s : work_) {
+      s->pending = false;
+      queue_session(*s);
+    }
+    if (engine_.size() > 0) {
+      engine_.run();
+      counters_.aead_batches.add();
+    }
+    for (Session* s : work_) finish_session(*s);
+    engine_.clear();
+    work_.clear();
+  }
+}
+
+void TlsTerminator::queue_session(Session& s) {
+  s.open_first = opens_;
+  s.open_count = 0;
+  s.seal_first = seals_;
+  s.seal_count = 0;
+  s.seal_taken = 0;
+  s.batch_alert = 0;
+  s.starved = false;
+  if (!s.established || s.closing || !s.connection) return;
+  queue_seals(s);
+  queue_opens(s);
+  // The batch filled up: whatever this session still has waits for the next round of the same flush.
+  // (Room and allocation failures are not retried here: write_blocked brings on_writable, the
+  // application's consume() marks the session again, and a session marked again on an empty pool would
+  // spin the flush.)
+  s.starved = engine_.full();
+}
+
+// Seal what the application wrote, as far as the client's send buffer takes it.
+void TlsTerminator::queue_seals(Session& s) {
+  const tcp::BufferOps& ops = stack_.buffers();
+  const size_t overhead = tls::sealed_size(s.write, 0);
+  if (now_us_ - s.last_seal_us > kIdleResetUs) s.burst_bytes = 0;
+  uint32_t room = stack_.write_space(*s.connection);
+  const uint32_t available = s.plain_out.bytes();
+  while (!engine_.full() && s.seal_taken < available) {
+    const bool bulk = s.burst_bytes >= kBulkAfterBytes && ops.max_allocation > tls::kMaxPlaintext + overhead;
+    const size_t max_content =
+        bulk ? tls::kMaxPlaintext : std::min<size_t>(kSmallRecordContent, piece_size(ops) - overhead);
+    const auto content = static_cast<uint32_t>(std::min<size_t>(max_content, available - s.seal_taken));
+    const auto size = static_cast<uint32_t>(tls::sealed_size(s.write, content));
+    if (size > room) {
+      s.connection->write_blocked = true;  // the rest waits for room towards the client
+      break;
+    }
+    uint8_t* data = nullptr;
+    tcp::PacketRef p = ops.make(size, &data);
+    if (!p) {
+      counters_.no_memory.add();
+      break;
+    }
+    s.plain_out.copy_out(ops, s.seal_taken, {data + tls::record_prefix(s.write), content});
+    const tls::SealTicket t =
+        tls::queue_seal(engine_, s.write, {data, size}, content, tls::ContentType::kApplicationData);
+    if (t.error != tls::RecordError::kNone) {
+      ops.drop(p);
+      break;
+    }
+    seal_tickets_[seals_] = t;
+    seal_packets_[seals_++] = p;
+    ++s.seal_count;
+    s.seal_taken += content;
+    room -= size;
+    s.burst_bytes += content;
+    s.last_seal_us = now_us_;
+    if (content > kSmallRecordContent) counters_.bulk_records.add();
+  }
+}
+
+// Open every complete record the application has room for (out of place: a KeyUpdate in the middle
+// leaves the ciphertext behind it intact, to be opened again with the new keys).
+void TlsTerminator::queue_opens(Session& s) {
+  uint32_t budget = kPlainInLimit - std::min(kPlainInLimit, s.plain_in.bytes());
+  size_t scan = 0;
+  while (!engine_.full() && s.records.size() - scan >= tls::kHeaderSize) {
+    const uint16_t length = load_be16(&s.records[scan + 3]);
+    if (length > tls::kMaxCiphertext) {
+      s.batch_alert = static_cast<uint8_t>(tls::RecordError::kRecordOverflow);
+      break;
+    }
+    const size_t total = tls::kHeaderSize + length;
+    if (s.records.size() - scan < total) break;
+    if (length > budget) break;  // the application's consume() brings the session back
+    budget -= length;
+    const tls::OpenTicket t =
+        tls::queue_open(engine_, s.read, std::span<uint8_t>(s.records).subspan(scan, total),
+                        std::span<uint8_t>(scratch_).subspan(scratch_at_, length));
+    if (t.error != tls::RecordError::kNone) {
+      s.batch_alert = tls::alert_for(t.error);
+      break;
+    }
+    scratch_at_ += length;
+    scan += total;
+    open_tickets_[opens_] = t;
+    open_ends_[opens_++] = scan;
+    ++s.open_count;
+  }
+}
+
+// Opened plaintext onto the application's input queue, in packet-sized copies.
+bool TlsTerminator::deliver(Session& s, std::span<const uint8_t> plaintext) {
+  const tcp::BufferOps& ops = stack_.buffers();
+  while (!plaintext.empty()) {
+    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(plaintext.size()), piece_size(ops));
+    uint8_t* data = nullptr;
+    tcp::PacketRef p = ops.make(n, &data);
+    if (!p) {
+      counters_.no_memory.add();
+      return false;
+    }
+    std::memcpy(data, plaintext.data(), n);
+    const bool ok = s.plain_in.append(stack_.chunk_pool(), ops, p, 0, n);
+    ops.drop(p);
+    if (!ok) {
+      counters_.no_memory.add();
+      return false;
+    }
+    plaintext = plaintext.subspan(n);
+  }
+  counters_.plaintext_in.add(plaintext.size());
+  return true;
+}
+
+void TlsTerminator::finish_session(Session& s) {
+  const tcp::BufferOps& ops = stack_.buffers();
+  // Sealed records first: their sequence numbers come before anything sent while opening (a KeyUpdate
+  // answer, an alert).
+  bool sealed_ok = true;
+  for (uint16_t i = s.seal_first; i < s.seal_first + s.seal_count; ++i) {
+    sealed_ok = sealed_ok && s.connection &&
+                tls::finish_seal(engine_, seal_tickets_[i]) == tls::RecordError::kNone &&
+                stack_.write(*s.connection, seal_packets_[i], 0,
+                             static_cast<uint32_t>(seal_tickets_[i].record_size), now_us_);
+    ops.drop(seal_packets_[i]);
+  }
+  const bool room_freed = s.seal_count > 0;
+  if (room_freed) {
+    counters_.records_sealed.add(s.seal_count);
+    counters_.plaintext_out.add(s.seal_taken);
+    s.plain_out.consume(stack_.chunk_pool(), ops, s.seal_taken);
+  }
+  if (!s.in_use || !s.connection) return;
+  if (!sealed_ok) return fatal(s, kInternalError);
+
+  bool more = s.starved;
+  bool delivered = false;
+  if (!finish_opens(s, more, delivered)) return;
+  if (!s.connection || s.closing) return;
+  // Opening made room in the record buffer: more ciphertext may wait in the TCP queue.
+  if (pull_ciphertext(s) > 0) more = true;
+  // A FIN without close_notify ends the client's input too, once everything before it is opened.
+  if (!s.client_done && s.connection->fin_received && s.connection->receive_queue.bytes() == 0 && !more) {
+    s.client_done = true;
+    delivered = true;
+  }
+  if (more) {
+    mark(s);
+  } else {
+    return_buffer(s);
+  }
+  // The application ended its side and everything it wrote is sealed: close_notify.
+  if (s.app_shutdown && s.plain_out.bytes() == 0) close_notify(s);
+  // Tell the application last: it may consume, write or close, which marks the session again.
+  if (delivered && s.app) s.app->downstream_data();
+  if (room_freed && s.in_use && s.app && s.app_wants_room && s.plain_out.bytes() < kPlainOutLimit) {
+    s.app_wants_room = false;
+    s.app->downstream_writable();
+  }
+}
+
+// The batch's opened records of one session, in order. False when the session ended.
+bool TlsTerminator::finish_opens(Session& s, bool& more, bool& delivered) {
+  size_t at = 0;
+  for (uint16_t i = s.open_first; i < s.open_first + s.open_count; ++i) {
+    const tls::Plaintext pt = tls::finish_open(engine_, open_tickets_[i]);
+    if (pt.error != tls::RecordError::kNone) {
+      counters_.record_errors.add();
+      fatal(s, tls::alert_for(pt.error));
+      return false;
+    }
+    counters_.records_opened.add();
+    at = open_ends_[i];
+    if (pt.type == tls::ContentType::kApplicationData) {
+      if (!s.client_done) {
+        if (!deliver(s, pt.content)) {
+          fatal(s, kInternalError);
+          return false;
+        }
+        delivered = true;
+      }
+      continue;
+    }
+    if (pt.type == tls::ContentType::kAlert) {
+      counters_.alerts_received.add();
+      if (pt.content.size() == 2 && pt.content[1] == kCloseNotify) {
+        // The client is done sending: the application sees the end once what came before is read.
+        s.client_done = true;
+        delivered = true;
+        s.records.clear();  // nothing after close_notify counts (RFC 8446 §6.1)
+        return true;
+      }
+      if (s.connection) stack_.abort(*s.connection);  // a fatal alert from the client
+      return false;
+    }
+    if (pt.type == tls::ContentType::kHandshake && handle_post_handshake(s, pt.content)) {
+      more = true;  // records behind it in this batch used the old keys: opened again next round
+      break;
+    }
+    counters_.record_errors.add();
+    fatal(s, kUnexpectedMessage);
+    return false;
+  }
+  if (at > 0) s.records.erase(s.records.begin(), s.records.begin() + static_cast<std::ptrdiff_t>(at));
+  if (s.batch_alert != 0 && !more) {
+    counters_.record_errors.add();
+    fatal(s, s.batch_alert);
+    return false;
+  }
+  return true;
+}
+
+// ---- The application's stream ----
+
+const tcp::ChunkQueue& TlsTerminator::Stream::input() const {
+  return session->plain_in;
+}
+
+void TlsTerminator::Stream::consume(uint32_t bytes) {
+  TlsTerminator& t = *session->owner;
+  session->plain_in.consume(t.stack_.chunk_pool(), t.stack_.buffers(), bytes);
+  // Room for more plaintext: records held back for it are opened in the next flush.
+  if (!session->records.empty() || (session->connection && session->connection->receive_queue.bytes() > 0))
+    t.mark(*session);
+}
+
+bool TlsTerminator::Stream::input_ended() const {
+  return session->client_done;
+}
+
+uint32_t TlsTerminator::Stream::write_space() const {
+  if (session->closing || session->app_shutdown) return 0;
+  return kPlainOutLimit - std::min(kPlainOutLimit, session->plain_out.bytes());
+}
+
+bool TlsTerminator::Stream::write(tcp::PacketRef packet, uint32_t offset, uint32_t length) {
+  TlsTerminator& t = *session->owner;
+  if (session->closing || session->app_shutdown) return false;
+  if (!session->plain_out.append(t.stack_.chunk_pool(), t.stack_.buffers(), packet, offset, length)) {
+    t.counters_.no_memory.add();
+    return false;
+  }
+  t.mark(*session);
+  return true;
+}
+
+void TlsTerminator::Stream::want_writable() {
+  session->app_wants_room = true;
+}
+
+void TlsTerminator::Stream::shutdown() {
+  session->app_shutdown = true;
+  session->owner->mark(*session);  // close_notify once what was written is sealed
+}
+
+void TlsTerminator::Stream::abort() {
+  if (session->connection) session->owner->stack_.abort(*session->connection);  // → client_closed
+}
+
+// ---- The client connection ----
+
+void TlsTerminator::ClientSide::on_data(tcp::Connection&) {
+  session->owner->client_data(*session);
+}
+
+void TlsTerminator::ClientSide::on_peer_closed(tcp::Connection&) {
+  Session& s = *session;
+  if (s.handshake || !s.established) {
+    if (s.connection) s.owner->stack_.abort(*s.connection);
+    return;
+  }
+  s.owner->mark(s);  // finish_session passes the end on once everything before it is opened
+}
+
+void TlsTerminator::ClientSide::on_writable(tcp::Connection&) {
+  session->owner->mark(*session);
+}
+
+void TlsTerminator::ClientSide::on_closed(tcp::Connection&, tcp::CloseReason) {
+  session->owner->client_closed(*session);
+}
+
+void TlsTerminator::client_closed(Session& s) {
+  s.connection = nullptr;
+  end_handshake(s);
+  if (DownstreamEvents* app = s.app) {
+    s.app = nullptr;
+    s.stream.events = nullptr;
+    app->downstream_closed();
+  }
+  maybe_free(s);
+}
+
+void TlsTerminator::maybe_free(Session& s) {
+  if (!s.in_use || s.connection || s.app) return;
+  s.in_use = false;
+  end_handshake(s);
+  s.records.clear();
+  return_buffer(s);
+  s.plain_in.clear(stack_.chunk_pool(), stack_.buffers());
+  s.plain_out.clear(stack_.chunk_pool(), stack_.buffers());
+  tls::AeadEngine::erase(s.read);
+  tls::AeadEngine::erase(s.write);
+  --active_;
+  free_.push_back(&s);
+}
+
+size_t TlsTerminator::session_bytes() {
+  return sizeof(Session);
+}
+
+size_t TlsTerminator::buffers_lent() const {
+  size_t n = 0;
+  for (const auto& s : sessions_) n += s->records.capacity() > 0;
+  return n;
+}
+
+void TlsTerminator::end_handshake(Session& s) {
+  if (!s.handshake) return;
+  s.handshake.reset();
+  // Swap-remove from the list the timeout scan walks.
+  Session* last = handshaking_.back();
+  handshaking_[s.handshaking_index] = last;
+  last->handshaking_index = s.handshaking_index;
+  handshaking_.pop_back();
+}
+
+// A client that stalls mid-handshake holds an SSL and a connection: after the handshake timeout it is
+// reset and counted. Only sessions still handshaking are walked.
+void TlsTerminator::expire(uint64_t now_us) {
+  for (size_t i = 0; i < handshaking_.size();) {
+    Session& s = *handshaking_[i];
+    if (now_us < s.handshake_deadline_us) {
+      ++i;
+      continue;
+    }
+    counters_.handshake_timeouts.add();
+    end_handshake(s);  // moves another session into slot i
+    s.closing = true;
+    if (s.connection) stack_.abort(*s.connection);  // → on_closed → frees the session
+  }
+}
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,180 @@
+// TLS termination for one listener on one core: each accepted client connection runs a TLS handshake
+// (OpenSSL, over the TCP stream); once it is done the SSL is freed, our record layer owns the connection,
+// and the application (the L4 forwarder or the HTTP proxy) gets the connection's plaintext as a
+// Downstream: opened records appear in its input queue, what it writes is sealed into records.
+//
+// Cross-connection batching: events only mark a session pending; once per poll iteration flush() queues
+// the AEAD work of every pending session (records to open, plaintext to seal) into the core's engine, runs
+// it once, then finishes each session in turn. Records we seal fit one packet buffer (max_allocation), so
+// each is built where it is sent. Received ciphertext is copied out of the TCP receive queue into the
+// session's record buffer (records span segments); opened plaintext lands in a per-core scratch area and
+// is copied into packet buffers on the session's input queue. Plaintext the application writes is queued
+// by reference and copied once, into the record that carries it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/common/counter.h"
+#include "engine/proxy/downstream.h"
+#include "engine/tcp/stack.h"
+#include "engine/tls/aead_engine.h"
+#include "engine/tls/key_schedule.h"
+#include "engine/tls/record.h"
+#include "engine/tls/record_types.h"
+#include "engine/tls/server_context.h"
+#include "engine/tls/server_handshake.h"
+#include "engine/tls/traffic_keys.h"
+
+namespace tollgate::proxy {
+
+inline constexpr size_t kHandshakeFailureKinds = 8;
+
+struct TlsCounters {
+  Counter sessions;            // client connections accepted
+  Counter handshakes;          // completed
+  Counter handshakes_resumed;  // of which resumed
+  Counter handshake_failures;  // by reason below (tls::HandshakeFailure)
+  Counter handshake_timeouts;  // the client stalled mid-handshake: reset
+  std::array<Counter, kHandshakeFailureKinds> failures_by_reason;
+  Counter records_opened;
+  Counter records_sealed;
+  Counter bulk_records;   // of which larger than one TCP segment's worth (16 KiB-class)
+  Counter aead_batches;   // engine runs: records of every connection of a poll iteration share one
+  Counter record_errors;  // bad_record_mac, record_overflow, ...: fatal alert sent
+  Counter key_updates;    // KeyUpdate messages received
+  Counter alerts_received;
+  Counter no_memory;      // no packet buffer, chunk or session: the connection is reset
+  Counter app_refused;    // the application had no room for another stream: reset
+  Counter plaintext_in;   // bytes opened for the application
+  Counter plaintext_out;  // bytes the application had sealed
+};
+
+class TlsTerminator : public tcp::ListenerHandler {
+ public:
+  TlsTerminator(tcp::TcpStack& stack, tls::AeadEngine& engine, const tls::ServerContext& context,
+                StreamApplication& app, uint32_t max_sessions, const uint64_t& now_us,
+                uint64_t handshake_timeout_us = 10'000'000);
+  ~TlsTerminator() override;
+
+  tcp::StreamHandler* on_accept(tcp::Connection& client) override;
+
+  // Runs the AEAD work of every connection that had an event since the last call as one batch: the owner
+  // calls it once per poll iteration, after handing in the iteration's packets.
+  void flush();
+  // Resets clients whose handshake has not finished by its deadline. Called by the owner's timers.
+  void expire(uint64_t now_us);
+
+  const TlsCounters& counters() const { return counters_; }
+  size_t sessions_active() const { return active_; }
+  // Record buffers currently lent to sessions (each kRecordBuffer bytes): memory accounting and tests.
+  size_t buffers_lent() const;
+  // What an idle established session occupies here (keys, secrets, state; no record buffer).
+  static size_t session_bytes();
+
+ private:
+  struct Session;
+  class ClientSide : public tcp::StreamHandler {
+   public:
+    Session* session = nullptr;
+    void on_data(tcp::Connection& c) override;
+    void on_peer_closed(tcp::Connection& c) override;
+    void on_writable(tcp::Connection& c) override;
+    void on_closed(tcp::Connection& c, tcp::CloseReason reason) override;
+  };
+  // The application's view of an established connection.
+  class Stream final : public Downstream {
+   public:
+    Session* session = nullptr;
+    const tcp::ChunkQueue& input() const override;
+    void consume(uint32_t bytes) override;
+    bool input_ended() const override;
+    uint32_t write_space() const override;
+    bool write(tcp::PacketRef packet, uint32_t offset, uint32_t length) override;
+    void want_writable() override;
+    void shutdown() override;
+    void abort() override;
+  };
+  struct Session {
+    TlsTerminator* owner = nullptr;
+    ClientSide client;
+    Stream stream;
+    tcp::Connection* connection = nullptr;            // the client's
+    DownstreamEvents* app = nullptr;                  // once attached, until told the stream is gone
+    std::unique_ptr<tls::ServerHandshake> handshake;  // until the handshake is done
+    tls::TrafficKeys read;                            // client → us
+    tls::TrafficKeys write;                           // us → client
+    tls::TrafficSecrets secrets;                      // TLS 1.3 KeyUpdate
+    std::vector<uint8_t> records;  // ciphertext not opened yet; a buffer is lent only while non-empty
+    tcp::ChunkQueue plain_in;      // opened plaintext the application has not consumed
+    tcp::ChunkQueue plain_out;     // plaintext the application wrote, not sealed yet
+    uint64_t handshake_deadline_us = 0;
+    bool pending = false;                     // in pending_: has work for the next flush
+    uint16_t open_first = 0, open_count = 0;  // this session's operations in the current batch
+    uint16_t seal_first = 0, seal_count = 0;
+    uint32_t seal_taken = 0;   // plaintext bytes the batch's records carry
+    uint8_t batch_alert = 0;   // a record that could not even be queued: alert after the batch
+    bool starved = false;      // the batch filled up while this session was queueing
+    uint64_t burst_bytes = 0;  // sealed since the connection started or last went idle (record sizing)
+    uint64_t last_seal_us = 0;
+    size_t handshaking_index = 0;  // position in handshaking_ while the handshake runs
+    bool established = false;
+    bool client_done = false;     // close_notify or FIN from the client
+    bool closing = false;         // our close_notify or a fatal alert is out
+    bool app_shutdown = false;    // the application ended its side: close_notify once plain_out is sealed
+    bool app_wants_room = false;  // the application waits for write_space
+    bool in_use = false;
+  };
+
+  void client_data(Session& s);
+  size_t pull_ciphertext(Session& s);
+  void take_buffer(Session& s);
+  void return_buffer(Session& s);
+  void end_handshake(Session& s);
+  void established(Session& s);
+  void mark(Session& s);
+  void queue_session(Session& s);
+  void queue_seals(Session& s);
+  void queue_opens(Session& s);
+  void finish_session(Session& s);
+  bool finish_opens(Session& s, bool& more, bool& delivered);
+  void after_io(Session& s, bool delivered);
+  bool handle_post_handshake(Session& s, std::span<const uint8_t> message);
+  bool deliver(Session& s, std::span<const uint8_t> plaintext);  // onto plain_in, packet-sized copies
+  bool send_record(Session& s, tls::ContentType type, std::span<const uint8_t> content);  // one sealed record
+  bool next_generation(tls::TrafficKeys& keys, uint8_t* secret, size_t length);           // KeyUpdate
+  void fatal(Session& s, uint8_t alert);
+  void close_notify(Session& s);
+  void client_closed(Session& s);
+  void maybe_free(Session& s);
+
+  tcp::TcpStack& stack_;
+  tls::AeadEngine& engine_;
+  const tls::ServerContext& context_;
+  StreamApplication& app_;
+  uint32_t max_sessions_;
+  std::vector<std::unique_ptr<Session>> sessions_;  // grown on demand up to max_sessions_, then reused
+  std::vector<Session*> free_;
+  size_t active_ = 0;
+  tls::AeadEngine control_;        // alerts and KeyUpdates, sealed at once even mid-batch
+  std::vector<Session*> pending_;  // sessions with work for the next flush
+  std::vector<Session*> work_;     // the sessions of the batch being run
+  std::array<tls::OpenTicket, tls::AeadEngine::kCapacity> open_tickets_;
+  std::array<size_t, tls::AeadEngine::kCapacity> open_ends_;  // record end offsets in the session's buffer
+  std::array<tls::SealTicket, tls::AeadEngine::kCapacity> seal_tickets_;
+  std::array<tcp::PacketRef, tls::AeadEngine::kCapacity> seal_packets_;
+  uint16_t opens_ = 0, seals_ = 0;
+  size_t scratch_at_ = 0;
+  std::vector<uint8_t> scratch_;  // opened plaintext of one batch
+  std::vector<uint8_t> flight_;   // handshake output of one feed
+  static constexpr size_t kSpareBuffers = 256;
+  std::vector<std::vector<uint8_t>> spare_buffers_;  // record buffers not lent to a session
+  std::vector<Session*> handshaking_;                // sessions whose handshake is running
+  const uint64_t& now_us_;
+  uint64_t handshake_timeout_us_;
+  TlsCounters counters_;
+};
+
+}  // namespace tollgate::proxy
