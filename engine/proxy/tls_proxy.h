@@ -36,14 +36,14 @@ struct TlsProxyCounters {
   Counter handshakes_resumed;  // of which resumed
   Counter handshake_failures;  // by reason below (tls::HandshakeFailure)
   Counter handshake_timeouts;  // the client stalled mid-handshake: reset
+  Counter hello_retries;       // handshakes where we sent a HelloRetryRequest (no acceptable key share)
   std::array<Counter, kHandshakeFailureKinds> failures_by_reason;
   Counter backend_connects;
   Counter backend_failures;
   Counter records_opened;
   Counter records_sealed;
-  Counter bulk_records;
-  Counter aead_batches;   // engine runs: records of every connection of a poll iteration share one   // of
-                          // which 16 KiB-class (the rest fit one TCP segment)
+  Counter bulk_records;   // of which larger than one TCP segment's worth (16 KiB-class)
+  Counter aead_batches;   // engine runs: records of every connection of a poll iteration share one
   Counter record_errors;  // bad_record_mac, record_overflow, ...: fatal alert sent
   Counter key_updates;    // KeyUpdate messages received
   Counter alerts_received;
@@ -102,10 +102,9 @@ class TlsProxy : public tcp::ListenerHandler {
     bool client_fin_forwarded = false;
     uint16_t open_first = 0, open_count = 0;  // this session's operations in the current batch
     uint16_t seal_first = 0, seal_count = 0;
-    uint32_t seal_taken = 0;  // backend bytes the batch's records carry
-    uint8_t batch_alert = 0;
-    bool starved = false;  // the batch filled up while this session was queueing   // a record that could not
-                           // even be queued: alert after the batch
+    uint32_t seal_taken = 0;   // backend bytes the batch's records carry
+    uint8_t batch_alert = 0;   // a record that could not even be queued: alert after the batch
+    bool starved = false;      // the batch filled up while this session was queueing
     uint64_t burst_bytes = 0;  // sealed since the connection started or last went idle (record sizing)
     uint64_t last_seal_us = 0;
     size_t handshaking_index = 0;  // position in handshaking_ while the handshake runs
