@@ -148,6 +148,7 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
                    {"handshakes_resumed", c.handshakes_resumed.get()},
                    {"handshake_failures", c.handshake_failures.get()},
                    {"handshake_timeouts", c.handshake_timeouts.get()},
+                   {"hello_retries", c.hello_retries.get()},
                    {"handshake_failures_by_reason", failures},
                    {"backend_connects", f.backend_connects.get()},
                    {"backend_failures", f.backend_failures.get()},

@@ -300,8 +300,10 @@ void TlsTerminator::queue_seals(Session& s) {
   const uint32_t available = s.plain_out.bytes();
   while (!engine_.full() && s.seal_taken < available) {
     const bool bulk = s.burst_bytes >= kBulkAfterBytes && ops.max_allocation > tls::kMaxPlaintext + overhead;
-    const size_t max_content =
-        bulk ? tls::kMaxPlaintext : std::min<size_t>(kSmallRecordContent, piece_size(ops) - overhead);
+    // Never above the client's record_size_limit (RFC 8449), whatever the sizing wants.
+    const size_t max_content = std::min(
+        tls::max_content(s.write),
+        bulk ? tls::kMaxPlaintext : std::min<size_t>(kSmallRecordContent, piece_size(ops) - overhead));
     const auto content = static_cast<uint32_t>(std::min<size_t>(max_content, available - s.seal_taken));
     const auto size = static_cast<uint32_t>(tls::sealed_size(s.write, content));
     if (size > room) {
@@ -591,6 +593,8 @@ size_t TlsTerminator::buffers_lent() const {
 
 void TlsTerminator::end_handshake(Session& s) {
   if (!s.handshake) return;
+  // Counted once the handshake is over, however it ended (done, failed, timed out, connection gone).
+  if (s.handshake->hello_retried()) counters_.hello_retries.add();
   s.handshake.reset();
   // Swap-remove from the list the timeout scan walks.
   Session* last = handshaking_.back();

@@ -38,6 +38,7 @@ struct TlsCounters {
   Counter handshakes_resumed;  // of which resumed
   Counter handshake_failures;  // by reason below (tls::HandshakeFailure)
   Counter handshake_timeouts;  // the client stalled mid-handshake: reset
+  Counter hello_retries;       // handshakes where we sent a HelloRetryRequest (no acceptable key share)
   std::array<Counter, kHandshakeFailureKinds> failures_by_reason;
   Counter records_opened;
   Counter records_sealed;

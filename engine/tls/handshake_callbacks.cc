@@ -15,6 +15,13 @@ namespace {
 
 constexpr std::string_view kHttp11 = "http/1.1";
 
+// ClientHello callback: runs first for every ClientHello, the one after a HelloRetryRequest included.
+int count_client_hello(SSL* ssl, int* /*alert*/, void* /*arg*/) {
+  if (HandshakeCallbackState* state = callback_state(ssl); state != nullptr && state->client_hellos < 255)
+    ++state->client_hellos;
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 // Servername callback: runs while the ClientHello is processed, before the certificate is chosen.
 int select_certificate(SSL* ssl, int* /*alert*/, void* /*arg*/) {
   const HandshakeCallbackState* state = callback_state(ssl);
@@ -96,6 +103,7 @@ void capture_secret(const SSL* ssl, const char* line) {
 }  // namespace
 
 void install_handshake_callbacks(SSL_CTX* ctx) {
+  SSL_CTX_set_client_hello_cb(ctx, count_client_hello, nullptr);
   SSL_CTX_set_tlsext_servername_callback(ctx, select_certificate);
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
   SSL_CTX_set_keylog_callback(ctx, capture_secret);

@@ -1,7 +1,8 @@
-// What OpenSSL calls back into during a server handshake — certificate choice by SNI, ALPN selection, and
-// the TLS 1.3 traffic secrets (the keylog callback, the only way OpenSSL 3.0 hands them out) — and the
-// per-connection state those callbacks write. The callbacks are set on every SSL_CTX of a ServerContext;
-// each finds its connection's state through the SSL's app data.
+// What OpenSSL calls back into during a server handshake — each ClientHello (counted, to see a
+// HelloRetryRequest), certificate choice by SNI, ALPN selection, and the TLS 1.3 traffic secrets (the
+// keylog callback, the only way OpenSSL 3.0 hands them out) — and the per-connection state those callbacks
+// and the record_size_limit extension (record_size_limit.h) write. The callbacks are set on every SSL_CTX of
+// a ServerContext; each finds its connection's state through the SSL's app data.
 #pragma once
 
 #include <openssl/types.h>
@@ -18,9 +19,14 @@ struct HandshakeCallbackState {
   bool have_read_secret = false;
   bool have_write_secret = false;
   bool alpn_refused = false;  // the client offered ALPN without http/1.1
+  // ClientHellos processed: 2 when we answered the first with a HelloRetryRequest (RFC 8446 §4.1.4).
+  uint8_t client_hellos = 0;
+  // The client's record_size_limit (RFC 8449), 0 when it sent none; refused when it was below 64.
+  uint16_t peer_record_size_limit = 0;
+  bool record_size_limit_refused = false;
 };
 
-// Installs the three callbacks on `ctx`.
+// Installs the four callbacks on `ctx`.
 void install_handshake_callbacks(SSL_CTX* ctx);
 // Points `ssl`'s callbacks at `state`, which must outlive the SSL.
 void attach_callback_state(SSL* ssl, HandshakeCallbackState* state);

@@ -12,7 +12,8 @@
 namespace tollgate::tls {
 
 // Which protocol versions and suites a listener accepts. Both keep forward secrecy (ECDHE or TLS 1.3) and
-// AEAD-only suites, the only ones our record layer protects.
+// AEAD-only suites, the only ones our record layer protects, and both key-exchange groups X25519, P-256
+// and P-384 only (server_context.cc).
 enum class SecurityPolicy : uint8_t {
   kDefault,    // TLS 1.3, and TLS 1.2 ECDHE-{ECDSA,RSA} with AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305
   kTls13Only,  // TLS 1.3 only
@@ -48,7 +49,8 @@ enum class HandshakeFailure : uint8_t {
   kUnsupportedVersion,     // the client cannot do TLS 1.2 (or 1.3 under kTls13Only): protocol_version
   kNoApplicationProtocol,  // the client offered ALPN without http/1.1: no_application_protocol
   kBadCertificate,         // reserved for client authentication; not produced yet
-  kProtocolError,          // malformed or unexpected input (decode_error, unexpected_message, ...)
+  kProtocolError,          // malformed or unexpected input (decode_error, unexpected_message,
+                           // illegal_parameter such as a record_size_limit below 64, ...)
   kOther,                  // anything else (out of memory, an internal error, key extraction failed)
 };
 

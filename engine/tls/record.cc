@@ -71,9 +71,10 @@ SealTicket queue_seal(AeadEngine& engine, TrafficKeys& keys, std::span<uint8_t> 
   SealTicket t;
   if (!keys.installed) return failed<SealTicket>(RecordError::kKeysNotInstalled);
   const bool tls13 = keys.version == TlsVersion::kTls13;
-  // RFC 8446 §5.4: TLSInnerPlaintext (content, type, padding) at most 2^14 + 1 bytes.
-  if (content_length > kMaxPlaintext || (!tls13 && padding != 0) ||
-      (tls13 && content_length + 1 + padding > kMaxPlaintext + 1)) {
+  // RFC 8446 §5.4: TLSInnerPlaintext (content, type, padding) at most 2^14 + 1 bytes; RFC 8449 §4: at
+  // most the peer's record_size_limit, which max_content() folds in (type byte excluded).
+  const size_t limit = max_content(keys);
+  if (content_length > limit || (!tls13 && padding != 0) || (tls13 && content_length + padding > limit)) {
     return failed<SealTicket>(RecordError::kInvalidLength);
   }
   const size_t size = sealed_size(keys, content_length, padding);
@@ -192,7 +193,9 @@ Plaintext finish_open(const AeadEngine& engine, const OpenTicket& ticket) {
   if (i == 0) return failed<Plaintext>(RecordError::kUnexpectedMessage);
   const uint8_t type = ticket.plaintext[i - 1];
   const size_t content = i - 1;
-  if (content > kMaxPlaintext) return failed<Plaintext>(RecordError::kRecordOverflow);
+  // RFC 8446 §5.4: the whole TLSInnerPlaintext, padding included, at most 2^14 + 1 bytes — also the
+  // record_size_limit we announce (RFC 8449 §4), so over-padded records are refused too.
+  if (ticket.length > kTls13RecordSizeLimit) return failed<Plaintext>(RecordError::kRecordOverflow);
   // Only these three may be protected in TLS 1.3 (§5: change_cipher_spec is never encrypted).
   if (type != static_cast<uint8_t>(ContentType::kAlert) &&
       type != static_cast<uint8_t>(ContentType::kHandshake) &&

@@ -36,6 +36,16 @@ constexpr size_t sealed_size(const TrafficKeys& keys, size_t content, size_t pad
   return record_prefix(keys) + inner + kTagSize;
 }
 
+// The most content one record sealed with `keys` may carry: 2^14, or less under the peer's
+// record_size_limit — which in TLS 1.3 counts the inner content type too, so a limit L leaves L - 1.
+constexpr size_t max_content(const TrafficKeys& keys) {
+  const bool tls13 = keys.version == TlsVersion::kTls13;
+  const size_t protocol = tls13 ? kTls13RecordSizeLimit : kTls12RecordSizeLimit;
+  const size_t limit =
+      keys.record_size_limit != 0 && keys.record_size_limit < protocol ? keys.record_size_limit : protocol;
+  return tls13 ? limit - 1 : limit;
+}
+
 struct SealTicket {
   RecordError error = RecordError::kNone;
   uint16_t op = 0;         // the operation in the engine's batch
@@ -45,7 +55,8 @@ struct SealTicket {
 // Seals, in place, one record whose `content_length` bytes of content the caller has already written at
 // record.data() + record_prefix(keys) (built where it will be sent: no copy). Writes the header (and the
 // explicit nonce, or the TLS 1.3 content type and padding) now; the ciphertext and tag appear when the
-// engine runs. `padding` must be 0 for TLS 1.2.
+// engine runs. `padding` must be 0 for TLS 1.2. Content (with TLS 1.3's type and padding) above the
+// keys' record limit (max_content) is refused: kInvalidLength.
 SealTicket queue_seal(AeadEngine& engine, TrafficKeys& keys, std::span<uint8_t> record, size_t content_length,
                       ContentType type, size_t padding = 0);
 RecordError finish_seal(const AeadEngine& engine, const SealTicket& ticket);

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "engine/tls/handshake_callbacks.h"
+#include "engine/tls/record_size_limit.h"
 #include "engine/tls/ticket_callback.h"
 #include "engine/tls/ticket_keys.h"
 
@@ -26,6 +27,11 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kTls13Suites =
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+// Key exchange groups, in our order of preference, for both policies (TLS 1.3 key shares and TLS 1.2
+// ECDHE curves): OpenSSL's default list would add X448, P-521 and the FFDHE groups. A TLS 1.3 client whose
+// key share is for none of these but that lists one of them gets a HelloRetryRequest (RFC 8446 §4.1.4);
+// one that lists none gets handshake_failure.
+constexpr const char* kGroups = "X25519:P-256:P-384";
 
 struct X509Deleter {
   void operator()(X509* x) const { X509_free(x); }
@@ -134,7 +140,7 @@ bool configure(SSL_CTX* ctx, SecurityPolicy policy) {
   return SSL_CTX_set_min_proto_version(ctx, min_version) == 1 &&
          SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1 &&
          SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) == 1 &&
-         SSL_CTX_set_ciphersuites(ctx, kTls13Suites) == 1 &&
+         SSL_CTX_set_ciphersuites(ctx, kTls13Suites) == 1 && SSL_CTX_set1_groups_list(ctx, kGroups) == 1 &&
          // Each option removes something our record layer would have to follow after the handshake:
          // renegotiation and compression change the records; early data (0-RTT) is off too.
          (SSL_CTX_set_options(
@@ -143,7 +149,9 @@ bool configure(SSL_CTX* ctx, SecurityPolicy policy) {
          SSL_CTX_set_max_early_data(ctx, 0) == 1 &&
          // One TLS 1.3 ticket (OpenSSL sends 2 by default): each is a record we must count. A resumed
          // TLS 1.3 handshake sends one too; ServerHandshake counts whatever OpenSSL wrote.
-         SSL_CTX_set_num_tickets(ctx, 1) == 1;
+         SSL_CTX_set_num_tickets(ctx, 1) == 1 &&
+         // RFC 8449: the client's record size limit, followed by our record layer (record_size_limit.h).
+         install_record_size_limit(ctx);
 }
 
 }  // namespace

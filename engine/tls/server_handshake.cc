@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <optional>
@@ -47,6 +48,35 @@ uint64_t count_encrypted_records(std::span<const uint8_t> bytes) {
     if (at > bytes.size()) break;
   }
   return count;
+}
+
+// TLS 1.3, RFC 8449 §4: the encrypted records from `start` on (the NewSessionTickets OpenSSL wrote as the
+// handshake completed) are removed, all of them, when one carries more than `limit` bytes of inner
+// plaintext — a ticket may span records, so they go together. OpenSSL cannot cut records below 512 bytes.
+void drop_tickets_over(std::vector<uint8_t>& out, size_t start, uint16_t limit) {
+  bool over = false;
+  for (size_t at = start; out.size() - at >= kHeaderSize;) {
+    const size_t length = static_cast<size_t>(out[at + 3]) << 8 | out[at + 4];
+    if (out.size() - at - kHeaderSize < length) break;
+    over =
+        over || (out[at] == static_cast<uint8_t>(ContentType::kApplicationData) && length > limit + kTagSize);
+    at += kHeaderSize + length;
+  }
+  if (!over) return;
+  size_t kept = start;
+  for (size_t at = start; at < out.size();) {
+    const bool whole_header = out.size() - at >= kHeaderSize;
+    const size_t end = whole_header
+                           ? std::min(out.size(), at + kHeaderSize + (size_t{out[at + 3]} << 8 | out[at + 4]))
+                           : out.size();
+    if (!whole_header || out[at] != static_cast<uint8_t>(ContentType::kApplicationData)) {
+      std::copy(out.begin() + static_cast<std::ptrdiff_t>(at), out.begin() + static_cast<std::ptrdiff_t>(end),
+                out.begin() + static_cast<std::ptrdiff_t>(kept));
+      kept += end - at;
+    }
+    at = end;
+  }
+  out.resize(kept);
 }
 
 // Moves everything `bio` holds to the end of `out`.
@@ -119,6 +149,8 @@ HandshakeStatus ServerHandshake::feed(std::span<const uint8_t> in, std::vector<u
     // The server's Finished went out in an earlier call (the client's Finished, which completed the
     // handshake, covers it), so every encrypted record of this call's output is under the application
     // keys: the TLS 1.3 NewSessionTickets OpenSSL sends immediately. TLS 1.2's Finished is sequence 0.
+    if (version_ == TlsVersion::kTls13 && callbacks_.peer_record_size_limit != 0)
+      drop_tickets_over(out, out_start, callbacks_.peer_record_size_limit);
     application_records_written_ =
         version_ == TlsVersion::kTls13
             ? count_encrypted_records(std::span<const uint8_t>(out).subspan(out_start))
@@ -133,6 +165,7 @@ HandshakeStatus ServerHandshake::feed(std::span<const uint8_t> in, std::vector<u
 
 HandshakeFailure ServerHandshake::classify_failure() const {
   if (callbacks_.alpn_refused) return HandshakeFailure::kNoApplicationProtocol;
+  if (callbacks_.record_size_limit_refused) return HandshakeFailure::kProtocolError;  // illegal_parameter
   const unsigned long e = ERR_peek_error();  // the first error queued: the cause, not its consequences
   if (e == 0 || ERR_GET_LIB(e) != ERR_LIB_SSL) return HandshakeFailure::kOther;
   switch (ERR_GET_REASON(e)) {
@@ -208,6 +241,10 @@ bool ServerHandshake::take_keys(AeadEngine& engine, TrafficKeys& read, TrafficKe
     }
   }
   OPENSSL_cleanse(&callbacks_.secrets, sizeof(callbacks_.secrets));
+  // RFC 8449 §4: what we seal keeps to the client's limit; what we open, to the one we announced (the
+  // protocol maximum, which the record layer enforces anyway).
+  write.record_size_limit = callbacks_.peer_record_size_limit;
+  read.record_size_limit = 0;
   if (!ok) {
     AeadEngine::erase(read);
     AeadEngine::erase(write);

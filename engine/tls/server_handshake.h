@@ -12,6 +12,10 @@
 //            first and the handshake completes on the client's Finished.
 // A resumed TLS 1.3 handshake sends a NewSessionTicket too (ticket_callback.cc), counted the same way.
 //
+// Record size (RFC 8449): when the client sent record_size_limit, take_keys puts its value in our write
+// keys (TrafficKeys::record_size_limit), so the record layer never seals more towards it; the read keys
+// get the protocol maximum, which is the limit we announced (record_size_limit.h).
+//
 // Not thread-safe; one per connection, on the core that owns the connection. OpenSSL's per-thread error
 // queue is cleared around each call, so a failure here never leaks into another connection's diagnosis.
 #pragma once
@@ -52,7 +56,8 @@ class ServerHandshake {
   // After kDone, once: installs the client's keys in `read` and ours in `write` with the sequence numbers
   // above, fills `secrets` (TLS 1.3 application traffic secrets, for KeyUpdate; length 0 for TLS 1.2),
   // appends to `leftover` the client's bytes OpenSSL did not consume (records following its Finished),
-  // then frees the SSL. False (keys erased, failure() kOther) if the keys cannot be derived.
+  // then frees the SSL. `write` carries the client's record_size_limit (0: none). False (keys erased,
+  // failure() kOther) if the keys cannot be derived.
   bool take_keys(AeadEngine& engine, TrafficKeys& read, TrafficKeys& write, TrafficSecrets& secrets,
                  std::vector<uint8_t>& leftover);
 
@@ -66,6 +71,11 @@ class ServerHandshake {
   const char* cipher_name() const { return cipher_name_; }
   // Records OpenSSL wrote under our application keys (TLS 1.3 tickets): the write sequence number to be.
   uint64_t application_records_written() const { return application_records_written_; }
+  // The record_size_limit the client sent (RFC 8449), 0 when none; valid once its ClientHello was read.
+  uint16_t peer_record_size_limit() const { return callbacks_.peer_record_size_limit; }
+  // Whether we answered a first ClientHello with a HelloRetryRequest (its key share was for a group we do
+  // not accept, RFC 8446 §4.1.4): a second ClientHello came, whatever became of the handshake.
+  bool hello_retried() const { return callbacks_.client_hellos > 1; }
 
  private:
   HandshakeStatus fail(HandshakeFailure reason);

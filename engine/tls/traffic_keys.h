@@ -30,6 +30,11 @@ struct TrafficKeys {
   TlsVersion version = TlsVersion::kTls13;
   CipherSuite suite = CipherSuite::kAes128GcmSha256;
   bool installed = false;  // false until AeadEngine::install succeeds; the record layer refuses otherwise
+  // The peer's record_size_limit for records sealed with these keys (RFC 8449 §4): TLS 1.3 counts the
+  // inner content type and padding, TLS 1.2 the content. 0 means none was negotiated: the protocol maximum
+  // (2^14 + 1, 2^14). Values above that maximum act as the maximum. Set by ServerHandshake::take_keys;
+  // install() leaves it alone, so it survives KeyUpdate. Only sealing looks at it.
+  uint16_t record_size_limit = 0;
 
   // The key in the form ipsec-mb's job API takes it (enc_keys/dec_keys): for GCM the expanded schedule
   // and GHASH table prepared once at install; for ChaCha20-Poly1305 the raw key. The raw GCM key is not

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The TLS listener (198.18.0.1:8443 → the echo pool, deploy/lab.toml) against real TLS clients in the
 # client namespace (Python's ssl and openssl s_client, both OpenSSL): TLS 1.3 and 1.2 with each AEAD
-# suite, ECDSA and RSA certificates, SNI with exact and wildcard names, bulk echo with SHA-256 equality,
-# close_notify both ways, ALPN, and refused handshakes (TLS 1.1, CBC-only, h2-only ALPN) counted by reason.
+# suite, ECDSA and RSA certificates, SNI with exact and wildcard names, key exchange groups and
+# HelloRetryRequest, bulk echo with SHA-256 equality, close_notify both ways, ALPN, and refused handshakes
+# (TLS 1.1, CBC-only, h2-only ALPN, X448/FFDHE-only groups) counted by reason. Needs the lab: run.sh brings
+# it up (prefix ti), or by hand: scripts/lab.sh up --prefix P --cores 1; LAB_PREFIX=P bash this; lab.sh down.
 source "$(dirname "$0")/lib.sh"
 CA="$RUN/certs/ca.pem"
 TLS=(timeout 150 "$PY" "$ROOT/tests/integration/tls_client.py")
@@ -37,6 +39,32 @@ for g in X25519 P-256 P-384; do
   [ "$got" = "$msg" ] || fail "TLS 1.3 with group $g: got '$got'"
 done
 note "TLS 1.3 key exchange over X25519, P-256 and P-384: echo ok"
+
+# HelloRetryRequest: the key share is for X448, which the policies leave out, X25519 comes second in the
+# client's groups. We ask again (HRR); the client's second ClientHello completes on X25519.
+fresh_stats
+retries_before=$(tls_stat hello_retries)
+got=$(in_client bash -c "(printf 'after-hrr\\n'; sleep 1) | timeout 4 openssl s_client -connect $VIP:8443 -tls1_3 \
+      -groups X448:X25519 -msg -servername lab.tollgate.test -CAfile '$CA' -verify_return_error 2>&1" || true)
+# s_client -msg names the HelloRetryRequest "ServerHello" (it is one, with a special random): the trace
+# must read ClientHello, ServerHello (the HRR), ClientHello, ServerHello.
+hellos=$(grep -oE '^(>>>|<<<) .*Handshake .*(ClientHello|ServerHello)$' <<<"$got" | grep -oE '[A-Za-z]+Hello$' | tr '\n' ' ')
+assert_eq "$hellos" "ClientHello ServerHello ClientHello ServerHello " "HRR: hello sequence"
+grep -q "^after-hrr" <<<"$got" || fail "HRR: no echo after the retry: $got"
+grep -q "Server Temp Key: X25519" <<<"$got" || fail "HRR: not X25519: $(grep 'Temp Key' <<<"$got")"
+fresh_stats
+assert_ge "$(( $(tls_stat hello_retries) - retries_before ))" 1 "hello_retries counted"
+note "key share for X448 first: HelloRetryRequest, second ClientHello, X25519, echo ok"
+
+# Only groups we do not accept (X448, FFDHE): handshake_failure, counted as no_shared_cipher.
+no_shared_before=$(tls_stat handshake_failures_by_reason.no_shared_cipher)
+got=$(in_client bash -c "printf x | timeout 3 openssl s_client -connect $VIP:8443 -tls1_3 -groups X448:ffdhe2048 \
+      -servername lab.tollgate.test -CAfile '$CA' 2>&1" || true)
+grep -q "alert handshake failure" <<<"$got" || fail "X448/FFDHE-only client: no handshake_failure: $got"
+fresh_stats
+assert_ge "$(( $(tls_stat handshake_failures_by_reason.no_shared_cipher) - no_shared_before ))" 1 \
+  "no_shared_cipher counted for an X448/FFDHE-only client"
+note "X448/FFDHE-only client: handshake_failure, counted as no_shared_cipher"
 
 for c in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-ECDSA-CHACHA20-POLY1305 \
          ECDHE-RSA-AES128-GCM-SHA256 ECDHE-RSA-AES256-GCM-SHA384 ECDHE-RSA-CHACHA20-POLY1305; do

@@ -10,13 +10,16 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "tests/unit/proxy/echo_backend.h"
 #include "tests/unit/tcp/tcp_harness.h"
+#include "tests/unit/tls/client_probes.h"
 
 namespace tollgate::proxy {
 namespace {
@@ -67,14 +70,35 @@ struct TestCertificate {
   ~TestCertificate() { std::filesystem::remove_all(dir); }
 };
 
+struct TlsClientOptions {
+  uint16_t record_size_limit = 0;  // offered (RFC 8449) when not 0
+  std::string groups;              // supported groups, the first gets the key share; empty: OpenSSL's
+};
+
+TlsClientOptions with_limit(uint16_t limit) {
+  TlsClientOptions o;
+  o.record_size_limit = limit;
+  return o;
+}
+TlsClientOptions with_groups(std::string groups) {
+  TlsClientOptions o;
+  o.groups = std::move(groups);
+  return o;
+}
+
 // An OpenSSL client whose TLS bytes travel over a RecordingHandler's TCP connection.
 class TlsClient {
  public:
-  explicit TlsClient(int max_version) {
+  explicit TlsClient(int max_version, const TlsClientOptions& o = {}) {
     ctx_ = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_max_proto_version(ctx_, max_version);
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
+    if (o.record_size_limit != 0) probes.offer_record_size_limit(ctx_, o.record_size_limit);
     ssl_ = SSL_new(ctx_);
+    if (!o.groups.empty()) {
+      EXPECT_EQ(SSL_set1_groups_list(ssl_, o.groups.c_str()), 1);
+    }
+    probes.count_client_hellos(ssl_);
     rbio_ = BIO_new(BIO_s_mem());
     wbio_ = BIO_new(BIO_s_mem());
     SSL_set_bio(ssl_, rbio_, wbio_);
@@ -90,11 +114,14 @@ class TlsClient {
   void pump(RecordingHandler& tcp_side, TcpPair& pair) {
     if (!tcp_side.received.empty()) {
       BIO_write(rbio_, tcp_side.received.data(), static_cast<int>(tcp_side.received.size()));
+      wire.insert(wire.end(), tcp_side.received.begin(), tcp_side.received.end());
       tcp_side.received.clear();
     }
-    if (!SSL_is_init_finished(ssl_) && SSL_do_handshake(ssl_) == 1 && !with_finished.empty()) {
+    if (!SSL_is_init_finished(ssl_) && SSL_do_handshake(ssl_) == 1) {
+      wire_after_handshake = wire.size();
       // Application data in the same flight as our Finished: one TCP segment carries both.
-      SSL_write(ssl_, with_finished.data(), static_cast<int>(with_finished.size()));
+      if (!with_finished.empty())
+        SSL_write(ssl_, with_finished.data(), static_cast<int>(with_finished.size()));
     }
     char buf[16384];
     for (;;) {
@@ -119,8 +146,40 @@ class TlsClient {
   bool handshake_done() const { return SSL_is_init_finished(ssl_); }
   SSL* ssl() { return ssl_; }
 
+  // The plaintext sizes of the protected records the server sent after the handshake (the client's
+  // Finished), from their lengths on the wire: TLS 1.3 the inner plaintext (content and type byte), TLS
+  // 1.2 the content. In TLS 1.3 that includes OpenSSL's NewSessionTicket.
+  std::vector<size_t> record_plaintexts_after_handshake() const {
+    const bool tls13 = SSL_version(ssl_) == TLS1_3_VERSION;
+    const bool explicit_nonce =
+        !tls13 && SSL_CIPHER_is_aead(SSL_get_current_cipher(ssl_)) &&
+        std::string(SSL_CIPHER_get_name(SSL_get_current_cipher(ssl_))).find("GCM") != std::string::npos;
+    std::vector<size_t> sizes;
+    for (size_t at = wire_after_handshake; at + tls::kHeaderSize <= wire.size();) {
+      const size_t body = size_t{byte(at + 3)} << 8 | byte(at + 4);
+      if (byte(at) == static_cast<uint8_t>(tls::ContentType::kApplicationData))
+        sizes.push_back(body - tls::kTagSize - (explicit_nonce ? 8 : 0));
+      at += tls::kHeaderSize + body;
+    }
+    return sizes;
+  }
+  // The description of a plaintext alert the server sent, or -1.
+  int plaintext_alert() const {
+    for (size_t at = 0; at + tls::kHeaderSize <= wire.size();) {
+      const size_t body = size_t{byte(at + 3)} << 8 | byte(at + 4);
+      if (byte(at) == static_cast<uint8_t>(tls::ContentType::kAlert) && body == 2 && at + 7 <= wire.size())
+        return byte(at + 6);
+      at += tls::kHeaderSize + body;
+    }
+    return -1;
+  }
+  uint8_t byte(size_t at) const { return static_cast<uint8_t>(wire[at]); }
+
   std::string plaintext;
-  std::string with_finished;  // sent right behind the client's Finished, before anything is flushed
+  std::string wire;                   // every byte the server sent, as it arrived
+  size_t wire_after_handshake = 0;    // where the records after the client's Finished start
+  tls::testing::ClientProbes probes;  // record_size_limit offered and answered, ClientHellos sent
+  std::string with_finished;          // sent right behind the client's Finished, before anything is flushed
   bool peer_closed = false;
   bool failed = false;
 
@@ -186,9 +245,10 @@ class TlsProxyTest : public ::testing::Test {
     tcp::testing::unref(b);
   }
 
-  void start(int max_version, double loss = 0, const std::string& with_finished = {}) {
+  void start(int max_version, double loss = 0, const std::string& with_finished = {},
+             const TlsClientOptions& options = {}) {
     connect(5, loss);
-    client_ = std::make_unique<TlsClient>(max_version);
+    client_ = std::make_unique<TlsClient>(max_version, options);
     client_->with_finished = with_finished;
     ASSERT_TRUE(pair_->run([&] {
       proxy_->flush();
@@ -257,6 +317,12 @@ TEST_P(TlsProxyVersions, EchoesThroughTheRecordLayerAndClosesCleanly) {
   const uint64_t small = proxy_->counters().records_sealed.get() - bulk;
   EXPECT_GE(small, 64u * 1024 / 1360) << "the burst did not start with small records";
   EXPECT_GE(bulk, 10u) << "the bulk of the burst was not sealed in large records";
+  // On the wire: without record_size_limit the bulk records are full size, 16 KiB of content.
+  const std::vector<size_t> sizes = client_->record_plaintexts_after_handshake();
+  ASSERT_FALSE(sizes.empty());
+  EXPECT_EQ(*std::max_element(sizes.begin(), sizes.end()),
+            GetParam() == TLS1_3_VERSION ? tls::kMaxPlaintext + 1 : tls::kMaxPlaintext);
+  EXPECT_EQ(client_->probes.server_limit, 0);
   // close_notify from the client: the backend sees FIN, echoes nothing more and closes; we answer with
   // our close_notify.
   SSL_shutdown(client_->ssl());
@@ -265,6 +331,82 @@ TEST_P(TlsProxyVersions, EchoesThroughTheRecordLayerAndClosesCleanly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tls, TlsProxyVersions, ::testing::Values(TLS1_3_VERSION, TLS1_2_VERSION));
+
+// RFC 8449: a client offering record_size_limit gets our limit back (2^14 + 1 in TLS 1.3's
+// EncryptedExtensions, 2^14 in TLS 1.2's ServerHello), and no record we seal after the handshake carries
+// more plaintext than its limit — TLS 1.3 counting the type byte — through the small and the bulk phase.
+class TlsProxyRecordSizeLimit : public TlsProxyTest,
+                                public ::testing::WithParamInterface<std::tuple<int, uint16_t>> {};
+
+TEST_P(TlsProxyRecordSizeLimit, NoRecordAboveTheClientsLimit) {
+  const auto [version, limit] = GetParam();
+  const bool tls13 = version == TLS1_3_VERSION;
+  start(version, 0, {}, with_limit(limit));
+  EXPECT_EQ(client_->probes.server_limit, tls13 ? 16385 : 16384);
+  EXPECT_EQ(client_->probes.server_limit_in,
+            static_cast<unsigned>(tls13 ? SSL_EXT_TLS1_3_ENCRYPTED_EXTENSIONS : SSL_EXT_TLS1_2_SERVER_HELLO));
+  const std::string data = pattern(200 * 1024);
+  for (size_t at = 0; at < data.size(); at += 16384) ASSERT_TRUE(client_->write(data.substr(at, 16384)));
+  ASSERT_TRUE(run_until([&] { return client_->plaintext.size() >= data.size(); }))
+      << client_->plaintext.size();
+  EXPECT_TRUE(client_->plaintext == data);
+  const std::vector<size_t> sizes = client_->record_plaintexts_after_handshake();
+  ASSERT_GT(sizes.size(), data.size() / limit);
+  EXPECT_EQ(*std::max_element(sizes.begin(), sizes.end()), limit);
+  EXPECT_EQ(proxy_->counters().handshakes.get(), 1u);
+  EXPECT_EQ(proxy_->counters().record_errors.get(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Limits, TlsProxyRecordSizeLimit,
+                         ::testing::Combine(::testing::Values(TLS1_3_VERSION, TLS1_2_VERSION),
+                                            ::testing::Values(uint16_t{512}, uint16_t{64})));
+
+// A limit under 64: illegal_parameter (RFC 8449 §4), and the failure is counted as a protocol error.
+TEST_P(TlsProxyVersions, RecordSizeLimitBelowSixtyFourIsRefused) {
+  connect(8);
+  client_ = std::make_unique<TlsClient>(GetParam(), with_limit(63));
+  ASSERT_TRUE(run_until([&] { return client_->failed || tcp_.peer_closed || tcp_.closed; }));
+  EXPECT_EQ(client_->plaintext_alert(), 47);  // illegal_parameter
+  EXPECT_EQ(proxy_->counters().handshake_failures.get(), 1u);
+  EXPECT_EQ(
+      proxy_->counters().failures_by_reason[static_cast<size_t>(tls::HandshakeFailure::kProtocolError)].get(),
+      1u);
+  EXPECT_EQ(proxy_->counters().handshakes.get(), 0u);
+}
+
+// Key shares: a client whose first key share is for X448 (not accepted) but that lists X25519 gets a
+// HelloRetryRequest, sends a second ClientHello and completes on X25519; counted in hello_retries.
+TEST_F(TlsProxyTest, KeyShareForAnotherGroupIsRetriedAndCounted) {
+  start(TLS1_3_VERSION, 0, {}, with_groups("X448:X25519"));
+  EXPECT_EQ(client_->probes.client_hellos, 2);
+  EXPECT_EQ(SSL_get_negotiated_group(client_->ssl()), NID_X25519);
+  ASSERT_TRUE(client_->write("after a retry"));
+  ASSERT_TRUE(run_until([&] { return client_->plaintext == "after a retry"; }));
+  // Counted when the handshake is over on our side (the client's Finished), which the echo proves.
+  EXPECT_EQ(proxy_->counters().hello_retries.get(), 1u);
+  // X25519 first: no retry.
+  RecordingHandler tcp2;
+  TlsClient client2(TLS1_3_VERSION);
+  handshake_another(tcp2, client2);
+  EXPECT_EQ(client2.probes.client_hellos, 1);
+  EXPECT_EQ(proxy_->counters().hello_retries.get(), 1u);
+  pair_->client().abort(*tcp2.connection);
+  ASSERT_TRUE(run_until([&] { return proxy_->sessions_active() == 1; }));
+}
+
+// Only groups we do not take (X448, FFDHE): handshake_failure, counted as no_shared_cipher.
+TEST_F(TlsProxyTest, NoAcceptedGroupFailsAndIsCountedByReason) {
+  connect(9);
+  client_ = std::make_unique<TlsClient>(TLS1_3_VERSION, with_groups("X448:ffdhe2048"));
+  ASSERT_TRUE(run_until([&] { return client_->failed || tcp_.peer_closed || tcp_.closed; }));
+  EXPECT_EQ(client_->plaintext_alert(), 40);  // handshake_failure
+  EXPECT_EQ(proxy_->counters().handshake_failures.get(), 1u);
+  EXPECT_EQ(proxy_->counters()
+                .failures_by_reason[static_cast<size_t>(tls::HandshakeFailure::kNoSharedCipher)]
+                .get(),
+            1u);
+  EXPECT_EQ(proxy_->counters().hello_retries.get(), 0u);
+}
 
 // The bytes OpenSSL did not read when the handshake completed (records behind the client's Finished) are
 // handed to the record layer, ahead of anything that arrives later.

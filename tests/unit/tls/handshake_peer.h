@@ -16,6 +16,7 @@
 
 #include "engine/tls/server_context.h"
 #include "engine/tls/server_handshake.h"
+#include "tests/unit/tls/client_probes.h"
 #include "tests/unit/tls/test_certificates.h"
 #include "tests/unit/tls/tls_test_util.h"
 
@@ -71,6 +72,8 @@ struct ClientOptions {
   std::string sigalgs;
   bool security_level_0 = false;   // to let the client speak TLS 1.1
   SSL_SESSION* session = nullptr;  // to resume: a session (with its ticket) from an earlier connection
+  std::string groups;              // supported groups, the first gets the key share; empty: OpenSSL's
+  uint16_t record_size_limit = 0;  // offered in the ClientHello (RFC 8449) when not 0
 };
 
 template <typename Edit>
@@ -103,8 +106,13 @@ class Client {
       ++*static_cast<int*>(SSL_get_app_data(ssl));
       return 0;
     });
+    if (o.record_size_limit != 0) probes_.offer_record_size_limit(ctx_, o.record_size_limit);
     ssl_ = SSL_new(ctx_);
     SSL_set_app_data(ssl_, &tickets_);
+    probes_.count_client_hellos(ssl_);
+    if (!o.groups.empty()) {
+      EXPECT_EQ(SSL_set1_groups_list(ssl_, o.groups.c_str()), 1);
+    }
     in_ = BIO_new(BIO_s_mem());
     out_ = BIO_new(BIO_s_mem());
     SSL_set_bio(ssl_, in_, out_);
@@ -133,6 +141,10 @@ class Client {
 
   SSL* ssl() const { return ssl_; }
   int tickets() const { return tickets_; }
+  int client_hellos() const { return probes_.client_hellos; }
+  // The server's record_size_limit and the message it came in (SSL_EXT_*), 0 when it sent none.
+  uint16_t server_limit() const { return probes_.server_limit; }
+  unsigned server_limit_in() const { return probes_.server_limit_in; }
 
   void give(const std::vector<uint8_t>& bytes) {
     if (!bytes.empty()) BIO_write(in_, bytes.data(), static_cast<int>(bytes.size()));
@@ -175,6 +187,7 @@ class Client {
   BIO* in_ = nullptr;
   BIO* out_ = nullptr;
   int tickets_ = 0;
+  ClientProbes probes_;
 };
 
 // Runs the handshake to its end on both sides (or until the server fails). `to_client` collects everything

@@ -1,6 +1,7 @@
 // ServerHandshake against a real OpenSSL client (memory BIOs), then the record layer taking over: every
 // suite and version, records both ways (which proves the keys and the sequence numbers handed over),
-// application data in the client's Finished flight, SNI, ALPN, policy refusals, garbage, and KeyUpdate.
+// application data in the client's Finished flight, SNI, ALPN, policy refusals, key exchange groups and
+// HelloRetryRequest, garbage, and KeyUpdate.
 #include "engine/tls/server_handshake.h"
 
 #include <gtest/gtest.h>
@@ -261,6 +262,71 @@ TEST(Handshake, CbcOnlyClientHasNoSharedCipher) {
   ASSERT_EQ(run_handshake(client, server, &sent), HandshakeStatus::kFailed);
   EXPECT_EQ(server.failure(), HandshakeFailure::kNoSharedCipher);
   EXPECT_EQ(last_alert(sent), 40);  // handshake_failure
+}
+
+// Key exchange groups: X25519, P-256, P-384 only. A TLS 1.3 client whose key share is for X448 (which
+// OpenSSL's default list would accept) but that also lists X25519 gets a HelloRetryRequest and completes
+// on X25519 (RFC 8446 §4.1.4).
+TEST(Handshake, KeyShareForAnotherGroupGetsAHelloRetryRequest) {
+  for (SecurityPolicy policy : {SecurityPolicy::kDefault, SecurityPolicy::kTls13Only}) {
+    auto context = make_context(policy);
+    ServerHandshake server(*context);
+    Client client(client_options([&](ClientOptions& o) { o.groups = "X448:X25519"; }));
+    ASSERT_EQ(run_handshake(client, server), HandshakeStatus::kDone) << failure_name(server.failure());
+    EXPECT_EQ(client.client_hellos(), 2);
+    EXPECT_TRUE(server.hello_retried());
+    EXPECT_EQ(SSL_get_negotiated_group(client.ssl()), NID_X25519);
+    EXPECT_EQ(server.version(), TlsVersion::kTls13);
+    Connection conn;
+    ASSERT_TRUE(server.take_keys(conn.engine, conn.read, conn.write, conn.secrets, conn.leftover));
+    conn.client_to_us(client, {pattern(100, 1)});
+    conn.us_to_client(client, {pattern(100, 2)});
+  }
+}
+
+// A TLS 1.3 key share for any accepted group is taken as it is (no retry); TLS 1.2 picks the curve in
+// our order of preference.
+TEST(Handshake, EachAcceptedGroupWithoutRetry) {
+  auto context = make_context();
+  struct Case {
+    const char* groups;
+    int tls13_nid, tls12_nid;
+  };
+  for (auto [groups, tls13_nid, tls12_nid] :
+       {Case{"X25519", NID_X25519, NID_X25519}, Case{"P-256", NID_X9_62_prime256v1, NID_X9_62_prime256v1},
+        Case{"P-384", NID_secp384r1, NID_secp384r1}, Case{"P-384:X25519", NID_secp384r1, NID_X25519}}) {
+    for (int max_version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
+      const int nid = max_version == TLS1_3_VERSION ? tls13_nid : tls12_nid;
+      ServerHandshake server(*context);
+      Client client(client_options([&](ClientOptions& o) {
+        o.groups = groups;
+        o.max_version = max_version;
+      }));
+      ASSERT_EQ(run_handshake(client, server), HandshakeStatus::kDone) << groups;
+      EXPECT_EQ(client.client_hellos(), 1) << groups;
+      EXPECT_FALSE(server.hello_retried());
+      EXPECT_EQ(SSL_get_negotiated_group(client.ssl()), nid) << groups;
+    }
+  }
+}
+
+// Only groups we do not accept (X448, P-521, FFDHE): handshake_failure, in TLS 1.3 and in TLS 1.2.
+TEST(Handshake, NoAcceptedGroupIsHandshakeFailure) {
+  auto context = make_context();
+  for (const char* groups : {"X448", "X448:ffdhe2048", "P-521:ffdhe3072"}) {
+    for (int max_version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
+      ServerHandshake server(*context);
+      Client client(client_options([&](ClientOptions& o) {
+        o.groups = groups;
+        o.max_version = max_version;
+      }));
+      std::vector<uint8_t> sent;
+      ASSERT_EQ(run_handshake(client, server, &sent), HandshakeStatus::kFailed) << groups;
+      EXPECT_EQ(server.failure(), HandshakeFailure::kNoSharedCipher) << groups << " " << max_version;
+      EXPECT_EQ(last_alert(sent), 40) << groups << " " << max_version;  // handshake_failure
+      EXPECT_FALSE(server.hello_retried());
+    }
+  }
 }
 
 TEST(Handshake, PolicyNames) {

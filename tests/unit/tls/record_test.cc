@@ -218,6 +218,48 @@ TEST(RecordTls13, MaxSizeWithPadding) {
   }
 }
 
+// RFC 8446 §5.4 / the record_size_limit we announce (RFC 8449): the whole inner plaintext, padding
+// included, at most 2^14 + 1 bytes. Over-padded records fit the ciphertext bound but are record_overflow.
+TEST(RecordTls13, OverPaddedInnerPlaintextIsRecordOverflow) {
+  AeadEngine engine;
+  RefKeys peer = ref_keys(TlsVersion::kTls13, CipherSuite::kAes128GcmSha256, 2);
+  auto receiver = our_keys(engine, peer);
+  EXPECT_EQ(our_open(engine, *receiver, ref_seal(peer, kAppByte, pattern(100, 1), 16384 - 100 + 1)).error,
+            RecordError::kRecordOverflow);
+  EXPECT_EQ(our_open(engine, *receiver, ref_seal(peer, kAppByte, pattern(0, 1), 200)).error,
+            RecordError::kNone);  // padding alone is fine while it fits
+}
+
+// The peer's record_size_limit (RFC 8449 §4) caps what we seal: TLS 1.3 counts the type byte and
+// padding, TLS 1.2 the content. Above the protocol maximum it is the maximum; 0 is no limit.
+TEST(Record, SealingKeepsToThePeersRecordSizeLimit) {
+  AeadEngine engine;
+  for (TlsVersion v : {TlsVersion::kTls13, TlsVersion::kTls12}) {
+    const bool tls13 = v == TlsVersion::kTls13;
+    RefKeys ref = ref_keys(v, CipherSuite::kAes128GcmSha256);
+    auto keys = our_keys(engine, ref);
+    EXPECT_EQ(max_content(*keys), kMaxPlaintext);
+    keys->record_size_limit = 512;
+    const size_t most = tls13 ? 511 : 512;
+    EXPECT_EQ(max_content(*keys), most);
+    const Sealed fits = our_seal(engine, *keys, kApp, pattern(most, 1));
+    ASSERT_EQ(fits.error, RecordError::kNone);
+    const auto opened = ref_open(ref, fits.record);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->content, pattern(most, 1));
+    EXPECT_EQ(our_seal(engine, *keys, kApp, pattern(most + 1, 1)).error, RecordError::kInvalidLength);
+    if (tls13) {
+      EXPECT_EQ(our_seal(engine, *keys, kApp, pattern(500, 1), 11).error, RecordError::kNone);
+      EXPECT_EQ(our_seal(engine, *keys, kApp, pattern(500, 1), 12).error, RecordError::kInvalidLength);
+    }
+    keys->record_size_limit = 64;
+    EXPECT_EQ(max_content(*keys), tls13 ? 63u : 64u);
+    keys->record_size_limit = 65535;  // a client may offer more than the version allows
+    EXPECT_EQ(max_content(*keys), kMaxPlaintext);
+    EXPECT_EQ(our_seal(engine, *keys, kApp, pattern(kMaxPlaintext, 1)).error, RecordError::kNone);
+  }
+}
+
 TEST(RecordTls13, AllZeroInnerPlaintextIsUnexpectedMessage) {
   AeadEngine engine;
   for (size_t zeros : {0, 1, 100}) {
