@@ -164,12 +164,14 @@ int main(int argc, char** argv) {
     };
     std::vector<std::shared_ptr<tollgate::tls::TicketKeyRing>> tickets(config.listeners.size());
     for (size_t i = 0; i < config.listeners.size(); ++i) {
-      if (config.listeners[i].protocol == ListenerProtocol::kTls)
+      if (config.listeners[i].protocol == ListenerProtocol::kTls ||
+          config.listeners[i].protocol == ListenerProtocol::kHttps)
         tickets[i] = tollgate::tls::TicketKeyRing::create(unix_now());
     }
     for (Worker* wk : view) {
       std::string tls_error;
-      if (!wk->start_tls_listeners(config, tickets, tls_error) || !wk->start_http_listeners(config, tls_error)) {
+      if (!wk->start_tls_listeners(config, tickets, tls_error) ||
+          !wk->start_http_listeners(config, tickets, tls_error)) {
         std::fprintf(stderr, "%s: %s\n", config_path.c_str(), tls_error.c_str());
         owned.clear();
         stop_ports(ports);

@@ -14,11 +14,39 @@ namespace {
 
 // Per HTTP listener: requests and responses by class, what was answered here and why; per core: the
 // upstream connections all listeners share.
+// The TLS layer of a tls or https listener.
+nlohmann::json tls_json(const proxy::TlsCounters& c, size_t sessions_active) {
+  nlohmann::json failures = nlohmann::json::object();
+  for (size_t r = 1; r < proxy::kHandshakeFailureKinds; ++r) {
+    failures[tls::failure_name(static_cast<tls::HandshakeFailure>(r))] = c.failures_by_reason[r].get();
+  }
+  return {{"sessions", c.sessions.get()},
+          {"sessions_active", sessions_active},
+          {"handshakes", c.handshakes.get()},
+          {"handshakes_resumed", c.handshakes_resumed.get()},
+          {"handshake_failures", c.handshake_failures.get()},
+          {"handshake_timeouts", c.handshake_timeouts.get()},
+          {"hello_retries", c.hello_retries.get()},
+          {"handshake_failures_by_reason", failures},
+          {"records_opened", c.records_opened.get()},
+          {"records_sealed", c.records_sealed.get()},
+          {"bulk_records", c.bulk_records.get()},
+          {"aead_batches", c.aead_batches.get()},
+          {"record_errors", c.record_errors.get()},
+          {"key_updates", c.key_updates.get()},
+          {"alerts_received", c.alerts_received.get()},
+          {"no_memory", c.no_memory.get()},
+          {"app_refused", c.app_refused.get()},
+          {"plaintext_in", c.plaintext_in.get()},
+          {"plaintext_out", c.plaintext_out.get()}};
+}
+
 nlohmann::json http_json(const Worker& w) {
   static constexpr const char* kLocal[] = {"400", "408", "413", "431", "501",
                                            "502", "503", "504", "505", "other"};
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& p : w.http_proxies()) {
+  for (const Worker::HttpListener& l : w.http_listeners()) {
+    const proxy::HttpProxy* p = l.proxy.get();
     const proxy::HttpProxyCounters& c = p->counters();
     nlohmann::json by_class = nlohmann::json::object();
     for (size_t k = 1; k <= 5; ++k) by_class[fmt::format("{}xx", k)] = c.responses_by_class[k].get();
@@ -37,6 +65,7 @@ nlohmann::json http_json(const Worker& w) {
                    {"no_session", c.no_session.get()},
                    {"body_bytes_from_clients", c.bytes_from_clients.get()},
                    {"body_bytes_to_clients", c.bytes_to_clients.get()}});
+    if (l.tls) out.back()["tls"] = tls_json(l.tls->counters(), l.tls->sessions_active());
   }
   return out;
 }
@@ -136,32 +165,13 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
   j["listeners"] = proxies;
   nlohmann::json tls = nlohmann::json::array();
   for (const auto& p : w.tls_proxies()) {
-    const proxy::TlsCounters& c = p->counters();
     const proxy::ProxyCounters& f = p->forwarding();
-    nlohmann::json failures = nlohmann::json::object();
-    for (size_t r = 1; r < proxy::kHandshakeFailureKinds; ++r) {
-      failures[tls::failure_name(static_cast<tls::HandshakeFailure>(r))] = c.failures_by_reason[r].get();
-    }
-    tls.push_back({{"sessions", c.sessions.get()},
-                   {"sessions_active", p->sessions_active()},
-                   {"handshakes", c.handshakes.get()},
-                   {"handshakes_resumed", c.handshakes_resumed.get()},
-                   {"handshake_failures", c.handshake_failures.get()},
-                   {"handshake_timeouts", c.handshake_timeouts.get()},
-                   {"hello_retries", c.hello_retries.get()},
-                   {"handshake_failures_by_reason", failures},
-                   {"backend_connects", f.backend_connects.get()},
-                   {"backend_failures", f.backend_failures.get()},
-                   {"records_opened", c.records_opened.get()},
-                   {"records_sealed", c.records_sealed.get()},
-                   {"bulk_records", c.bulk_records.get()},
-                   {"aead_batches", c.aead_batches.get()},
-                   {"record_errors", c.record_errors.get()},
-                   {"key_updates", c.key_updates.get()},
-                   {"alerts_received", c.alerts_received.get()},
-                   {"no_memory", c.no_memory.get()},
-                   {"bytes_to_backend", f.bytes_to_backend.get()},
-                   {"bytes_to_client", f.bytes_to_client.get()}});
+    nlohmann::json entry = tls_json(p->counters(), p->sessions_active());
+    entry["backend_connects"] = f.backend_connects.get();
+    entry["backend_failures"] = f.backend_failures.get();
+    entry["bytes_to_backend"] = f.bytes_to_backend.get();
+    entry["bytes_to_client"] = f.bytes_to_client.get();
+    tls.push_back(std::move(entry));
   }
   j["tls_listeners"] = tls;
   j["http_listeners"] = http_json(w);

@@ -123,23 +123,29 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   }
 }
 
+// This core's SSL_CTX set for a tls/https listener (and the core's AEAD engine on first need).
+std::unique_ptr<tls::ServerContext> Worker::make_context(const ListenerConfig& l,
+                                                         std::shared_ptr<tls::TicketKeyRing> tickets,
+                                                         std::string& error) {
+  if (!aead_) aead_ = std::make_unique<tls::AeadEngine>();
+  std::vector<tls::CertificateFiles> files;
+  for (const CertificateConfig& c : l.certificates) files.push_back({c.chain, c.key});
+  const tls::SecurityPolicy policy =
+      l.security_policy == "tls13-only" ? tls::SecurityPolicy::kTls13Only : tls::SecurityPolicy::kDefault;
+  std::string why;
+  auto context = tls::ServerContext::create(files, policy, why, std::move(tickets));
+  if (!context) error = fmt::format("listener '{}': {}", l.name, why);
+  return context;
+}
+
 bool Worker::start_tls_listeners(const DataplaneConfig& config,
                                  const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets,
                                  std::string& error) {
   for (size_t i = 0; i < config.listeners.size(); ++i) {
     const ListenerConfig& l = config.listeners[i];
     if (l.protocol != ListenerProtocol::kTls) continue;
-    if (!aead_) aead_ = std::make_unique<tls::AeadEngine>();
-    std::vector<tls::CertificateFiles> files;
-    for (const CertificateConfig& c : l.certificates) files.push_back({c.chain, c.key});
-    const tls::SecurityPolicy policy =
-        l.security_policy == "tls13-only" ? tls::SecurityPolicy::kTls13Only : tls::SecurityPolicy::kDefault;
-    std::string why;
-    auto context = tls::ServerContext::create(files, policy, why, tickets[i]);
-    if (!context) {
-      error = fmt::format("listener '{}': {}", l.name, why);
-      return false;
-    }
+    auto context = make_context(l, tickets[i], error);
+    if (!context) return false;
     std::vector<proxy::Target> targets = pool_targets(config, l);
     const net::Ipv4Address source = backend_source(targets);
     tls_proxies_.push_back(std::make_unique<proxy::TlsProxy>(
@@ -151,15 +157,13 @@ bool Worker::start_tls_listeners(const DataplaneConfig& config,
   return true;
 }
 
-bool Worker::start_http_listeners(const DataplaneConfig& config, std::string& error) {
-  for (const ListenerConfig& l : config.listeners) {
-    if (l.protocol == ListenerProtocol::kHttps) {
-      error = fmt::format("listener '{}': https listeners are not implemented yet", l.name);
-      return false;
-    }
-  }
-  const bool any = std::any_of(config.listeners.begin(), config.listeners.end(),
-                               [](const ListenerConfig& l) { return l.protocol == ListenerProtocol::kHttp; });
+bool Worker::start_http_listeners(const DataplaneConfig& config,
+                                  const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets,
+                                  std::string& error) {
+  const auto is_http = [](const ListenerConfig& l) {
+    return l.protocol == ListenerProtocol::kHttp || l.protocol == ListenerProtocol::kHttps;
+  };
+  const bool any = std::any_of(config.listeners.begin(), config.listeners.end(), is_http);
   if (!any) return true;
   std::vector<proxy::UpstreamPoolSettings> pools;
   for (const PoolConfig& pc : config.pools) {
@@ -180,34 +184,49 @@ bool Worker::start_http_listeners(const DataplaneConfig& config, std::string& er
   }
   upstreams_ = std::make_unique<proxy::UpstreamPools>(*tcp_, std::move(pools), config.tcp.max_connections / 2,
                                                       now_us_, now_us_ ^ index_);
-  for (const ListenerConfig& l : config.listeners) {
-    if (l.protocol != ListenerProtocol::kHttp) continue;
+  for (size_t i = 0; i < config.listeners.size(); ++i) {
+    const ListenerConfig& l = config.listeners[i];
+    if (!is_http(l)) continue;
+    const bool https = l.protocol == ListenerProtocol::kHttps;
+    HttpListener listener;
+    listener.config_index = static_cast<uint32_t>(i);
     auto table = routing::RouteTable::compile(l.rules, *l.default_action);
     if (!table) {
       error = fmt::format("listener '{}': {}", l.name, table.error());
       return false;
     }
-    route_tables_.push_back(std::make_unique<routing::RouteTable>(std::move(table.value())));
-    auto scratch = routing::RouteScratch::for_table(*route_tables_.back());
+    listener.routes = std::make_unique<routing::RouteTable>(std::move(table.value()));
+    auto scratch = routing::RouteScratch::for_table(*listener.routes);
     if (!scratch) {
       error = fmt::format("listener '{}': {}", l.name, scratch.error());
       return false;
     }
     proxy::HttpListenerSettings settings;
     settings.name = l.name;
-    settings.https = false;
+    settings.https = https;
     settings.port = l.port;
-    settings.routes = route_tables_.back().get();
+    settings.routes = listener.routes.get();
     settings.hsts = l.hsts;
     settings.limits.max_head_bytes = l.max_head_bytes;
     settings.limits.max_body_bytes = l.max_body_bytes;
     settings.header_timeout_us = uint64_t{l.header_timeout_ms} * 1000;
     settings.idle_timeout_us = uint64_t{l.idle_timeout_ms} * 1000;
     settings.core = index_;
-    http_proxies_.push_back(std::make_unique<proxy::HttpProxy>(*tcp_, *upstreams_, std::move(settings),
-                                                               std::move(scratch.value()),
-                                                               config.tcp.max_connections / 2, now_us_));
-    tcp_->listen(l.address, l.port, http_proxies_.back().get(), l.max_connections);
+    listener.proxy = std::make_unique<proxy::HttpProxy>(*tcp_, *upstreams_, std::move(settings),
+                                                        std::move(scratch.value()),
+                                                        config.tcp.max_connections / 2, now_us_);
+    tcp::ListenerHandler* handler = listener.proxy.get();
+    if (https) {
+      // TLS ends here and the HTTP proxy reads the plaintext.
+      listener.context = make_context(l, tickets[i], error);
+      if (!listener.context) return false;
+      listener.tls = std::make_unique<proxy::TlsTerminator>(*tcp_, *aead_, *listener.context, *listener.proxy,
+                                                            config.tcp.max_connections / 2, now_us_,
+                                                            uint64_t{l.handshake_timeout_ms} * 1000);
+      handler = listener.tls.get();
+    }
+    tcp_->listen(l.address, l.port, handler, l.max_connections);
+    http_listeners_.push_back(std::move(listener));
   }
   return true;
 }
@@ -226,7 +245,7 @@ Worker::~Worker() {
   // Connections hold mbuf references: release them before the ports and pool go away.
   proxies_.clear();
   tls_proxies_.clear();
-  http_proxies_.clear();
+  http_listeners_.clear();
   upstreams_.reset();
   tcp_.reset();
   // Packets still waiting for ARP belong to this worker; give them back to the pool.
@@ -267,6 +286,9 @@ int Worker::run() {
     if (fabric_.workers() > 1) poll_neighbour_updates();
     // TLS: the records of every connection that had data in this iteration, as one AEAD batch.
     for (auto& p : tls_proxies_) p->flush();
+    for (HttpListener& l : http_listeners_) {
+      if (l.tls) l.tls->flush();
+    }
     tcp_->advance(now_us_);
     for (PortState& ps : ports_) flush(ps);
 
@@ -473,7 +495,10 @@ void Worker::announce() {
 
 void Worker::run_timers(uint64_t now) {
   for (auto& p : tls_proxies_) p->expire(now_us_);
-  for (auto& p : http_proxies_) p->expire(now_us_);
+  for (HttpListener& l : http_listeners_) {
+    l.proxy->expire(now_us_);
+    if (l.tls) l.tls->expire(now_us_);
+  }
   if (upstreams_) upstreams_->expire(now_us_);
   for (PortState& ps : ports_) {
     ps.neighbours.expire(

@@ -18,6 +18,7 @@
 #include "engine/proxy/http_proxy.h"
 #include "engine/proxy/tcp_proxy.h"
 #include "engine/proxy/tls_proxy.h"
+#include "engine/proxy/tls_terminator.h"
 #include "engine/proxy/upstream_pools.h"
 #include "engine/tcp/stack.h"
 #include "engine/tls/aead_engine.h"
@@ -63,8 +64,18 @@ class Worker {
                            std::string& error);
   // Compiles every "http" listener's rules for this core, makes the core's upstream pools and starts
   // listening. Called once before run(); false with `error` set when a rule set cannot be used.
-  bool start_http_listeners(const DataplaneConfig& config, std::string& error);
-  const std::vector<std::unique_ptr<proxy::HttpProxy>>& http_proxies() const { return http_proxies_; }
+  bool start_http_listeners(const DataplaneConfig& config,
+                            const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets,
+                            std::string& error);
+  // One http or https listener on this core: its rules, its proxy and, for https, its TLS layer.
+  struct HttpListener {
+    uint32_t config_index = 0;  // in DataplaneConfig::listeners
+    std::unique_ptr<routing::RouteTable> routes;
+    std::unique_ptr<proxy::HttpProxy> proxy;
+    std::unique_ptr<tls::ServerContext> context;  // https only
+    std::unique_ptr<proxy::TlsTerminator> tls;    // https only
+  };
+  const std::vector<HttpListener>& http_listeners() const { return http_listeners_; }
   const proxy::UpstreamPools* upstreams() const { return upstreams_.get(); }
   uint16_t index() const { return index_; }
 
@@ -96,6 +107,9 @@ class Worker {
   bool tcp_transmit(const tcp::OutgoingSegment& segment);
   bool owns(const tcp::Tuple& tuple) const;
   net::Ipv4Address backend_source(const std::vector<proxy::Target>& targets) const;
+  std::unique_ptr<tls::ServerContext> make_context(const ListenerConfig& l,
+                                                   std::shared_ptr<tls::TicketKeyRing> tickets,
+                                                   std::string& error);
   PortState* port_for_address(uint32_t local_ip);
 
   const uint16_t index_;
@@ -124,8 +138,7 @@ class Worker {
   // HTTP: the core's view of every pool (keep-alive connections, target choice) and one proxy per
   // listener with its rules compiled for this core.
   std::unique_ptr<proxy::UpstreamPools> upstreams_;
-  std::vector<std::unique_ptr<routing::RouteTable>> route_tables_;
-  std::vector<std::unique_ptr<proxy::HttpProxy>> http_proxies_;
+  std::vector<HttpListener> http_listeners_;
 };
 
 }  // namespace tollgate::dataplane
