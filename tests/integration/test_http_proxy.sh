@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The HTTP listeners (deploy/lab.toml) against curl, wrk and raw Python sockets in the client namespace,
+# The HTTP and HTTPS listeners (deploy/lab.toml) against curl, wrk and raw Python sockets in the client namespace,
 # with the lab's Python backends reporting what they received: path rules to their pools, X-Forwarded-*
 # and X-Request-Id values, Host preserved, keep-alive reuse towards the targets, the :80 redirect to
 # HTTPS, a fixed response, 100 MB up (chunked) and down (chunked and Content-Length) with SHA-256
@@ -8,7 +8,10 @@ source "$(dirname "$0")/lib.sh"
 APP="http://$VIP:8080"
 json() { "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); print(eval(sys.argv[1], {}, {"d": d}))' "$1"; }
 header() { "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); print(next((v for k, v in d["headers"] if k.lower() == sys.argv[1]), ""))' "$1"; }
-http_stat() { stat_value "cores.0.http_listeners.$1"; }  # 0: "http" (:80), 1: "http-app" (:8080)
+http_stat() { stat_value "cores.0.http_listeners.$1"; }  # 0: "https" (:443), 1: "http" (:80), 2: "http-app" (:8080)
+CA="$RUN/certs/ca.pem"
+HTTPS="https://lab.tollgate.test"
+TLS_CURL=(curl -sS --cacert "$CA" --resolve "lab.tollgate.test:443:$VIP")
 CLIENT_IP=$(in_client ip -4 -o addr show | sed -n 's/.* inet \(198\.18\.0\.[0-9]*\)\/.*/\1/p' | head -1)
 
 # Rules: /api/* to the api pool (round robin over .11 and .12), everything else to web (.13).
@@ -98,6 +101,28 @@ out=$(raw "GET / HTTP/1.1\\r\\nHost: h\\r\\n$big\\r\\n\\r\\n")
 assert_eq "$out" "HTTP/1.1 431 Request Header Fields Too Large 1 closed" "oversized head"
 note "CL.TE and obfuscated TE → 400, 20 kB header → 431, connection closed each time"
 
+# The same application over HTTPS (:443): TLS ends in Tollgate, the targets see X-Forwarded-Proto https,
+# every response carries HSTS, 100 MB each way intact, keep-alive inside one TLS connection.
+fresh_stats
+hs_before=$(http_stat 0.tls.handshakes)
+s1=$(in_client "${TLS_CURL[@]}" -m 5 -D /dev/stderr "$HTTPS/api/secure?z=9" 2>/tmp/tollgate-hsts.$$) || fail "HTTPS GET: $s1"
+hsts=$(tr -d '\r' </tmp/tollgate-hsts.$$ | sed -n 's/^Strict-Transport-Security: //Ip'); rm -f /tmp/tollgate-hsts.$$
+assert_eq "$hsts" "max-age=31536000; includeSubDomains" "HSTS header"
+case "$(json 'd["server"]' <<<"$s1")" in backend-1 | backend-2) ;; *) fail "HTTPS /api/* went to $(json 'd["server"]' <<<"$s1")" ;; esac
+assert_eq "$(header x-forwarded-proto <<<"$s1")" "https" "X-Forwarded-Proto over TLS"
+assert_eq "$(header x-forwarded-port <<<"$s1")" "443" "X-Forwarded-Port over TLS"
+assert_eq "$(header host <<<"$s1")" "lab.tollgate.test" "Host over TLS"
+two=$(in_client "${TLS_CURL[@]}" -m 5 "$HTTPS/t1" "$HTTPS/t2") || fail "two HTTPS requests: $two"
+assert_eq "$(tail -1 <<<"$two" | json 'd["client"]')" "$(head -1 <<<"$two" | json 'd["client"]')" "HTTPS keep-alive upstream"
+up=$(in_client "${TLS_CURL[@]}" -m 120 -H 'Transfer-Encoding: chunked' --data-binary @"$file" "$HTTPS/upload") ||
+  fail "HTTPS chunked upload: $up"
+assert_eq "$(json 'd["body_sha256"]' <<<"$up")" "$up_sha" "HTTPS uploaded SHA-256"
+got=$(in_client bash -c "curl -sS --cacert '$CA' --resolve 'lab.tollgate.test:443:$VIP' -m 120 '$HTTPS/chunked/$SIZE' | sha256sum | cut -d' ' -f1")
+assert_eq "$got" "$pattern_sha" "HTTPS 100 MB chunked download SHA-256"
+fresh_stats
+assert_ge "$(( $(http_stat 0.tls.handshakes) - hs_before ))" 4 "HTTPS handshakes counted"
+note "HTTPS: HSTS '$hsts', X-Forwarded-Proto https / Port 443, keep-alive, 100 MB up and down SHA-256 equal"
+
 # Load with keep-alive: no errors, and upstream connections are reused rather than opened per request.
 fresh_stats
 connects_before=$(stat_value cores.0.upstreams.connects)
@@ -109,4 +134,7 @@ connects=$(( $(stat_value cores.0.upstreams.connects) - connects_before ))
 [ "$requests" -gt 1000 ] || fail "wrk completed only $requests requests"
 [ "$connects" -le 64 ] || fail "$connects upstream connections for $requests requests: keep-alive not reused"
 note "wrk: $requests requests, 32 connections, no errors; $connects upstream connections opened"
+wrk_out=$(in_client timeout 30 wrk -t1 -c32 -d3s "https://$VIP/api/load") || fail "wrk over TLS: $wrk_out"
+grep -q "Non-2xx\|Socket errors" <<<"$wrk_out" && fail "wrk over TLS saw errors: $wrk_out"
+note "wrk over TLS: $(sed -n 's/^ *\([0-9]\+\) requests in.*/\1/p' <<<"$wrk_out") requests, no errors"
 dataplane_alive || fail "dataplane died"
