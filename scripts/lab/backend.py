@@ -11,10 +11,17 @@ description of the request as this backend saw it, so tests can assert what
 the load balancer actually forwarded: headers in order, body digest, and how
 many requests shared one upstream TCP connection.
 
+A GET /ws carrying "Upgrade: websocket" is a WebSocket (RFC 6455) echo: every
+data frame comes back unmasked with the same opcode and FIN bit (so fragmented
+messages come back fragmented the same way), pings are answered with pongs,
+and a close frame is answered with a close frame carrying the same code.
+
 Standard library only, so it runs on a bare Debian 12 /usr/bin/python3.
 """
 
 import argparse
+import base64
+import codecs
 import hashlib
 import json
 import os
@@ -23,6 +30,7 @@ import signal
 import socket
 import socketserver
 import ssl
+import struct
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler
@@ -35,6 +43,10 @@ PATTERN_BLOCK = PATTERN * (CHUNK // len(PATTERN))
 MAX_LINE = 65536
 
 VERBOSE = False
+
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+WS_MAX_FRAME = 16 * 1024 * 1024  # a larger frame is closed with 1009 (message too big)
+WS_CONT, WS_TEXT, WS_BINARY, WS_CLOSE, WS_PING, WS_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 
 # Thousands of connections means thousands of threads; the default 8 MiB
 # stacks are wasteful and can hit address-space or overcommit limits.
@@ -96,6 +108,143 @@ class HTTPSServer(HTTPServer):
             self.RequestHandlerClass(tls, client_address, self)
         finally:
             tls.close()
+
+
+class WebSocketClosed(Exception):
+    """The peer went away or broke the protocol; .code is what our close frame says (None: send none)."""
+
+    def __init__(self, code=None):
+        super().__init__(code)
+        self.code = code
+
+
+def ws_accept(key):
+    return base64.b64encode(hashlib.sha1(key.encode("ascii") + WS_GUID).digest()).decode("ascii")
+
+
+def ws_key_ok(key):
+    try:
+        return len(base64.b64decode(key.encode("ascii"), validate=True)) == 16
+    except (ValueError, UnicodeEncodeError):
+        return False
+
+
+def ws_unmask(data, key):
+    # One big-integer XOR: fast enough for megabyte frames in pure Python.
+    n = len(data)
+    if n == 0:
+        return data
+    k = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(data, "little") ^ int.from_bytes(k, "little")).to_bytes(n, "little")
+
+
+def ws_frame(opcode, payload, fin=True):
+    """A server frame: never masked."""
+    b0 = (0x80 if fin else 0) | opcode
+    n = len(payload)
+    if n < 126:
+        head = struct.pack("!BB", b0, n)
+    elif n < 65536:
+        head = struct.pack("!BBH", b0, 126, n)
+    else:
+        head = struct.pack("!BBQ", b0, 127, n)
+    return head + payload
+
+
+class WebSocketEcho:
+    """The echo over an upgraded connection: rfile (buffered, may hold bytes after the request head)
+    and wfile of the request handler."""
+
+    def __init__(self, rfile, wfile):
+        self.rfile = rfile
+        self.wfile = wfile
+
+    def read_exact(self, n):
+        data = self.rfile.read(n) if n else b""
+        if len(data) != n:
+            raise WebSocketClosed(None)  # the connection ended mid-frame
+        return data
+
+    def read_frame(self):
+        b0, b1 = self.read_exact(2)
+        fin, rsv, opcode = bool(b0 & 0x80), b0 & 0x70, b0 & 0x0F
+        masked, n = bool(b1 & 0x80), b1 & 0x7F
+        if n == 126:
+            (n,) = struct.unpack("!H", self.read_exact(2))
+        elif n == 127:
+            (n,) = struct.unpack("!Q", self.read_exact(8))
+            if n >> 63:
+                raise WebSocketClosed(1002)
+        if rsv or opcode not in (WS_CONT, WS_TEXT, WS_BINARY, WS_CLOSE, WS_PING, WS_PONG):
+            raise WebSocketClosed(1002)  # no extension was negotiated
+        if not masked:
+            raise WebSocketClosed(1002)  # clients must mask (RFC 6455 5.1)
+        if opcode >= WS_CLOSE and (not fin or n > 125):
+            raise WebSocketClosed(1002)  # control frames are short and never fragmented
+        if n > WS_MAX_FRAME:
+            raise WebSocketClosed(1009)
+        key = self.read_exact(4)
+        return fin, opcode, ws_unmask(self.read_exact(n), key)
+
+    def send(self, opcode, payload, fin=True):
+        self.wfile.write(ws_frame(opcode, payload, fin))
+
+    def run(self):
+        message = None  # opcode of the fragmented message in progress
+        utf8 = None
+        try:
+            while True:
+                fin, opcode, payload = self.read_frame()
+                if opcode == WS_PING:
+                    self.send(WS_PONG, payload)
+                    continue
+                if opcode == WS_PONG:
+                    continue
+                if opcode == WS_CLOSE:
+                    self.answer_close(payload)
+                    return
+                # A data frame: a new message, or the continuation of the one in progress.
+                if opcode == WS_CONT:
+                    if message is None:
+                        raise WebSocketClosed(1002)
+                else:
+                    if message is not None:
+                        raise WebSocketClosed(1002)
+                    message = opcode
+                    utf8 = codecs.getincrementaldecoder("utf-8")() if opcode == WS_TEXT else None
+                if utf8 is not None:
+                    try:
+                        utf8.decode(payload, final=fin)
+                    except UnicodeDecodeError:
+                        raise WebSocketClosed(1007) from None
+                self.send(opcode, payload, fin)
+                if fin:
+                    message = utf8 = None
+        except WebSocketClosed as e:
+            if e.code is not None:
+                try:
+                    self.send(WS_CLOSE, struct.pack("!H", e.code))
+                except OSError:
+                    pass
+        except OSError:
+            pass
+
+    def answer_close(self, payload):
+        if len(payload) == 1:
+            raise WebSocketClosed(1002)
+        if payload:
+            (code,) = struct.unpack("!H", payload[:2])
+            try:
+                payload[2:].decode("utf-8")
+            except UnicodeDecodeError:
+                raise WebSocketClosed(1007) from None
+            valid = code in (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011) or 3000 <= code <= 4999
+            if not valid:
+                raise WebSocketClosed(1002)
+            self.send(WS_CLOSE, payload[:2])
+        else:
+            self.send(WS_CLOSE, b"")
+        # The server closes the TCP connection first (RFC 6455 7.1.1); the handler's caller does.
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -227,6 +376,31 @@ class Handler(BaseHTTPRequestHandler):
             n -= len(piece)
         self.wfile.write(b"0\r\n\r\n")
 
+    def websocket(self):
+        """RFC 6455 4.2 server handshake, then the echo until either side closes."""
+        connection = [t.strip().lower() for t in self.headers.get("Connection", "").split(",")]
+        key = self.headers.get("Sec-WebSocket-Key", "").strip()
+        if self.command != "GET" or "upgrade" not in connection or not ws_key_ok(key):
+            self.close_connection = True
+            self.reply(400, b"bad websocket handshake\n")
+            return
+        if self.headers.get("Sec-WebSocket-Version", "").strip() != "13":
+            self.close_connection = True
+            self.send_response(426)
+            self.send_header("Sec-WebSocket-Version", "13")
+            self.send_header("Content-Length", "0")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            return
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", ws_accept(key))
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True  # after the echo, the connection is done
+        WebSocketEcho(self.rfile, self.wfile).run()
+
     def dispatch(self):
         self.conn_requests += 1
         try:
@@ -240,7 +414,9 @@ class Handler(BaseHTTPRequestHandler):
         parts = path.split("/")
         is_get = self.command in ("GET", "HEAD")
 
-        if is_get and path == "/health":
+        if is_get and path == "/ws" and "websocket" in self.headers.get("Upgrade", "").lower():
+            self.websocket()
+        elif is_get and path == "/health":
             self.reply(200, b"ok\n")
         elif is_get and len(parts) == 3 and parts[1] == "bytes" and is_uint(parts[2]):
             self.send_pattern(int(parts[2]))

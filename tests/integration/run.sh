@@ -25,7 +25,8 @@ run_test() {
 "$ROOT/scripts/lab.sh" down --prefix $LAB_PREFIX >/dev/null 2>&1 || true
 if "$ROOT/scripts/lab.sh" up --prefix $LAB_PREFIX --cores 1 >/tmp/tollgate-lab-$LAB_PREFIX.log 2>&1; then
   for t in test_ping_client.sh test_ping_backend.sh test_arping.sh test_flood.sh \
-           test_neighbour_resolution.sh test_garbage.sh test_tls_proxy.sh test_http_proxy.sh; do
+           test_neighbour_resolution.sh test_garbage.sh test_tls_proxy.sh test_http_proxy.sh \
+           test_http_websocket.sh; do
     run_test "$t"
   done
 else
@@ -34,7 +35,8 @@ else
 fi
 "$ROOT/scripts/lab.sh" down --prefix $LAB_PREFIX >/dev/null 2>&1 || true
 
-for t in test_config_errors.sh test_lab_lifecycle.sh test_two_cores.sh test_af_packet.sh test_tcp_proxy.sh; do
+for t in test_config_errors.sh test_lab_lifecycle.sh test_two_cores.sh test_af_packet.sh test_tcp_proxy.sh \
+         test_http_target_down.sh; do
   run_test "$t"
 done
 
