@@ -52,7 +52,8 @@ nlohmann::json http_json(const Worker& w) {
     for (size_t k = 1; k <= 5; ++k) by_class[fmt::format("{}xx", k)] = c.responses_by_class[k].get();
     nlohmann::json local = nlohmann::json::object();
     for (size_t k = 0; k < c.local_errors.size(); ++k) local[kLocal[k]] = c.local_errors[k].get();
-    out.push_back({{"connections", c.connections.get()},
+    out.push_back({{"name", p->settings().name},
+                   {"connections", c.connections.get()},
                    {"sessions_active", p->sessions_active()},
                    {"requests", c.requests.get()},
                    {"responses", by_class},

@@ -73,6 +73,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   void expire(uint64_t now_us);
 
   const HttpProxyCounters& counters() const { return counters_; }
+  const HttpListenerSettings& settings() const { return settings_; }
   size_t sessions_active() const { return active_; }
 
  private:

@@ -26,7 +26,7 @@ tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "backend.py --addr 198.19.0.11 " ||
   fail "pid $pid from $RUN/backend-1.pid is not backend-1: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
 
 fresh_stats
-retries_before=$(stat_value cores.0.http_listeners.1.retries)
+retries_before=$(stat_value cores.0.http_listeners.2.retries)
 failures_before=$(stat_value cores.0.upstreams.connect_failures)
 
 in_client timeout $((SECONDS_LOAD + 20)) "${LOAD[@]}" run "http://$VIP:8080/api/x" --out "$records" \
@@ -61,10 +61,10 @@ failed=$(field failed <<<"$out")
 assert_ge "$(field ok_in_last_second <<<"$out")" 1 "requests answered in the load's last second"
 
 fresh_stats
-retries=$(( $(stat_value cores.0.http_listeners.1.retries) - retries_before ))
+retries=$(( $(stat_value cores.0.http_listeners.2.retries) - retries_before ))
 connect_failures=$(( $(stat_value cores.0.upstreams.connect_failures) - failures_before ))
-note "dataplane: retries +$retries (cores.0.http_listeners.1.retries), upstream connect_failures +$connect_failures," \
-     "5xx $(stat_value cores.0.http_listeners.1.responses.5xx), local errors $(stat_value cores.0.http_listeners.1.local_errors)"
+note "dataplane: retries +$retries (cores.0.http_listeners.2.retries), upstream connect_failures +$connect_failures," \
+     "5xx $(stat_value cores.0.http_listeners.2.responses.5xx), local errors $(stat_value cores.0.http_listeners.2.local_errors)"
 assert_ge "$retries" 1 "retries"
 assert_ge "$connect_failures" 1 "upstream connect failures"
 

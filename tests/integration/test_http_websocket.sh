@@ -10,7 +10,7 @@ WS=(timeout 60 "$PY" "$ROOT/tests/integration/ws_client.py")
 field() { "$PY" -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])' "$1"; }
 
 fresh_stats
-tunnels_before=$(stat_value cores.0.http_listeners.1.tunnels)
+tunnels_before=$(stat_value cores.0.http_listeners.2.tunnels)
 out=$(in_client "${WS[@]}" echo $VIP 8080 --path /ws --sizes 10,100000,1000000) || fail "websocket echo: $out"
 assert_eq "$(field ok <<<"$out")" "True" "websocket echo"
 note "handshake: $(field status <<<"$out"), Sec-WebSocket-Accept $(field accept <<<"$out") (matches the key)"
@@ -22,8 +22,8 @@ note "length encodings by size: $(field length_forms <<<"$out"); fragmented text
 # A second connection straight after: the first one's tunnel is gone and a new one works.
 out=$(in_client "${WS[@]}" echo $VIP 8080 --path /ws --sizes 10) || fail "second websocket: $out"
 fresh_stats
-tunnels=$(( $(stat_value cores.0.http_listeners.1.tunnels) - tunnels_before ))
-assert_eq "$tunnels" 2 "tunnels opened by the two websocket connections (cores.0.http_listeners.1.tunnels)"
+tunnels=$(( $(stat_value cores.0.http_listeners.2.tunnels) - tunnels_before ))
+assert_eq "$tunnels" 2 "tunnels opened by the two websocket connections (cores.0.http_listeners.2.tunnels)"
 note "http-app tunnels counter grew by $tunnels"
 
 # The listener still serves plain HTTP on new connections.
