@@ -1,5 +1,6 @@
 #include "dataplane/config.h"
 
+#include "dataplane/append_file.h"
 #include "dataplane/config_http.h"
 #include "dataplane/toml_reader.h"
 
@@ -41,7 +42,8 @@ class ConfigReader : public TomlReader {
     const std::string p = "dataplane.";
     check_keys(t, p,
                {"cores", "mbufs", "burst", "rx_descriptors", "tx_descriptors", "steering_ring_size",
-                "stats_interval_ms", "memory_mb", "ticket_key_rotation_s", "tls_record_buffers"});
+                "stats_interval_ms", "memory_mb", "ticket_key_rotation_s", "tls_record_buffers", "access_log",
+                "access_log_ring_size"});
     read_uint(t, "cores", p, cfg.cores, 0, 128);
     read_uint(t, "mbufs", p, cfg.mbufs, 1023, 16u << 20);
     read_uint(t, "burst", p, cfg.burst, 1, 256);
@@ -52,10 +54,36 @@ class ConfigReader : public TomlReader {
     read_uint(t, "ticket_key_rotation_s", p, cfg.ticket_key_rotation_s, 10, 7 * 86400);
     read_uint(t, "tls_record_buffers", p, cfg.tls_record_buffers, 0, 1u << 20);
     read_uint(t, "memory_mb", p, cfg.memory_mb, 64, 1u << 20);
-    if (const toml::node* n = t.get("steering_ring_size");
-        n && (cfg.steering_ring_size & (cfg.steering_ring_size - 1)) != 0) {
-      error(n, p + "steering_ring_size", "must be a power of two");
+    read_uint(t, "access_log_ring_size", p, cfg.access_log_ring_size, 64, 1u << 20);
+    // A value read_uint refused left the default, a power of two, so this reports only new problems.
+    for (const auto& [key, v] : {std::pair{"steering_ring_size", cfg.steering_ring_size},
+                                 std::pair{"access_log_ring_size", cfg.access_log_ring_size}}) {
+      if (const toml::node* n = t.get(key); n && (v & (v - 1)) != 0) {
+        error(n, p + key, "must be a power of two");
+      }
     }
+    read_access_log(t, cfg);
+  }
+
+  // access_log = "FILE": opened for append here, as the writer will open it, so a directory that does not
+  // exist or a file we may not write fails the check instead of the first request.
+  void read_access_log(const toml::table& t, DataplaneConfig& cfg) {
+    const std::string key = "dataplane.access_log";
+    const std::optional<std::string> path = read_string(t, "access_log", key, false);
+    if (!path) return;
+    if (path->empty()) {
+      error(t.get("access_log"), key, "must not be empty", "leave the key out for no access log");
+      return;
+    }
+    cfg.access_log = resolve(*path);
+    if (files_ != FileChecks::kCheck) return;
+    const int fd = open_for_append(cfg.access_log);
+    if (fd < 0) {
+      error(t.get("access_log"), key,
+            fmt::format("cannot open '{}' for append: {}", cfg.access_log, std::strerror(errno)));
+      return;
+    }
+    ::close(fd);
   }
 
   void read_neighbour(const toml::table& t, DataplaneConfig& cfg) {

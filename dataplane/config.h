@@ -104,6 +104,10 @@ struct DataplaneConfig {
   uint32_t tls_record_buffers = 4096;  // 17 KiB each, for 16 KiB TLS records; 0: records stay packet-sized //
                                        // TLS session-ticket keys: a new one this often (3 accepted)
   uint32_t memory_mb = 512;            // EAL memory when hugepages are not available (--no-huge)
+  // One JSON line per HTTP request is appended here by a writer thread (dataplane/access_log_writer.h);
+  // empty: no access log. A relative path is resolved against the config file's directory when read.
+  std::string access_log;
+  uint32_t access_log_ring_size = 4096;  // records each core can hold for the writer, power of two
   net::NeighbourConfig neighbour;
   std::vector<PortConfig> ports;
   TcpSettings tcp;

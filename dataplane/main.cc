@@ -1,5 +1,6 @@
-// tollgate-dataplane: EAL and ports from the config, one polled worker per core, stats to a file, clean
-// shutdown on SIGINT/SIGTERM with counters printed.
+// tollgate-dataplane: EAL and ports from the config, one polled worker per core, stats to a file, the
+// access log from a writer thread (reopened on SIGHUP), clean shutdown on SIGINT/SIGTERM with counters
+// printed.
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <thread>
 
+#include "dataplane/access_log_writer.h"
 #include "dataplane/config.h"
 #include "dataplane/eal_args.h"
 #include "dataplane/mbuf_pool.h"
@@ -31,6 +33,13 @@ std::atomic<bool> g_signalled{false};
 
 void on_signal(int) {
   g_signalled.store(true);
+}
+
+// SIGHUP after a log rotation: the main lcore asks the access-log writer to reopen its file.
+std::atomic<bool> g_hangup{false};
+
+void on_hangup(int) {
+  g_hangup.store(true);
 }
 
 int launch_worker(void* arg) {
@@ -179,6 +188,27 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
+    // The access log: every worker's ring drained by one writer thread, which outlives the workers' run.
+    // Declared after `owned`, so it is destroyed (and stops reading the rings) before the workers are.
+    std::unique_ptr<AccessLogWriter> access_log;
+    if (!config.access_log.empty()) {
+      std::vector<tollgate::proxy::AccessLogRing*> rings;
+      for (Worker* wk : view) rings.push_back(wk->access_log());
+      tollgate::proxy::AccessLogNames names;
+      for (const ListenerConfig& l : config.listeners) names.listeners.push_back(l.name);
+      for (const PoolConfig& p : config.pools) names.pools.push_back(p.name);
+      auto opened = AccessLogWriter::open(config.access_log, std::move(rings), std::move(names));
+      if (!opened) {
+        std::fprintf(stderr, "%s: %s\n", config_path.c_str(), opened.error().c_str());
+        owned.clear();
+        stop_ports(ports);
+        rte_eal_cleanup();
+        return 1;
+      }
+      access_log = std::move(opened.value());
+      access_log->start();
+      std::signal(SIGHUP, on_hangup);
+    }
     unsigned lcore = 0;
     uint16_t w = 0;
     RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -190,6 +220,7 @@ int main(int argc, char** argv) {
     auto next_stats = std::chrono::steady_clock::now();
     auto next_rotation = next_stats + std::chrono::seconds(config.ticket_key_rotation_s);
     while (!g_signalled.load()) {
+      if (g_hangup.exchange(false) && access_log) access_log->reopen();
       if (std::chrono::steady_clock::now() >= next_rotation) {
         for (auto& ring : tickets) {
           if (ring) ring->rotate(unix_now());
@@ -197,14 +228,15 @@ int main(int argc, char** argv) {
         next_rotation += std::chrono::seconds(config.ticket_key_rotation_s);
       }
       if (!stats_path.empty() && std::chrono::steady_clock::now() >= next_stats) {
-        write_stats_file(stats_path, stats_snapshot(ports, view, "running", pool));
+        write_stats_file(stats_path, stats_snapshot(ports, view, "running", pool, access_log.get()));
         next_stats += std::chrono::milliseconds(config.stats_interval_ms);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     stop.store(true);
     rte_eal_mp_wait_lcore();
-    const nlohmann::json final_stats = stats_snapshot(ports, view, "stopped", pool);
+    if (access_log) access_log->stop();  // workers are done: what their rings hold is the last of it
+    const nlohmann::json final_stats = stats_snapshot(ports, view, "stopped", pool, access_log.get());
     if (!stats_path.empty()) write_stats_file(stats_path, final_stats);
     std::printf("dataplane: stopping\n%s", stats_summary(final_stats).c_str());
     std::fflush(stdout);

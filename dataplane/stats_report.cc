@@ -221,7 +221,8 @@ nlohmann::json port_json(const Port& p) {
 }  // namespace
 
 nlohmann::json stats_snapshot(const std::vector<Port>& ports, const std::vector<Worker*>& workers,
-                              const std::string& state, const rte_mempool* pool) {
+                              const std::string& state, const rte_mempool* pool,
+                              const AccessLogWriter* access_log) {
   const double tsc_hz = static_cast<double>(rte_get_tsc_hz());
   nlohmann::json j;
   j["state"] = state;
@@ -254,6 +255,9 @@ nlohmann::json stats_snapshot(const std::vector<Port>& ports, const std::vector<
     }
   }
   j["totals"] = totals;
+  j["access_log"] =
+      access_log ? nlohmann::json{{"written", access_log->written()}, {"dropped", access_log->dropped()}}
+                 : nlohmann::json(nullptr);
   return j;
 }
 

@@ -10,13 +10,16 @@ struct rte_mempool;
 
 #include <nlohmann/json.hpp>
 
+#include "dataplane/access_log_writer.h"
 #include "dataplane/port.h"
 #include "dataplane/worker.h"
 
 namespace tollgate::dataplane {
 
+// `access_log` is null when none is configured (the snapshot then says "access_log": null).
 nlohmann::json stats_snapshot(const std::vector<Port>& ports, const std::vector<Worker*>& workers,
-                              const std::string& state, const rte_mempool* pool);
+                              const std::string& state, const rte_mempool* pool,
+                              const AccessLogWriter* access_log);
 
 // Writes atomically (temp file + rename) so readers never see half a snapshot.
 bool write_stats_file(const std::string& path, const nlohmann::json& snapshot);

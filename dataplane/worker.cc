@@ -113,6 +113,8 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   env.owns = [](void* ctx, const tcp::Tuple& t) { return static_cast<Worker*>(ctx)->owns(t); };
   env.ctx = this;
   tcp_ = std::make_unique<tcp::TcpStack>(tcp_config(config), env, config.tcp.max_connections, now_us_);
+  if (!config.access_log.empty())
+    access_log_ = std::make_unique<proxy::AccessLogRing>(config.access_log_ring_size);
   for (const ListenerConfig& l : config.listeners) {
     if (l.protocol != ListenerProtocol::kTcp) continue;
     std::vector<proxy::Target> targets = pool_targets(config, l);

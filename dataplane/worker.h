@@ -15,6 +15,7 @@
 #include "engine/net/flow_steering.h"
 #include "engine/net/frame_input.h"
 #include "engine/net/neighbour_table.h"
+#include "engine/proxy/access_log_ring.h"
 #include "engine/proxy/http_proxy.h"
 #include "engine/proxy/tcp_proxy.h"
 #include "engine/proxy/tls_proxy.h"
@@ -78,6 +79,9 @@ class Worker {
   const std::vector<HttpListener>& http_listeners() const { return http_listeners_; }
   const proxy::UpstreamPools* upstreams() const { return upstreams_.get(); }
   uint16_t index() const { return index_; }
+  // This core's access-log ring, which its HTTP proxies push a record into per request and the writer
+  // thread drains; null when no [dataplane] access_log is configured.
+  proxy::AccessLogRing* access_log() { return access_log_.get(); }
 
  private:
   struct TxBuffer {
@@ -139,6 +143,7 @@ class Worker {
   // listener with its rules compiled for this core.
   std::unique_ptr<proxy::UpstreamPools> upstreams_;
   std::vector<HttpListener> http_listeners_;
+  std::unique_ptr<proxy::AccessLogRing> access_log_;
 };
 
 }  // namespace tollgate::dataplane

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
 
 #include "tests/unit/dataplane/config_expect.h"
 
@@ -89,6 +92,33 @@ TEST(DataplaneConfig, ErrorsNameFileLineAndKey) {
   expect_error("[dataplane]\ncores = 1\n", "port", 0, "no [[port]]");
   expect_error("[dataplane]\nsteering_ring_size = 1000\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n",
                "dataplane.steering_ring_size", 2, "power of two");
+}
+
+TEST(DataplaneConfig, AccessLog) {
+  const std::string port = "[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n";
+  EXPECT_TRUE(load_config_string(port, "test.toml").config->access_log.empty());
+  // Relative to the config file's directory, as certificates are; not opened when files are not checked.
+  const ConfigLoad load = load_config_string("[dataplane]\naccess_log = 'logs/access.log'\n" + port,
+                                             "/etc/tollgate/tollgate.toml", FileChecks::kSkip);
+  ASSERT_TRUE(load.config) << load.errors[0].to_string();
+  EXPECT_EQ(load.config->access_log, "/etc/tollgate/logs/access.log");
+  EXPECT_EQ(load.config->access_log_ring_size, 4096u);
+
+  expect_error("[dataplane]\naccess_log = '/nonexistent/dir/access.log'\n" + port, "dataplane.access_log", 2,
+               "cannot open '/nonexistent/dir/access.log' for append");
+  expect_error("[dataplane]\naccess_log = ''\n" + port, "dataplane.access_log", 2, "must not be empty");
+  expect_error("[dataplane]\naccess_log = 3\n" + port, "dataplane.access_log", 2, "must be a string");
+  expect_error("[dataplane]\naccess_log_ring_size = 1000\n" + port, "dataplane.access_log_ring_size", 2,
+               "power of two");
+
+  // A file we can open for append passes (and is created, as the dataplane would).
+  std::string dir = ::testing::TempDir() + "tollgate-config-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  const std::string path = dir + "/access.log";
+  const ConfigLoad ok = load_config_string("[dataplane]\naccess_log = '" + path + "'\n" + port, "test.toml");
+  EXPECT_TRUE(ok.config) << (ok.errors.empty() ? "" : ok.errors[0].to_string());
+  EXPECT_EQ(::unlink(path.c_str()), 0);
+  ::rmdir(dir.c_str());
 }
 
 TEST(DataplaneConfig, SyntaxErrorsCarryTheLine) {
