@@ -1,5 +1,7 @@
 #include "dataplane/worker.h"
 
+#include <chrono>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -125,6 +127,14 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   }
 }
 
+namespace {
+int64_t unix_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 // This core's SSL_CTX set for a tls/https listener (and the core's AEAD engine on first need).
 std::unique_ptr<tls::ServerContext> Worker::make_context(const ListenerConfig& l,
                                                          std::shared_ptr<tls::TicketKeyRing> tickets,
@@ -214,6 +224,9 @@ bool Worker::start_http_listeners(const DataplaneConfig& config,
     settings.header_timeout_us = uint64_t{l.header_timeout_ms} * 1000;
     settings.idle_timeout_us = uint64_t{l.idle_timeout_ms} * 1000;
     settings.core = index_;
+    settings.access_log = access_log_.get();
+    settings.listener_index = static_cast<uint16_t>(i);
+    settings.unix_offset_us = unix_now_us() - static_cast<int64_t>(now_us_);
     listener.proxy = std::make_unique<proxy::HttpProxy>(*tcp_, *upstreams_, std::move(settings),
                                                         std::move(scratch.value()),
                                                         config.tcp.max_connections / 2, now_us_);

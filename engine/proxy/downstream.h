@@ -24,12 +24,21 @@ class DownstreamEvents {
   virtual void downstream_closed() = 0;    // the stream is gone: no further calls either way
 };
 
+// What the access log says about the client's TLS connection (all zero / empty for plaintext).
+struct DownstreamTls {
+  uint16_t version = 0;  // wire value: 0x0303 TLS 1.2, 0x0304 TLS 1.3
+  uint16_t cipher = 0;   // IANA code point
+  char sni[64] = {};     // the server name the client asked for, cut to fit
+  uint8_t sni_length = 0;
+};
+
 class Downstream {
  public:
   virtual ~Downstream() = default;
   DownstreamEvents* events = nullptr;
   net::Ipv4Address peer;  // the client, for X-Forwarded-For and logs
   uint16_t peer_port = 0;
+  DownstreamTls tls;
 
   // Plaintext received and not consumed yet; consume() releases its front.
   virtual const tcp::ChunkQueue& input() const = 0;

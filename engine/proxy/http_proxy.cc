@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 #include <variant>
 
 #include "engine/balancing/pool_choice.h"
@@ -53,6 +54,12 @@ size_t format_request_id(uint32_t core, uint64_t salt, uint64_t seq, char* out) 
   return n;  // 32
 }
 
+// Request ids must not repeat across listeners, cores or restarts: each proxy draws its own salt once.
+uint64_t random_salt() {
+  std::random_device device;
+  return (uint64_t{device()} << 32) ^ device();
+}
+
 std::string_view header_of(const void* ctx, std::string_view name) {
   return static_cast<const http::RequestHead*>(ctx)->header(name);
 }
@@ -69,7 +76,7 @@ HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSet
       prng_(now_us ^ settings_.core),
       scratch_(kScratchBytes),
       out_(kScratchBytes),
-      id_salt_(now_us * 0x9e3779b97f4a7c15ull),
+      id_salt_(random_salt()),
       now_us_(now_us) {
   response_limits_.max_body_bytes = UINT64_MAX >> 1;
 }
@@ -279,6 +286,7 @@ void HttpProxy::start_request(Session& s) {
   view.header_ctx = &head;
   const routing::RouteTable::Match m = settings_.routes->match(view, route_scratch_);
   const routing::Action& action = *m.action;
+  if (settings_.access_log) log_request(s, head, m.priority);
   // A request answered here leaves its body unread: the connection closes after the answer rather than
   // parse a body nobody wants.
   const bool close_after = !head.keep_alive || head.body != http::BodyKind::kNone;
@@ -303,6 +311,7 @@ void HttpProxy::start_request(Session& s) {
   if (!pool) return respond_local(s, 503, close_after);
   s.pool = *pool;
   s.target = -1;
+  if (s.logging) s.log->pool = static_cast<int32_t>(*pool);
   dispatch(s);
 }
 
@@ -365,6 +374,14 @@ bool HttpProxy::send_request_head(Session& s) {
     return false;
   }
   arm(s, Deadline::kResponse, pools_.settings(s.pool).response_timeout_us);
+  if (s.logging) {
+    const balancing::TargetState& t = pools_.targets(s.pool).target(s.target);
+    s.log->target_ip = t.address.value;
+    s.log->target_port = t.port;
+    s.log->request_id.assign({id, id_len});
+    s.sent_us = now_us_;
+    s.log->bytes_in = head.head_bytes;
+  }
   return true;
 }
 
@@ -373,6 +390,7 @@ void HttpProxy::pump_request_body(Session& s) {
   bool failed = false;
   const uint32_t moved = to_upstream(s, &s.request_body, failed);
   counters_.bytes_from_clients.add(moved);
+  if (s.logging) s.log->bytes_in += moved;
   if (failed) {
     // A malformed body is the client's fault, but part of it is already with the target: neither
     // connection can carry another request.
@@ -454,12 +472,20 @@ bool HttpProxy::take_response_head(Session& s) {
     return false;
   }
   counters_.responses_by_class[std::min<size_t>(head.status / 100, 5)].add();
+  if (s.logging) {
+    s.log->bytes_out += n;
+    if (!interim) {
+      s.log->target_status = head.status;
+      s.answered_us = now_us_;
+    }
+  }
   if (interim) return true;
   s.response_started = true;
   s.deadline = Deadline::kNone;
   if (close) s.keep_alive = false;
   if (upgrade) {
     counters_.tunnels.add();
+    if (s.logging) log_push(s, 101);  // the tunnel's bytes are not a request
     s.stage = Stage::kTunnel;
     pump_tunnel(s);
     return false;
@@ -481,6 +507,7 @@ void HttpProxy::pump_response_body(Session& s) {
   const bool until_close = s.response_kind == http::BodyKind::kUntilClose;
   const uint32_t moved = to_client(s, until_close ? nullptr : &s.response_body, failed);
   counters_.bytes_to_clients.add(moved);
+  if (s.logging) s.log->bytes_out += moved;
   if (failed) {
     // Part of the response is with the client: all that can be said now is a reset.
     drop_upstream(s, false);
@@ -496,6 +523,7 @@ void HttpProxy::pump_response_body(Session& s) {
 // upstream connection returns to its pool and the next request, perhaps already waiting, starts.
 void HttpProxy::finish_exchange(Session& s) {
   if (!s.response_done) return;
+  if (s.logging) log_push(s, s.log->target_status);
   if (!s.request_done) s.keep_alive = false;
   const bool reusable = s.request_done && s.response_kind != http::BodyKind::kUntilClose;
   drop_upstream(s, reusable);
@@ -545,6 +573,53 @@ void HttpProxy::drop_upstream(Session& s, bool reusable) {
   s.upstream = nullptr;
 }
 
+// ---- Access log ----
+
+void HttpProxy::log_request(Session& s, const http::RequestHead& head, uint32_t rule_priority) {
+  if (!s.log) s.log = std::make_unique<AccessRecord>();
+  AccessRecord& r = *s.log;
+  r = AccessRecord{};
+  s.logging = true;
+  s.started_us = now_us_;
+  s.sent_us = s.answered_us = 0;
+  r.time_unix_us = static_cast<uint64_t>(static_cast<int64_t>(now_us_) + settings_.unix_offset_us);
+  r.client_ip = s.down->peer.value;
+  r.client_port = s.down->peer_port;
+  r.listener = settings_.listener_index;
+  r.rule_priority = rule_priority;
+  r.bytes_in = head.head_bytes;
+  r.tls_version = s.down->tls.version;
+  r.cipher = s.down->tls.cipher;
+  r.sni.assign({s.down->tls.sni, s.down->tls.sni_length});
+  if (!head.method_text.empty()) {
+    // "METHOD target HTTP/1.x", as received, cut to the field's size.
+    char line[decltype(r.request_line)::kCapacity];
+    size_t n = 0;
+    for (std::string_view part : {head.method_text, std::string_view(" "), head.target,
+                                  std::string_view(head.version_minor == 0 ? " HTTP/1.0" : " HTTP/1.1")}) {
+      const size_t take = std::min(part.size(), sizeof line - n);
+      std::memcpy(line + n, part.data(), take);
+      n += take;
+    }
+    r.request_line.assign({line, n});
+    r.user_agent.assign(head.header("user-agent"));
+  }
+}
+
+void HttpProxy::log_push(Session& s, uint16_t status) {
+  AccessRecord& r = *s.log;
+  s.logging = false;
+  r.status = status;
+  const auto span = [](uint64_t from, uint64_t to) {
+    return static_cast<uint32_t>(std::min<uint64_t>(to - from, kNotApplicable - 1));
+  };
+  if (s.sent_us) r.request_processing_us = span(s.started_us, s.sent_us);
+  if (s.sent_us && s.answered_us && r.target_status) r.target_processing_us = span(s.sent_us, s.answered_us);
+  if (s.answered_us) r.response_processing_us = span(s.answered_us, now_us_);
+  if (!s.sent_us && s.answered_us) r.request_processing_us = span(s.started_us, s.answered_us);
+  settings_.access_log->push(r);
+}
+
 // ---- Answers from here ----
 
 void HttpProxy::respond_local(Session& s, uint16_t status, bool close) {
@@ -557,6 +632,12 @@ void HttpProxy::respond_local(Session& s, uint16_t status, bool close) {
 void HttpProxy::respond(Session& s, std::span<const uint8_t> bytes, uint16_t status, bool close) {
   if (!s.down) return;
   counters_.responses_by_class[std::min<size_t>(status / 100, 5)].add();
+  if (settings_.access_log) {
+    if (!s.logging) log_request(s, http::RequestHead{}, 0);  // refused before a request was read
+    s.log->bytes_out += bytes.size();
+    s.answered_us = now_us_;
+    log_push(s, status);
+  }
   if (!copy_to_client(s, bytes)) return reset_client(s);
   if (close) return close_client(s);
   s.stage = Stage::kHead;
@@ -645,6 +726,7 @@ void HttpProxy::reset_client(Session& s) {
 }
 
 void HttpProxy::client_closed(Session& s) {
+  if (s.logging) log_push(s, 0);  // the client went away mid-exchange: no status sent
   s.down = nullptr;
   drop_upstream(s, false);
   maybe_free(s);

@@ -18,6 +18,8 @@
 #include "engine/common/counter.h"
 #include "engine/http/body_framer.h"
 #include "engine/http/request_parser.h"
+#include "engine/proxy/access_log_ring.h"
+#include "engine/proxy/access_record.h"
 #include "engine/proxy/downstream.h"
 #include "engine/proxy/upstream_pools.h"
 #include "engine/routing/route_scratch.h"
@@ -36,6 +38,11 @@ struct HttpListenerSettings {
   uint64_t header_timeout_us = 10'000'000;  // first byte to complete head (slow headers → 408)
   uint64_t idle_timeout_us = 60'000'000;    // keep-alive connection without a request → closed
   uint32_t core = 0;                        // in request ids
+  // Access log: one record per request into this core's ring (none when null). `listener_index` is the
+  // listener's position in the config; wall clock = now_us + unix_offset_us.
+  AccessLogRing* access_log = nullptr;
+  uint16_t listener_index = 0;
+  int64_t unix_offset_us = 0;
 };
 
 // Statuses the proxy answers itself, counted apiece.
@@ -115,6 +122,10 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
     http::BodyKind response_kind = http::BodyKind::kNone;
     bool http10 = false;  // the client spoke HTTP/1.0
     uint64_t request_id = 0;
+    // Access log of the exchange in flight (made on first need when logging is on).
+    std::unique_ptr<AccessRecord> log;
+    bool logging = false;  // `log` describes a request not yet pushed
+    uint64_t started_us = 0, sent_us = 0, answered_us = 0;
     bool in_use = false;
     size_t active_index = 0;
 
@@ -146,6 +157,8 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   void upstream_failed(Session& s, bool retryable, bool timed_out);
 
   // Answers the client from here and, when close is set, closes its connection after the answer.
+  void log_request(Session& s, const http::RequestHead& head, uint32_t rule_priority);
+  void log_push(Session& s, uint16_t status);  // the exchange ended: the record goes to the ring
   void respond_local(Session& s, uint16_t status, bool close);
   void respond(Session& s, std::span<const uint8_t> bytes, uint16_t status, bool close);
   void close_client(Session& s);

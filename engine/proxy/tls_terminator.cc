@@ -202,6 +202,12 @@ void TlsTerminator::client_data(Session& s) {
   }
   counters_.handshakes.add();
   if (s.handshake->resumed()) counters_.handshakes_resumed.add();
+  DownstreamTls& facts = s.stream.tls;
+  facts.version = s.handshake->version() == tls::TlsVersion::kTls13 ? 0x0304 : 0x0303;
+  facts.cipher = s.handshake->cipher_id();
+  const std::string_view sni = s.handshake->sni();
+  facts.sni_length = static_cast<uint8_t>(std::min(sni.size(), sizeof facts.sni));
+  std::memcpy(facts.sni, sni.data(), facts.sni_length);
   end_handshake(s);  // frees the SSL: the record layer owns the connection from here
   return_buffer(s);
   established(s);

@@ -195,6 +195,7 @@ bool ServerHandshake::record_parameters() {
   if (!suite || (version != TLS1_3_VERSION && version != TLS1_2_VERSION)) return false;
   suite_ = *suite;
   version_ = version == TLS1_3_VERSION ? TlsVersion::kTls13 : TlsVersion::kTls12;
+  cipher_id_ = SSL_CIPHER_get_protocol_id(cipher);
   cipher_name_ = SSL_CIPHER_standard_name(cipher);  // a static string in OpenSSL's cipher table
   if (cipher_name_ == nullptr) cipher_name_ = SSL_CIPHER_get_name(cipher);
   resumed_ = SSL_session_reused(ssl_) == 1;

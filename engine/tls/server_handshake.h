@@ -69,6 +69,7 @@ class ServerHandshake {
   bool resumed() const { return resumed_; }
   // OpenSSL's standard (IANA) name, e.g. "TLS_AES_128_GCM_SHA256", for logs; "" before kDone.
   const char* cipher_name() const { return cipher_name_; }
+  uint16_t cipher_id() const { return cipher_id_; }  // IANA code point, e.g. 0x1301
   // Records OpenSSL wrote under our application keys (TLS 1.3 tickets): the write sequence number to be.
   uint64_t application_records_written() const { return application_records_written_; }
   // The record_size_limit the client sent (RFC 8449), 0 when none; valid once its ClientHello was read.
@@ -94,6 +95,7 @@ class ServerHandshake {
   CipherSuite suite_ = CipherSuite::kAes128GcmSha256;
   bool resumed_ = false;
   const char* cipher_name_ = "";
+  uint16_t cipher_id_ = 0;
   std::string sni_;
   std::string alpn_;
 };

@@ -41,6 +41,22 @@ assert_eq "$(header x-forwarded-proto <<<"$x")" "http" "client X-Forwarded-Proto
 [ "$(header x-request-id <<<"$x")" != "forged" ] || fail "client X-Request-Id passed through"
 note "X-Forwarded-For/Proto/Port and X-Request-Id as expected; Host preserved; forged values replaced"
 
+# The access log has the request, found by the id the target saw (the writer drains every ~20 ms).
+id=$(header x-request-id <<<"$a")
+line=""
+for _ in $(seq 50); do line=$(grep -F "\"request_id\":\"$id\"" "$RUN/access.log" || true); [ -n "$line" ] && break; sleep 0.1; done
+[ -n "$line" ] || fail "no access log line for request $id"
+assert_eq "$(json 'd["request"]' <<<"$line")" "GET /api/items?x=1 HTTP/1.1" "access log: request line"
+assert_eq "$(json 'd["listener"]' <<<"$line")" "http-app" "access log: listener"
+assert_eq "$(json 'd["pool"]' <<<"$line")" "api" "access log: pool"
+assert_eq "$(json 'd["rule_priority"]' <<<"$line")" "10" "access log: rule"
+assert_eq "$(json 'd["status"]' <<<"$line") $(json 'd["target_status"]' <<<"$line")" "200 200" "access log: statuses"
+assert_eq "$(json 'd["client"].split(":")[0]' <<<"$line")" "$CLIENT_IP" "access log: client"
+assert_eq "$(json 'd["target"]' <<<"$line")" "$(json 'd["addr"]' <<<"$a")" "access log: target"
+assert_eq "$(json 'd["user_agent"].split("/")[0]' <<<"$line")" "curl" "access log: user agent"
+assert_eq "$(json 'd["tls_protocol"]' <<<"$line")" "None" "access log: plaintext"
+note "access log: $(cut -c1-160 <<<"$line")..."
+
 # Keep-alive: two requests on one client connection ride one upstream connection.
 two=$(in_client curl -sS -m 5 "$APP/k1" "$APP/k2") || fail "two requests on one connection: $two"
 first=$(head -1 <<<"$two"); second=$(tail -1 <<<"$two")
@@ -121,6 +137,10 @@ got=$(in_client bash -c "curl -sS --cacert '$CA' --resolve 'lab.tollgate.test:44
 assert_eq "$got" "$pattern_sha" "HTTPS 100 MB chunked download SHA-256"
 fresh_stats
 assert_ge "$(( $(http_stat 0.tls.handshakes) - hs_before ))" 4 "HTTPS handshakes counted"
+id=$(header x-request-id <<<"$s1")
+line=""
+for _ in $(seq 50); do line=$(grep -F "\"request_id\":\"$id\"" "$RUN/access.log" || true); [ -n "$line" ] && break; sleep 0.1; done
+assert_eq "$(json 'd["tls_protocol"] + " " + d["sni"] + " " + d["listener"]' <<<"$line")" "TLSv1.3 lab.tollgate.test https" "access log over TLS"
 note "HTTPS: HSTS '$hsts', X-Forwarded-Proto https / Port 443, keep-alive, 100 MB up and down SHA-256 equal"
 
 # Load with keep-alive: no errors, and upstream connections are reused rather than opened per request.

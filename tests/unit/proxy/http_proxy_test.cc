@@ -33,7 +33,7 @@ class HttpProxyTest : public ::testing::Test {
   }
 
   // Pool 0 "api": targets 8080 and 8081; pool 1 "web": 8082. Port 9 has no listener (refused).
-  void start(bool refused_first_api_target = false) {
+  void start(bool refused_first_api_target = false, AccessLogRing* log = nullptr) {
     pair_ = std::make_unique<TcpPair>(tcp::TcpConfig{}, 5, 256);
     const uint16_t ports[3] = {8080, 8081, 8082};
     for (int i = 0; i < 3; ++i) {
@@ -78,6 +78,9 @@ class HttpProxyTest : public ::testing::Test {
     settings.idle_timeout_us = 5'000'000;
     settings.limits.max_head_bytes = 4096;
     settings.limits.max_body_bytes = 4 << 20;
+    settings.access_log = log;
+    settings.listener_index = 3;
+    settings.unix_offset_us = 1'700'000'000'000'000;
     auto scratch = routing::RouteScratch::for_table(*routes_);
     ASSERT_TRUE(scratch.ok()) << scratch.error();
     proxy_ = std::make_unique<HttpProxy>(pair_->server(), *upstreams_, settings, std::move(scratch.value()),
@@ -394,6 +397,46 @@ TEST_F(HttpProxyTest, HeadResponseHasNoBody) {
   const size_t second = c.received.find("HTTP/1.1 200", 1);
   ASSERT_NE(second, std::string::npos);
   EXPECT_EQ(c.received.substr(0, second).find("GET / HTTP/1.1"), std::string::npos);
+}
+
+TEST_F(HttpProxyTest, AccessLogRecordsEachExchange) {
+  AccessLogRing ring(64);
+  start(false, &ring);
+  RecordingHandler& c = connect_client();
+  send(c,
+       "GET /api/a?b=1 HTTP/1.1\r\nHost: h\r\nUser-Agent: probe/1\r\n\r\nGET /fixed HTTP/1.1\r\nHost: "
+       "h\r\n\r\n");
+  auto r = responses(c, 2);
+  ASSERT_EQ(r.size(), 2u);
+  send(c, "BAD\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return c.peer_closed; }));
+  AccessRecord out[8];
+  ASSERT_EQ(ring.pop(out, 8), 3u);
+  const AccessRecord& fwd = out[0];
+  EXPECT_EQ(fwd.request_line.view(), "GET /api/a?b=1 HTTP/1.1");
+  EXPECT_EQ(fwd.user_agent.view(), "probe/1");
+  EXPECT_EQ(fwd.listener, 3);
+  EXPECT_EQ(fwd.rule_priority, 10u);
+  EXPECT_EQ(fwd.pool, 0);
+  EXPECT_EQ(fwd.target_ip, TcpPair::kAddress[0].value);
+  EXPECT_EQ(fwd.target_port, 8080);
+  EXPECT_EQ(fwd.status, 200);
+  EXPECT_EQ(fwd.target_status, 200);
+  EXPECT_EQ(fwd.client_ip, TcpPair::kAddress[0].value);
+  EXPECT_EQ(fwd.bytes_out, r[0].size());
+  EXPECT_GE(fwd.time_unix_us, 1'700'000'000'000'000u);
+  EXPECT_NE(fwd.target_processing_us, kNotApplicable);
+  EXPECT_EQ(fwd.request_id.view().size(), 32u);
+  EXPECT_NE(r[0].find(std::string(fwd.request_id.view())), std::string::npos) << "the id the target saw";
+  const AccessRecord& fixed = out[1];
+  EXPECT_EQ(fixed.status, 418);
+  EXPECT_EQ(fixed.rule_priority, 5u);
+  EXPECT_EQ(fixed.pool, -1);
+  EXPECT_EQ(fixed.target_ip, 0u);
+  EXPECT_EQ(fixed.target_processing_us, kNotApplicable);
+  EXPECT_EQ(fixed.bytes_out, r[1].size());
+  EXPECT_EQ(out[2].status, 400);
+  EXPECT_TRUE(out[2].request_line.view().empty());
 }
 
 }  // namespace
