@@ -42,10 +42,15 @@ size_t write_forwarded_request(const RequestHead& head, const ForwardInfo& info,
   OutBuffer b(out);
   b.put(head.method_text).put(" ");
   put_origin_target(b, head);
-  b.put(" HTTP/1.1\r\n").field("Host", head.host);
-  // We forward as HTTP/1.1, so an Expect that HTTP/1.0 told us to ignore (RFC 9110 §10.1.1) must not
-  // start to mean something at the backend.
-  const bool drop_expect = head.version_minor == 0;
+  // An HTTP/1.0 client's request goes on as HTTP/1.0, asking for keep-alive: the target then cannot
+  // answer with chunked framing (RFC 9112 §7.1), which such a client could not read; it frames by length
+  // or by closing. Everything else goes as HTTP/1.1, where keep-alive is the default.
+  const bool http10 = head.version_minor == 0;
+  b.put(http10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n").field("Host", head.host);
+  if (http10 && !head.upgrade_websocket) b.field("Connection", "keep-alive");
+  // An Expect that HTTP/1.0 told us to ignore (RFC 9110 §10.1.1) must not start to mean something at the
+  // backend.
+  const bool drop_expect = http10;
   put_end_to_end(b, head.headers, head.upgrade_websocket, [drop_expect](std::string_view name) {
     return is_ours(name) || (drop_expect && iequals(name, "expect"));
   });

@@ -25,8 +25,10 @@ struct ResponseInfo {
                                // added when the backend sent none; nothing when empty
 };
 
-// Request line in origin-form (absolute-form targets are reduced to path and query, "/" when empty), always
-// HTTP/1.1 so the backend connection stays reusable (no Connection field: keep-alive is the default).
+// Request line in origin-form (absolute-form targets are reduced to path and query, "/" when empty), as
+// HTTP/1.1 so the backend connection stays reusable (no Connection field: keep-alive is the default); an
+// HTTP/1.0 client's request as HTTP/1.0 with "Connection: keep-alive", so that the response cannot be
+// chunked (which a 1.0 client cannot read).
 // Host first, from head.host. Hop-by-hop fields removed (hop_by_hop.h), except that a WebSocket upgrade
 // keeps Upgrade and sends "Connection: Upgrade". X-Forwarded-For: every value the client sent, in order,
 // joined into one field, then client_ip. X-Forwarded-Proto, X-Forwarded-Port and X-Request-Id from the

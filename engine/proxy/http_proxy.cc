@@ -491,6 +491,7 @@ bool HttpProxy::take_response_head(Session& s) {
     return false;
   }
   s.response_kind = head.body;
+  s.upstream_keep_alive = head.keep_alive;
   s.response_body = http::BodyFramer::for_response(head, response_limits_);
   if (head.body == http::BodyKind::kNone) {
     s.response_done = true;
@@ -525,7 +526,10 @@ void HttpProxy::finish_exchange(Session& s) {
   if (!s.response_done) return;
   if (s.logging) log_push(s, s.log->target_status);
   if (!s.request_done) s.keep_alive = false;
-  const bool reusable = s.request_done && s.response_kind != http::BodyKind::kUntilClose;
+  // The target's connection serves another request only if it said so (Connection, version) and the
+  // exchange ended cleanly on both sides.
+  const bool reusable =
+      s.request_done && s.upstream_keep_alive && s.response_kind != http::BodyKind::kUntilClose;
   drop_upstream(s, reusable);
   if (!s.keep_alive) return close_client(s);
   s.stage = Stage::kHead;

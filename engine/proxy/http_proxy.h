@@ -120,7 +120,8 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
     http::BodyFramer request_body;
     http::BodyFramer response_body;
     http::BodyKind response_kind = http::BodyKind::kNone;
-    bool http10 = false;  // the client spoke HTTP/1.0
+    bool upstream_keep_alive = true;  // the response allows another request on its connection
+    bool http10 = false;              // the client spoke HTTP/1.0
     uint64_t request_id = 0;
     // Access log of the exchange in flight (made on first need when logging is on).
     std::unique_ptr<AccessRecord> log;

@@ -63,13 +63,14 @@ TEST_F(ForwardWriterTest, RequestStripsHopByHopAndAddsForwardingFields) {
             "\r\n");
 }
 
-TEST_F(ForwardWriterTest, RequestMinimalHttp10BecomesHttp11) {
+TEST_F(ForwardWriterTest, RequestMinimalHttp10StaysHttp10WithKeepAlive) {
   info.tls = false;
   info.listener_port = 8080;
   info.request_id = {};
   EXPECT_EQ(forward_request("GET / HTTP/1.0\r\nConnection: close\r\n\r\n", info),
-            "GET / HTTP/1.1\r\n"
+            "GET / HTTP/1.0\r\n"
             "Host: \r\n"
+            "Connection: keep-alive\r\n"
             "X-Forwarded-For: 192.0.2.7\r\n"
             "X-Forwarded-Proto: http\r\n"
             "X-Forwarded-Port: 8080\r\n"
@@ -83,8 +84,9 @@ TEST_F(ForwardWriterTest, ExpectForwardedOnlyFromHttp11) {
   EXPECT_EQ(
       forward_request("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", info),
       "PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1\r\n" + std::string(tail));
-  EXPECT_EQ(forward_request("PUT / HTTP/1.0\r\nExpect: something\r\nContent-Length: 1\r\n\r\n", info),
-            "PUT / HTTP/1.1\r\nHost: \r\nContent-Length: 1\r\n" + std::string(tail));
+  EXPECT_EQ(
+      forward_request("PUT / HTTP/1.0\r\nExpect: something\r\nContent-Length: 1\r\n\r\n", info),
+      "PUT / HTTP/1.0\r\nHost: \r\nConnection: keep-alive\r\nContent-Length: 1\r\n" + std::string(tail));
 }
 
 TEST_F(ForwardWriterTest, AbsoluteFormBecomesOriginForm) {

@@ -399,6 +399,32 @@ TEST_F(HttpProxyTest, HeadResponseHasNoBody) {
   EXPECT_EQ(c.received.substr(0, second).find("GET / HTTP/1.1"), std::string::npos);
 }
 
+TEST_F(HttpProxyTest, TargetClosingAfterItsResponseIsNotReused) {
+  start();
+  backends_[2].close_after_response = true;
+  RecordingHandler& c = connect_client();
+  // Pipelined: each next request is ready the moment the previous response ends, before the target's FIN.
+  send(c,
+       "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\nGET /c HTTP/1.1\r\nHost: "
+       "h\r\n\r\n");
+  ASSERT_EQ(responses(c, 3).size(), 3u) << c.received;
+  EXPECT_EQ(backends_[2].accepted, 3u) << "Connection: close from the target: a new connection each time";
+  EXPECT_EQ(upstreams_->counters().reuses.get(), 0u);
+  EXPECT_EQ(proxy_->counters().retries.get(), 0u);
+}
+
+TEST_F(HttpProxyTest, Http10ClientIsForwardedAsHttp10) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "GET /old HTTP/1.0\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return c.peer_closed; }));
+  ASSERT_EQ(backends_[2].requests.size(), 1u);
+  EXPECT_EQ(backends_[2].requests[0].head.rfind("GET /old HTTP/1.0\r\n", 0), 0u);
+  EXPECT_EQ(HttpBackend::field(backends_[2].requests[0].head, "connection"), "keep-alive");
+  EXPECT_EQ(c.received.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << c.received;
+  EXPECT_NE(c.received.find("Connection: close"), std::string::npos) << "a 1.0 client without keep-alive";
+}
+
 TEST_F(HttpProxyTest, AccessLogRecordsEachExchange) {
   AccessLogRing ring(64);
   start(false, &ring);
