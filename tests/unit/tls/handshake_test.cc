@@ -292,11 +292,12 @@ TEST(Handshake, EachAcceptedGroupWithoutRetry) {
     const char* groups;
     int tls13_nid, tls12_nid;
   };
-  for (auto [groups, tls13_nid, tls12_nid] :
+  for (const Case& c :
        {Case{"X25519", NID_X25519, NID_X25519}, Case{"P-256", NID_X9_62_prime256v1, NID_X9_62_prime256v1},
         Case{"P-384", NID_secp384r1, NID_secp384r1}, Case{"P-384:X25519", NID_secp384r1, NID_X25519}}) {
+    const char* groups = c.groups;  // a plain variable: lambdas may not capture structured bindings (clang 14)
     for (int max_version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
-      const int nid = max_version == TLS1_3_VERSION ? tls13_nid : tls12_nid;
+      const int nid = max_version == TLS1_3_VERSION ? c.tls13_nid : c.tls12_nid;
       ServerHandshake server(*context);
       Client client(client_options([&](ClientOptions& o) {
         o.groups = groups;
