@@ -1,39 +1,56 @@
 #!/usr/bin/env bash
 # Memory per idle established TLS connection: N clients complete a handshake through the TLS listener
-# (198.18.0.1:8443, one worker) and stay idle; the dataplane's resident memory before and after, and the
-# engine's own accounting (bytes per idle session from the unit test's TlsProxy::session_bytes figure).
-#   bench/tls_idle_memory.sh [--connections N]
+# (198.18.0.1:8443, one worker) and stay idle; the dataplane's resident memory before and after. Then the
+# same N idle connections against nginx (stream, ssl termination → the same echo pool, one worker pinned
+# to core 1) on the same veths: the nginx worker's RSS before and after. For both runs the machine's kernel
+# slab before and after is shown too (client, backend and, for nginx, the proxy's own sockets).
+#   bench/tls_idle_memory.sh [--connections N] [--no-peers]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
 N=10000
+PEERS=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) N=$2; shift 2 ;;
-    *) sed -n '2,5p' "$0"; exit 2 ;;
+    --no-peers) PEERS=0; shift ;;
+    *) sed -n '2,7p' "$0"; exit 2 ;;
   esac
 done
 P=tb
 RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
 LAB="$ROOT/scripts/lab.sh"
+# shellcheck source=peers/lib.sh
+. "$ROOT/bench/peers/lib.sh"
 HOLDER=""
+stop_holder() {
+  [ -n "$HOLDER" ] || return 0
+  kill "$HOLDER" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$HOLDER" 2>/dev/null || break; sleep 0.1; done
+  HOLDER=""
+  rm -f "$RUN/held"
+}
 cleanup() {
-  [ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null || true
+  stop_holder
+  peers_cleanup
   "$LAB" down --prefix $P >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 "$LAB" up --prefix $P --cores 1 >/dev/null
 DP=$(cat "$RUN/dataplane.pid")
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$DP/status"; }
-stat() { "$PY" "$ROOT/scripts/lab/stats.py" get "$RUN/stats.json" "$1"; }
-
-# Warm up once so first-use allocations (OpenSSL tables, session objects' first growth) are not counted.
-ip netns exec $P-client "$PY" "$ROOT/tests/integration/tls_client.py" echo 198.18.0.1 8443 100 \
-  --ca "$RUN/certs/ca.pem" >/dev/null
-sleep 1
-before=$(rss_kib)
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+slab_kib() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
+warm_up() {  # first-use allocations (OpenSSL tables, session objects' first growth) are not counted
+  ip netns exec $P-client "$PY" "$ROOT/tests/integration/tls_client.py" echo 198.18.0.1 8443 100 \
+    --ca "$RUN/certs/ca.pem" >/dev/null
+  sleep 1
+}
 ulimit -n $((N + 1000))
-ip netns exec $P-client "$PY" - "$N" "$RUN/certs/ca.pem" "$RUN/held" <<'PYEOF' &
+
+# hold: N clients (core 0) handshake and stay idle, up to 600 s; returns once all are connected.
+hold() {
+  rm -f "$RUN/held"
+  ip netns exec $P-client taskset -c 0 "$PY" - "$N" "$RUN/certs/ca.pem" "$RUN/held" <<'PYEOF' &
 import socket, ssl, sys, time
 n, ca, flag = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -45,14 +62,50 @@ for i in range(n):
 open(flag, "w").write(str(len(held)))
 time.sleep(600)
 PYEOF
-HOLDER=$!
-for _ in $(seq 600); do [ -f "$RUN/held" ] && break; sleep 0.5; done
-[ -f "$RUN/held" ] || { echo "clients did not connect" >&2; exit 1; }
-sleep 2
-after=$(rss_kib)
-active=$(stat cores.0.tls_listeners.0.sessions_active)
-printf 'TLS idle connections: %s established (%s sessions active in the dataplane)\n' "$(cat "$RUN/held")" "$active"
+  HOLDER=$!
+  for _ in $(seq 600); do [ -f "$RUN/held" ] && break; kill -0 "$HOLDER" 2>/dev/null || break; sleep 0.5; done
+  [ -f "$RUN/held" ] || { echo "clients did not connect" >&2; exit 1; }
+  sleep 2
+}
+
+warm_up
+before=$(rss_kib "$DP"); slab0=$(slab_kib)
+hold
+after=$(rss_kib "$DP"); slab1=$(slab_kib)
+held=$(cat "$RUN/held")
+active=$(stat_get cores.0.tls_listeners.0.sessions_active)
+stop_holder
+printf 'Idle TLS connections, %s held open by Python ssl clients on core 0\n' "$N"
+machine_line
+echo
+printf 'Tollgate: %s established (%s sessions active in the dataplane)\n' "$held" "$active"
 printf 'dataplane RSS: %s KiB before, %s KiB after: %.0f bytes per connection\n' "$before" "$after" \
   "$(echo "($after - $before) * 1024 / $active" | bc -l)"
+printf 'kernel slab: %s KiB before, %s KiB after (client and echo-server sockets): %.0f bytes per connection\n' \
+  "$slab0" "$slab1" "$(echo "($slab1 - $slab0) * 1024 / $held" | bc -l)"
 printf '(each client connection also holds a backend TCP connection to the echo pool)\n'
-rm -f "$RUN/held"
+[ $PEERS = 1 ] || exit 0
+
+sleep 2
+move_to_proxy_ns
+render "$ROOT/bench/peers/nginx-tls.conf" "$RUN/nginx-tls.conf"
+peer_start $P-proxy 1 "$RUN/nginx-tls.log" nginx -p "$RUN" -c "$RUN/nginx-tls.conf" -e stderr -g 'daemon off;'
+NGINX=$PEER_PID
+wait_tcp $P-client 198.18.0.1 8443
+WORKER=$(pgrep -P "$NGINX" | head -1)
+warm_up
+nbefore=$(rss_kib "$WORKER"); nslab0=$(slab_kib)
+hold
+nafter=$(rss_kib "$WORKER"); nslab1=$(slab_kib)
+nheld=$(cat "$RUN/held")
+stop_holder
+echo
+printf 'nginx (1 worker, stream ssl → echo pool): %s established\n' "$nheld"
+printf 'nginx worker RSS: %s KiB before, %s KiB after: %.0f bytes per connection\n' "$nbefore" "$nafter" \
+  "$(echo "($nafter - $nbefore) * 1024 / $nheld" | bc -l)"
+printf 'kernel slab: %s KiB before, %s KiB after (client, echo-server and nginx sockets): %.0f bytes per connection\n' \
+  "$nslab0" "$nslab1" "$(echo "($nslab1 - $nslab0) * 1024 / $nheld" | bc -l)"
+printf "kernel slab for nginx's own two sockets per connection (difference of the two runs): %.0f bytes\n" \
+  "$(echo "(($nslab1 - $nslab0) - ($slab1 - $slab0)) * 1024 / $nheld" | bc -l)"
+printf 'nginx total (worker RSS + its kernel sockets): %.0f bytes per connection\n' \
+  "$(echo "(($nafter - $nbefore) + ($nslab1 - $nslab0) - ($slab1 - $slab0)) * 1024 / $nheld" | bc -l)"

@@ -12,7 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev libbpf-dev libxdp-dev
   # lab and tests
   iproute2 iputils-ping arping curl openssl python3 socat netcat-openbsd ethtool tcpdump
-  wrk iperf3 hping3 nginx-light haproxy procps psmisc kmod bc nftables
+  wrk iperf3 hping3 nginx-light libnginx-mod-stream haproxy procps psmisc kmod bc nftables
 )
 
 missing=()

@@ -373,6 +373,7 @@ void TlsTerminator::queue_opens(Session& s) {
 // Opened plaintext onto the application's input queue, in packet-sized copies.
 bool TlsTerminator::deliver(Session& s, std::span<const uint8_t> plaintext) {
   const tcp::BufferOps& ops = stack_.buffers();
+  counters_.plaintext_in.add(plaintext.size());
   while (!plaintext.empty()) {
     const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(plaintext.size()), piece_size(ops));
     uint8_t* data = nullptr;
@@ -390,7 +391,6 @@ bool TlsTerminator::deliver(Session& s, std::span<const uint8_t> plaintext) {
     }
     plaintext = plaintext.subspan(n);
   }
-  counters_.plaintext_in.add(plaintext.size());
   return true;
 }
 

@@ -66,3 +66,17 @@ NFT
     >/dev/null 2>&1 </dev/null &
   echo $!
 }
+
+# Undoes impair(): stops the relay (PID as impair printed it), gives the addresses and the default route
+# back to the namespace's own veth end and removes the drop table, so later tests on a shared lab see the
+# topology they expect.
+unimpair() {
+  local ns=$1 dev=$2 pid=$3 inner=${2}i addrs gw a
+  kill "$pid" 2>/dev/null || true
+  addrs=$(ip -n "$ns" -4 -o addr show dev "$inner" | awk '{print $4}')
+  gw=$(ip -n "$ns" route show default | awk '/via/ {print $3; exit}')
+  ip -n "$ns" link del "$inner" 2>/dev/null || true  # its peer, the relay end, goes with it
+  ip netns exec "$ns" nft delete table netdev "impair_$dev" 2>/dev/null || true
+  for a in $addrs; do ip -n "$ns" addr add "$a" dev "$dev" 2>/dev/null || true; done
+  [ -z "$gw" ] || ip -n "$ns" route replace default via "$gw" dev "$dev"
+}

@@ -138,6 +138,9 @@ relays+=("$(impair "$NS_BACKEND" $LAB_PREFIX-be0 "${relay_args[@]}" --seed 4)")
 sleep 0.5
 out=$(in_client timeout $IMPAIRED_SECONDS "$PY" "$ROOT/tests/integration/tls_client.py" echo $VIP 8443 \
       $((IMPAIRED_MB << 20)) --ca "$CA" --timeout $IMPAIRED_SECONDS) || fail "TLS echo under impairment: $out"
-for pid in "${relays[@]}"; do kill "$pid" 2>/dev/null || true; done
+unimpair "$NS_CLIENT" $LAB_PREFIX-cli0 "${relays[0]}"
+unimpair "$NS_BACKEND" $LAB_PREFIX-be0 "${relays[1]}"
+# The shared lab goes on to other tests: the client must reach the VIP directly again.
+in_client ping -c 1 -W 2 $VIP >/dev/null || fail "client cannot reach the VIP after the impairment was removed"
 note "impaired (1% loss, 1% dup, 5% reordered, 10 ms each way): $IMPAIRED_MB MiB each way through TLS, $(field mbit_per_s <<<"$out") Mbit/s, SHA-256 equal"
 dataplane_alive || fail "the dataplane died"

@@ -1,0 +1,95 @@
+# Shared by the lab benchmarks that compare Tollgate with kernel-path peers (nginx, HAProxy) on the same
+# veths: source it after setting ROOT, PY, P (lab prefix) and RUN (the lab's run dir).
+#
+# The peers run in $P-proxy, a namespace that takes over both root-namespace veth ends (and the VIP and
+# gateway addresses) once the dataplane has stopped, so the clients and backends see the same topology.
+
+PEER_PIDS=()   # processes started by peer_start, stopped by peers_cleanup
+
+machine_line() {
+  printf 'Machine: %s, %s cores, kernel %s\n' "$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)" \
+    "$(nproc)" "$(uname -r)"
+}
+
+# Seconds of worker 0's busy cycles (a polling worker always shows 100% CPU; its cost is its busy cycles).
+busy_seconds() {
+  "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.6f" % (d["cores"][0]["cycles_busy"] / d["tsc_hz"]))' \
+    "$RUN/stats.json"
+}
+stat_get() { "$PY" "$ROOT/scripts/lab/stats.py" get "$RUN/stats.json" "$1"; }
+settle() { sleep 1.2; }  # two stats snapshots (500 ms each)
+
+softirq_seconds() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{print ($7 + $8) / hz}' /proc/stat; }
+
+# User + system CPU seconds of PID and its children (nginx: master and workers; HAProxy: one process).
+tree_cpu_seconds() {
+  local hz pids p total=0
+  hz=$(getconf CLK_TCK)
+  pids="$1 $(pgrep -P "$1" | tr '\n' ' ')"
+  for p in $pids; do
+    [ -r "/proc/$p/stat" ] || continue
+    # Fields after the ")" of the command name: utime is the 12th, stime the 13th.
+    total=$(awk -v t="$total" -v hz="$hz" '{sub(/^.*\) /, ""); print t + ($12 + $13) / hz}' "/proc/$p/stat")
+  done
+  echo "$total"
+}
+
+# Stops the dataplane and moves both root-namespace veth ends into $P-proxy with the VIP and gateway.
+move_to_proxy_ns() {
+  local pid
+  pid=$(cat "$RUN/dataplane.pid")
+  kill -TERM "$pid"
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  ip netns add "$P-proxy"
+  for dev in "$P-front:198.18.0.1/24" "$P-back:198.19.0.1/24"; do
+    ip link set "${dev%%:*}" netns "$P-proxy"
+    ip -n "$P-proxy" addr add "${dev#*:}" dev "${dev%%:*}"
+    ip -n "$P-proxy" link set "${dev%%:*}" up
+  done
+  ip -n "$P-proxy" link set lo up
+  ip netns exec "$P-client" ip neigh flush all
+  ip netns exec "$P-backend" ip neigh flush all
+}
+
+# render TEMPLATE OUT: the peer config with @RUN@ replaced by the lab's run dir.
+render() { mkdir -p "$RUN/nginx-tmp"; sed "s#@RUN@#$RUN#g" "$1" >"$2"; }
+
+# haproxy_pem: HAProxy's crt file (the ECDSA chain followed by its key).
+haproxy_pem() { cat "$RUN/certs/lab-ecdsa-chain.pem" "$RUN/certs/lab-ecdsa.key" >"$RUN/haproxy.pem"; chmod 600 "$RUN/haproxy.pem"; }
+
+# peer_start NS CPU LOG CMD...: starts CMD in namespace NS pinned to CPU; the PID lands in PEER_PID.
+peer_start() {
+  local ns=$1 cpu=$2 log=$3
+  shift 3
+  ip netns exec "$ns" taskset -c "$cpu" "$@" >"$log" 2>&1 &
+  PEER_PID=$!
+  PEER_PIDS+=("$PEER_PID")
+  sleep 1
+  kill -0 "$PEER_PID" 2>/dev/null || { echo "peer did not start: $*" >&2; cat "$log" >&2; return 1; }
+}
+
+# peer_stop PID: TERM, wait up to 5 s, then KILL.
+peer_stop() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+peers_cleanup() {
+  local pid
+  for pid in "${PEER_PIDS[@]}"; do peer_stop "$pid"; done
+  PEER_PIDS=()
+  ip netns del "$P-proxy" 2>/dev/null || true
+}
+
+# wait_tcp NS ADDR PORT: until something listens there (up to 10 s).
+wait_tcp() {
+  for _ in $(seq 100); do
+    ip netns exec "$1" "$PY" -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=0.5).close()' \
+      "$2" "$3" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing answers on $2:$3 in $1" >&2
+  return 1
+}
