@@ -135,3 +135,4 @@ done
 echo
 echo "Tollgate counters after both runs: $(cat "$RAW/tollgate-counters.txt")"
 echo "Raw wrk output and Tollgate's last stats snapshot: $RAW"
+noise_line

@@ -67,7 +67,7 @@ echo
 echo "Per-handshake CPU counts the worker's busy cycles only (TCP, TLS, the handshake's crypto, and the"
 echo "af_xdp TX kicks that run the client namespace's receive path); the Python clients are the bottleneck"
 echo "for the rate on a 2-core machine (the worker holds one core)."
-[ $PEERS = 1 ] || exit 0
+[ $PEERS = 1 ] || { noise_line; exit 0; }
 
 # The same TLS 1.3 client runs against nginx and HAProxy on the same veths (the dataplane stopped).
 move_to_proxy_ns
@@ -116,3 +116,4 @@ echo "Peers: nginx 1.22 stream (ssl termination → echo pool) and HAProxy 2.6 (
 echo "each pinned to core 1 with one worker/thread; their CPU is utime + stime of all their processes. The"
 echo "kernel's TCP work for them runs mostly in softirq (machine-wide, shown per handshake); Tollgate's"
 echo "equivalent kernel work (the af_xdp copies and TX kicks) is inside its busy time."
+noise_line

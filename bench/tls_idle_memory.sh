@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Memory per idle established TLS connection: N clients complete a handshake through the TLS listener
 # (198.18.0.1:8443, one worker) and stay idle; the dataplane's resident memory before and after. Then the
-# same N idle connections against nginx (stream, ssl termination → the same echo pool, one worker pinned
-# to core 1) on the same veths: the nginx worker's RSS before and after. For both runs the machine's kernel
+# same N idle connections against nginx (stream, ssl termination → the same echo pool, two workers pinned
+# to core 1) on the same veths: the nginx workers' RSS before and after. For both runs the machine's kernel
 # slab before and after is shown too (client, backend and, for nginx, the proxy's own sockets).
 #   bench/tls_idle_memory.sh [--connections N] [--no-peers]
 set -euo pipefail
@@ -84,24 +84,30 @@ printf 'dataplane RSS: %s KiB before, %s KiB after: %.0f bytes per connection\n'
 printf 'kernel slab: %s KiB before, %s KiB after (client and echo-server sockets): %.0f bytes per connection\n' \
   "$slab0" "$slab1" "$(echo "($slab1 - $slab0) * 1024 / $held" | bc -l)"
 printf '(each client connection also holds a backend TCP connection to the echo pool)\n'
-[ $PEERS = 1 ] || exit 0
+[ $PEERS = 1 ] || { noise_line; exit 0; }
 
 sleep 2
 move_to_proxy_ns
+# The same config as bench/tls_handshakes.sh's nginx peer, but two workers (both pinned to core 1, the
+# listening socket shared by reuseport): each client connection costs nginx two descriptors (client and
+# echo server) and this machine's hard RLIMIT_NOFILE (20,000) would not hold 2 x 10,000 in one worker.
 render "$ROOT/bench/peers/nginx-tls.conf" "$RUN/nginx-tls.conf"
+sed -i 's/^worker_processes 1;/worker_processes 2;/; s/listen 198.18.0.1:8443 ssl;/listen 198.18.0.1:8443 ssl reuseport;/' \
+  "$RUN/nginx-tls.conf"
 peer_start $P-proxy 1 "$RUN/nginx-tls.log" nginx -p "$RUN" -c "$RUN/nginx-tls.conf" -e stderr -g 'daemon off;'
 NGINX=$PEER_PID
 wait_tcp $P-client 198.18.0.1 8443
-WORKER=$(pgrep -P "$NGINX" | head -1)
-warm_up
-nbefore=$(rss_kib "$WORKER"); nslab0=$(slab_kib)
+workers_rss_kib() { local t=0 w; for w in $(pgrep -P "$NGINX"); do t=$((t + $(rss_kib "$w"))); done; echo $t; }
+for _ in 1 2 3 4; do warm_up; done
+nbefore=$(workers_rss_kib); nslab0=$(slab_kib)
 hold
-nafter=$(rss_kib "$WORKER"); nslab1=$(slab_kib)
+nafter=$(workers_rss_kib); nslab1=$(slab_kib)
 nheld=$(cat "$RUN/held")
+nworkers=$(pgrep -P "$NGINX" | wc -l)
 stop_holder
 echo
-printf 'nginx (1 worker, stream ssl → echo pool): %s established\n' "$nheld"
-printf 'nginx worker RSS: %s KiB before, %s KiB after: %.0f bytes per connection\n' "$nbefore" "$nafter" \
+printf 'nginx (%s workers, stream ssl → echo pool): %s established\n' "$nworkers" "$nheld"
+printf 'nginx workers RSS: %s KiB before, %s KiB after: %.0f bytes per connection\n' "$nbefore" "$nafter" \
   "$(echo "($nafter - $nbefore) * 1024 / $nheld" | bc -l)"
 printf 'kernel slab: %s KiB before, %s KiB after (client, echo-server and nginx sockets): %.0f bytes per connection\n' \
   "$nslab0" "$nslab1" "$(echo "($nslab1 - $nslab0) * 1024 / $nheld" | bc -l)"
@@ -109,3 +115,4 @@ printf "kernel slab for nginx's own two sockets per connection (difference of th
   "$(echo "(($nslab1 - $nslab0) - ($slab1 - $slab0)) * 1024 / $nheld" | bc -l)"
 printf 'nginx total (worker RSS + its kernel sockets): %.0f bytes per connection\n' \
   "$(echo "(($nafter - $nbefore) + ($nslab1 - $nslab0) - ($slab1 - $slab0)) * 1024 / $nheld" | bc -l)"
+noise_line

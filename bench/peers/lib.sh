@@ -19,6 +19,14 @@ busy_seconds() {
 stat_get() { "$PY" "$ROOT/scripts/lab/stats.py" get "$RUN/stats.json" "$1"; }
 settle() { sleep 1.2; }  # two stats snapshots (500 ms each)
 
+# CPU seconds of niced processes machine-wide (other jobs' compilers run at nice 19): a noise indicator.
+nice_seconds() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{print $3 / hz}' /proc/stat; }
+NICE0=$(nice_seconds)
+noise_line() {
+  printf 'Other load during this invocation: %.1f s of CPU time in niced processes (e.g. other jobs'"'"' compilers).\n' \
+    "$(echo "$(nice_seconds) - $NICE0" | bc -l)"
+}
+
 softirq_seconds() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{print ($7 + $8) / hz}' /proc/stat; }
 
 # User + system CPU seconds of PID and its children (nginx: master and workers; HAProxy: one process).

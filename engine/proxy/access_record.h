@@ -31,7 +31,7 @@ struct BoundedText {
   // Copies at most N bytes of `text`; returns false when it had to cut.
   bool assign(std::string_view text) {
     length = static_cast<uint16_t>(std::min(text.size(), N));
-    std::memcpy(bytes, text.data(), length);
+    if (length > 0) std::memcpy(bytes, text.data(), length);  // an absent header is a null view
     return length == text.size();
   }
   std::string_view view() const { return {bytes, length}; }

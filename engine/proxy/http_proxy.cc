@@ -602,7 +602,7 @@ void HttpProxy::log_request(Session& s, const http::RequestHead& head, uint32_t 
     for (std::string_view part : {head.method_text, std::string_view(" "), head.target,
                                   std::string_view(head.version_minor == 0 ? " HTTP/1.0" : " HTTP/1.1")}) {
       const size_t take = std::min(part.size(), sizeof line - n);
-      std::memcpy(line + n, part.data(), take);
+      if (take > 0) std::memcpy(line + n, part.data(), take);
       n += take;
     }
     r.request_line.assign({line, n});

@@ -207,7 +207,7 @@ void TlsTerminator::client_data(Session& s) {
   facts.cipher = s.handshake->cipher_id();
   const std::string_view sni = s.handshake->sni();
   facts.sni_length = static_cast<uint8_t>(std::min(sni.size(), sizeof facts.sni));
-  std::memcpy(facts.sni, sni.data(), facts.sni_length);
+  if (facts.sni_length > 0) std::memcpy(facts.sni, sni.data(), facts.sni_length);
   end_handshake(s);  // frees the SSL: the record layer owns the connection from here
   return_buffer(s);
   established(s);
