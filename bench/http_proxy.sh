@@ -20,16 +20,8 @@ while [ $# -gt 0 ]; do
     *) sed -n '2,9p' "$0"; exit 2 ;;
   esac
 done
-P=tb
-RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
-LAB="$ROOT/scripts/lab.sh"
 # shellcheck source=peers/lib.sh
-. "$ROOT/bench/peers/lib.sh"
-cleanup() {
-  peers_cleanup
-  "$LAB" down --prefix $P >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
+. "$ROOT/bench/peers/lib.sh"  # the lab (prefix tb) and the peers, torn down on exit
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/setup.sh" >&2; exit 1; }
 rm -rf "$RAW"; mkdir -p "$RAW"
 URL=https://198.18.0.1/

@@ -19,16 +19,8 @@ while [ $# -gt 0 ]; do
     *) sed -n '2,8p' "$0"; exit 2 ;;
   esac
 done
-P=tb
-RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
-LAB="$ROOT/scripts/lab.sh"
 # shellcheck source=peers/lib.sh
-. "$ROOT/bench/peers/lib.sh"
-cleanup() {
-  peers_cleanup
-  "$LAB" down --prefix $P >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
+. "$ROOT/bench/peers/lib.sh"  # the lab (prefix tb) and the peers, torn down on exit
 "$LAB" up --prefix $P --cores 1 >/dev/null
 
 # clients V MODE → the client's JSON (connections, resumed, failed, per_second)

@@ -17,11 +17,8 @@ while [ $# -gt 0 ]; do
     *) sed -n '2,7p' "$0"; exit 2 ;;
   esac
 done
-P=tb
-RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
-LAB="$ROOT/scripts/lab.sh"
 # shellcheck source=peers/lib.sh
-. "$ROOT/bench/peers/lib.sh"
+. "$ROOT/bench/peers/lib.sh"  # the lab (prefix tb) and the peers, torn down on exit
 HOLDER=""
 stop_holder() {
   [ -n "$HOLDER" ] || return 0
@@ -30,12 +27,7 @@ stop_holder() {
   HOLDER=""
   rm -f "$RUN/held"
 }
-cleanup() {
-  stop_holder
-  peers_cleanup
-  "$LAB" down --prefix $P >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
+trap 'stop_holder; cleanup' EXIT
 "$LAB" up --prefix $P --cores 1 >/dev/null
 DP=$(cat "$RUN/dataplane.pid")
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }

@@ -1,10 +1,20 @@
 # Shared by the lab benchmarks that compare Tollgate with kernel-path peers (nginx, HAProxy) on the same
-# veths: source it after setting ROOT, PY, P (lab prefix) and RUN (the lab's run dir).
+# veths: source it after setting ROOT and PY; it sets P (lab prefix tb), RUN and LAB and an EXIT trap.
 #
 # The peers run in $P-proxy, a namespace that takes over both root-namespace veth ends (and the VIP and
 # gateway addresses) once the dataplane has stopped, so the clients and backends see the same topology.
 
 PEER_PIDS=()   # processes started by peer_start, stopped by peers_cleanup
+
+# The lab these benchmarks run on, and what undoes it (and the peers) however the script ends.
+P=${P:-tb}
+RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
+LAB="$ROOT/scripts/lab.sh"
+cleanup() {
+  peers_cleanup
+  "$LAB" down --prefix $P >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 
 machine_line() {
   printf 'Machine: %s, %s cores, kernel %s\n' "$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)" \
