@@ -79,8 +79,12 @@ void capture_secret(const SSL* ssl, const char* line) {
   const size_t first_space = text.find(' ');
   if (first_space == std::string_view::npos) return;
   const std::string_view label = text.substr(0, first_space);
-  const bool read = label == "CLIENT_TRAFFIC_SECRET_0";
-  if (!read && label != "SERVER_TRAFFIC_SECRET_0") return;  // handshake secrets, TLS 1.2 CLIENT_RANDOM, ...
+  // The peer's secret is what we read with: the client's on the server side, the server's on the client's.
+  const bool server = SSL_is_server(ssl) == 1;
+  const std::string_view peer_label = server ? "CLIENT_TRAFFIC_SECRET_0" : "SERVER_TRAFFIC_SECRET_0";
+  const std::string_view own_label = server ? "SERVER_TRAFFIC_SECRET_0" : "CLIENT_TRAFFIC_SECRET_0";
+  const bool read = label == peer_label;
+  if (!read && label != own_label) return;  // handshake secrets, TLS 1.2 CLIENT_RANDOM, ...
 
   // The line must be about this connection's handshake: its client random.
   const std::string_view rest = text.substr(first_space + 1);
@@ -106,6 +110,10 @@ void install_handshake_callbacks(SSL_CTX* ctx) {
   SSL_CTX_set_client_hello_cb(ctx, count_client_hello, nullptr);
   SSL_CTX_set_tlsext_servername_callback(ctx, select_certificate);
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
+  install_secret_capture(ctx);
+}
+
+void install_secret_capture(SSL_CTX* ctx) {
   SSL_CTX_set_keylog_callback(ctx, capture_secret);
 }
 

@@ -2,7 +2,8 @@
 // HelloRetryRequest), certificate choice by SNI, ALPN selection, and the TLS 1.3 traffic secrets (the
 // keylog callback, the only way OpenSSL 3.0 hands them out) — and the per-connection state those callbacks
 // and the record_size_limit extension (record_size_limit.h) write. The callbacks are set on every SSL_CTX of
-// a ServerContext; each finds its connection's state through the SSL's app data.
+// a ServerContext; each finds its connection's state through the SSL's app data. A ClientContext's SSL_CTX
+// gets the secret capture only (ClientHandshake): the other fields of the state stay at their defaults.
 #pragma once
 
 #include <openssl/types.h>
@@ -14,8 +15,8 @@ namespace tollgate::tls {
 class ServerContext;
 
 struct HandshakeCallbackState {
-  const ServerContext* context = nullptr;  // for the SNI lookup
-  TrafficSecrets secrets;                  // client/server application traffic secret 0 (TLS 1.3)
+  const ServerContext* context = nullptr;  // for the SNI lookup (server side only)
+  TrafficSecrets secrets;                  // the peer's and our application traffic secret 0 (TLS 1.3)
   bool have_read_secret = false;
   bool have_write_secret = false;
   bool alpn_refused = false;  // the client offered ALPN without http/1.1
@@ -26,8 +27,11 @@ struct HandshakeCallbackState {
   bool record_size_limit_refused = false;
 };
 
-// Installs the four callbacks on `ctx`.
+// Installs the four callbacks on `ctx` (a server context).
 void install_handshake_callbacks(SSL_CTX* ctx);
+// Installs the TLS 1.3 secret capture alone (the keylog callback), on a server or a client context: it
+// files each application traffic secret as `read` (the peer's) or `write` (ours) by SSL_is_server.
+void install_secret_capture(SSL_CTX* ctx);
 // Points `ssl`'s callbacks at `state`, which must outlive the SSL.
 void attach_callback_state(SSL* ssl, HandshakeCallbackState* state);
 // The state attached to `ssl`, or null.

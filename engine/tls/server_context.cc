@@ -11,6 +11,7 @@
 #include <limits>
 #include <utility>
 
+#include "engine/tls/context_setup.h"
 #include "engine/tls/handshake_callbacks.h"
 #include "engine/tls/record_size_limit.h"
 #include "engine/tls/ticket_callback.h"
@@ -18,20 +19,6 @@
 
 namespace tollgate::tls {
 namespace {
-
-// TLS 1.2: ECDHE only (forward secrecy) and the AEADs our record layer implements. Order is the server's
-// preference (SSL_OP_CIPHER_SERVER_PREFERENCE): AES-128-GCM first, cheapest with AES-NI.
-constexpr const char* kTls12Ciphers =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-constexpr const char* kTls13Suites =
-    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
-// Key exchange groups, in our order of preference, for both policies (TLS 1.3 key shares and TLS 1.2
-// ECDHE curves): OpenSSL's default list would add X448, P-521 and the FFDHE groups. A TLS 1.3 client whose
-// key share is for none of these but that lists one of them gets a HelloRetryRequest (RFC 8446 §4.1.4);
-// one that lists none gets handshake_failure.
-constexpr const char* kGroups = "X25519:P-256:P-384";
 
 struct X509Deleter {
   void operator()(X509* x) const { X509_free(x); }
@@ -49,15 +36,6 @@ using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, KeyDeleter>;
 using ChainPtr = std::unique_ptr<STACK_OF(X509), ChainDeleter>;
 using BioPtr = std::unique_ptr<BIO, BioDeleter>;
-
-// OpenSSL's description of its most recent error, then the queue cleared.
-std::string openssl_error() {
-  const unsigned long e = ERR_peek_last_error();
-  std::string s =
-      e != 0 ? ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "unknown error" : "unknown error";
-  ERR_clear_error();
-  return s;
-}
 
 BioPtr open_file(const std::string& path, std::string& error) {
   errno = 0;
@@ -133,19 +111,12 @@ bool load(const CertificateFiles& files, LoadedCertificate& out, std::string& er
 }
 
 bool configure(SSL_CTX* ctx, SecurityPolicy policy) {
-  const int min_version = policy == SecurityPolicy::kTls13Only ? TLS1_3_VERSION : TLS1_2_VERSION;
   // Resumption is by stateless tickets only: the server-side session-ID cache, a locked table per
   // context shared by every core and not shared between cores' contexts, is off.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  return SSL_CTX_set_min_proto_version(ctx, min_version) == 1 &&
-         SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1 &&
-         SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) == 1 &&
-         SSL_CTX_set_ciphersuites(ctx, kTls13Suites) == 1 && SSL_CTX_set1_groups_list(ctx, kGroups) == 1 &&
-         // Each option removes something our record layer would have to follow after the handshake:
-         // renegotiation and compression change the records; early data (0-RTT) is off too.
-         (SSL_CTX_set_options(
-              ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE) &
-          SSL_OP_NO_RENEGOTIATION) != 0 &&
+  return apply_security_policy(ctx, policy) &&
+         (SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE) & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0 &&
+         // Early data (0-RTT) is off: its records would be ours to follow too.
          SSL_CTX_set_max_early_data(ctx, 0) == 1 &&
          // One TLS 1.3 ticket (OpenSSL sends 2 by default): each is a record we must count. A resumed
          // TLS 1.3 handshake sends one too; ServerHandshake counts whatever OpenSSL wrote.

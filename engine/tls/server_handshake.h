@@ -31,6 +31,7 @@
 #include "engine/tls/aead_engine.h"
 #include "engine/tls/cipher_suite.h"
 #include "engine/tls/handshake_callbacks.h"
+#include "engine/tls/handshake_openssl.h"
 #include "engine/tls/handshake_types.h"
 #include "engine/tls/traffic_keys.h"
 
@@ -42,16 +43,15 @@ class ServerHandshake {
  public:
   // `context` must outlive the handshake.
   explicit ServerHandshake(const ServerContext& context);
-  ~ServerHandshake();  // frees the SSL if still held, wipes the captured secrets
-  // OpenSSL's callbacks hold a pointer to this object.
+  // OpenSSL's callbacks hold a pointer into this object.
   ServerHandshake(const ServerHandshake&) = delete;
   ServerHandshake& operator=(const ServerHandshake&) = delete;
 
   // Bytes from the client, in any pieces. Appends to `out` what must be sent to the client — including
   // the alert when the handshake fails. After kDone, further bytes are kept for take_keys()'s `leftover`.
   HandshakeStatus feed(std::span<const uint8_t> in, std::vector<uint8_t>& out);
-  HandshakeStatus status() const { return status_; }
-  HandshakeFailure failure() const { return failure_; }
+  HandshakeStatus status() const { return core_.status(); }
+  HandshakeFailure failure() const { return core_.failure(); }
 
   // After kDone, once: installs the client's keys in `read` and ours in `write` with the sequence numbers
   // above, fills `secrets` (TLS 1.3 application traffic secrets, for KeyUpdate; length 0 for TLS 1.2),
@@ -62,42 +62,28 @@ class ServerHandshake {
                  std::vector<uint8_t>& leftover);
 
   // The negotiated parameters, valid from kDone on.
-  TlsVersion version() const { return version_; }
-  CipherSuite suite() const { return suite_; }
-  std::string_view sni() const { return sni_; }    // empty without SNI
-  std::string_view alpn() const { return alpn_; }  // empty when the client offered no ALPN
-  bool resumed() const { return resumed_; }
+  TlsVersion version() const { return core_.negotiated().version; }
+  CipherSuite suite() const { return core_.negotiated().suite; }
+  std::string_view sni() const { return sni_; }                      // empty without SNI
+  std::string_view alpn() const { return core_.negotiated().alpn; }  // empty when the client offered no ALPN
+  bool resumed() const { return core_.negotiated().resumed; }
   // OpenSSL's standard (IANA) name, e.g. "TLS_AES_128_GCM_SHA256", for logs; "" before kDone.
-  const char* cipher_name() const { return cipher_name_; }
-  uint16_t cipher_id() const { return cipher_id_; }  // IANA code point, e.g. 0x1301
+  const char* cipher_name() const { return core_.negotiated().cipher_name; }
+  uint16_t cipher_id() const { return core_.negotiated().cipher_id; }  // IANA code point, e.g. 0x1301
   // Records OpenSSL wrote under our application keys (TLS 1.3 tickets): the write sequence number to be.
   uint64_t application_records_written() const { return application_records_written_; }
   // The record_size_limit the client sent (RFC 8449), 0 when none; valid once its ClientHello was read.
-  uint16_t peer_record_size_limit() const { return callbacks_.peer_record_size_limit; }
+  uint16_t peer_record_size_limit() const { return core_.callbacks().peer_record_size_limit; }
   // Whether we answered a first ClientHello with a HelloRetryRequest (its key share was for a group we do
   // not accept, RFC 8446 §4.1.4): a second ClientHello came, whatever became of the handshake.
-  bool hello_retried() const { return callbacks_.client_hellos > 1; }
+  bool hello_retried() const { return core_.callbacks().client_hellos > 1; }
 
  private:
-  HandshakeStatus fail(HandshakeFailure reason);
   HandshakeFailure classify_failure() const;
-  bool record_parameters();
-  void release_ssl();
 
-  SSL* ssl_ = nullptr;
-  BIO* from_client_ = nullptr;  // owned by ssl_
-  BIO* to_client_ = nullptr;    // owned by ssl_
-  HandshakeCallbackState callbacks_;
-  HandshakeStatus status_ = HandshakeStatus::kInProgress;
-  HandshakeFailure failure_ = HandshakeFailure::kNone;
+  OpenSslHandshake core_;
   uint64_t application_records_written_ = 0;
-  TlsVersion version_ = TlsVersion::kTls13;
-  CipherSuite suite_ = CipherSuite::kAes128GcmSha256;
-  bool resumed_ = false;
-  const char* cipher_name_ = "";
-  uint16_t cipher_id_ = 0;
   std::string sni_;
-  std::string alpn_;
 };
 
 }  // namespace tollgate::tls

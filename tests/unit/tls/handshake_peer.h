@@ -1,6 +1,6 @@
 // The pieces the handshake tests share: certificate files made once per test program, an OpenSSL client
-// over memory BIOs, a loop that runs a handshake between it and ServerHandshake, and the connection after
-// the hand-over (our record layer against the client).
+// and an OpenSSL server over memory BIOs, a loop that runs a handshake between the client and
+// ServerHandshake, and the connection after the hand-over (our record layer against the OpenSSL peer).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -83,8 +83,57 @@ inline ClientOptions client_options(Edit edit) {
   return o;
 }
 
+// One end of an OpenSSL connection over memory BIOs: the bytes it sent, the bytes it is given, and its
+// application data.
+class MemoryPeer {
+ public:
+  MemoryPeer(const MemoryPeer&) = delete;
+  MemoryPeer& operator=(const MemoryPeer&) = delete;
+  ~MemoryPeer() {
+    SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+    ERR_clear_error();
+  }
+
+  SSL* ssl() const { return ssl_; }
+
+  void give(const std::vector<uint8_t>& bytes) {
+    if (!bytes.empty()) BIO_write(in_, bytes.data(), static_cast<int>(bytes.size()));
+  }
+  std::vector<uint8_t> take() {
+    std::vector<uint8_t> bytes(BIO_ctrl_pending(out_));
+    if (!bytes.empty()) BIO_read(out_, bytes.data(), static_cast<int>(bytes.size()));
+    return bytes;
+  }
+  void write(const std::vector<uint8_t>& data) {
+    ASSERT_EQ(SSL_write(ssl_, data.data(), static_cast<int>(data.size())), static_cast<int>(data.size()));
+  }
+  // Reads one application-data message of exactly `size` bytes (one record's worth).
+  std::vector<uint8_t> read(size_t size) {
+    std::vector<uint8_t> data(size + 1);
+    const int n = SSL_read(ssl_, data.data(), static_cast<int>(data.size()));
+    data.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    return data;
+  }
+
+ protected:
+  MemoryPeer() = default;
+  // Makes the SSL from `ctx_` with its two memory BIOs.
+  void make_ssl() {
+    ssl_ = SSL_new(ctx_);
+    in_ = BIO_new(BIO_s_mem());
+    out_ = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl_, in_, out_);
+  }
+
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  BIO* in_ = nullptr;
+  BIO* out_ = nullptr;
+};
+
 // An OpenSSL client over memory BIOs; certificates are not verified (the tests look at them directly).
-class Client {
+class Client : public MemoryPeer {
  public:
   explicit Client(const ClientOptions& o) {
     ctx_ = SSL_CTX_new(TLS_client_method());
@@ -107,15 +156,12 @@ class Client {
       return 0;
     });
     if (o.record_size_limit != 0) probes_.offer_record_size_limit(ctx_, o.record_size_limit);
-    ssl_ = SSL_new(ctx_);
+    make_ssl();
     SSL_set_app_data(ssl_, &tickets_);
     probes_.count_client_hellos(ssl_);
     if (!o.groups.empty()) {
       EXPECT_EQ(SSL_set1_groups_list(ssl_, o.groups.c_str()), 1);
     }
-    in_ = BIO_new(BIO_s_mem());
-    out_ = BIO_new(BIO_s_mem());
-    SSL_set_bio(ssl_, in_, out_);
     SSL_set_connect_state(ssl_);
     if (!o.sni.empty()) SSL_set_tlsext_host_name(ssl_, o.sni.c_str());
     if (!o.alpn.empty()) {
@@ -133,37 +179,11 @@ class Client {
       EXPECT_EQ(SSL_set_session(ssl_, o.session), 1);
     }
   }
-  ~Client() {
-    SSL_free(ssl_);
-    SSL_CTX_free(ctx_);
-    ERR_clear_error();
-  }
-
-  SSL* ssl() const { return ssl_; }
   int tickets() const { return tickets_; }
   int client_hellos() const { return probes_.client_hellos; }
   // The server's record_size_limit and the message it came in (SSL_EXT_*), 0 when it sent none.
   uint16_t server_limit() const { return probes_.server_limit; }
   unsigned server_limit_in() const { return probes_.server_limit_in; }
-
-  void give(const std::vector<uint8_t>& bytes) {
-    if (!bytes.empty()) BIO_write(in_, bytes.data(), static_cast<int>(bytes.size()));
-  }
-  std::vector<uint8_t> take() {
-    std::vector<uint8_t> bytes(BIO_ctrl_pending(out_));
-    if (!bytes.empty()) BIO_read(out_, bytes.data(), static_cast<int>(bytes.size()));
-    return bytes;
-  }
-  void write(const std::vector<uint8_t>& data) {
-    ASSERT_EQ(SSL_write(ssl_, data.data(), static_cast<int>(data.size())), static_cast<int>(data.size()));
-  }
-  // Reads one application-data message of exactly `size` bytes (one record's worth).
-  std::vector<uint8_t> read(size_t size) {
-    std::vector<uint8_t> data(size + 1);
-    const int n = SSL_read(ssl_, data.data(), static_cast<int>(data.size()));
-    data.resize(n > 0 ? static_cast<size_t>(n) : 0);
-    return data;
-  }
   // The session to resume with, holding the latest ticket received — in TLS 1.3 only once the client has
   // read the NewSessionTicket record that follows the handshake. The caller frees it (SSL_SESSION_free).
   // Also marks the connection as closed cleanly, as close_notify both ways would: OpenSSL marks the
@@ -182,12 +202,58 @@ class Client {
   }
 
  private:
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
-  BIO* in_ = nullptr;
-  BIO* out_ = nullptr;
   int tickets_ = 0;
   ClientProbes probes_;
+};
+
+struct ServerOptions {
+  int min_version = TLS1_2_VERSION;
+  int max_version = TLS1_3_VERSION;
+  std::string tls13_suites;  // empty: OpenSSL's default
+  std::string tls12_ciphers;
+  CertificateFiles certificate;  // the chain it presents, with its key
+  int tickets = 2;               // TLS 1.3 NewSessionTickets after the handshake (OpenSSL's default: 2)
+};
+
+// An OpenSSL server over memory BIOs, with one certificate; no client certificate asked for. It selects
+// http/1.1 when offered in ALPN.
+class Server : public MemoryPeer {
+ public:
+  explicit Server(const ServerOptions& o) {
+    ctx_ = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_set_min_proto_version(ctx_, o.min_version);
+    SSL_CTX_set_max_proto_version(ctx_, o.max_version);
+    if (!o.tls13_suites.empty()) {
+      EXPECT_EQ(SSL_CTX_set_ciphersuites(ctx_, o.tls13_suites.c_str()), 1);
+    }
+    if (!o.tls12_ciphers.empty()) {
+      EXPECT_EQ(SSL_CTX_set_cipher_list(ctx_, o.tls12_ciphers.c_str()), 1);
+    }
+    EXPECT_EQ(SSL_CTX_use_certificate_chain_file(ctx_, o.certificate.chain_pem.c_str()), 1);
+    EXPECT_EQ(SSL_CTX_use_PrivateKey_file(ctx_, o.certificate.key_pem.c_str(), SSL_FILETYPE_PEM), 1);
+    SSL_CTX_set_num_tickets(ctx_, static_cast<size_t>(o.tickets));
+    SSL_CTX_set_alpn_select_cb(
+        ctx_,
+        [](SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
+           unsigned int in_length, void*) {
+          unsigned char* selected = nullptr;
+          static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+          if (SSL_select_next_proto(&selected, out_length, kHttp11, sizeof kHttp11, in, in_length) !=
+              OPENSSL_NPN_NEGOTIATED)
+            return SSL_TLSEXT_ERR_NOACK;
+          *out = selected;
+          return SSL_TLSEXT_ERR_OK;
+        },
+        nullptr);
+    make_ssl();
+    SSL_set_accept_state(ssl_);
+  }
+
+  // The SNI the client sent, "" without.
+  std::string sni() const {
+    const char* name = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name);
+    return name != nullptr ? name : "";
+  }
 };
 
 // Runs the handshake to its end on both sides (or until the server fails). `to_client` collects everything
@@ -233,10 +299,10 @@ struct Connection {
   TrafficSecrets secrets;
   std::vector<uint8_t> leftover;
 
-  // Client SSL_write of each message, then our record layer opens each record.
-  void client_to_us(Client& client, const std::vector<std::vector<uint8_t>>& messages) {
-    for (const auto& m : messages) client.write(m);
-    const auto records = split_records(client.take());
+  // The OpenSSL peer SSL_writes each message, then our record layer opens each record.
+  void peer_to_us(MemoryPeer& peer, const std::vector<std::vector<uint8_t>>& messages) {
+    for (const auto& m : messages) peer.write(m);
+    const auto records = split_records(peer.take());
     ASSERT_EQ(records.size(), messages.size());
     for (size_t i = 0; i < records.size(); ++i) {
       const Opened opened = our_open(engine, read, records[i]);
@@ -245,16 +311,22 @@ struct Connection {
       EXPECT_EQ(opened.content, messages[i]);
     }
   }
-  // Our record layer seals each message, then the client SSL_reads it.
-  void us_to_client(Client& client, const std::vector<std::vector<uint8_t>>& messages) {
+  // Our record layer seals each message, then the OpenSSL peer SSL_reads it.
+  void us_to_peer(MemoryPeer& peer, const std::vector<std::vector<uint8_t>>& messages) {
     for (const auto& m : messages) {
       const Sealed sealed = our_seal(engine, write, ContentType::kApplicationData, m);
       ASSERT_EQ(sealed.error, RecordError::kNone);
-      client.give(sealed.record);
+      peer.give(sealed.record);
     }
     for (size_t i = 0; i < messages.size(); ++i) {
-      EXPECT_EQ(client.read(messages[i].size()), messages[i]) << "record " << i;
+      EXPECT_EQ(peer.read(messages[i].size()), messages[i]) << "record " << i;
     }
+  }
+  void client_to_us(Client& client, const std::vector<std::vector<uint8_t>>& messages) {
+    peer_to_us(client, messages);
+  }
+  void us_to_client(Client& client, const std::vector<std::vector<uint8_t>>& messages) {
+    us_to_peer(client, messages);
   }
 };
 
