@@ -83,6 +83,50 @@ inline ClientOptions client_options(Edit edit) {
   return o;
 }
 
+// Every suite, each version: the OpenSSL peer offers (client) or accepts (server) this one alone.
+struct SuiteCase {
+  const char* name;
+  TlsVersion version;
+  CipherSuite suite;
+  const char* openssl_name;  // the peer's only suite
+  const char* standard_name;
+  const char* certificate;  // the CN of the certificate ServerHandshake presents for it
+};
+
+inline const SuiteCase kSuiteCases[] = {
+    {"Tls13_Aes128Gcm", TlsVersion::kTls13, CipherSuite::kAes128GcmSha256, "TLS_AES_128_GCM_SHA256",
+     "TLS_AES_128_GCM_SHA256", "lab-ecdsa"},
+    {"Tls13_Aes256Gcm", TlsVersion::kTls13, CipherSuite::kAes256GcmSha384, "TLS_AES_256_GCM_SHA384",
+     "TLS_AES_256_GCM_SHA384", "lab-ecdsa"},
+    {"Tls13_ChaCha20", TlsVersion::kTls13, CipherSuite::kChaCha20Poly1305Sha256,
+     "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256", "lab-ecdsa"},
+    {"Tls12_Ecdsa_Aes128Gcm", TlsVersion::kTls12, CipherSuite::kAes128GcmSha256,
+     "ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "lab-ecdsa"},
+    {"Tls12_Ecdsa_Aes256Gcm", TlsVersion::kTls12, CipherSuite::kAes256GcmSha384,
+     "ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "lab-ecdsa"},
+    {"Tls12_Ecdsa_ChaCha20", TlsVersion::kTls12, CipherSuite::kChaCha20Poly1305Sha256,
+     "ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "lab-ecdsa"},
+    {"Tls12_Rsa_Aes128Gcm", TlsVersion::kTls12, CipherSuite::kAes128GcmSha256, "ECDHE-RSA-AES128-GCM-SHA256",
+     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "lab-rsa"},
+    {"Tls12_Rsa_Aes256Gcm", TlsVersion::kTls12, CipherSuite::kAes256GcmSha384, "ECDHE-RSA-AES256-GCM-SHA384",
+     "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "lab-rsa"},
+    {"Tls12_Rsa_ChaCha20", TlsVersion::kTls12, CipherSuite::kChaCha20Poly1305Sha256,
+     "ECDHE-RSA-CHACHA20-POLY1305", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "lab-rsa"},
+};
+
+// Limits `o` (ClientOptions or ServerOptions) to `c`: its version and its suite only.
+template <typename Options>
+inline Options only(const SuiteCase& c, Options o) {
+  if (c.version == TlsVersion::kTls13) {
+    o.min_version = TLS1_3_VERSION;
+    o.tls13_suites = c.openssl_name;
+  } else {
+    o.max_version = TLS1_2_VERSION;
+    o.tls12_ciphers = c.openssl_name;
+  }
+  return o;
+}
+
 // One end of an OpenSSL connection over memory BIOs: the bytes it sent, the bytes it is given, and its
 // application data.
 class MemoryPeer {
@@ -126,6 +170,18 @@ class MemoryPeer {
     SSL_set_bio(ssl_, in_, out_);
   }
 
+  // Versions from `min` to `max`; the TLS 1.3 suites and TLS 1.2 ciphers when given (else OpenSSL's).
+  void limit(int min, int max, const std::string& tls13_suites, const std::string& tls12_ciphers) {
+    SSL_CTX_set_min_proto_version(ctx_, min);
+    SSL_CTX_set_max_proto_version(ctx_, max);
+    if (!tls13_suites.empty()) {
+      EXPECT_EQ(SSL_CTX_set_ciphersuites(ctx_, tls13_suites.c_str()), 1);
+    }
+    if (!tls12_ciphers.empty()) {
+      EXPECT_EQ(SSL_CTX_set_cipher_list(ctx_, tls12_ciphers.c_str()), 1);
+    }
+  }
+
   SSL_CTX* ctx_ = nullptr;
   SSL* ssl_ = nullptr;
   BIO* in_ = nullptr;
@@ -141,14 +197,7 @@ class Client : public MemoryPeer {
       SSL_CTX_set_security_level(ctx_, 0);
       SSL_CTX_set_cipher_list(ctx_, "DEFAULT:@SECLEVEL=0");
     }
-    SSL_CTX_set_min_proto_version(ctx_, o.min_version);
-    SSL_CTX_set_max_proto_version(ctx_, o.max_version);
-    if (!o.tls13_suites.empty()) {
-      EXPECT_EQ(SSL_CTX_set_ciphersuites(ctx_, o.tls13_suites.c_str()), 1);
-    }
-    if (!o.tls12_ciphers.empty()) {
-      EXPECT_EQ(SSL_CTX_set_cipher_list(ctx_, o.tls12_ciphers.c_str()), 1);
-    }
+    limit(o.min_version, o.max_version, o.tls13_suites, o.tls12_ciphers);
     // Count the session tickets the client receives.
     SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx_, [](SSL* ssl, SSL_SESSION*) {
@@ -221,14 +270,7 @@ class Server : public MemoryPeer {
  public:
   explicit Server(const ServerOptions& o) {
     ctx_ = SSL_CTX_new(TLS_server_method());
-    SSL_CTX_set_min_proto_version(ctx_, o.min_version);
-    SSL_CTX_set_max_proto_version(ctx_, o.max_version);
-    if (!o.tls13_suites.empty()) {
-      EXPECT_EQ(SSL_CTX_set_ciphersuites(ctx_, o.tls13_suites.c_str()), 1);
-    }
-    if (!o.tls12_ciphers.empty()) {
-      EXPECT_EQ(SSL_CTX_set_cipher_list(ctx_, o.tls12_ciphers.c_str()), 1);
-    }
+    limit(o.min_version, o.max_version, o.tls13_suites, o.tls12_ciphers);
     EXPECT_EQ(SSL_CTX_use_certificate_chain_file(ctx_, o.certificate.chain_pem.c_str()), 1);
     EXPECT_EQ(SSL_CTX_use_PrivateKey_file(ctx_, o.certificate.key_pem.c_str(), SSL_FILETYPE_PEM), 1);
     SSL_CTX_set_num_tickets(ctx_, static_cast<size_t>(o.tickets));

@@ -28,49 +28,9 @@ const std::vector<std::vector<uint8_t>> kMessages = {pattern(1, 1), pattern(1000
 
 // ---- every suite ----
 
-struct SuiteCase {
-  const char* name;
-  TlsVersion version;
-  CipherSuite suite;
-  const char* openssl_name;  // the client's only offer
-  const char* standard_name;
-  const char* certificate;  // the CN the client must receive
-};
-
-const SuiteCase kSuiteCases[] = {
-    {"Tls13_Aes128Gcm", TlsVersion::kTls13, CipherSuite::kAes128GcmSha256, "TLS_AES_128_GCM_SHA256",
-     "TLS_AES_128_GCM_SHA256", "lab-ecdsa"},
-    {"Tls13_Aes256Gcm", TlsVersion::kTls13, CipherSuite::kAes256GcmSha384, "TLS_AES_256_GCM_SHA384",
-     "TLS_AES_256_GCM_SHA384", "lab-ecdsa"},
-    {"Tls13_ChaCha20", TlsVersion::kTls13, CipherSuite::kChaCha20Poly1305Sha256,
-     "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256", "lab-ecdsa"},
-    {"Tls12_Ecdsa_Aes128Gcm", TlsVersion::kTls12, CipherSuite::kAes128GcmSha256,
-     "ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "lab-ecdsa"},
-    {"Tls12_Ecdsa_Aes256Gcm", TlsVersion::kTls12, CipherSuite::kAes256GcmSha384,
-     "ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "lab-ecdsa"},
-    {"Tls12_Ecdsa_ChaCha20", TlsVersion::kTls12, CipherSuite::kChaCha20Poly1305Sha256,
-     "ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "lab-ecdsa"},
-    {"Tls12_Rsa_Aes128Gcm", TlsVersion::kTls12, CipherSuite::kAes128GcmSha256, "ECDHE-RSA-AES128-GCM-SHA256",
-     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "lab-rsa"},
-    {"Tls12_Rsa_Aes256Gcm", TlsVersion::kTls12, CipherSuite::kAes256GcmSha384, "ECDHE-RSA-AES256-GCM-SHA384",
-     "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "lab-rsa"},
-    {"Tls12_Rsa_ChaCha20", TlsVersion::kTls12, CipherSuite::kChaCha20Poly1305Sha256,
-     "ECDHE-RSA-CHACHA20-POLY1305", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "lab-rsa"},
-};
-
 class HandshakeSuites : public ::testing::TestWithParam<SuiteCase> {
  protected:
-  ClientOptions options() const {
-    ClientOptions o;
-    if (GetParam().version == TlsVersion::kTls13) {
-      o.min_version = TLS1_3_VERSION;
-      o.tls13_suites = GetParam().openssl_name;
-    } else {
-      o.max_version = TLS1_2_VERSION;
-      o.tls12_ciphers = GetParam().openssl_name;
-    }
-    return o;
-  }
+  ClientOptions options() const { return only(GetParam(), ClientOptions{}); }
 };
 
 INSTANTIATE_TEST_SUITE_P(All, HandshakeSuites, ::testing::ValuesIn(kSuiteCases),
@@ -295,7 +255,8 @@ TEST(Handshake, EachAcceptedGroupWithoutRetry) {
   for (const Case& c :
        {Case{"X25519", NID_X25519, NID_X25519}, Case{"P-256", NID_X9_62_prime256v1, NID_X9_62_prime256v1},
         Case{"P-384", NID_secp384r1, NID_secp384r1}, Case{"P-384:X25519", NID_secp384r1, NID_X25519}}) {
-    const char* groups = c.groups;  // a plain variable: lambdas may not capture structured bindings (clang 14)
+    const char* groups =
+        c.groups;  // a plain variable: lambdas may not capture structured bindings (clang 14)
     for (int max_version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
       const int nid = max_version == TLS1_3_VERSION ? c.tls13_nid : c.tls12_nid;
       ServerHandshake server(*context);
