@@ -10,6 +10,7 @@
 #include "engine/http/local_responses.h"
 #include "engine/http/response_parser.h"
 #include "engine/proxy/send_copy.h"
+#include "engine/proxy/splice.h"
 #include "engine/routing/redirect.h"
 
 namespace tollgate::proxy {
@@ -130,98 +131,55 @@ void HttpProxy::arm(Session& s, Deadline kind, uint64_t after_us) {
   s.deadline_us = now_us_ + after_us;
 }
 
-std::span<const uint8_t> HttpProxy::gather(const tcp::ChunkQueue& queue, size_t limit) {
+template <typename Parse>
+http::ParseResult HttpProxy::parse_head(const tcp::ChunkQueue& queue, Parse parse) {
   const tcp::Chunk* first = queue.front();
   if (!first) return {};
-  const auto view = stack_.buffers().view(first->packet).subspan(first->offset, first->length);
-  if (first->length == queue.bytes()) return view;
-  const size_t n = std::min<size_t>({queue.bytes(), limit + 1, scratch_.size()});
+  const http::ParseResult r =
+      parse(stack_.buffers().view(first->packet).subspan(first->offset, first->length));
+  if (r.status != http::ParseStatus::kIncomplete || first->length == queue.bytes()) return r;
+  // The head spans chunks: parse a copy of at most the head limit (and one byte to tell "over it").
+  const size_t n = std::min<size_t>({queue.bytes(), settings_.limits.max_head_bytes + 1, scratch_.size()});
   queue.copy_out(stack_.buffers(), 0, std::span<uint8_t>(scratch_).first(n));
-  return {scratch_.data(), n};
+  return parse(std::span<const uint8_t>(scratch_.data(), n));
+}
+
+http::ParseResult HttpProxy::parse_request_head(const tcp::ChunkQueue& queue, http::RequestHead& head) {
+  return parse_head(queue, [&](std::span<const uint8_t> bytes) {
+    return http::parse_request(bytes, settings_.limits, headers_, head);
+  });
 }
 
 // Heads and local answers: copies in packet-sized buffers.
 bool HttpProxy::copy_to_client(Session& s, std::span<const uint8_t> bytes) {
-  const tcp::BufferOps& ops = stack_.buffers();
-  while (!bytes.empty()) {
-    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(bytes.size()), piece_size(ops));
-    uint8_t* data = nullptr;
-    tcp::PacketRef p = ops.make(n, &data);
-    if (!p) return false;
-    std::memcpy(data, bytes.data(), n);
-    const bool ok = s.down->write(p, 0, n);
-    ops.drop(p);
-    if (!ok) return false;
-    bytes = bytes.subspan(n);
-  }
-  return true;
+  return copy_in_pieces(stack_.buffers(), bytes, [&](tcp::PacketRef p, uint32_t n) {
+           return s.down->write(p, 0, n);
+         }) == CopyResult::kOk;
 }
 
 namespace {
 
-struct MoveResult {
-  uint32_t moved = 0;
-  bool blocked = false;  // the receiving side ran out of room before the source did
-  bool failed = false;   // the framer found the body malformed
-};
-
-// Moves chunk references from `from` as far as `space` allows and, with a framer, no further than the
-// message's end. Nothing is copied; the caller consumes `moved` bytes from the source.
-template <typename Space, typename Write>
-MoveResult move_chunks(const tcp::ChunkQueue& from, const tcp::BufferOps& ops, http::BodyFramer* framer,
-                       Space space, Write write) {
-  MoveResult r;
-  bool ended = false;
-  for (const tcp::Chunk* k = from.front(); k && !ended; k = k->next) {
-    const uint32_t room = space();
-    if (room == 0) {
-      r.blocked = true;
-      break;
-    }
-    uint32_t n = std::min(room, k->length);
-    if (framer) {
-      const http::FrameResult f = framer->advance(ops.view(k->packet).subspan(k->offset, n));
-      if (f.error != http::ParseError::kNone) {
-        r.failed = true;
-        break;
-      }
-      n = static_cast<uint32_t>(f.consumed);
-      ended = f.done;
-    }
-    if (n > 0 && !write(k->packet, k->offset, n)) {
-      r.blocked = true;
-      break;
-    }
-    r.moved += n;
-    if (n < k->length) {
-      r.blocked = !ended;
-      break;
-    }
-  }
-  return r;
+// A body's framer as a splice framing step; none: everything moves.
+auto framing(http::BodyFramer* framer) {
+  return [framer](std::span<const uint8_t> bytes) {
+    if (!framer) return FrameStep{bytes.size(), false, false};
+    const http::FrameResult f = framer->advance(bytes);
+    return FrameStep{f.consumed, f.done, f.error != http::ParseError::kNone};
+  };
 }
 
 }  // namespace
 
 uint32_t HttpProxy::to_upstream(Session& s, http::BodyFramer* framer, bool& failed) {
-  tcp::Connection& u = *s.upstream->connection;
-  const MoveResult r = move_chunks(
-      s.down->input(), stack_.buffers(), framer, [&] { return stack_.write_space(u); },
-      [&](tcp::PacketRef p, uint32_t offset, uint32_t n) { return stack_.write(u, p, offset, n, now_us_); });
-  if (r.blocked) u.write_blocked = true;
-  if (r.moved) s.down->consume(r.moved);
+  const MoveResult r =
+      downstream_to_connection(stack_, *s.down, *s.upstream->connection, now_us_, framing(framer));
   failed = r.failed;
   return r.moved;
 }
 
 uint32_t HttpProxy::to_client(Session& s, http::BodyFramer* framer, bool& failed) {
-  tcp::Connection& u = *s.upstream->connection;
-  Downstream& d = *s.down;
-  const MoveResult r = move_chunks(
-      u.receive_queue, stack_.buffers(), framer, [&] { return d.write_space(); },
-      [&](tcp::PacketRef p, uint32_t offset, uint32_t n) { return d.write(p, offset, n); });
-  if (r.blocked) d.want_writable();
-  if (r.moved) stack_.consume(u, r.moved, now_us_);
+  const MoveResult r =
+      connection_to_downstream(stack_, *s.upstream->connection, *s.down, now_us_, framing(framer));
   failed = r.failed;
   return r.moved;
 }
@@ -254,8 +212,7 @@ void HttpProxy::start_request(Session& s) {
     return;
   }
   http::RequestHead head;
-  const std::span<const uint8_t> bytes = gather(d.input(), settings_.limits.max_head_bytes);
-  const http::ParseResult r = http::parse_request(bytes, settings_.limits, headers_, head);
+  const http::ParseResult r = parse_request_head(d.input(), head);
   if (r.status == http::ParseStatus::kIncomplete) {
     if (d.input().bytes() > settings_.limits.max_head_bytes) return respond_local(s, 431, true);
     if (d.input_ended()) return respond_local(s, 400, true);
@@ -312,10 +269,10 @@ void HttpProxy::start_request(Session& s) {
   s.pool = *pool;
   s.target = -1;
   if (s.logging) s.log->pool = static_cast<int32_t>(*pool);
-  dispatch(s);
+  dispatch(s, &head);
 }
 
-void HttpProxy::dispatch(Session& s) {
+void HttpProxy::dispatch(Session& s, const http::RequestHead* parsed) {
   balancing::TargetPool& targets = pools_.targets(s.pool);
   // A retry prefers another target, but a pool of one retries the same.
   int target = targets.pick(s.target);
@@ -332,20 +289,24 @@ void HttpProxy::dispatch(Session& s) {
     return;
   }
   s.stage = Stage::kForwarding;
-  if (!send_request_head(s)) return;
+  if (!send_request_head(s, parsed)) return;
   pump_request_body(s);
 }
 
-// The head is parsed again from the receive queue: it stays there until a connection takes it, so a
-// failed connect can be retried on another target.
-bool HttpProxy::send_request_head(Session& s) {
+// The head stays in the receive queue until a connection takes it, so a failed connect can be retried on
+// another target: `parsed` is the head start_request just parsed when the connection was ready at once;
+// after a connect or a retry (nullptr) it is parsed again from the queue.
+bool HttpProxy::send_request_head(Session& s, const http::RequestHead* parsed) {
   Downstream& d = *s.down;
-  http::RequestHead head;
-  const std::span<const uint8_t> bytes = gather(d.input(), settings_.limits.max_head_bytes);
-  if (http::parse_request(bytes, settings_.limits, headers_, head).status != http::ParseStatus::kComplete) {
-    respond_local(s, 500, true);
-    return false;
+  http::RequestHead reparsed;
+  if (!parsed) {
+    if (parse_request_head(d.input(), reparsed).status != http::ParseStatus::kComplete) {
+      respond_local(s, 500, true);
+      return false;
+    }
+    parsed = &reparsed;
   }
+  const http::RequestHead& head = *parsed;
   char id[32];
   const size_t id_len = format_request_id(settings_.core, id_salt_, s.request_id, id);
   char client_ip[16];
@@ -426,8 +387,9 @@ bool HttpProxy::take_response_head(Session& s) {
   tcp::Connection& u = *s.upstream->connection;
   if (u.receive_queue.bytes() == 0) return false;
   http::ResponseHead head;
-  const std::span<const uint8_t> bytes = gather(u.receive_queue, settings_.limits.max_head_bytes);
-  const http::ParseResult r = http::parse_response(bytes, settings_.limits, headers_, s.method, head);
+  const http::ParseResult r = parse_head(u.receive_queue, [&](std::span<const uint8_t> bytes) {
+    return http::parse_response(bytes, settings_.limits, headers_, s.method, head);
+  });
   if (r.status == http::ParseStatus::kIncomplete) {
     if (u.receive_queue.bytes() > settings_.limits.max_head_bytes) {
       drop_upstream(s, false);
@@ -565,7 +527,7 @@ void HttpProxy::upstream_failed(Session& s, bool retryable, bool timed_out) {
     s.retried = true;
     s.head_kept = 0;
     counters_.retries.add();
-    return dispatch(s);
+    return dispatch(s, nullptr);
   }
   respond_local(s, timed_out ? 504 : 502, true);
 }
@@ -678,7 +640,7 @@ void HttpProxy::Session::downstream_closed() {
 void HttpProxy::Session::upstream_connected(Upstream&) {
   if (stage != Stage::kConnecting || !down) return;
   stage = Stage::kForwarding;
-  if (!proxy->send_request_head(*this)) return;
+  if (!proxy->send_request_head(*this, nullptr)) return;
   proxy->pump_request_body(*this);
 }
 

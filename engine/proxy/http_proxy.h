@@ -144,8 +144,8 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   // Request side.
   void client_data(Session& s);
   void start_request(Session& s);
-  void dispatch(Session& s);  // pick a target and get a connection to it
-  bool send_request_head(Session& s);
+  void dispatch(Session& s, const http::RequestHead* parsed);  // pick a target and get a connection to it
+  bool send_request_head(Session& s, const http::RequestHead* parsed);
   void pump_request_body(Session& s);
   // Response side.
   void upstream_data(Session& s);
@@ -171,7 +171,9 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
 
   // A request or response head from a connection's receive queue as contiguous bytes: the first chunk
   // itself when the head lies in it, else a copy of up to the head limit in scratch_.
-  std::span<const uint8_t> gather(const tcp::ChunkQueue& queue, size_t limit);
+  template <typename Parse>
+  http::ParseResult parse_head(const tcp::ChunkQueue& queue, Parse parse);
+  http::ParseResult parse_request_head(const tcp::ChunkQueue& queue, http::RequestHead& head);
   bool copy_to_client(Session& s, std::span<const uint8_t> bytes);
   // Body bytes between the client stream and the upstream connection as chunk references (no copy), as
   // far as the receiving side has room and, with a framer, no further than the message's end. Return the

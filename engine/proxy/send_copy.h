@@ -3,7 +3,9 @@
 // references instead (no copy).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "engine/tcp/stack.h"
@@ -16,6 +18,25 @@ inline uint32_t piece_size(const tcp::BufferOps& ops) {
 }
 
 enum class CopyResult : uint8_t { kOk, kNoBuffer, kRefused };
+
+// Copies `bytes` into new packet-sized buffers and hands each to `put(packet, length)`, which takes its own
+// reference (a send queue, a stream's input queue). kNoBuffer: the buffer pool ran dry; kRefused: `put`
+// said no.
+template <typename Put>
+CopyResult copy_in_pieces(const tcp::BufferOps& ops, std::span<const uint8_t> bytes, Put put) {
+  while (!bytes.empty()) {
+    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(bytes.size()), piece_size(ops));
+    uint8_t* data = nullptr;
+    tcp::PacketRef p = ops.make(n, &data);
+    if (!p) return CopyResult::kNoBuffer;
+    std::memcpy(data, bytes.data(), n);
+    const bool ok = put(p, n);
+    ops.drop(p);
+    if (!ok) return CopyResult::kRefused;
+    bytes = bytes.subspan(n);
+  }
+  return CopyResult::kOk;
+}
 
 // Appends a copy of `bytes` to `c`'s send queue. kNoBuffer: the buffer pool ran dry; kRefused: the send
 // queue would not take it. Either way part of it may have been queued: the connection is unusable.

@@ -1,5 +1,7 @@
 #include "engine/proxy/tcp_proxy.h"
 
+#include "engine/proxy/splice.h"
+
 #include <algorithm>
 
 namespace tollgate::proxy {
@@ -67,22 +69,8 @@ DownstreamEvents* TcpProxy::attach(Downstream& down) {
 void TcpProxy::to_backend(Session& s) {
   if (!s.down || !s.backend_connection) return;
   tcp::Connection& dst = *s.backend_connection;
-  const tcp::ChunkQueue& src = s.down->input();
-  uint32_t moved = 0;
-  for (const tcp::Chunk* k = src.front(); k; k = k->next) {
-    const uint32_t room = stack_.write_space(dst);
-    if (room == 0) break;
-    const uint32_t n = std::min(room, k->length);
-    if (!stack_.write(dst, k->packet, k->offset, n, now_us_)) break;
-    moved += n;
-    if (n < k->length) break;
-  }
-  // Whatever is left waits for room on the backend side: ask for on_writable.
-  if (src.bytes() > moved) dst.write_blocked = true;
-  if (moved) {
-    counters_.bytes_to_backend.add(moved);
-    s.down->consume(moved);
-  }
+  // Whatever does not fit waits for room on the backend side (on_writable).
+  counters_.bytes_to_backend.add(downstream_to_connection(stack_, *s.down, dst, now_us_, Unframed{}).moved);
   // The client's end travels once every byte before it has been handed over (half-close).
   if (s.down && s.down->input_ended() && s.down->input().bytes() == 0 && !s.backend_shut) {
     s.backend_shut = true;
@@ -94,20 +82,7 @@ void TcpProxy::to_client(Session& s) {
   if (!s.down || !s.backend_connection) return;
   tcp::Connection& src = *s.backend_connection;
   Downstream& dst = *s.down;
-  uint32_t moved = 0;
-  for (const tcp::Chunk* k = src.receive_queue.front(); k; k = k->next) {
-    const uint32_t room = dst.write_space();
-    if (room == 0) break;
-    const uint32_t n = std::min(room, k->length);
-    if (!dst.write(k->packet, k->offset, n)) break;
-    moved += n;
-    if (n < k->length) break;
-  }
-  if (src.receive_queue.bytes() > moved) dst.want_writable();
-  if (moved) {
-    counters_.bytes_to_client.add(moved);
-    stack_.consume(src, moved, now_us_);
-  }
+  counters_.bytes_to_client.add(connection_to_downstream(stack_, src, dst, now_us_, Unframed{}).moved);
   if (src.fin_received && src.receive_queue.bytes() == 0 && !s.client_shut) {
     s.client_shut = true;
     dst.shutdown();

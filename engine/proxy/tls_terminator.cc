@@ -372,26 +372,12 @@ void TlsTerminator::queue_opens(Session& s) {
 
 // Opened plaintext onto the application's input queue, in packet-sized copies.
 bool TlsTerminator::deliver(Session& s, std::span<const uint8_t> plaintext) {
-  const tcp::BufferOps& ops = stack_.buffers();
   counters_.plaintext_in.add(plaintext.size());
-  while (!plaintext.empty()) {
-    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(plaintext.size()), piece_size(ops));
-    uint8_t* data = nullptr;
-    tcp::PacketRef p = ops.make(n, &data);
-    if (!p) {
-      counters_.no_memory.add();
-      return false;
-    }
-    std::memcpy(data, plaintext.data(), n);
-    const bool ok = s.plain_in.append(stack_.chunk_pool(), ops, p, 0, n);
-    ops.drop(p);
-    if (!ok) {
-      counters_.no_memory.add();
-      return false;
-    }
-    plaintext = plaintext.subspan(n);
-  }
-  return true;
+  const CopyResult r = copy_in_pieces(stack_.buffers(), plaintext, [&](tcp::PacketRef p, uint32_t n) {
+    return s.plain_in.append(stack_.chunk_pool(), stack_.buffers(), p, 0, n);
+  });
+  if (r != CopyResult::kOk) counters_.no_memory.add();  // no buffer, or no chunk node
+  return r == CopyResult::kOk;
 }
 
 void TlsTerminator::finish_session(Session& s) {
