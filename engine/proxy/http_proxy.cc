@@ -512,10 +512,7 @@ void HttpProxy::pump_tunnel(Session& s) {
   counters_.bytes_to_clients.add(to_client(s, nullptr, failed));
   // Half-closes travel once everything before them has moved.
   if (d.input_ended() && d.input().bytes() == 0 && !u.fin_queued) stack_.shutdown(u, now_us_);
-  if (u.fin_received && u.receive_queue.bytes() == 0 && !s.client_shut) {
-    s.client_shut = true;
-    d.shutdown();
-  }
+  if (u.fin_received && u.receive_queue.bytes() == 0) shut_client(s);
 }
 
 // A failed connect is retried once on another target, as is a bodiless request whose kept-alive
@@ -616,10 +613,13 @@ void HttpProxy::close_client(Session& s) {
   s.deadline = Deadline::kNone;
   if (!s.down) return;
   if (s.down->input().bytes()) s.down->consume(s.down->input().bytes());
-  if (!s.client_shut) {
-    s.client_shut = true;
-    s.down->shutdown();
-  }
+  shut_client(s);
+}
+
+void HttpProxy::shut_client(Session& s) {
+  if (s.client_shut || !s.down) return;
+  s.client_shut = true;
+  s.down->shutdown();
 }
 
 // ---- Events ----
@@ -668,15 +668,12 @@ void HttpProxy::Session::upstream_closed(Upstream& u, tcp::CloseReason) {
   if (upstream != &u) return;
   if (stage == Stage::kTunnel) {
     p.drop_upstream(*this, false);
-    if (down && !client_shut) {
-      client_shut = true;
-      down->shutdown();
-    }
+    p.shut_client(*this);
     return;
   }
   if (stage == Stage::kConnecting) return p.upstream_failed(*this, true, false);
   if (!response_started) return p.upstream_failed(*this, reused && head_kept > 0, false);
-  if (response_kind == http::BodyKind::kUntilClose && u.connection == nullptr && !response_done) {
+  if (response_kind == http::BodyKind::kUntilClose && !response_done) {
     // Everything that arrived has been passed on; a close after FIN ends the body.
     response_done = true;
     return p.finish_exchange(*this);

@@ -163,6 +163,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   void respond_local(Session& s, uint16_t status, bool close);
   void respond(Session& s, std::span<const uint8_t> bytes, uint16_t status, bool close);
   void close_client(Session& s);
+  void shut_client(Session& s);  // our side of the client stream ends after what is queued (once)
   void drop_upstream(Session& s, bool reusable);
   void arm(Session& s, Deadline kind, uint64_t after_us);
   void reset_client(Session& s);   // RST; client_closed follows
