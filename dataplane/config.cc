@@ -144,7 +144,7 @@ class ConfigReader : public TomlReader {
       const std::string p = fmt::format("pool[{}].", i);
       check_keys(t, p,
                  {"name", "targets", "algorithm", "connect_timeout_ms", "response_timeout_ms",
-                  "idle_timeout_ms", "max_idle_per_target"});
+                  "idle_timeout_ms", "max_idle_per_target", "tls"});
       PoolConfig pool;
       read_pool_http(*this, t, p, pool);
       pool.name = read_string(t, "name", p + "name", true).value_or("");
@@ -242,6 +242,14 @@ class ConfigReader : public TomlReader {
                                           [&](const PoolConfig& pool) { return pool.name == l.pool; })) {
         error(t.get("pool"), p + "pool", fmt::format("no pool named '{}'", l.pool),
               "define it with [[pool]]");
+      }
+      if (!http) {
+        for (const PoolConfig& pool : cfg.pools) {
+          if (pool.name == l.pool && pool.tls.enabled) {
+            error(t.get("pool"), p + "pool", fmt::format("pool '{}' speaks TLS to its targets", l.pool),
+                  "only \"http\" and \"https\" listeners can use such a pool");
+          }
+        }
       }
       read_http_listener(*this, t, p, cfg.pools, l);
       cfg.listeners.push_back(std::move(l));

@@ -11,6 +11,7 @@
 #include "engine/net/addresses.h"
 #include "engine/net/neighbour_table.h"
 #include "engine/routing/types.h"
+#include "engine/tls/handshake_types.h"
 
 namespace tollgate::dataplane {
 
@@ -46,6 +47,15 @@ struct PoolConfig {
   uint32_t response_timeout_ms = 60000;  // request sent → response head (504 after)
   uint32_t idle_timeout_ms = 60000;      // keep-alive connections to targets
   uint32_t max_idle_per_target = 64;     // per core
+  // HTTPS to the targets ("end-to-end encryption"), for HTTP listeners' pools: `tls = { ... }`.
+  struct Tls {
+    bool enabled = false;
+    std::string ca;           // PEM bundle the targets' certificates must chain to (path resolved)
+    std::string server_name;  // the name (or IP address) each target's certificate must carry; sent as SNI
+    bool verify = true;       // false: any certificate (labs only)
+    tls::SecurityPolicy policy = tls::SecurityPolicy::kDefault;
+  };
+  Tls tls;
 };
 
 enum class ListenerProtocol : uint8_t { kTcp, kTls, kHttp, kHttps };

@@ -3,10 +3,15 @@
 // rejects is a config error with a file and line rather than a dataplane that refuses to start.
 #include "dataplane/config_http.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <set>
 
 #include "engine/routing/route_table.h"
+#include "engine/tls/client_context.h"
 
 namespace tollgate::dataplane {
 namespace {
@@ -239,6 +244,53 @@ void read_pool_http(TomlReader& r, const toml::table& t, const std::string& p, P
   r.read_uint(t, "response_timeout_ms", p, pool.response_timeout_ms, 10, 3600000);
   r.read_uint(t, "idle_timeout_ms", p, pool.idle_timeout_ms, 10, 3600000);
   r.read_uint(t, "max_idle_per_target", p, pool.max_idle_per_target, 0, 100000);
+  read_pool_tls(r, t, p, pool);
+}
+
+// tls = { ca = "FILE", server_name = "NAME", verify = true, security_policy = "default" }
+void read_pool_tls(TomlReader& r, const toml::table& t, const std::string& p, PoolConfig& pool) {
+  const toml::node* n = t.get("tls");
+  if (!n) return;
+  const std::string tp = p + "tls.";
+  const toml::table* tt = n->as_table();
+  if (!tt) {
+    r.error(n, p + "tls", "must be a table",
+            "tls = { ca = \"certs/ca.pem\", server_name = \"backend.example.com\" }");
+    return;
+  }
+  r.check_keys(*tt, tp, {"ca", "server_name", "verify", "security_policy"});
+  PoolConfig::Tls& tls = pool.tls;
+  tls.enabled = true;
+  r.read_bool(*tt, "verify", tp, tls.verify);
+  tls.ca = r.resolve(r.read_string(*tt, "ca", tp + "ca", tls.verify).value_or(""));
+  tls.server_name = r.read_string(*tt, "server_name", tp + "server_name", tls.verify).value_or("");
+  if (auto policy = r.read_string(*tt, "security_policy", tp + "security_policy", false)) {
+    if (auto parsed = tls::parse_security_policy(*policy)) {
+      tls.policy = *parsed;
+    } else {
+      r.error(tt->get("security_policy"), tp + "security_policy", fmt::format("unknown policy '{}'", *policy),
+              "use \"default\" or \"tls13-only\"");
+    }
+  }
+  const bool incomplete = tls.verify && (tls.ca.empty() || tls.server_name.empty());
+  if (r.files() != FileChecks::kCheck || incomplete) return;
+  if (!tls.ca.empty() && ::access(tls.ca.c_str(), R_OK) != 0) {
+    r.error(tt->get("ca"), tp + "ca", fmt::format("cannot read '{}': {}", tls.ca, std::strerror(errno)));
+    return;
+  }
+  // Built once here as the workers will build it, so a CA bundle without certificates or a server name
+  // that is neither a host name nor an address is an error with a line, not a dataplane that won't start.
+  std::string why;
+  if (!tls::ClientContext::create(client_settings(tls), why)) r.error(n, p + "tls", why);
+}
+
+tls::ClientSettings client_settings(const PoolConfig::Tls& tls) {
+  tls::ClientSettings s;
+  s.ca_file = tls.ca;
+  s.server_name = tls.server_name;
+  s.verify = tls.verify;
+  s.policy = tls.policy;
+  return s;
 }
 
 void read_http_listener(TomlReader& r, const toml::table& t, const std::string& p,

@@ -34,6 +34,7 @@ nlohmann::json tls_json(const proxy::TlsCounters& c, size_t sessions_active) {
           {"aead_batches", c.aead_batches.get()},
           {"record_errors", c.record_errors.get()},
           {"key_updates", c.key_updates.get()},
+          {"tickets_skipped", c.tickets_skipped.get()},
           {"alerts_received", c.alerts_received.get()},
           {"no_memory", c.no_memory.get()},
           {"app_refused", c.app_refused.get()},
@@ -177,6 +178,10 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
   j["tls_listeners"] = tls;
   j["http_listeners"] = http_json(w);
   j["upstreams"] = upstream_json(w);
+  // HTTPS to targets: the client-role TLS layer all pools with `tls` share on this core.
+  if (const proxy::TlsTerminator* up = w.upstream_tls()) {
+    j["upstream_tls"] = tls_json(up->counters(), up->sessions_active());
+  }
   return j;
 }
 

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 
+#include "dataplane/config_http.h"
 #include "engine/net/arp.h"
 #include "engine/net/ethernet.h"
 #include "engine/net/flow_key.h"
@@ -192,10 +193,26 @@ bool Worker::start_http_listeners(const DataplaneConfig& config,
     p.idle_timeout_us = uint64_t{pc.idle_timeout_ms} * 1000;
     p.connect_timeout_us = uint64_t{pc.connect_timeout_ms} * 1000;
     p.response_timeout_us = uint64_t{pc.response_timeout_ms} * 1000;
+    pool_tls_.emplace_back();
+    if (pc.tls.enabled) {
+      std::string why;
+      pool_tls_.back() = tls::ClientContext::create(client_settings(pc.tls), why);
+      if (!pool_tls_.back()) {
+        error = fmt::format("pool '{}': tls: {}", pc.name, why);
+        return false;
+      }
+      p.tls = pool_tls_.back().get();
+      if (!aead_) aead_ = std::make_unique<tls::AeadEngine>();
+      if (!upstream_tls_) {
+        upstream_tls_ =
+            std::make_unique<proxy::TlsTerminator>(*tcp_, *aead_, config.tcp.max_connections / 2, now_us_);
+      }
+    }
     pools.push_back(std::move(p));
   }
-  upstreams_ = std::make_unique<proxy::UpstreamPools>(*tcp_, std::move(pools), config.tcp.max_connections / 2,
-                                                      now_us_, now_us_ ^ index_);
+  upstreams_ =
+      std::make_unique<proxy::UpstreamPools>(*tcp_, upstream_tls_.get(), std::move(pools),
+                                             config.tcp.max_connections / 2, now_us_, now_us_ ^ index_);
   for (size_t i = 0; i < config.listeners.size(); ++i) {
     const ListenerConfig& l = config.listeners[i];
     if (!is_http(l)) continue;
@@ -262,6 +279,7 @@ Worker::~Worker() {
   tls_proxies_.clear();
   http_listeners_.clear();
   upstreams_.reset();
+  upstream_tls_.reset();
   tcp_.reset();
   // Packets still waiting for ARP belong to this worker; give them back to the pool.
   for (PortState& ps : ports_) {
@@ -299,11 +317,7 @@ int Worker::run() {
       handled += n;
     }
     if (fabric_.workers() > 1) poll_neighbour_updates();
-    // TLS: the records of every connection that had data in this iteration, as one AEAD batch.
-    for (auto& p : tls_proxies_) p->flush();
-    for (HttpListener& l : http_listeners_) {
-      if (l.tls) l.tls->flush();
-    }
+    flush_tls();
     tcp_->advance(now_us_);
     for (PortState& ps : ports_) flush(ps);
 
@@ -508,6 +522,23 @@ void Worker::announce() {
   }
 }
 
+// TLS: the records of every connection that had data in this iteration, as one AEAD batch per layer.
+// Opening records on one layer can give another plaintext to seal (a TLS target's response for a TLS
+// client, a client's request for a TLS target): the listeners run again after the targets' layer so such
+// bytes leave in the same iteration.
+void Worker::flush_tls() {
+  for (auto& p : tls_proxies_) p->flush();
+  for (HttpListener& l : http_listeners_) {
+    if (l.tls) l.tls->flush();
+  }
+  if (!upstream_tls_) return;
+  upstream_tls_->flush();
+  for (HttpListener& l : http_listeners_) {
+    if (l.tls && l.tls->pending()) l.tls->flush();
+  }
+  if (upstream_tls_->pending()) upstream_tls_->flush();
+}
+
 void Worker::run_timers(uint64_t now) {
   for (auto& p : tls_proxies_) p->expire(now_us_);
   for (HttpListener& l : http_listeners_) {
@@ -515,6 +546,7 @@ void Worker::run_timers(uint64_t now) {
     if (l.tls) l.tls->expire(now_us_);
   }
   if (upstreams_) upstreams_->expire(now_us_);
+  if (upstream_tls_) upstream_tls_->expire(now_us_);
   for (PortState& ps : ports_) {
     ps.neighbours.expire(
         now, [&](net::Ipv4Address ip) { send_arp_request(ps, ip); },

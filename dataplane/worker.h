@@ -78,6 +78,7 @@ class Worker {
   };
   const std::vector<HttpListener>& http_listeners() const { return http_listeners_; }
   const proxy::UpstreamPools* upstreams() const { return upstreams_.get(); }
+  const proxy::TlsTerminator* upstream_tls() const { return upstream_tls_.get(); }
   uint16_t index() const { return index_; }
   // This core's access-log ring, which its HTTP proxies push a record into per request and the writer
   // thread drains; null when no [dataplane] access_log is configured.
@@ -104,6 +105,7 @@ class Worker {
   void poll_neighbour_updates();
   void run_timers(uint64_t now_ms);
   void transmit(PortState& ps, rte_mbuf* m);
+  void flush_tls();
   void flush(PortState& ps);
   void flush_steering();
   void drop(rte_mbuf* m, net::DropReason reason);
@@ -141,6 +143,10 @@ class Worker {
   std::vector<std::unique_ptr<proxy::TlsProxy>> tls_proxies_;
   // HTTP: the core's view of every pool (keep-alive connections, target choice) and one proxy per
   // listener with its rules compiled for this core.
+  // Pools that speak TLS to their targets: one client context per such pool (null for plain ones) and
+  // the core's client-role TLS layer carrying those connections.
+  std::vector<std::unique_ptr<tls::ClientContext>> pool_tls_;
+  std::unique_ptr<proxy::TlsTerminator> upstream_tls_;
   std::unique_ptr<proxy::UpstreamPools> upstreams_;
   std::vector<HttpListener> http_listeners_;
   std::unique_ptr<proxy::AccessLogRing> access_log_;

@@ -93,7 +93,7 @@ tcp::StreamHandler* HttpProxy::on_accept(tcp::Connection& client) {
   return &s->tcp;
 }
 
-DownstreamEvents* HttpProxy::attach(Downstream& down) {
+StreamEvents* HttpProxy::attach(PlainStream& down) {
   Session* s = open_session();
   if (!s) return nullptr;
   s->down = &down;
@@ -151,9 +151,9 @@ http::ParseResult HttpProxy::parse_request_head(const tcp::ChunkQueue& queue, ht
 }
 
 // Heads and local answers: copies in packet-sized buffers.
-bool HttpProxy::copy_to_client(Session& s, std::span<const uint8_t> bytes) {
+bool HttpProxy::copy_to(PlainStream& stream, std::span<const uint8_t> bytes) {
   return copy_in_pieces(stack_.buffers(), bytes, [&](tcp::PacketRef p, uint32_t n) {
-           return s.down->write(p, 0, n);
+           return stream.write(p, 0, n);
          }) == CopyResult::kOk;
 }
 
@@ -171,15 +171,13 @@ auto framing(http::BodyFramer* framer) {
 }  // namespace
 
 uint32_t HttpProxy::to_upstream(Session& s, http::BodyFramer* framer, bool& failed) {
-  const MoveResult r =
-      downstream_to_connection(stack_, *s.down, *s.upstream->connection, now_us_, framing(framer));
+  const MoveResult r = stream_to_stream(stack_.buffers(), *s.down, *s.upstream->stream, framing(framer));
   failed = r.failed;
   return r.moved;
 }
 
 uint32_t HttpProxy::to_client(Session& s, http::BodyFramer* framer, bool& failed) {
-  const MoveResult r =
-      connection_to_downstream(stack_, *s.upstream->connection, *s.down, now_us_, framing(framer));
+  const MoveResult r = stream_to_stream(stack_.buffers(), *s.upstream->stream, *s.down, framing(framer));
   failed = r.failed;
   return r.moved;
 }
@@ -206,7 +204,7 @@ void HttpProxy::client_data(Session& s) {
 }
 
 void HttpProxy::start_request(Session& s) {
-  Downstream& d = *s.down;
+  PlainStream& d = *s.down;
   if (d.input().bytes() == 0) {
     if (d.input_ended()) close_client(s);  // a keep-alive client that is done
     return;
@@ -297,7 +295,7 @@ void HttpProxy::dispatch(Session& s, const http::RequestHead* parsed) {
 // another target: `parsed` is the head start_request just parsed when the connection was ready at once;
 // after a connect or a retry (nullptr) it is parsed again from the queue.
 bool HttpProxy::send_request_head(Session& s, const http::RequestHead* parsed) {
-  Downstream& d = *s.down;
+  PlainStream& d = *s.down;
   http::RequestHead reparsed;
   if (!parsed) {
     if (parse_request_head(d.input(), reparsed).status != http::ParseStatus::kComplete) {
@@ -330,7 +328,7 @@ bool HttpProxy::send_request_head(Session& s, const http::RequestHead* parsed) {
   }
   ++s.upstream->requests;
   counters_.forwarded.add();
-  if (send_copy(stack_, *s.upstream->connection, {out_.data(), n}, now_us_) != CopyResult::kOk) {
+  if (!copy_to(*s.upstream->stream, {out_.data(), n})) {
     respond_local(s, 502, true);
     return false;
   }
@@ -347,7 +345,7 @@ bool HttpProxy::send_request_head(Session& s, const http::RequestHead* parsed) {
 }
 
 void HttpProxy::pump_request_body(Session& s) {
-  if (s.request_done || !s.upstream || !s.upstream->connection || !s.down) return;
+  if (s.request_done || !s.upstream || !s.upstream->stream || !s.down) return;
   bool failed = false;
   const uint32_t moved = to_upstream(s, &s.request_body, failed);
   counters_.bytes_from_clients.add(moved);
@@ -384,14 +382,14 @@ void HttpProxy::upstream_data(Session& s) {
 // Parses the response head waiting in the upstream queue and sends ours to the client. False when the
 // head is incomplete or the exchange ended. Interim (1xx) responses are passed on and the loop goes on.
 bool HttpProxy::take_response_head(Session& s) {
-  tcp::Connection& u = *s.upstream->connection;
-  if (u.receive_queue.bytes() == 0) return false;
+  PlainStream& u = *s.upstream->stream;
+  if (u.input().bytes() == 0) return false;
   http::ResponseHead head;
-  const http::ParseResult r = parse_head(u.receive_queue, [&](std::span<const uint8_t> bytes) {
+  const http::ParseResult r = parse_head(u.input(), [&](std::span<const uint8_t> bytes) {
     return http::parse_response(bytes, settings_.limits, headers_, s.method, head);
   });
   if (r.status == http::ParseStatus::kIncomplete) {
-    if (u.receive_queue.bytes() > settings_.limits.max_head_bytes) {
+    if (u.input().bytes() > settings_.limits.max_head_bytes) {
       drop_upstream(s, false);
       respond_local(s, 502, true);
     }
@@ -423,12 +421,12 @@ bool HttpProxy::take_response_head(Session& s) {
     respond_local(s, 502, true);
     return false;
   }
-  stack_.consume(u, static_cast<uint32_t>(head.head_bytes), now_us_);
+  u.consume(static_cast<uint32_t>(head.head_bytes));
   if (s.head_kept) {
     s.down->consume(s.head_kept);
     s.head_kept = 0;
   }
-  if (!copy_to_client(s, {out_.data(), n})) {
+  if (!copy_to(*s.down, {out_.data(), n})) {
     drop_upstream(s, false);
     reset_client(s);
     return false;
@@ -464,8 +462,8 @@ bool HttpProxy::take_response_head(Session& s) {
 }
 
 void HttpProxy::pump_response_body(Session& s) {
-  if (!s.upstream || !s.upstream->connection || !s.down || s.response_done) return;
-  tcp::Connection& u = *s.upstream->connection;
+  if (!s.upstream || !s.upstream->stream || !s.down || s.response_done) return;
+  const PlainStream& u = *s.upstream->stream;
   bool failed = false;
   const bool until_close = s.response_kind == http::BodyKind::kUntilClose;
   const uint32_t moved = to_client(s, until_close ? nullptr : &s.response_body, failed);
@@ -476,7 +474,7 @@ void HttpProxy::pump_response_body(Session& s) {
     drop_upstream(s, false);
     return reset_client(s);
   }
-  const bool ended = until_close ? (u.fin_received && u.receive_queue.bytes() == 0) : s.response_body.done();
+  const bool ended = until_close ? (u.input_ended() && u.input().bytes() == 0) : s.response_body.done();
   if (!ended) return;
   s.response_done = true;
   finish_exchange(s);
@@ -504,15 +502,21 @@ void HttpProxy::finish_exchange(Session& s) {
 }
 
 void HttpProxy::pump_tunnel(Session& s) {
-  if (!s.upstream || !s.upstream->connection || !s.down) return;
-  Downstream& d = *s.down;
-  tcp::Connection& u = *s.upstream->connection;
+  if (!s.upstream || !s.upstream->stream || !s.down) return;
+  PlainStream& d = *s.down;
+  Upstream& u = *s.upstream;
   bool failed = false;
   counters_.bytes_from_clients.add(to_upstream(s, nullptr, failed));
   counters_.bytes_to_clients.add(to_client(s, nullptr, failed));
   // Half-closes travel once everything before them has moved.
-  if (d.input_ended() && d.input().bytes() == 0 && !u.fin_queued) stack_.shutdown(u, now_us_);
-  if (u.fin_received && u.receive_queue.bytes() == 0) shut_client(s);
+  if (d.input_ended() && d.input().bytes() == 0 && !u.shut) {
+    u.shut = true;
+    u.stream->shutdown();
+  }
+  if (s.upstream && s.upstream->stream && s.upstream->stream->input_ended() &&
+      s.upstream->stream->input().bytes() == 0) {
+    shut_client(s);
+  }
 }
 
 // A failed connect is retried once on another target, as is a bodiless request whose kept-alive
@@ -601,7 +605,7 @@ void HttpProxy::respond(Session& s, std::span<const uint8_t> bytes, uint16_t sta
     s.answered_us = now_us_;
     log_push(s, status);
   }
-  if (!copy_to_client(s, bytes)) return reset_client(s);
+  if (!copy_to(*s.down, bytes)) return reset_client(s);
   if (close) return close_client(s);
   s.stage = Stage::kHead;
   arm(s, Deadline::kIdle, settings_.idle_timeout_us);
@@ -624,16 +628,16 @@ void HttpProxy::shut_client(Session& s) {
 
 // ---- Events ----
 
-void HttpProxy::Session::downstream_data() {
+void HttpProxy::Session::stream_data() {
   proxy->client_data(*this);  // input, or its end: a request in flight finishes, an idle connection closes
 }
 
-void HttpProxy::Session::downstream_writable() {
+void HttpProxy::Session::stream_writable() {
   if (stage == Stage::kForwarding) return proxy->pump_response_body(*this);
   if (stage == Stage::kTunnel) return proxy->pump_tunnel(*this);
 }
 
-void HttpProxy::Session::downstream_closed() {
+void HttpProxy::Session::stream_closed() {
   proxy->client_closed(*this);
 }
 
@@ -659,11 +663,11 @@ void HttpProxy::Session::upstream_peer_closed(Upstream& u) {
   if (stage != Stage::kForwarding) return;
   if (response_started) return p.pump_response_body(*this);  // until-close bodies end here
   // FIN before a complete response head: what did arrive is not a response.
-  if (u.connection && u.connection->receive_queue.bytes() > 0) p.upstream_data(*this);
+  if (u.stream && u.stream->input().bytes() > 0) p.upstream_data(*this);
   if (!response_started && upstream == &u) p.upstream_failed(*this, reused && head_kept > 0, false);
 }
 
-void HttpProxy::Session::upstream_closed(Upstream& u, tcp::CloseReason) {
+void HttpProxy::Session::upstream_closed(Upstream& u) {
   HttpProxy& p = *proxy;
   if (upstream != &u) return;
   if (stage == Stage::kTunnel) {
@@ -685,7 +689,7 @@ void HttpProxy::Session::upstream_closed(Upstream& u, tcp::CloseReason) {
 
 void HttpProxy::reset_client(Session& s) {
   drop_upstream(s, false);
-  if (s.down) s.down->abort();  // → downstream_closed → client_closed
+  if (s.down) s.down->abort();  // → stream_closed → client_closed
 }
 
 void HttpProxy::client_closed(Session& s) {

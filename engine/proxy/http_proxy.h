@@ -20,7 +20,7 @@
 #include "engine/http/request_parser.h"
 #include "engine/proxy/access_log_ring.h"
 #include "engine/proxy/access_record.h"
-#include "engine/proxy/downstream.h"
+#include "engine/proxy/tcp_stream.h"
 #include "engine/proxy/upstream_pools.h"
 #include "engine/routing/route_scratch.h"
 #include "engine/routing/route_table.h"
@@ -74,7 +74,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   tcp::StreamHandler* on_accept(tcp::Connection& client) override;
   // A client whose stream another layer carries (TLS for https listeners): the returned events receiver
   // is the session; nullptr when no session is free (the caller resets the client).
-  DownstreamEvents* attach(Downstream& down) override;
+  StreamEvents* attach(PlainStream& down) override;
   // Timeouts: slow headers, idle keep-alive clients, upstream connect and response. Called by the
   // core's timers.
   void expire(uint64_t now_us);
@@ -94,11 +94,11 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   };
   enum class Deadline : uint8_t { kNone, kIdle, kHeader, kConnect, kResponse };
 
-  struct Session : UpstreamOwner, DownstreamEvents {
+  struct Session : UpstreamOwner, StreamEvents {
     HttpProxy* proxy = nullptr;
-    TcpDownstream tcp;           // the client's stream on a plaintext listener
-    Downstream* down = nullptr;  // the client's stream: &tcp, or a TLS connection's; nullptr once gone
-    bool client_shut = false;    // our side of the client stream is shut down
+    TcpStream tcp;                // the client's stream on a plaintext listener
+    PlainStream* down = nullptr;  // the client's stream: &tcp, or a TLS connection's; nullptr once gone
+    bool client_shut = false;     // our side of the client stream is shut down
     Upstream* upstream = nullptr;
     Stage stage = Stage::kHead;
     Deadline deadline = Deadline::kNone;
@@ -134,10 +134,10 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
     void upstream_data(Upstream&) override;
     void upstream_writable(Upstream&) override;
     void upstream_peer_closed(Upstream&) override;
-    void upstream_closed(Upstream&, tcp::CloseReason) override;
-    void downstream_data() override;
-    void downstream_writable() override;
-    void downstream_closed() override;
+    void upstream_closed(Upstream&) override;
+    void stream_data() override;
+    void stream_writable() override;
+    void stream_closed() override;
   };
   Session* open_session();
 
@@ -175,7 +175,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   template <typename Parse>
   http::ParseResult parse_head(const tcp::ChunkQueue& queue, Parse parse);
   http::ParseResult parse_request_head(const tcp::ChunkQueue& queue, http::RequestHead& head);
-  bool copy_to_client(Session& s, std::span<const uint8_t> bytes);
+  bool copy_to(PlainStream& stream, std::span<const uint8_t> bytes);
   // Body bytes between the client stream and the upstream connection as chunk references (no copy), as
   // far as the receiving side has room and, with a framer, no further than the message's end. Return the
   // bytes moved; `failed` is set on a framing error.

@@ -1,4 +1,4 @@
-// Moving stream bytes between a client's Downstream and a TCP connection without copying: chunk references
+// Moving stream bytes between plaintext streams and TCP connections without copying: chunk references
 // leave one receive queue for the other side's send queue, as far as the receiving side has room, and
 // (with a framing step) no further than a message's end. Shared by the L4 proxy and the HTTP proxy.
 #pragma once
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "engine/proxy/downstream.h"
+#include "engine/proxy/plain_stream.h"
 #include "engine/tcp/stack.h"
 
 namespace tollgate::proxy {
@@ -63,8 +63,8 @@ MoveResult move_chunks(const tcp::ChunkQueue& from, const tcp::BufferOps& ops, S
 
 // Client → connection: consumed from the client's input; the connection asks for on_writable when full.
 template <typename Frame>
-MoveResult downstream_to_connection(tcp::TcpStack& stack, Downstream& from, tcp::Connection& to,
-                                    uint64_t now_us, Frame frame) {
+MoveResult stream_to_connection(tcp::TcpStack& stack, PlainStream& from, tcp::Connection& to, uint64_t now_us,
+                                Frame frame) {
   const MoveResult r = move_chunks(
       from.input(), stack.buffers(), [&] { return stack.write_space(to); },
       [&](tcp::PacketRef p, uint32_t offset, uint32_t n) { return stack.write(to, p, offset, n, now_us); },
@@ -76,13 +76,25 @@ MoveResult downstream_to_connection(tcp::TcpStack& stack, Downstream& from, tcp:
 
 // Connection → client: consumed from the connection; the client stream says when it has room again.
 template <typename Frame>
-MoveResult connection_to_downstream(tcp::TcpStack& stack, tcp::Connection& from, Downstream& to,
-                                    uint64_t now_us, Frame frame) {
+MoveResult connection_to_stream(tcp::TcpStack& stack, tcp::Connection& from, PlainStream& to, uint64_t now_us,
+                                Frame frame) {
   const MoveResult r = move_chunks(
       from.receive_queue, stack.buffers(), [&] { return to.write_space(); },
       [&](tcp::PacketRef p, uint32_t offset, uint32_t n) { return to.write(p, offset, n); }, frame);
   if (r.blocked) to.want_writable();
   if (r.moved) stack.consume(from, r.moved, now_us);
+  return r;
+}
+
+// Stream → stream (the HTTP proxy's client and target streams): consumed from `from`; `to` says when it
+// has room again.
+template <typename Frame>
+MoveResult stream_to_stream(const tcp::BufferOps& ops, PlainStream& from, PlainStream& to, Frame frame) {
+  const MoveResult r = move_chunks(
+      from.input(), ops, [&] { return to.write_space(); },
+      [&](tcp::PacketRef p, uint32_t offset, uint32_t n) { return to.write(p, offset, n); }, frame);
+  if (r.blocked) to.want_writable();
+  if (r.moved) from.consume(r.moved);
   return r;
 }
 

@@ -28,7 +28,7 @@ const Target& TcpProxy::next_target() {
   return t;
 }
 
-TcpProxy::Session* TcpProxy::open(Downstream& down) {
+TcpProxy::Session* TcpProxy::open(PlainStream& down) {
   if (free_.empty() || targets_.empty()) {
     counters_.backend_failures.add();
     return nullptr;
@@ -57,12 +57,12 @@ tcp::StreamHandler* TcpProxy::on_accept(tcp::Connection& client) {
     counters_.backend_failures.add();
     return nullptr;  // the stack resets the client
   }
-  TcpDownstream& tcp = free_.back()->tcp;
+  TcpStream& tcp = free_.back()->tcp;
   tcp.attach(stack_, client, now_us_);
   return open(tcp) ? &tcp : nullptr;
 }
 
-DownstreamEvents* TcpProxy::attach(Downstream& down) {
+StreamEvents* TcpProxy::attach(PlainStream& down) {
   return open(down);
 }
 
@@ -70,7 +70,7 @@ void TcpProxy::to_backend(Session& s) {
   if (!s.down || !s.backend_connection) return;
   tcp::Connection& dst = *s.backend_connection;
   // Whatever does not fit waits for room on the backend side (on_writable).
-  counters_.bytes_to_backend.add(downstream_to_connection(stack_, *s.down, dst, now_us_, Unframed{}).moved);
+  counters_.bytes_to_backend.add(stream_to_connection(stack_, *s.down, dst, now_us_, Unframed{}).moved);
   // The client's end travels once every byte before it has been handed over (half-close).
   if (s.down && s.down->input_ended() && s.down->input().bytes() == 0 && !s.backend_shut) {
     s.backend_shut = true;
@@ -81,24 +81,24 @@ void TcpProxy::to_backend(Session& s) {
 void TcpProxy::to_client(Session& s) {
   if (!s.down || !s.backend_connection) return;
   tcp::Connection& src = *s.backend_connection;
-  Downstream& dst = *s.down;
-  counters_.bytes_to_client.add(connection_to_downstream(stack_, src, dst, now_us_, Unframed{}).moved);
+  PlainStream& dst = *s.down;
+  counters_.bytes_to_client.add(connection_to_stream(stack_, src, dst, now_us_, Unframed{}).moved);
   if (src.fin_received && src.receive_queue.bytes() == 0 && !s.client_shut) {
     s.client_shut = true;
     dst.shutdown();
   }
 }
 
-void TcpProxy::Session::downstream_data() {
+void TcpProxy::Session::stream_data() {
   // The client may send before the backend answered: the bytes wait in the backend's send queue.
   proxy->to_backend(*this);
 }
 
-void TcpProxy::Session::downstream_writable() {
+void TcpProxy::Session::stream_writable() {
   proxy->to_client(*this);
 }
 
-void TcpProxy::Session::downstream_closed() {
+void TcpProxy::Session::stream_closed() {
   proxy->client_gone(*this);
 }
 
@@ -149,7 +149,7 @@ void TcpProxy::backend_gone(Session& s, tcp::CloseReason reason) {
       }
     } else {
       // Reset, timeout, refused: an abortive close propagates as a RST (a dead backend is never a hang).
-      s.down->abort();  // → downstream_closed → client_gone → frees the session
+      s.down->abort();  // → stream_closed → client_gone → frees the session
       return;
     }
   }

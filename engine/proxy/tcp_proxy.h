@@ -12,7 +12,7 @@
 
 #include "engine/common/counter.h"
 #include "engine/net/addresses.h"
-#include "engine/proxy/downstream.h"
+#include "engine/proxy/tcp_stream.h"
 #include "engine/tcp/stack.h"
 
 namespace tollgate::proxy {
@@ -41,7 +41,7 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
   tcp::StreamHandler* on_accept(tcp::Connection& client) override;
   // A client stream another layer carries (TLS): nullptr when no session or backend connection can be
   // had (the caller resets the client).
-  DownstreamEvents* attach(Downstream& down) override;
+  StreamEvents* attach(PlainStream& down) override;
 
   const ProxyCounters& counters() const { return counters_; }
   size_t sessions_active() const { return active_; }
@@ -58,22 +58,22 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
     void on_writable(tcp::Connection& c) override;
     void on_closed(tcp::Connection& c, tcp::CloseReason reason) override;
   };
-  struct Session : DownstreamEvents {
+  struct Session : StreamEvents {
     TcpProxy* proxy = nullptr;
-    TcpDownstream tcp;  // the client stream on a "tcp" listener
-    Downstream* down = nullptr;
+    TcpStream tcp;  // the client stream on a "tcp" listener
+    PlainStream* down = nullptr;
     BackendSide backend;
     tcp::Connection* backend_connection = nullptr;
     bool backend_connected = false;
     bool client_shut = false;   // our side of the client stream is shut down
     bool backend_shut = false;  // FIN sent to the backend
     bool in_use = false;
-    void downstream_data() override;
-    void downstream_writable() override;
-    void downstream_closed() override;
+    void stream_data() override;
+    void stream_writable() override;
+    void stream_closed() override;
   };
 
-  Session* open(Downstream& down);
+  Session* open(PlainStream& down);
   void to_backend(Session& s);  // what the client sent, into the backend's send buffer
   void to_client(Session& s);   // what the backend sent, into the client stream
   void client_gone(Session& s);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "engine/common/byte_order.h"
 #include "engine/proxy/send_copy.h"
@@ -16,7 +17,8 @@ constexpr uint8_t kAlertFatal = 2;
 constexpr uint8_t kCloseNotify = 0;
 constexpr uint8_t kUnexpectedMessage = 10;
 constexpr uint8_t kInternalError = 80;
-constexpr uint8_t kKeyUpdate = 24;  // handshake message type (RFC 8446 §4)
+constexpr uint8_t kNewSessionTicket = 4;  // handshake message types (RFC 8446 §4)
+constexpr uint8_t kKeyUpdate = 24;
 
 // Room for one maximal record and the start of the next: a record's bytes are gathered here until whole.
 constexpr size_t kRecordBuffer = tls::kMaxRecordSize + 2048;
@@ -41,8 +43,19 @@ TlsTerminator::TlsTerminator(tcp::TcpStack& stack, tls::AeadEngine& engine, cons
                              uint64_t handshake_timeout_us)
     : stack_(stack),
       engine_(engine),
-      context_(context),
-      app_(app),
+      context_(&context),
+      app_(&app),
+      max_sessions_(max_sessions),
+      scratch_(tls::AeadEngine::kCapacity * tls::kMaxCiphertext),
+      now_us_(now_us),
+      handshake_timeout_us_(handshake_timeout_us) {}
+
+TlsTerminator::TlsTerminator(tcp::TcpStack& stack, tls::AeadEngine& engine, uint32_t max_sessions,
+                             const uint64_t& now_us, uint64_t handshake_timeout_us)
+    : stack_(stack),
+      engine_(engine),
+      context_(nullptr),
+      app_(nullptr),
       max_sessions_(max_sessions),
       scratch_(tls::AeadEngine::kCapacity * tls::kMaxCiphertext),
       now_us_(now_us),
@@ -58,38 +71,71 @@ TlsTerminator::~TlsTerminator() {
 }
 
 tcp::StreamHandler* TlsTerminator::on_accept(tcp::Connection& client) {
+  if (!context_) return nullptr;  // client role only: no listener should lead here
+  Session* s = open_session();
+  if (!s) return nullptr;  // the stack resets the client
+  s->server_handshake = std::make_unique<tls::ServerHandshake>(*context_);
+  start_session(*s, client);
+  return &s->tcp;
+}
+
+PlainStream* TlsTerminator::connect(net::Ipv4Address local, net::Ipv4Address remote, uint16_t port,
+                                    const tls::ClientContext& context, StreamEvents& events) {
+  Session* s = open_session();
+  if (!s) return nullptr;
+  tcp::Connection* c = stack_.connect(local, remote, port, &s->tcp, now_us_);
+  if (!c) {
+    s->in_use = false;
+    free_.push_back(s);
+    return nullptr;
+  }
+  s->to_target = true;
+  s->client_handshake = std::make_unique<tls::ClientHandshake>(context);
+  s->app = &events;
+  s->stream.events = &events;
+  start_session(*s, *c);
+  return &s->stream;
+}
+
+// A free session, in use from here; its connection comes with start_session.
+TlsTerminator::Session* TlsTerminator::open_session() {
   if (free_.empty()) {
     if (sessions_.size() >= max_sessions_) {
       counters_.no_memory.add();
-      return nullptr;  // the stack resets the client
+      return nullptr;
     }
     // Sessions are made on first need and reused after: a TLS session is kilobytes (keys, record
     // buffer), too much to preallocate for every possible connection.
     auto s = std::make_unique<Session>();
     s->owner = this;
-    s->client.session = s->stream.session = s.get();
+    s->tcp.session = s->stream.session = s.get();
     free_.push_back(s.get());
     sessions_.push_back(std::move(s));
   }
   Session* s = free_.back();
   free_.pop_back();
   s->in_use = true;
-  s->established = s->client_done = s->closing = s->app_shutdown = s->app_wants_room = false;
+  s->established = s->peer_done = s->closing = s->app_shutdown = s->app_wants_room = false;
+  s->to_target = false;
   s->app = nullptr;
+  s->stream.events = nullptr;
+  s->stream.tls = StreamTls{};
   s->burst_bytes = 0;
   s->last_seal_us = now_us_;
   s->open_count = s->seal_count = 0;
   s->records.clear();
-  s->connection = &client;
-  s->stream.peer = net::Ipv4Address{client.tuple.remote_ip};
-  s->stream.peer_port = client.tuple.remote_port;
-  s->handshake = std::make_unique<tls::ServerHandshake>(context_);
-  s->handshake_deadline_us = now_us_ + handshake_timeout_us_;
-  s->handshaking_index = handshaking_.size();
-  handshaking_.push_back(s);
+  return s;
+}
+
+void TlsTerminator::start_session(Session& s, tcp::Connection& connection) {
+  s.connection = &connection;
+  s.stream.peer = net::Ipv4Address{connection.tuple.remote_ip};
+  s.stream.peer_port = connection.tuple.remote_port;
+  s.handshake_deadline_us = now_us_ + handshake_timeout_us_;
+  s.handshaking_index = handshaking_.size();
+  handshaking_.push_back(&s);
   ++active_;
   counters_.sessions.add();
-  return &s->client;
 }
 
 bool TlsTerminator::send_record(Session& s, tls::ContentType type, std::span<const uint8_t> content) {
@@ -172,15 +218,36 @@ void TlsTerminator::return_buffer(Session& s) {
   s.records = std::vector<uint8_t>();
 }
 
-void TlsTerminator::client_data(Session& s) {
+void TlsTerminator::tcp_data(Session& s) {
   if (!s.connection) return;
   pull_ciphertext(s);
   if (s.established) return mark(s);  // opened in this poll iteration's batch
-  if (!s.handshake) return;
   flight_.clear();
-  const tls::HandshakeStatus status = s.handshake->feed(s.records, flight_);
+  tls::HandshakeStatus status;
+  if (s.server_handshake) {
+    status = s.server_handshake->feed(s.records, flight_);
+  } else if (s.client_handshake) {
+    status = s.client_handshake->feed(s.records, flight_);
+  } else {
+    return;
+  }
   s.records.clear();
   return_buffer(s);
+  if (s.server_handshake) return handshake_step(s, *s.server_handshake, status);
+  handshake_step(s, *s.client_handshake, status);
+}
+
+// Client role: the TCP connection to the target is up; our ClientHello goes out.
+void TlsTerminator::start_client_handshake(Session& s) {
+  if (!s.client_handshake || !s.connection) return;
+  flight_.clear();
+  handshake_step(s, *s.client_handshake, s.client_handshake->start(flight_));
+}
+
+// After a handshake call: its output goes to the peer; a failure ends the connection, completion hands
+// the connection to the record layer.
+template <typename Handshake>
+void TlsTerminator::handshake_step(Session& s, Handshake& h, tls::HandshakeStatus status) {
   if (!flight_.empty()) {
     const CopyResult r = send_copy(stack_, *s.connection, flight_, now_us_);
     if (r == CopyResult::kNoBuffer) counters_.no_memory.add();
@@ -188,7 +255,7 @@ void TlsTerminator::client_data(Session& s) {
   }
   if (status == tls::HandshakeStatus::kFailed) {
     counters_.handshake_failures.add();
-    const auto reason = static_cast<size_t>(s.handshake->failure());
+    const auto reason = static_cast<size_t>(h.failure());
     counters_.failures_by_reason[std::min(reason, kHandshakeFailureKinds - 1)].add();
     end_handshake(s);
     s.closing = true;
@@ -196,18 +263,20 @@ void TlsTerminator::client_data(Session& s) {
     return;
   }
   if (status != tls::HandshakeStatus::kDone) return;
-  if (!s.handshake->take_keys(engine_, s.read, s.write, s.secrets, s.records)) {
+  if (!h.take_keys(engine_, s.read, s.write, s.secrets, s.records)) {
     end_handshake(s);
     return fatal(s, kInternalError);
   }
   counters_.handshakes.add();
-  if (s.handshake->resumed()) counters_.handshakes_resumed.add();
-  DownstreamTls& facts = s.stream.tls;
-  facts.version = s.handshake->version() == tls::TlsVersion::kTls13 ? 0x0304 : 0x0303;
-  facts.cipher = s.handshake->cipher_id();
-  const std::string_view sni = s.handshake->sni();
-  facts.sni_length = static_cast<uint8_t>(std::min(sni.size(), sizeof facts.sni));
-  if (facts.sni_length > 0) std::memcpy(facts.sni, sni.data(), facts.sni_length);
+  if (h.resumed()) counters_.handshakes_resumed.add();
+  StreamTls& facts = s.stream.tls;
+  facts.version = h.version() == tls::TlsVersion::kTls13 ? 0x0304 : 0x0303;
+  facts.cipher = h.cipher_id();
+  if constexpr (std::is_same_v<Handshake, tls::ServerHandshake>) {
+    const std::string_view sni = h.sni();
+    facts.sni_length = static_cast<uint8_t>(std::min(sni.size(), sizeof facts.sni));
+    if (facts.sni_length > 0) std::memcpy(facts.sni, sni.data(), facts.sni_length);
+  }
   end_handshake(s);  // frees the SSL: the record layer owns the connection from here
   return_buffer(s);
   established(s);
@@ -217,8 +286,13 @@ void TlsTerminator::client_data(Session& s) {
 // Finished are opened in the next flush.
 void TlsTerminator::established(Session& s) {
   s.established = true;
+  if (s.to_target) {
+    if (!s.records.empty() || s.connection->receive_queue.bytes() > 0) mark(s);
+    if (s.app) s.app->stream_connected();
+    return;
+  }
   s.stream.events = nullptr;
-  DownstreamEvents* events = app_.attach(s.stream);
+  StreamEvents* events = app_->attach(s.stream);
   if (!events) {
     counters_.app_refused.add();
     return fatal(s, kInternalError);
@@ -228,19 +302,33 @@ void TlsTerminator::established(Session& s) {
   if (!s.records.empty() || s.connection->receive_queue.bytes() > 0) mark(s);
 }
 
-// TLS 1.3 post-handshake messages from a client: KeyUpdate only (RFC 8446 §4.6.3).
-bool TlsTerminator::handle_post_handshake(Session& s, std::span<const uint8_t> message) {
-  if (s.read.version != tls::TlsVersion::kTls13 || message.size() != 5 || message[0] != kKeyUpdate ||
-      message[1] != 0 || message[2] != 0 || message[3] != 1 || message[4] > 1) {
-    return false;
+// TLS 1.3 post-handshake messages (RFC 8446 §4.6): KeyUpdate from either peer; from a target also
+// NewSessionTicket, which we skip (no session is resumed with targets). One record may carry several
+// messages; a KeyUpdate must be the record's last (it changes the keys of whatever follows).
+TlsTerminator::PostHandshake TlsTerminator::handle_post_handshake(Session& s,
+                                                                  std::span<const uint8_t> messages) {
+  if (s.read.version != tls::TlsVersion::kTls13) return PostHandshake::kBad;
+  while (messages.size() >= 4) {
+    const uint8_t type = messages[0];
+    const size_t length = (size_t{messages[1]} << 16) | (size_t{messages[2]} << 8) | messages[3];
+    if (messages.size() - 4 < length) return PostHandshake::kBad;
+    const std::span<const uint8_t> body = messages.subspan(4, length);
+    messages = messages.subspan(4 + length);
+    if (type == kNewSessionTicket && s.to_target) {
+      counters_.tickets_skipped.add();
+      continue;
+    }
+    if (type != kKeyUpdate || length != 1 || body[0] > 1 || !messages.empty()) return PostHandshake::kBad;
+    counters_.key_updates.add();
+    if (!next_generation(s.read, s.secrets.read.data(), s.secrets.length)) return PostHandshake::kBad;
+    if (body[0] == 0) return PostHandshake::kKeysChanged;
+    // update_requested: answer with our own KeyUpdate under the old keys, then switch (RFC 8446 §4.6.3).
+    const uint8_t update[5] = {kKeyUpdate, 0, 0, 1, 0};
+    const bool ok = send_record(s, tls::ContentType::kHandshake, update) &&
+                    next_generation(s.write, s.secrets.write.data(), s.secrets.length);
+    return ok ? PostHandshake::kKeysChanged : PostHandshake::kBad;
   }
-  counters_.key_updates.add();
-  if (!next_generation(s.read, s.secrets.read.data(), s.secrets.length)) return false;
-  if (message[4] == 0) return true;
-  // update_requested: answer with our own KeyUpdate under the old keys, then switch (RFC 8446 §4.6.3).
-  const uint8_t update[5] = {kKeyUpdate, 0, 0, 1, 0};
-  return send_record(s, tls::ContentType::kHandshake, update) &&
-         next_generation(s.write, s.secrets.write.data(), s.secrets.length);
+  return messages.empty() ? PostHandshake::kSkipped : PostHandshake::kBad;
 }
 
 // One direction's next traffic secret and the keys derived from it, sequence number back to 0.
@@ -408,8 +496,8 @@ void TlsTerminator::finish_session(Session& s) {
   // Opening made room in the record buffer: more ciphertext may wait in the TCP queue.
   if (pull_ciphertext(s) > 0) more = true;
   // A FIN without close_notify ends the client's input too, once everything before it is opened.
-  if (!s.client_done && s.connection->fin_received && s.connection->receive_queue.bytes() == 0 && !more) {
-    s.client_done = true;
+  if (!s.peer_done && s.connection->fin_received && s.connection->receive_queue.bytes() == 0 && !more) {
+    s.peer_done = true;
     delivered = true;
   }
   if (more) {
@@ -420,10 +508,10 @@ void TlsTerminator::finish_session(Session& s) {
   // The application ended its side and everything it wrote is sealed: close_notify.
   if (s.app_shutdown && s.plain_out.bytes() == 0) close_notify(s);
   // Tell the application last: it may consume, write or close, which marks the session again.
-  if (delivered && s.app) s.app->downstream_data();
+  if (delivered && s.app) s.app->stream_data();
   if (room_freed && s.in_use && s.app && s.app_wants_room && s.plain_out.bytes() < kPlainOutLimit) {
     s.app_wants_room = false;
-    s.app->downstream_writable();
+    s.app->stream_writable();
   }
 }
 
@@ -440,7 +528,7 @@ bool TlsTerminator::finish_opens(Session& s, bool& more, bool& delivered) {
     counters_.records_opened.add();
     at = open_ends_[i];
     if (pt.type == tls::ContentType::kApplicationData) {
-      if (!s.client_done) {
+      if (!s.peer_done) {
         if (!deliver(s, pt.content)) {
           fatal(s, kInternalError);
           return false;
@@ -453,7 +541,7 @@ bool TlsTerminator::finish_opens(Session& s, bool& more, bool& delivered) {
       counters_.alerts_received.add();
       if (pt.content.size() == 2 && pt.content[1] == kCloseNotify) {
         // The client is done sending: the application sees the end once what came before is read.
-        s.client_done = true;
+        s.peer_done = true;
         delivered = true;
         s.records.clear();  // nothing after close_notify counts (RFC 8446 §6.1)
         return true;
@@ -461,9 +549,13 @@ bool TlsTerminator::finish_opens(Session& s, bool& more, bool& delivered) {
       if (s.connection) stack_.abort(*s.connection);  // a fatal alert from the client
       return false;
     }
-    if (pt.type == tls::ContentType::kHandshake && handle_post_handshake(s, pt.content)) {
-      more = true;  // records behind it in this batch used the old keys: opened again next round
-      break;
+    if (pt.type == tls::ContentType::kHandshake) {
+      const PostHandshake h = handle_post_handshake(s, pt.content);
+      if (h == PostHandshake::kSkipped) continue;
+      if (h == PostHandshake::kKeysChanged) {
+        more = true;  // records behind it in this batch used the old keys: opened again next round
+        break;
+      }
     }
     counters_.record_errors.add();
     fatal(s, kUnexpectedMessage);
@@ -493,7 +585,7 @@ void TlsTerminator::Stream::consume(uint32_t bytes) {
 }
 
 bool TlsTerminator::Stream::input_ended() const {
-  return session->client_done;
+  return session->peer_done;
 }
 
 uint32_t TlsTerminator::Stream::write_space() const {
@@ -527,34 +619,38 @@ void TlsTerminator::Stream::abort() {
 
 // ---- The client connection ----
 
-void TlsTerminator::ClientSide::on_data(tcp::Connection&) {
-  session->owner->client_data(*session);
+void TlsTerminator::TcpSide::on_connected(tcp::Connection&) {
+  session->owner->start_client_handshake(*session);
 }
 
-void TlsTerminator::ClientSide::on_peer_closed(tcp::Connection&) {
+void TlsTerminator::TcpSide::on_data(tcp::Connection&) {
+  session->owner->tcp_data(*session);
+}
+
+void TlsTerminator::TcpSide::on_peer_closed(tcp::Connection&) {
   Session& s = *session;
-  if (s.handshake || !s.established) {
+  if (s.server_handshake || s.client_handshake || !s.established) {
     if (s.connection) s.owner->stack_.abort(*s.connection);
     return;
   }
   s.owner->mark(s);  // finish_session passes the end on once everything before it is opened
 }
 
-void TlsTerminator::ClientSide::on_writable(tcp::Connection&) {
+void TlsTerminator::TcpSide::on_writable(tcp::Connection&) {
   session->owner->mark(*session);
 }
 
-void TlsTerminator::ClientSide::on_closed(tcp::Connection&, tcp::CloseReason) {
-  session->owner->client_closed(*session);
+void TlsTerminator::TcpSide::on_closed(tcp::Connection&, tcp::CloseReason) {
+  session->owner->tcp_closed(*session);
 }
 
-void TlsTerminator::client_closed(Session& s) {
+void TlsTerminator::tcp_closed(Session& s) {
   s.connection = nullptr;
   end_handshake(s);
-  if (DownstreamEvents* app = s.app) {
+  if (StreamEvents* app = s.app) {
     s.app = nullptr;
     s.stream.events = nullptr;
-    app->downstream_closed();
+    app->stream_closed();
   }
   maybe_free(s);
 }
@@ -584,10 +680,11 @@ size_t TlsTerminator::buffers_lent() const {
 }
 
 void TlsTerminator::end_handshake(Session& s) {
-  if (!s.handshake) return;
+  if (!s.server_handshake && !s.client_handshake) return;
   // Counted once the handshake is over, however it ended (done, failed, timed out, connection gone).
-  if (s.handshake->hello_retried()) counters_.hello_retries.add();
-  s.handshake.reset();
+  if (s.server_handshake && s.server_handshake->hello_retried()) counters_.hello_retries.add();
+  s.server_handshake.reset();
+  s.client_handshake.reset();
   // Swap-remove from the list the timeout scan walks.
   Session* last = handshaking_.back();
   handshaking_[s.handshaking_index] = last;
@@ -595,7 +692,7 @@ void TlsTerminator::end_handshake(Session& s) {
   handshaking_.pop_back();
 }
 
-// A client that stalls mid-handshake holds an SSL and a connection: after the handshake timeout it is
+// A peer that stalls mid-handshake holds an SSL and a connection: after the handshake timeout it is
 // reset and counted. Only sessions still handshaking are walked.
 void TlsTerminator::expire(uint64_t now_us) {
   for (size_t i = 0; i < handshaking_.size();) {

@@ -1,7 +1,11 @@
-// TLS termination for one listener on one core: each accepted client connection runs a TLS handshake
-// (OpenSSL, over the TCP stream); once it is done the SSL is freed, our record layer owns the connection,
-// and the application (the L4 forwarder or the HTTP proxy) gets the connection's plaintext as a
-// Downstream: opened records appear in its input queue, what it writes is sealed into records.
+// TLS on one core, for one listener (server role) or for the connections to the targets of pools that
+// speak TLS (client role, "end-to-end encryption"). Either way a TLS handshake runs over the TCP stream
+// (OpenSSL: ServerHandshake for accepted clients, ClientHandshake towards a target, verified against the
+// pool's CA bundle and name); once it is done the SSL is freed, our record layer owns the connection,
+// and the user gets the connection's plaintext as a PlainStream: opened records appear in its input
+// queue, what it writes is sealed into records. Server role: the application (the L4 forwarder or the
+// HTTP proxy) is attached once the handshake is done. Client role: connect() opens the connection and
+// returns its stream at once; stream_connected() says the handshake is done.
 //
 // Cross-connection batching: events only mark a session pending; once per poll iteration flush() queues
 // the AEAD work of every pending session (records to open, plaintext to seal) into the core's engine, runs
@@ -18,9 +22,11 @@
 #include <vector>
 
 #include "engine/common/counter.h"
-#include "engine/proxy/downstream.h"
+#include "engine/proxy/plain_stream.h"
 #include "engine/tcp/stack.h"
 #include "engine/tls/aead_engine.h"
+#include "engine/tls/client_context.h"
+#include "engine/tls/client_handshake.h"
 #include "engine/tls/key_schedule.h"
 #include "engine/tls/record.h"
 #include "engine/tls/record_types.h"
@@ -33,19 +39,20 @@ namespace tollgate::proxy {
 inline constexpr size_t kHandshakeFailureKinds = 8;
 
 struct TlsCounters {
-  Counter sessions;            // client connections accepted
+  Counter sessions;            // connections accepted (server role) or opened (client role)
   Counter handshakes;          // completed
   Counter handshakes_resumed;  // of which resumed
   Counter handshake_failures;  // by reason below (tls::HandshakeFailure)
-  Counter handshake_timeouts;  // the client stalled mid-handshake: reset
+  Counter handshake_timeouts;  // the peer stalled mid-handshake: reset
   Counter hello_retries;       // handshakes where we sent a HelloRetryRequest (no acceptable key share)
   std::array<Counter, kHandshakeFailureKinds> failures_by_reason;
   Counter records_opened;
   Counter records_sealed;
-  Counter bulk_records;   // of which larger than one TCP segment's worth (16 KiB-class)
-  Counter aead_batches;   // engine runs: records of every connection of a poll iteration share one
-  Counter record_errors;  // bad_record_mac, record_overflow, ...: fatal alert sent
-  Counter key_updates;    // KeyUpdate messages received
+  Counter bulk_records;     // of which larger than one TCP segment's worth (16 KiB-class)
+  Counter aead_batches;     // engine runs: records of every connection of a poll iteration share one
+  Counter record_errors;    // bad_record_mac, record_overflow, ...: fatal alert sent
+  Counter key_updates;      // KeyUpdate messages received
+  Counter tickets_skipped;  // client role: the target's NewSessionTickets (we resume no sessions)
   Counter alerts_received;
   Counter no_memory;      // no packet buffer, chunk or session: the connection is reset
   Counter app_refused;    // the application had no room for another stream: reset
@@ -55,12 +62,25 @@ struct TlsCounters {
 
 class TlsTerminator : public tcp::ListenerHandler {
  public:
+  // Server role: a listener's clients, handed to `app` once their handshake is done.
   TlsTerminator(tcp::TcpStack& stack, tls::AeadEngine& engine, const tls::ServerContext& context,
                 StreamApplication& app, uint32_t max_sessions, const uint64_t& now_us,
+                uint64_t handshake_timeout_us = 10'000'000);
+  // Client role only: connections this core opens to targets (connect()).
+  TlsTerminator(tcp::TcpStack& stack, tls::AeadEngine& engine, uint32_t max_sessions, const uint64_t& now_us,
                 uint64_t handshake_timeout_us = 10'000'000);
   ~TlsTerminator() override;
 
   tcp::StreamHandler* on_accept(tcp::Connection& client) override;
+  // Client role: opens a TCP connection from `local` to remote:port and runs a TLS handshake over it in
+  // `context` once it is established. The returned stream reports to `events`: stream_connected() when
+  // the target is verified and the keys are ours, stream_closed() if the connection or the handshake
+  // fails (or later, when the connection is gone). nullptr when no session or connection is free.
+  PlainStream* connect(net::Ipv4Address local, net::Ipv4Address remote, uint16_t port,
+                       const tls::ClientContext& context, StreamEvents& events);
+  // Some session has work for flush(): its owner flushes again (a response opened on one core-local TLS
+  // layer is sealed by another in the same iteration).
+  bool pending() const { return !pending_.empty(); }
 
   // Runs the AEAD work of every connection that had an event since the last call as one batch: the owner
   // calls it once per poll iteration, after handing in the iteration's packets.
@@ -77,16 +97,17 @@ class TlsTerminator : public tcp::ListenerHandler {
 
  private:
   struct Session;
-  class ClientSide : public tcp::StreamHandler {
+  class TcpSide : public tcp::StreamHandler {
    public:
     Session* session = nullptr;
+    void on_connected(tcp::Connection& c) override;
     void on_data(tcp::Connection& c) override;
     void on_peer_closed(tcp::Connection& c) override;
     void on_writable(tcp::Connection& c) override;
     void on_closed(tcp::Connection& c, tcp::CloseReason reason) override;
   };
   // The application's view of an established connection.
-  class Stream final : public Downstream {
+  class Stream final : public PlainStream {
    public:
     Session* session = nullptr;
     const tcp::ChunkQueue& input() const override;
@@ -100,14 +121,17 @@ class TlsTerminator : public tcp::ListenerHandler {
   };
   struct Session {
     TlsTerminator* owner = nullptr;
-    ClientSide client;
+    TcpSide tcp;
     Stream stream;
-    tcp::Connection* connection = nullptr;            // the client's
-    DownstreamEvents* app = nullptr;                  // once attached, until told the stream is gone
-    std::unique_ptr<tls::ServerHandshake> handshake;  // until the handshake is done
-    tls::TrafficKeys read;                            // client → us
-    tls::TrafficKeys write;                           // us → client
-    tls::TrafficSecrets secrets;                      // TLS 1.3 KeyUpdate
+    tcp::Connection* connection = nullptr;  // to the peer: a client, or a target (client role)
+    StreamEvents* app = nullptr;            // once attached (client role: at once), until told it is gone
+    // Until the handshake is done: one or the other, by role.
+    std::unique_ptr<tls::ServerHandshake> server_handshake;
+    std::unique_ptr<tls::ClientHandshake> client_handshake;
+    bool to_target = false;        // client role
+    tls::TrafficKeys read;         // peer → us
+    tls::TrafficKeys write;        // us → peer
+    tls::TrafficSecrets secrets;   // TLS 1.3 KeyUpdate
     std::vector<uint8_t> records;  // ciphertext not opened yet; a buffer is lent only while non-empty
     tcp::ChunkQueue plain_in;      // opened plaintext the application has not consumed
     tcp::ChunkQueue plain_out;     // plaintext the application wrote, not sealed yet
@@ -122,14 +146,19 @@ class TlsTerminator : public tcp::ListenerHandler {
     uint64_t last_seal_us = 0;
     size_t handshaking_index = 0;  // position in handshaking_ while the handshake runs
     bool established = false;
-    bool client_done = false;     // close_notify or FIN from the client
+    bool peer_done = false;       // close_notify or FIN from the peer
     bool closing = false;         // our close_notify or a fatal alert is out
     bool app_shutdown = false;    // the application ended its side: close_notify once plain_out is sealed
     bool app_wants_room = false;  // the application waits for write_space
     bool in_use = false;
   };
 
-  void client_data(Session& s);
+  Session* open_session();  // nullptr: none free
+  void start_session(Session& s, tcp::Connection& connection);
+  void tcp_data(Session& s);
+  void start_client_handshake(Session& s);
+  template <typename Handshake>
+  void handshake_step(Session& s, Handshake& h, tls::HandshakeStatus status);
   size_t pull_ciphertext(Session& s);
   void take_buffer(Session& s);
   void return_buffer(Session& s);
@@ -142,19 +171,20 @@ class TlsTerminator : public tcp::ListenerHandler {
   void finish_session(Session& s);
   bool finish_opens(Session& s, bool& more, bool& delivered);
   void after_io(Session& s, bool delivered);
-  bool handle_post_handshake(Session& s, std::span<const uint8_t> message);
+  enum class PostHandshake : uint8_t { kSkipped, kKeysChanged, kBad };
+  PostHandshake handle_post_handshake(Session& s, std::span<const uint8_t> messages);
   bool deliver(Session& s, std::span<const uint8_t> plaintext);  // onto plain_in, packet-sized copies
   bool send_record(Session& s, tls::ContentType type, std::span<const uint8_t> content);  // one sealed record
   bool next_generation(tls::TrafficKeys& keys, uint8_t* secret, size_t length);           // KeyUpdate
   void fatal(Session& s, uint8_t alert);
   void close_notify(Session& s);
-  void client_closed(Session& s);
+  void tcp_closed(Session& s);
   void maybe_free(Session& s);
 
   tcp::TcpStack& stack_;
   tls::AeadEngine& engine_;
-  const tls::ServerContext& context_;
-  StreamApplication& app_;
+  const tls::ServerContext* context_;  // server role
+  StreamApplication* app_;             // server role
   uint32_t max_sessions_;
   std::vector<std::unique_ptr<Session>> sessions_;  // grown on demand up to max_sessions_, then reused
   std::vector<Session*> free_;

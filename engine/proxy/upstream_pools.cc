@@ -2,9 +2,10 @@
 
 namespace tollgate::proxy {
 
-UpstreamPools::UpstreamPools(tcp::TcpStack& stack, std::vector<UpstreamPoolSettings> pools,
-                             uint32_t max_connections, const uint64_t& now_us, uint64_t seed)
-    : stack_(stack), max_connections_(max_connections), now_us_(now_us) {
+UpstreamPools::UpstreamPools(tcp::TcpStack& stack, TlsTerminator* tls,
+                             std::vector<UpstreamPoolSettings> pools, uint32_t max_connections,
+                             const uint64_t& now_us, uint64_t seed)
+    : stack_(stack), tls_(tls), max_connections_(max_connections), now_us_(now_us) {
   pools_.reserve(pools.size());
   for (auto& settings : pools) {
     const size_t n = settings.targets.size();
@@ -33,15 +34,23 @@ Upstream* UpstreamPools::acquire(uint32_t pool, int32_t target, UpstreamOwner* o
   }
   Upstream* u = free_.back();
   const balancing::TargetState& t = p.settings.targets[static_cast<size_t>(target)];
-  tcp::Connection* c = stack_.connect(p.settings.source, t.address, t.port, u, now_us_);
-  if (!c) return nullptr;
+  if (p.settings.tls) {
+    if (!tls_) return nullptr;
+    u->stream = tls_->connect(p.settings.source, t.address, t.port, *p.settings.tls, *u);
+    if (!u->stream) return nullptr;
+  } else {
+    tcp::Connection* c = stack_.connect(p.settings.source, t.address, t.port, &u->tcp, now_us_);
+    if (!c) return nullptr;
+    u->tcp.attach(stack_, *c, now_us_);
+    u->tcp.events = u;
+    u->stream = &u->tcp;
+  }
   free_.pop_back();
   u->owner = owner;
-  u->connection = c;
   u->pool = pool;
   u->target = target;
   u->requests = 0;
-  u->connected = false;
+  u->connected = u->shut = u->end_told = false;
   u->in_use = true;
   u->prev = u->next = nullptr;
   ++open_;
@@ -51,10 +60,10 @@ Upstream* UpstreamPools::acquire(uint32_t pool, int32_t target, UpstreamOwner* o
 
 void UpstreamPools::release(Upstream* u, bool reusable) {
   u->owner = nullptr;
-  if (!u->connection) return;
-  tcp::Connection& c = *u->connection;
+  if (!u->stream) return;
+  const PlainStream& s = *u->stream;
   Pool& p = pools_[u->pool];
-  const bool clean = u->connected && !c.fin_received && c.receive_queue.bytes() == 0 && !c.fin_queued;
+  const bool clean = u->connected && !s.input_ended() && s.input().bytes() == 0 && !u->shut;
   if (reusable && clean && p.idle[static_cast<size_t>(u->target)].count < p.settings.max_idle_per_target) {
     u->idle_since_us = now_us_;
     idle_push(u);
@@ -91,13 +100,13 @@ void UpstreamPools::idle_remove(Upstream* u) {
 // Abortive: a connection we give up on mid-request must not look like a complete exchange to the
 // target, and an idle one has nothing in flight.
 void UpstreamPools::close(Upstream* u) {
-  if (u->connection) stack_.abort(*u->connection);  // → on_closed → closed()
+  if (u->stream) u->stream->abort();  // → stream_closed → closed()
 }
 
 void UpstreamPools::closed(Upstream* u) {
   if (!u->in_use) return;
   if (u->idle) idle_remove(u);
-  u->connection = nullptr;
+  u->stream = nullptr;
   u->owner = nullptr;
   u->in_use = false;
   --open_;
@@ -120,36 +129,29 @@ void UpstreamPools::expire(uint64_t now_us) {
   }
 }
 
-void Upstream::on_connected(tcp::Connection&) {
+void Upstream::stream_connected() {
   connected = true;
   if (owner) owner->upstream_connected(*this);
 }
 
-void Upstream::on_data(tcp::Connection&) {
-  if (owner) {
-    owner->upstream_data(*this);
-  } else {
-    pools->idle_event(this);  // bytes nobody asked for: the connection is out of step
+void Upstream::stream_data() {
+  if (!owner) return pools->idle_event(this);  // bytes nobody asked for, or the target closed: stale
+  if (stream && stream->input_ended() && !end_told) {
+    end_told = true;
+    return owner->upstream_peer_closed(*this);
   }
+  owner->upstream_data(*this);
 }
 
-void Upstream::on_peer_closed(tcp::Connection&) {
-  if (owner) {
-    owner->upstream_peer_closed(*this);
-  } else {
-    pools->idle_event(this);  // the target closed a keep-alive connection
-  }
-}
-
-void Upstream::on_writable(tcp::Connection&) {
+void Upstream::stream_writable() {
   if (owner) owner->upstream_writable(*this);
 }
 
-void Upstream::on_closed(tcp::Connection&, tcp::CloseReason reason) {
+void Upstream::stream_closed() {
   if (!connected) pools->counters_.connect_failures.add();
   UpstreamOwner* o = owner;
-  connection = nullptr;
-  if (o) o->upstream_closed(*this, reason);
+  stream = nullptr;
+  if (o) o->upstream_closed(*this);
   pools->closed(this);
 }
 

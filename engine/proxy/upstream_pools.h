@@ -11,6 +11,7 @@
 #include "engine/balancing/target_pool.h"
 #include "engine/common/counter.h"
 #include "engine/net/addresses.h"
+#include "engine/proxy/tls_terminator.h"
 #include "engine/proxy/upstream.h"
 #include "engine/tcp/stack.h"
 
@@ -25,6 +26,9 @@ struct UpstreamPoolSettings {
   uint64_t idle_timeout_us = 60'000'000;      // an idle keep-alive connection is closed after this
   uint64_t connect_timeout_us = 5'000'000;    // SYN to established
   uint64_t response_timeout_us = 60'000'000;  // request sent to response head received (→ 504)
+  // HTTPS to the targets (verified against the context's CA bundle and name); nullptr: plain HTTP.
+  // Needs the TLS layer given to UpstreamPools.
+  const tls::ClientContext* tls = nullptr;
 };
 
 struct UpstreamCounters {
@@ -36,8 +40,9 @@ struct UpstreamCounters {
 
 class UpstreamPools {
  public:
-  UpstreamPools(tcp::TcpStack& stack, std::vector<UpstreamPoolSettings> pools, uint32_t max_connections,
-                const uint64_t& now_us, uint64_t seed);
+  // `tls` (client role) carries the connections of pools that speak TLS; it may be null when none does.
+  UpstreamPools(tcp::TcpStack& stack, TlsTerminator* tls, std::vector<UpstreamPoolSettings> pools,
+                uint32_t max_connections, const uint64_t& now_us, uint64_t seed);
   ~UpstreamPools();
   UpstreamPools(const UpstreamPools&) = delete;
   UpstreamPools& operator=(const UpstreamPools&) = delete;
@@ -74,11 +79,12 @@ class UpstreamPools {
 
   void idle_push(Upstream* u);
   void idle_remove(Upstream* u);
-  void close(Upstream* u);       // abort or FIN; freed in on_closed
+  void close(Upstream* u);       // abort; freed in stream_closed
   void closed(Upstream* u);      // the connection is gone: the slot returns to the free list
   void idle_event(Upstream* u);  // an idle connection got data or FIN: not reusable any more
 
   tcp::TcpStack& stack_;
+  TlsTerminator* tls_;
   std::vector<Pool> pools_;
   uint32_t max_connections_;
   std::vector<std::unique_ptr<Upstream>> slots_;  // grown on demand up to max_connections_, then reused

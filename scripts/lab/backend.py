@@ -441,6 +441,8 @@ class Handler(BaseHTTPRequestHandler):
                 "body_length": body_len,
                 "body_sha256": body_sha,
                 "connection_requests": self.conn_requests,
+                # "TLSv1.3" when the request came over the HTTPS port, else null.
+                "tls": self.connection.version() if hasattr(self.connection, "version") else None,
             }
             body = (json.dumps(info) + "\n").encode()
             self.reply(200, body, "application/json")

@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-
 #include "tests/unit/proxy/http_backend.h"
 #include "tests/unit/tcp/tcp_harness.h"
 
@@ -50,7 +49,8 @@ class HttpProxyTest : public ::testing::Test {
     pools[1].name = "web";
     pools[1].targets = {{TcpPair::kAddress[0], 8082, 1}};
     pools[1].response_timeout_us = 2'000'000;
-    upstreams_ = std::make_unique<UpstreamPools>(pair_->server(), std::move(pools), 128, pair_->now, 7);
+    upstreams_ =
+        std::make_unique<UpstreamPools>(pair_->server(), nullptr, std::move(pools), 128, pair_->now, 7);
 
     std::vector<routing::Rule> rules(3);
     rules[0].priority = 10;
