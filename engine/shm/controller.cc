@@ -54,26 +54,22 @@ Result<uint64_t> Controller::publish_config(std::span<const uint8_t> blob) {
   return g;
 }
 
-uint64_t Controller::min_adopted_generation() const {
+uint64_t Controller::min_over_running(std::atomic<uint64_t> CoreHeader::*field) const {
   uint64_t m = published_generation();
   for (uint32_t k = 0; k < cores(); ++k) {
     const CoreHeader& h = core_header(k);
-    if (h.running.load(std::memory_order_seq_cst) != 0) {
-      m = std::min(m, h.adopted_generation.load(std::memory_order_acquire));
-    }
+    if (h.running.load(std::memory_order_seq_cst) != 0)
+      m = std::min(m, (h.*field).load(std::memory_order_acquire));
   }
   return m;
 }
 
+uint64_t Controller::min_adopted_generation() const {
+  return min_over_running(&CoreHeader::adopted_generation);
+}
+
 uint64_t Controller::min_generation_in_use() const {
-  uint64_t m = published_generation();
-  for (uint32_t k = 0; k < cores(); ++k) {
-    const CoreHeader& h = core_header(k);
-    if (h.running.load(std::memory_order_seq_cst) != 0) {
-      m = std::min(m, h.oldest_generation.load(std::memory_order_acquire));
-    }
-  }
-  return m;
+  return min_over_running(&CoreHeader::oldest_generation);
 }
 
 void Controller::set_target_health(uint32_t pool, uint32_t target, HealthState state, uint32_t weight) {

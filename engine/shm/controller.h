@@ -66,6 +66,10 @@ class Controller {
   uint32_t cores() const { return segment_->capacities().cores; }
 
  private:
+  // The smallest value of a CoreHeader generation field over running cores (the published generation when
+  // none runs).
+  uint64_t min_over_running(std::atomic<uint64_t> CoreHeader::*field) const;
+
   const Segment* segment_;
   ControlBlock* control_;
   ConfigView config_;

@@ -22,12 +22,11 @@ std::string text(const ConfigBlob& b) {
   return {reinterpret_cast<const char*>(b.bytes.data()), b.bytes.size()};
 }
 
-class ConfigGenerations : public ::testing::Test {
+class ConfigGenerations : public SegmentTest {
  protected:
   void SetUp() override {
-    Result<Segment> s = Segment::create(name_.str(), small_capacities());  // 3 slots, 2 cores
-    ASSERT_TRUE(s) << s.error();
-    segment_.emplace(std::move(s.value()));
+    SegmentTest::SetUp();  // 3 config slots, 2 cores
+    ASSERT_FALSE(HasFatalFailure());
     w0_.emplace(*segment_, 0);
     w1_.emplace(*segment_, 1);
     w0_->start();
@@ -43,8 +42,6 @@ class ConfigGenerations : public ::testing::Test {
     return text(*b);
   }
 
-  ScopedName name_;
-  std::optional<Segment> segment_;
   std::optional<WorkerPort> w0_, w1_;
   std::optional<Controller> control_;
 };

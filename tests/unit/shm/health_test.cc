@@ -16,12 +16,11 @@ TEST(HealthEntry, PacksStateWeightAndChangesInOneWord) {
   EXPECT_EQ(unpack_health(pack_health({HealthState::kHealthy, kMaxWeight + 5, 0})).weight, 4u);  // masked
 }
 
-TEST(HealthTable, WorkersNoticeChangesByGeneration) {
-  ScopedName name;
-  Result<Segment> segment = Segment::create(name.str(), small_capacities());
-  ASSERT_TRUE(segment);
-  WorkerPort worker(segment.value(), 0);
-  Controller control(segment.value(), 1);
+using HealthTable = SegmentTest;
+
+TEST_F(HealthTable, WorkersNoticeChangesByGeneration) {
+  WorkerPort worker(segment(), 0);
+  Controller control(segment(), 1);
   EXPECT_FALSE(worker.health_changed());
   EXPECT_EQ(worker.target_health(3).state, HealthState::kUnknown);
 
@@ -36,7 +35,7 @@ TEST(HealthTable, WorkersNoticeChangesByGeneration) {
   EXPECT_EQ(worker.target_health(4).weight, 20u);
   worker.health_applied(worker.health_generation());
   EXPECT_FALSE(worker.health_changed());
-  EXPECT_EQ(segment->core(0).header->health_generation.load(), 1u);
+  EXPECT_EQ(segment().core(0).header->health_generation.load(), 1u);
 
   control.set_target_health(1, 3, HealthState::kDraining, 10);
   control.set_target_health(2, 9, HealthState::kDisabled, 0);
@@ -61,18 +60,17 @@ TEST(Heartbeat, LivenessFollowsTheObserversClock) {
   EXPECT_EQ(beat.last_ns.load(), 999999u);
 }
 
-TEST(Heartbeat, BothSidesBeatInTheSegment) {
-  ScopedName name;
-  Result<Segment> segment = Segment::create(name.str(), small_capacities());
-  ASSERT_TRUE(segment);
-  WorkerPort worker(segment.value(), 1);
-  Controller control(segment.value(), 1);
+using HeartbeatInSegment = SegmentTest;
+
+TEST_F(HeartbeatInSegment, BothSidesBeat) {
+  WorkerPort worker(segment(), 1);
+  Controller control(segment(), 1);
   LivenessWatch core_watch(1000), control_watch(1000);
   EXPECT_FALSE(core_watch.observe(control.core_header(1).heartbeat, 0));
   worker.heartbeat(42);
   control.heartbeat(43);
   EXPECT_TRUE(core_watch.observe(control.core_header(1).heartbeat, 1));
-  EXPECT_TRUE(control_watch.observe(segment->control().controller, 1));
+  EXPECT_TRUE(control_watch.observe(segment().control().controller, 1));
 }
 
 }  // namespace

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "engine/shm/segment.h"
@@ -45,5 +47,19 @@ inline uint64_t monotonic_ns() {
                                    std::chrono::steady_clock::now().time_since_epoch())
                                    .count());
 }
+
+// A fresh segment with small_capacities(), unlinked after the test.
+class SegmentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<Segment> s = Segment::create(name_.str(), small_capacities());
+    ASSERT_TRUE(s) << s.error();
+    segment_.emplace(std::move(s.value()));
+  }
+  const Segment& segment() const { return *segment_; }
+
+  ScopedName name_;
+  std::optional<Segment> segment_;
+};
 
 }  // namespace tollgate::shm
