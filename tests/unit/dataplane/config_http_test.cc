@@ -2,6 +2,7 @@
 // actions, HSTS and limits, and the errors each mistake gets (file, line, key).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <variant>
 
 #include "dataplane/config.h"
@@ -153,6 +154,57 @@ action = { type = "redirect", status = 305 }
                    "\n[[listener]]\nname = \"t\"\nprotocol = \"tcp\"\naddress = \"198.18.0.1\"\n"
                    "port = 7000\npool = \"web\"\n[[listener.rule]]\npriority = 1\npath = \"/\"\n",
                "listener[0].rule", 27, "only an \"http\" or \"https\" listener");
+}
+
+// A pool that speaks HTTPS to its targets: `tls = { ... }` after the listener's default pool (line 26).
+std::string with_tls_pool(const std::string& tls) {
+  return with_listener(
+      "pool = \"web\"\n[[pool]]\nname = \"secure\"\ntargets = [\"198.19.0.11:8443\"]\ntls = " + tls + "\n");
+}
+
+TEST(HttpConfig, PoolTls) {
+  ConfigLoad load = load_config_string(
+      with_tls_pool(
+          R"({ ca = "certs/ca.pem", server_name = "backend.example", security_policy = "tls13-only" })"),
+      "/etc/tollgate/test.toml", FileChecks::kSkip);
+  ASSERT_TRUE(load.config) << load.errors[0].to_string();
+  const PoolConfig::Tls& tls = load.config->pools.at(2).tls;
+  EXPECT_TRUE(tls.enabled);
+  EXPECT_TRUE(tls.verify);
+  EXPECT_EQ(tls.ca, "/etc/tollgate/certs/ca.pem");  // relative to the config file
+  EXPECT_EQ(tls.server_name, "backend.example");
+  EXPECT_EQ(tls.policy, tls::SecurityPolicy::kTls13Only);
+  EXPECT_FALSE(load.config->pools.at(0).tls.enabled);
+  load = load_config_string(with_tls_pool("{ verify = false }"), "test.toml");
+  ASSERT_TRUE(load.config) << load.errors[0].to_string();
+  EXPECT_FALSE(load.config->pools.at(2).tls.verify);
+}
+
+TEST(HttpConfig, PoolTlsMistakes) {
+  expect_error(with_tls_pool("{ server_name = \"b.example\" }"), "pool[2].tls.ca", 30, "is required");
+  expect_error(with_tls_pool("{ ca = \"/nonexistent/ca.pem\", server_name = \"b.example\" }"),
+               "pool[2].tls.ca", 30, "cannot read '/nonexistent/ca.pem'");
+  expect_error(with_tls_pool("{ ca = \"c.pem\", server_name = \"b\", policy = \"x\" }"), "pool[2].tls.policy",
+               30, "unknown key");
+  expect_error(with_tls_pool("{ ca = \"c.pem\", server_name = \"b\", security_policy = \"old\" }"),
+               "pool[2].tls.security_policy", 30, "unknown policy 'old'");
+  expect_error(with_tls_pool("true"), "pool[2].tls", 30, "must be a table");
+  // A readable file without a certificate: the client context is built at config time and says why.
+  const std::string empty_ca = ::testing::TempDir() + "/tollgate-empty-ca.pem";
+  std::FILE* f = std::fopen(empty_ca.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("not a certificate\n", f);
+  std::fclose(f);
+  expect_error(with_tls_pool("{ ca = \"" + empty_ca + "\", server_name = \"b.example\" }"), "pool[2].tls", 30,
+               empty_ca);
+  std::remove(empty_ca.c_str());
+  // The L4 proxies cannot speak TLS to targets.
+  expect_error(
+      std::string(kPorts) +
+          "\n[[listener]]\nname = \"t\"\nprotocol = \"tcp\"\naddress = \"198.18.0.1\"\n"
+          "port = 7000\npool = \"secure\"\n[[pool]]\nname = \"secure\"\ntargets = [\"198.19.0.11:8443\"]\n"
+          "tls = { verify = false }\n",
+      "listener[0].pool", 26, "speaks TLS to its targets");
 }
 
 }  // namespace

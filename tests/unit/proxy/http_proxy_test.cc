@@ -98,21 +98,7 @@ class HttpProxyTest : public ::testing::Test {
   }
 
   void send(RecordingHandler& c, const std::string& data) {
-    size_t at = 0;
-    while (at < data.size()) {
-      ASSERT_NE(c.connection, nullptr);
-      const size_t n = std::min<size_t>(1400, data.size() - at);
-      if (c.stack->write_space(*c.connection) >= n) {
-        auto* b = tcp::testing::new_buffer(n);
-        std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(at), n, b->bytes.begin());
-        ASSERT_TRUE(c.stack->write(*c.connection, b, 0, static_cast<uint32_t>(n), pair_->now));
-        tcp::testing::unref(b);
-        at += n;
-      } else {
-        pair_->step();
-      }
-      ASSERT_LT(pair_->now, 900'000'000u) << "stalled at " << at;
-    }
+    ASSERT_TRUE(tcp::testing::write_all(c, *pair_, data)) << "stalled";
   }
 
   // Waits for `count` complete responses (heads with Content-Length bodies) on the client.

@@ -50,21 +50,7 @@ class TcpProxyTest : public ::testing::Test {
   }
 
   void send_all(const std::string& data, size_t piece = 8192) {
-    size_t at = 0;
-    while (at < data.size()) {
-      const size_t n = std::min(piece, data.size() - at);
-      ASSERT_NE(client_.connection, nullptr);
-      if (client_.stack->write_space(*client_.connection) >= n) {
-        auto* b = tcp::testing::new_buffer(n);
-        std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(at), n, b->bytes.begin());
-        ASSERT_TRUE(client_.stack->write(*client_.connection, b, 0, static_cast<uint32_t>(n), pair_->now));
-        tcp::testing::unref(b);
-        at += n;
-      } else {
-        pair_->step();
-      }
-      ASSERT_LT(pair_->now, 900'000'000u) << "stalled at " << at;
-    }
+    ASSERT_TRUE(tcp::testing::write_all(client_, *pair_, data, piece)) << "stalled";
   }
 
   std::unique_ptr<TcpPair> pair_;

@@ -3,6 +3,7 @@
 // again), in refcounted buffers whose leaks are counted. Used by the state-machine and transfer tests.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -252,5 +253,29 @@ class TcpPair {
   std::vector<Wire> in_flight_;
   uint64_t order_ = 0;
 };
+
+// Writes all of `data` on `c`'s connection in pieces of at most `piece` bytes, running the link (and
+// `between`, e.g. a TLS layer's flush) while the send buffer is full. False if the connection is gone or
+// nothing moved for 900 s of virtual time.
+inline bool write_all(RecordingHandler& c, TcpPair& pair, const std::string& data, size_t piece = 1400,
+                      const std::function<void()>& between = {}) {
+  size_t at = 0;
+  while (at < data.size()) {
+    if (c.connection == nullptr || pair.now >= 900'000'000u) return false;
+    const size_t n = std::min(piece, data.size() - at);
+    if (c.stack->write_space(*c.connection) >= n) {
+      TestBuffer* b = new_buffer(n);
+      std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(at), n, b->bytes.begin());
+      const bool ok = c.stack->write(*c.connection, b, 0, static_cast<uint32_t>(n), pair.now);
+      unref(b);
+      if (!ok) return false;
+      at += n;
+    } else {
+      pair.step();
+      if (between) between();
+    }
+  }
+  return true;
+}
 
 }  // namespace tollgate::tcp::testing
