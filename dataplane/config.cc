@@ -323,7 +323,7 @@ class ConfigReader : public TomlReader {
     for (size_t i = 0; i < arr->size(); ++i) {
       const toml::table& t = *arr->get(i)->as_table();
       const std::string p = fmt::format("port[{}].", i);
-      check_keys(t, p, {"name", "iface", "pci", "driver", "ipv4", "gateway"});
+      check_keys(t, p, {"name", "iface", "pci", "driver", "ipv4", "gateway", "busy_poll_budget"});
       PortConfig port;
       port.name = read_string(t, "name", p + "name", true).value_or("");
       if (!port.name.empty() && !names.insert(port.name).second) {
@@ -353,6 +353,10 @@ class ConfigReader : public TomlReader {
         }
         if (t.get("pci"))
           error(t.get("pci"), p + "pci", "only pci ports take a PCI address", "set driver = \"pci\"");
+      }
+      read_uint(t, "busy_poll_budget", p, port.busy_poll_budget, 0, 1024);
+      if (t.get("busy_poll_budget") && port.driver != PortDriver::kAfXdp) {
+        error(t.get("busy_poll_budget"), p + "busy_poll_budget", "only af_xdp ports busy-poll");
       }
       if (auto text = read_string(t, "ipv4", p + "ipv4", true)) {
         if (auto prefix = net::Ipv4Prefix::parse(*text)) {

@@ -56,7 +56,8 @@ EalPlan build_eal_plan(const DataplaneConfig& config, const EalEnvironment& env)
         for (uint16_t w = 0; w < plan.workers; ++w) {
           const std::string name = fmt::format("net_af_xdp{}", xdp++);
           a.push_back("--vdev");  // PCI: --no-pci, or the -a allow-list, above
-          a.push_back(fmt::format("{},iface={},start_queue={},queue_count=1", name, p.iface, w));
+          a.push_back(fmt::format("{},iface={},start_queue={},queue_count=1,busy_budget={}", name, p.iface, w,
+                                  p.busy_poll_budget));
           devices.push_back(name);
         }
         plan.port_devices.push_back(devices);

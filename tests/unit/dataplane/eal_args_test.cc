@@ -36,10 +36,10 @@ TEST(EalArgs, VirtualDevicesAlwaysCarryNoPci) {
 TEST(EalArgs, AfXdpGetsOneSocketDevicePerWorker) {
   EalEnvironment env{{0, 1}, 0, "tgtest", {}};
   const EalPlan plan = build_eal_plan(two_ports(PortDriver::kAfXdp), env);
-  EXPECT_TRUE(has(plan.args, "net_af_xdp0,iface=tg-front,start_queue=0,queue_count=1"));
-  EXPECT_TRUE(has(plan.args, "net_af_xdp1,iface=tg-front,start_queue=1,queue_count=1"));
-  EXPECT_TRUE(has(plan.args, "net_af_xdp2,iface=tg-back,start_queue=0,queue_count=1"));
-  EXPECT_TRUE(has(plan.args, "net_af_xdp3,iface=tg-back,start_queue=1,queue_count=1"));
+  EXPECT_TRUE(has(plan.args, "net_af_xdp0,iface=tg-front,start_queue=0,queue_count=1,busy_budget=64"));
+  EXPECT_TRUE(has(plan.args, "net_af_xdp1,iface=tg-front,start_queue=1,queue_count=1,busy_budget=64"));
+  EXPECT_TRUE(has(plan.args, "net_af_xdp2,iface=tg-back,start_queue=0,queue_count=1,busy_budget=64"));
+  EXPECT_TRUE(has(plan.args, "net_af_xdp3,iface=tg-back,start_queue=1,queue_count=1,busy_budget=64"));
   ASSERT_EQ(plan.port_devices.size(), 2u);
   EXPECT_EQ(plan.port_devices[0], (std::vector<std::string>{"net_af_xdp0", "net_af_xdp1"}));
   EXPECT_EQ(plan.workers, 2);
