@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "dataplane/access_log_writer.h"
+#include "dataplane/certificate_watch.h"
 #include "dataplane/config.h"
 #include "dataplane/eal_args.h"
 #include "dataplane/mbuf_pool.h"
@@ -217,6 +218,8 @@ int main(int argc, char** argv) {
     std::printf("dataplane: running with %u worker core(s), pid %d\n", workers, ::getpid());
     std::fflush(stdout);
 
+    CertificateWatch certificates(config, tickets);
+    auto next_certificate_look = std::chrono::steady_clock::now();
     auto next_stats = std::chrono::steady_clock::now();
     auto next_rotation = next_stats + std::chrono::seconds(config.ticket_key_rotation_s);
     while (!g_signalled.load()) {
@@ -226,6 +229,11 @@ int main(int argc, char** argv) {
           if (ring) ring->rotate(unix_now());
         }
         next_rotation += std::chrono::seconds(config.ticket_key_rotation_s);
+      }
+      if (std::chrono::steady_clock::now() >= next_certificate_look) {
+        for (const std::string& line : certificates.poll(view)) std::printf("dataplane: %s\n", line.c_str());
+        std::fflush(stdout);
+        next_certificate_look += std::chrono::seconds(1);
       }
       if (!stats_path.empty() && std::chrono::steady_clock::now() >= next_stats) {
         write_stats_file(stats_path, stats_snapshot(ports, view, "running", pool, access_log.get()));

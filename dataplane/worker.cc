@@ -93,6 +93,7 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
       stop_(stop),
       steer_out_(fabric.workers()),
       steer_out_count_(fabric.workers(), 0) {
+  offered_contexts_ = std::vector<std::atomic<tls::ServerContext*>>(config.listeners.size());
   uint16_t max_id = 0;
   for (const Port& p : ports) {
     for (uint16_t id : p.device_ids) max_id = std::max(max_id, id);
@@ -165,6 +166,7 @@ bool Worker::start_tls_listeners(const DataplaneConfig& config,
         *tcp_, *aead_, *context, source, std::move(targets), config.tcp.max_connections / 2, now_us_,
         uint64_t{l.handshake_timeout_ms} * 1000));
     tls_contexts_.push_back(std::move(context));
+    tls_proxy_listener_.push_back(static_cast<uint32_t>(i));
     tcp_->listen(l.address, l.port, tls_proxies_.back().get(), l.max_connections);
   }
   return true;
@@ -281,6 +283,7 @@ Worker::~Worker() {
   upstreams_.reset();
   upstream_tls_.reset();
   tcp_.reset();
+  for (auto& offered : offered_contexts_) delete offered.exchange(nullptr);
   // Packets still waiting for ARP belong to this worker; give them back to the pool.
   for (PortState& ps : ports_) {
     ps.neighbours.clear([](rte_mbuf* m) { rte_pktmbuf_free(m); });
@@ -539,7 +542,40 @@ void Worker::flush_tls() {
   if (upstream_tls_->pending()) upstream_tls_->flush();
 }
 
+void Worker::offer_context(uint32_t listener, std::unique_ptr<tls::ServerContext> context) {
+  if (listener >= offered_contexts_.size()) return;
+  delete offered_contexts_[listener].exchange(context.release(), std::memory_order_acq_rel);
+}
+
+// The worker's side of a certificate reload: new handshakes run in the offered context; the one it
+// replaces is freed once the longest handshake that could have started in it has ended.
+void Worker::adopt_contexts() {
+  for (uint32_t i = 0; i < offered_contexts_.size(); ++i) {
+    tls::ServerContext* offered = offered_contexts_[i].exchange(nullptr, std::memory_order_acq_rel);
+    if (!offered) continue;
+    std::unique_ptr<tls::ServerContext> fresh(offered);
+    std::unique_ptr<tls::ServerContext>* slot = nullptr;
+    proxy::TlsTerminator* terminator = nullptr;
+    for (size_t k = 0; k < tls_proxies_.size(); ++k) {
+      if (tls_proxy_listener_[k] != i) continue;
+      slot = &tls_contexts_[k];
+      terminator = &tls_proxies_[k]->terminator();
+    }
+    for (HttpListener& l : http_listeners_) {
+      if (l.config_index != i || !l.tls) continue;
+      slot = &l.context;
+      terminator = l.tls.get();
+    }
+    if (!slot) continue;
+    terminator->set_context(*fresh);
+    retired_contexts_.push_back({std::move(*slot), now_us_ + terminator->handshake_timeout_us() + 1'000'000});
+    *slot = std::move(fresh);
+  }
+  std::erase_if(retired_contexts_, [&](const RetiredContext& r) { return now_us_ >= r.free_after_us; });
+}
+
 void Worker::run_timers(uint64_t now) {
+  adopt_contexts();
   for (auto& p : tls_proxies_) p->expire(now_us_);
   for (HttpListener& l : http_listeners_) {
     l.proxy->expire(now_us_);

@@ -79,6 +79,10 @@ class Worker {
   const std::vector<HttpListener>& http_listeners() const { return http_listeners_; }
   const proxy::UpstreamPools* upstreams() const { return upstreams_.get(); }
   const proxy::TlsTerminator* upstream_tls() const { return upstream_tls_.get(); }
+  // Certificate reload (any thread, the main lcore in practice): listener `listener`'s new context for
+  // this core, adopted at the worker's next timer tick. A context offered before the last was adopted is
+  // replaced (and freed here).
+  void offer_context(uint32_t listener, std::unique_ptr<tls::ServerContext> context);
   uint16_t index() const { return index_; }
   // This core's access-log ring, which its HTTP proxies push a record into per request and the writer
   // thread drains; null when no [dataplane] access_log is configured.
@@ -106,6 +110,7 @@ class Worker {
   void run_timers(uint64_t now_ms);
   void transmit(PortState& ps, rte_mbuf* m);
   void flush_tls();
+  void adopt_contexts();
   void flush(PortState& ps);
   void flush_steering();
   void drop(rte_mbuf* m, net::DropReason reason);
@@ -141,6 +146,15 @@ class Worker {
   std::unique_ptr<tls::AeadEngine> aead_;
   std::vector<std::unique_ptr<tls::ServerContext>> tls_contexts_;
   std::vector<std::unique_ptr<proxy::TlsProxy>> tls_proxies_;
+  std::vector<uint32_t> tls_proxy_listener_;  // config index of each of tls_proxies_
+  // Certificate reload: contexts offered per listener (config index), and replaced ones kept until no
+  // handshake can still be running in them.
+  std::vector<std::atomic<tls::ServerContext*>> offered_contexts_;
+  struct RetiredContext {
+    std::unique_ptr<tls::ServerContext> context;
+    uint64_t free_after_us = 0;
+  };
+  std::vector<RetiredContext> retired_contexts_;
   // HTTP: the core's view of every pool (keep-alive connections, target choice) and one proxy per
   // listener with its rules compiled for this core.
   // Pools that speak TLS to their targets: one client context per such pool (null for plain ones) and

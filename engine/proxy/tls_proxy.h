@@ -21,6 +21,7 @@ class TlsProxy : public tcp::ListenerHandler {
   tcp::StreamHandler* on_accept(tcp::Connection& client) override { return tls_.on_accept(client); }
   void flush() { tls_.flush(); }
   void expire(uint64_t now_us) { tls_.expire(now_us); }
+  TlsTerminator& terminator() { return tls_; }
 
   const TlsCounters& counters() const { return tls_.counters(); }
   const ProxyCounters& forwarding() const { return forward_.counters(); }  // backend side

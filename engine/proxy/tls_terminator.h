@@ -81,6 +81,10 @@ class TlsTerminator : public tcp::ListenerHandler {
   // Some session has work for flush(): its owner flushes again (a response opened on one core-local TLS
   // layer is sealed by another in the same iteration).
   bool pending() const { return !pending_.empty(); }
+  // Server role, certificate reload: handshakes that start from now on run in `context`. Those already
+  // running keep the one they started in, which the caller keeps alive for handshake_timeout_us() more.
+  void set_context(const tls::ServerContext& context) { context_ = &context; }
+  uint64_t handshake_timeout_us() const { return handshake_timeout_us_; }
 
   // Runs the AEAD work of every connection that had an event since the last call as one batch: the owner
   // calls it once per poll iteration, after handing in the iteration's packets.

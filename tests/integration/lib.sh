@@ -12,6 +12,13 @@ NS_BACKEND=$LAB_PREFIX-backend
 VIP=198.18.0.1
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# own_lab P: the names of a test's own lab (scripts/lab.sh up --prefix P), instead of the shared one.
+own_lab() {
+  P=$1
+  RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
+  NS_CLIENT=$P-client
+  NS_BACKEND=$P-backend
+}
 note() { echo "  $*"; }
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }

@@ -8,10 +8,7 @@
 # certificate does not chain to the configured CA, or does not carry the configured name, gets no
 # request: the client gets 502 and the handshake failure is counted by reason.
 source "$(dirname "$0")/lib.sh"
-P=bk
-RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
-NS_CLIENT=$P-client
-NS_BACKEND=$P-backend
+own_lab bk
 work=$(mktemp -d /tmp/tollgate-backend-tls.XXXXXX)
 trap 'rm -rf "$work"; "$ROOT/scripts/lab.sh" down --prefix $P >/dev/null 2>&1 || true' EXIT
 json() { "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); print(eval(sys.argv[1], {}, {"d": d}))' "$1"; }
