@@ -57,7 +57,7 @@ RouteTable::Match RouteTable::match(const RequestView& request, RouteScratch& sc
   const std::string_view host = routing_host(request.host);
   if (!hosts_.empty() && host.size() <= scratch.reversed_host_.size()) {
     // Lowercased for the literal probes, which compare bytes.
-    std::transform(host.rbegin(), host.rend(), scratch.reversed_host_.begin(), ascii_lower);
+    ascii_lower_reversed(host, scratch.reversed_host_.data());
     hosts_.scan({scratch.reversed_host_.data(), host.size()}, scratch.hs_.get(), scratch.hosts_);
   }
   paths_.scan(request.path, scratch.hs_.get(), scratch.paths_);
