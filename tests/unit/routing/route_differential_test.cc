@@ -89,7 +89,7 @@ Rule random_rule(std::mt19937& rng, uint32_t priority) {
 
 TEST(RouteDifferential, RandomTablesAgreeWithDirectEvaluation) {
   std::mt19937 rng(11);
-  for (int table = 0; table < 40; ++table) {
+  for (int table = 0; table < 25; ++table) {
     std::vector<Rule> rules;
     const int count = std::uniform_int_distribution<int>(1, 150)(rng);
     for (int i = 0; i < count; ++i) rules.push_back(random_rule(rng, static_cast<uint32_t>(i + 1)));
