@@ -3,7 +3,9 @@
 #include <hs.h>
 
 #include <algorithm>
+#include <optional>
 
+#include "engine/routing/ascii.h"
 #include "engine/routing/host.h"
 
 namespace tollgate::routing {
@@ -32,12 +34,12 @@ void append_literal(std::string& out, char c) {
 }
 
 // '*' and '?' as wildcards (with HS_FLAG_DOTALL they also cross newlines), the rest literal.
-std::string escaped(std::string_view glob, bool wildcards) {
+std::string escaped(std::string_view glob) {
   std::string out;
   for (const char c : glob) {
-    if (wildcards && c == '*') {
+    if (c == '*') {
       out += ".*";
-    } else if (wildcards && c == '?') {
+    } else if (c == '?') {
       out += '.';
     } else {
       append_literal(out, c);
@@ -46,10 +48,11 @@ std::string escaped(std::string_view glob, bool wildcards) {
   return out;
 }
 
-// ^ without HS_FLAG_MULTILINE is the start of the data; \z (not $) is the very end, not before a final '\n'.
-std::string anchored(std::string body, bool at_end) {
+// The whole text: ^ without HS_FLAG_MULTILINE is the start of the data; \z (not $) is the very end, not
+// before a final '\n'.
+std::string anchored(std::string body) {
   body.insert(0, 1, '^');
-  if (at_end) body += "\\z";
+  body += "\\z";
   return body;
 }
 
@@ -60,6 +63,29 @@ bool host_char(char c) {
 // Request-target characters (RFC 3986 path and percent-escapes): visible ASCII, no spaces or controls.
 bool path_char(char c) {
   return c > 0x20 && c < 0x7f;
+}
+
+Expression regex(std::string text, unsigned flags) {
+  Expression e;
+  e.text = std::move(text);
+  e.flags = flags;
+  return e;
+}
+
+Expression literal(LiteralKind kind, std::string bytes) {
+  Expression e;
+  e.literal_kind = kind;
+  e.literal = std::move(bytes);
+  return e;
+}
+
+// A glob without wildcards, or with only '*'s at its end, is a literal: a trailing run of '*' matches
+// anything after the bytes before it, which is what a prefix is.
+std::optional<Expression> glob_literal(std::string_view glob) {
+  const size_t wildcard = glob.find_first_of("*?");
+  if (wildcard == std::string_view::npos) return literal(LiteralKind::kExact, std::string(glob));
+  if (glob.find_first_not_of('*', wildcard) != std::string_view::npos) return std::nullopt;
+  return literal(LiteralKind::kPrefix, std::string(glob.substr(0, wildcard)));
 }
 
 Error bad_value(std::string_view what, std::string_view value, std::string_view why) {
@@ -76,27 +102,29 @@ Result<Expression> host_expression(std::string_view value) {
   }
   // Hosts are matched reversed (see host_expression in the header): reversing a glob reverses what it
   // matches.
-  const std::string reversed(host.rbegin(), host.rend());
-  return Expression{anchored(escaped(reversed, true), true),
-                    kCommonFlags | HS_FLAG_CASELESS | HS_FLAG_DOTALL};
+  std::string reversed(host.rbegin(), host.rend());
+  std::transform(reversed.begin(), reversed.end(), reversed.begin(), ascii_lower);
+  if (std::optional<Expression> l = glob_literal(reversed)) return std::move(*l);
+  return regex(anchored(escaped(reversed)), kCommonFlags | HS_FLAG_CASELESS | HS_FLAG_DOTALL);
 }
 
 Result<Expression> path_expression(PathMatch kind, std::string_view value) {
   if (value.empty()) return bad_value("path", value, "empty");
-  if (kind == PathMatch::kRegex) return Expression{std::string(value), kCommonFlags};
+  if (kind == PathMatch::kRegex) return regex(std::string(value), kCommonFlags);
   if (!std::all_of(value.begin(), value.end(), path_char)) {
     return bad_value("path", value, "only visible ASCII characters are allowed");
   }
   switch (kind) {
     case PathMatch::kGlob:
-      return Expression{anchored(escaped(value, true), true), kCommonFlags | HS_FLAG_DOTALL};
+      if (std::optional<Expression> l = glob_literal(value)) return std::move(*l);
+      return regex(anchored(escaped(value)), kCommonFlags | HS_FLAG_DOTALL);
     case PathMatch::kExact:
-      return Expression{anchored(escaped(value, false), true), kCommonFlags};
+      return literal(LiteralKind::kExact, std::string(value));
     case PathMatch::kPrefix:
     case PathMatch::kRegex:
       break;
   }
-  return Expression{anchored(escaped(value, false), false), kCommonFlags};
+  return literal(LiteralKind::kPrefix, std::string(value));
 }
 
 }  // namespace tollgate::routing

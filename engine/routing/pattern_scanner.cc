@@ -16,35 +16,33 @@ void ScratchFree::operator()(hs_scratch* scratch) const {
 
 namespace {
 
-// What the match callback needs, flattened so that it touches no class internals.
 struct ScanContext {
-  const uint32_t* first_mask;
-  const WordMask* masks;
+  const PatternScanner* scanner;
   MatchBits* bits;
 };
-
-int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/, unsigned int /*flags*/,
-             void* context) {
-  auto& c = *static_cast<ScanContext*>(context);
-  for (uint32_t m = c.first_mask[id]; m < c.first_mask[id + 1]; ++m)
-    c.bits->set(c.masks[m].word, c.masks[m].mask);
-  return 0;  // keep scanning: other patterns may still match
-}
 
 struct Pattern {
   std::vector<uint32_t> rules;
   const std::string* origin = nullptr;  // of its first use
 };
 
-Error compile_error(const hs_compile_error_t* error, const std::vector<const Pattern*>& by_id) {
+// `compiled` is what was given to Hyperscan, in order.
+Error compile_error(const hs_compile_error_t* error, const std::vector<const Pattern*>& compiled) {
   const std::string what = error->message;
-  if (error->expression >= 0 && static_cast<size_t>(error->expression) < by_id.size()) {
-    return Error{*by_id[static_cast<size_t>(error->expression)]->origin + ": " + what};
+  if (error->expression >= 0 && static_cast<size_t>(error->expression) < compiled.size()) {
+    return Error{*compiled[static_cast<size_t>(error->expression)]->origin + ": " + what};
   }
   return Error{"pattern set: " + what};
 }
 
 }  // namespace
+
+int PatternScanner::on_match(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/,
+                             unsigned int /*flags*/, void* context) {
+  auto& c = *static_cast<ScanContext*>(context);
+  c.scanner->report(id, *c.bits);
+  return 0;  // keep scanning: other patterns may still match
+}
 
 Result<PatternScanner> PatternScanner::build(std::vector<Use> uses, uint32_t rule_count) {
   PatternScanner scanner;
@@ -69,12 +67,18 @@ Result<PatternScanner> PatternScanner::build(std::vector<Use> uses, uint32_t rul
 
   std::vector<const char*> texts;
   std::vector<unsigned> flags, ids;
-  std::vector<const Pattern*> by_id;
+  std::vector<const Pattern*> compiled;
+  std::vector<LiteralSet::Literal> literals;
   for (auto& [expression, pattern] : patterns) {
-    ids.push_back(static_cast<unsigned>(by_id.size()));
-    by_id.push_back(&pattern);
-    texts.push_back(expression.text.c_str());
-    flags.push_back(expression.flags);
+    const auto id = static_cast<uint32_t>(scanner.first_mask_.size());
+    if (expression.literal_kind != LiteralKind::kNone) {
+      literals.push_back({expression.literal, expression.literal_kind == LiteralKind::kPrefix, id});
+    } else {
+      ids.push_back(id);
+      compiled.push_back(&pattern);
+      texts.push_back(expression.text.c_str());
+      flags.push_back(expression.flags);
+    }
     // Rules are in position order, so equal words are adjacent and merge into one mask.
     std::sort(pattern.rules.begin(), pattern.rules.end());
     scanner.first_mask_.push_back(static_cast<uint32_t>(scanner.masks_.size()));
@@ -88,12 +92,14 @@ Result<PatternScanner> PatternScanner::build(std::vector<Use> uses, uint32_t rul
     }
   }
   scanner.first_mask_.push_back(static_cast<uint32_t>(scanner.masks_.size()));
+  scanner.literals_ = LiteralSet(literals);
+  if (texts.empty()) return scanner;
 
   hs_database_t* db = nullptr;
   hs_compile_error_t* error = nullptr;
   if (hs_compile_multi(texts.data(), flags.data(), ids.data(), static_cast<unsigned>(texts.size()),
                        HS_MODE_BLOCK, nullptr, &db, &error) != HS_SUCCESS) {
-    Error e = compile_error(error, by_id);
+    Error e = compile_error(error, compiled);
     hs_free_compile_error(error);
     return e;
   }
@@ -102,8 +108,9 @@ Result<PatternScanner> PatternScanner::build(std::vector<Use> uses, uint32_t rul
 }
 
 void PatternScanner::scan(std::string_view text, hs_scratch* scratch, MatchBits& bits) const {
+  literals_.match(text, [this, &bits](uint32_t id) { report(id, bits); });
   if (!db_) return;
-  ScanContext context{first_mask_.data(), masks_.data(), &bits};
+  ScanContext context{this, &bits};
   // Fails only on a scratch not allocated for this database, which RouteTable::match rules out first.
   // Hyperscan refuses a null buffer even of length 0; an absent Host is a view with no data.
   const char* data = text.empty() ? "" : text.data();

@@ -1,7 +1,9 @@
-// One condition kind (hosts or paths) of all a listener's rules: every value compiled into one Hyperscan
-// database, and for each pattern the rules it stands for. A scan sets the bit of every rule with a matching
-// value; rules without this condition count as matching (always_). Identical values shared by many rules
-// (one host with many path rules) compile once and set all their bits from one report.
+// One condition kind (hosts or paths) of all a listener's rules: the literal values in a LiteralSet, the
+// others compiled into one Hyperscan database, and for each pattern the rules it stands for. A scan sets
+// the bit of every rule with a matching value; rules without this condition count as matching (always_).
+// Identical values shared by many rules (one host with many path rules) compile once and set all their
+// bits from one report. Hyperscan is called only when some value needs it: even a scan that matches
+// nothing costs more than the literal probes.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include "engine/common/result.h"
 #include "engine/routing/expression.h"
 #include "engine/routing/hyperscan_handles.h"
+#include "engine/routing/literal_set.h"
 #include "engine/routing/match_bits.h"
 
 namespace tollgate::routing {
@@ -38,16 +41,31 @@ class PatternScanner {
   // Sets the bits of the rules whose values match `text`. `scratch` must be allocated for database().
   void scan(std::string_view text, hs_scratch* scratch, MatchBits& bits) const;
 
+  // Whether no rule has this condition: scan() would set nothing.
+  bool empty() const { return literals_.empty() && !db_; }
+
   // The rules this condition lets through in word `w`: matched or without the condition.
   uint64_t passing(const MatchBits& bits, uint32_t w) const { return bits.words[w] | always_[w]; }
   // Where passing() can be non-zero.
   WordRange passing_range(const MatchBits& bits) const { return bits.touched.with(always_range_); }
 
-  const hs_database* database() const { return db_.get(); }  // null when no rule has this condition
+  // Null when no value needs Hyperscan.
+  const hs_database* database() const { return db_.get(); }
 
  private:
+  // Sets the bits of the rules pattern `id` stands for.
+  void report(uint32_t id, MatchBits& bits) const {
+    for (uint32_t m = first_mask_[id]; m < first_mask_[id + 1]; ++m) bits.set(masks_[m].word, masks_[m].mask);
+  }
+
+  // Hyperscan's match callback; `context` is a ScanContext (pattern_scanner.cc).
+  static int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+                      void* context);
+
+  LiteralSet literals_;
   DatabasePtr db_;
-  std::vector<uint32_t> first_mask_;  // pattern id -> its masks: [first_mask_[id], first_mask_[id + 1])
+  // Pattern id (literal or Hyperscan) -> its masks: [first_mask_[id], first_mask_[id + 1]).
+  std::vector<uint32_t> first_mask_;
   std::vector<WordMask> masks_;
   std::vector<uint64_t> always_;  // one bit per rule without this condition
   WordRange always_range_;

@@ -30,8 +30,8 @@ class RouteScratch {
   friend class RouteTable;
 
   ScratchPtr hs_;
-  // The request's host reversed, as the host database expects it (expression.h). DNS names fit in 253
-  // bytes; a longer Host satisfies no host condition.
+  // The request's host reversed and lowercased, as host values are compiled (expression.h). DNS names fit
+  // in 253 bytes; a longer Host satisfies no host condition.
   std::array<char, 256> reversed_host_{};
   MatchBits hosts_;
   MatchBits paths_;

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cassert>
 
+#include "engine/routing/ascii.h"
 #include "engine/routing/glob.h"
 #include "engine/routing/host.h"
 #include "engine/routing/route_scratch.h"
@@ -54,8 +55,9 @@ RouteTable::Match RouteTable::match(const RequestView& request, RouteScratch& sc
   assert(scratch.fits(*this));
   if (!scratch.fits(*this)) return {&default_action_, 0};
   const std::string_view host = routing_host(request.host);
-  if (host.size() <= scratch.reversed_host_.size()) {
-    std::reverse_copy(host.begin(), host.end(), scratch.reversed_host_.begin());
+  if (!hosts_.empty() && host.size() <= scratch.reversed_host_.size()) {
+    // Lowercased for the literal probes, which compare bytes.
+    ascii_lower_reversed(host, scratch.reversed_host_.data());
     hosts_.scan({scratch.reversed_host_.data(), host.size()}, scratch.hs_.get(), scratch.hosts_);
   }
   paths_.scan(request.path, scratch.hs_.get(), scratch.paths_);

@@ -1,8 +1,9 @@
-// A listener's rules compiled for matching: all host values in one Hyperscan database, all path values in
-// another. A request costs one scan of its host and one of its path, each setting the bits of the rules it
-// satisfies; rules sit in priority order, so the winner is the lowest bit set in both (rules without a
-// host or path condition count as set). Method and header conditions, which need no scan, are checked
-// only on those candidates, lowest first, until one passes. Nothing loops over the rules per request.
+// A listener's rules compiled for matching: host values in one PatternScanner, path values in another
+// (literal values in a hash table, the others in a Hyperscan database). A request costs one scan of its
+// host and one of its path, each setting the bits of the rules it satisfies; rules sit in priority order,
+// so the winner is the lowest bit set in both (rules without a host or path condition count as set). Method
+// and header conditions, which need no scan, are checked only on those candidates, lowest first, until one
+// passes. Nothing loops over the rules per request.
 //
 // One table per listener per config generation, built on the control path and then immutable: cores share
 // it read-only, each matching with its own RouteScratch.

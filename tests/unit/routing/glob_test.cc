@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "engine/routing/ascii.h"
 #include "engine/routing/host.h"
 
 namespace tollgate::routing {
@@ -23,6 +26,21 @@ TEST(Glob, Wildcards) {
 TEST(Glob, CaseInsensitive) {
   EXPECT_TRUE(glob_match_caseless("Hello*", "hELLO world"));
   EXPECT_FALSE(glob_match_caseless("[", "{"));  // no folding outside letters
+}
+
+TEST(Ascii, LowerReversedEveryByteAndLength) {
+  // Every byte value, at every offset of the word-at-a-time loop, and every length up to three words.
+  std::string all(256, ' ');
+  for (int b = 0; b < 256; ++b) all[static_cast<size_t>(b)] = static_cast<char>(b);
+  for (size_t n = 0; n <= 24; ++n) {
+    for (size_t from = 0; from + n <= all.size(); from += 5) {
+      const std::string_view in = std::string_view(all).substr(from, n);
+      std::string out(n, '\0'), want(in.rbegin(), in.rend());
+      for (char& c : want) c = ascii_lower(c);
+      ascii_lower_reversed(in, out.data());
+      ASSERT_EQ(out, want) << "from " << from << " length " << n;
+    }
+  }
 }
 
 TEST(RoutingHost, StripsPortAndTrailingDot) {

@@ -99,6 +99,66 @@ TEST(RouteTable, HostExactWildcardPortDotAndCase) {
   EXPECT_EQ(t.route("", "/"), 0u);
 }
 
+// Host, path and the priority that should win.
+struct Case {
+  std::string host, path;
+  uint32_t want;
+};
+
+void expect_routes(Table& t, const std::vector<Case>& cases) {
+  for (const Case& c : cases) EXPECT_EQ(t.route(c.host, c.path), c.want) << c.host << " " << c.path;
+}
+
+TEST(RouteTable, GlobsThatAreLiteralsKeepGlobMeaning) {
+  // Literal and trailing-'*' globs are matched by hash probes, the others by Hyperscan: same answers.
+  Table t({path_rule(1, PathMatch::kGlob, {"/Img/*"}), path_rule(2, PathMatch::kGlob, {"/exact"}),
+           path_rule(3, PathMatch::kGlob, {"/any**"}), path_rule(4, PathMatch::kGlob, {"*"})});
+  expect_routes(t, {{"h", "/Img/", 1},
+                    {"h", "/Img/a/b", 1},
+                    {"h", "/img/a", 4},  // case-sensitive
+                    {"h", "/exact", 2},
+                    {"h", "/exact/", 4},
+                    {"h", "/any", 3},
+                    {"h", "/anything\n", 3},
+                    {"h", "", 4}});
+}
+
+TEST(RouteTable, WildcardHostsAsSuffixes) {
+  Table t({host_rule(1, {"*example.com"}), host_rule(2, {"*.Tenant.NET"}), host_rule(3, {"*"})});
+  expect_routes(t, {{"example.com", "/", 1},  // '*' matches nothing too
+                    {"myexample.com", "/", 1},
+                    {"A.B.TENANT.net:80", "/", 2},
+                    {".tenant.net", "/", 2},
+                    {"tenant.net", "/", 3},
+                    {"", "/", 3},
+                    // Longer than any DNS name: no host condition holds, not even "*".
+                    {std::string(300, 'a') + ".example.com", "/", 0}});
+  const RequestView absent{"GET", {}, "/", "", "https", 443, nullptr, nullptr};  // no Host: no data
+  EXPECT_EQ(t.table().match(absent, t.scratch()).priority, 3u);
+}
+
+// Matching clears only the bit words a request touched; what one request set must not decide the next.
+TEST(RouteTable, RuleBitsDoNotLeakIntoTheNextRequest) {
+  std::vector<Rule> rules;
+  for (uint32_t i = 1; i <= 300; ++i) {
+    rules.push_back(Rule{.priority = i,
+                         .host = HostCondition{{"h" + std::to_string(i) + ".test"}},
+                         .path = PathCondition{PathMatch::kPrefix, {"/p" + std::to_string(i) + "/"}},
+                         .action = fixed(200)});
+  }
+  rules.push_back(path_rule(1000, PathMatch::kRegex, {"^/r[0-9]+$"}));
+  Table t(std::move(rules));
+  for (const uint32_t i : {1u, 64u, 65u, 200u, 300u}) {
+    const std::string host = "h" + std::to_string(i) + ".test", path = "/p" + std::to_string(i) + "/x";
+    EXPECT_EQ(t.route(host, path), i);
+    // The host alone, then the path alone: each leaves half of rule i's conditions set.
+    EXPECT_EQ(t.route(host, "/r1"), 1000u);
+    EXPECT_EQ(t.route("other.test", path), 0u);
+    EXPECT_EQ(t.route(host, "/none"), 0u);
+    EXPECT_EQ(t.route("h1.test", path), i == 1 ? 1u : 0u);
+  }
+}
+
 TEST(RouteTable, HostValueWithPortIsIgnored) {
   Table t({host_rule(1, {"example.com:8080"})});
   EXPECT_EQ(t.route("example.com", "/"), 1u);
