@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "engine/tls/handshake_types.h"
+#include "engine/tls/sni_index.h"
 
 namespace tollgate::tls {
 
@@ -54,20 +55,12 @@ class ServerContext {
   SSL_CTX* context_for(std::string_view host_name) const;
 
  private:
-  struct Name {
-    std::string name;  // lowercase; for a wildcard, the part after "*."
-    uint16_t context;  // index into contexts_
-  };
-
   explicit ServerContext(SecurityPolicy policy) : policy_(policy) {}
-  static const Name* find(const std::vector<Name>& names, std::string_view name);
 
   SecurityPolicy policy_;
   std::shared_ptr<TicketKeyRing> tickets_;  // read by the ticket callback of every context
   std::vector<SSL_CTX*> contexts_;          // owned; [0] holds the default certificate
-  // Sorted by name; when two name sets overlap, the certificate listed first wins.
-  std::vector<Name> exact_;
-  std::vector<Name> wildcard_;
+  SniIndex names_;  // SAN names → index into contexts_; when two name sets overlap, the first listed wins
 };
 
 }  // namespace tollgate::tls

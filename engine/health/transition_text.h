@@ -1,0 +1,19 @@
+// A transition in words, for the control plane's log and `tollgatectl show targets`:
+// "healthy -> unhealthy: status 503 (2 consecutive failures)".
+#pragma once
+
+#include <string>
+
+#include "engine/health/types.h"
+
+namespace tollgate::health {
+
+// "healthy", or with the operator's state when it is not enabled: "healthy, draining".
+std::string status_text(TargetStatus status);
+
+// Why a probe failed, as a phrase: "timeout", "connection refused", "status 503".
+std::string outcome_text(ProbeOutcome outcome, uint16_t status_code);
+
+std::string describe(const Transition& t);
+
+}  // namespace tollgate::health
