@@ -118,8 +118,10 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   tcp_ = std::make_unique<tcp::TcpStack>(tcp_config(config), env, config.tcp.max_connections, now_us_);
   if (!config.access_log.empty())
     access_log_ = std::make_unique<proxy::AccessLogRing>(config.access_log_ring_size);
-  for (const ListenerConfig& l : config.listeners) {
+  for (size_t i = 0; i < config.listeners.size(); ++i) {
+    const ListenerConfig& l = config.listeners[i];
     if (l.protocol != ListenerProtocol::kTcp) continue;
+    proxy_listener_.push_back(static_cast<uint32_t>(i));
     std::vector<proxy::Target> targets = pool_targets(config, l);
     const net::Ipv4Address source = backend_source(targets);
     proxies_.push_back(std::make_unique<proxy::TcpProxy>(*tcp_, source, std::move(targets),
@@ -165,6 +167,7 @@ bool Worker::start_tls_listeners(const DataplaneConfig& config,
         *tcp_, *aead_, *context, source, std::move(targets), config.tcp.max_connections / 2, now_us_,
         uint64_t{l.handshake_timeout_ms} * 1000));
     tls_contexts_.push_back(std::move(context));
+    tls_proxy_listener_.push_back(static_cast<uint32_t>(i));
     tcp_->listen(l.address, l.port, tls_proxies_.back().get(), l.max_connections);
   }
   return true;
@@ -289,6 +292,7 @@ Worker::~Worker() {
 }
 
 int Worker::run() {
+  if (segment_) segment_->port.start();
   announce();
   std::array<rte_mbuf*, kMaxBurst> burst;
   const uint64_t timer_cycles = kTimerIntervalMs * tsc_per_ms_;
@@ -324,6 +328,7 @@ int Worker::run() {
     const uint64_t end = rte_rdtsc();
     if (end >= next_timer_tsc) {
       run_timers(end / tsc_per_ms_);
+      if (segment_) segment_tick();
       next_timer_tsc = end + timer_cycles;
     }
     if (handled > 0) {
@@ -336,6 +341,10 @@ int Worker::run() {
     }
   }
   for (PortState& ps : ports_) flush(ps);
+  if (segment_) {
+    publish_stats();  // the final counts
+    segment_->port.stop();
+  }
   return 0;
 }
 
