@@ -227,7 +227,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::unique_ptr<OwnedSegment> segment = std::make_unique<OwnedSegment>(std::move(created.value()));
-    for (Worker* wk : view) wk->attach_segment(tollgate::shm::WorkerPort(segment->segment, wk->index()), segment_plan);
+    for (Worker* wk : view)
+      wk->attach_segment(tollgate::shm::WorkerPort(segment->segment, wk->index()), segment_plan);
     std::printf("shared segment: /dev/shm%s, %lu KiB\n", segment->segment.name().c_str(),
                 static_cast<unsigned long>(segment->segment.bytes() >> 10));
     // The access log: every worker's ring drained by one writer thread, which outlives the workers' run.
@@ -269,9 +270,10 @@ int main(int argc, char** argv) {
       const uint64_t noticed = view[0]->control()->noticed_generation();
       if (noticed != config_noticed) {
         config_noticed = noticed;
-        std::printf("dataplane: config generation %lu published by the control plane; not adopted: this "
-                    "dataplane runs %s\n",
-                    static_cast<unsigned long>(noticed), config_path.c_str());
+        std::printf(
+            "dataplane: config generation %lu published by the control plane; not adopted: this "
+            "dataplane runs %s\n",
+            static_cast<unsigned long>(noticed), config_path.c_str());
         std::fflush(stdout);
       }
       if (g_hangup.exchange(false) && access_log) access_log->reopen();

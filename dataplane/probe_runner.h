@@ -26,7 +26,8 @@ class UnsupportedProbeRunner final : public ProbeRunner {
     r.pool = request.pool;
     r.target = request.target;
     r.failure = static_cast<uint8_t>(shm::ProbeFailure::kUnsupported);
-    events.send(shm::make_message(shm::MessageType::kProbeResult, events.core(), id, r));  // full: dropped, counted
+    events.send(
+        shm::make_message(shm::MessageType::kProbeResult, events.core(), id, r));  // full: dropped, counted
   }
 };
 

@@ -9,7 +9,8 @@ std::vector<HealthBinding> health_bindings(proxy::UpstreamPools* upstreams, cons
     HealthBinding b;
     b.targets = &upstreams->targets(pool);
     b.first_target = plan.target_base[pool];
-    for (const balancing::TargetState& t : upstreams->settings(pool).targets) b.config_weights.push_back(t.weight);
+    for (const balancing::TargetState& t : upstreams->settings(pool).targets)
+      b.config_weights.push_back(t.weight);
     bindings.push_back(std::move(b));
   }
   return bindings;

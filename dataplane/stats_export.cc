@@ -89,7 +89,8 @@ void export_target(const proxy::TargetCounters& c, uint64_t open, shm::TargetSta
   copy(c.response_time, out.latency);
 }
 
-void export_pool(const proxy::PoolCounters& c, std::span<const shm::TargetStats> targets, shm::PoolStats& out) {
+void export_pool(const proxy::PoolCounters& c, std::span<const shm::TargetStats> targets,
+                 shm::PoolStats& out) {
   using P = shm::PoolCounter;
   using T = shm::TargetCounter;
   uint64_t requests = 0, timeouts = 0, failures = 0, sum_us = 0;

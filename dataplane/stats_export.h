@@ -35,6 +35,7 @@ void export_rule(const proxy::RuleCounters& c, shm::RuleStats& out);
 void export_target(const proxy::TargetCounters& c, uint64_t open, shm::TargetStats& out);
 // A pool's requests, timeouts, connect failures and latency are its targets' sums: `targets` are its
 // targets' blocks, already exported this tick.
-void export_pool(const proxy::PoolCounters& c, std::span<const shm::TargetStats> targets, shm::PoolStats& out);
+void export_pool(const proxy::PoolCounters& c, std::span<const shm::TargetStats> targets,
+                 shm::PoolStats& out);
 
 }  // namespace tollgate::dataplane

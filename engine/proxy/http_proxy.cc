@@ -465,7 +465,8 @@ bool HttpProxy::take_response_head(Session& s) {
   if (close) s.keep_alive = false;
   if (upgrade) {
     counters_.tunnels.add();
-    request_ended(s);                 // the tunnel's bytes are not a request
+    // The request ends with the 101: the tunnel's bytes are not a request.
+    request_ended(s);
     if (s.logging) log_push(s, 101);
     s.stage = Stage::kTunnel;
     pump_tunnel(s);

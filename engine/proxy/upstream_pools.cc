@@ -70,7 +70,8 @@ void UpstreamPools::release(Upstream* u, bool reusable) {
   const PlainStream& s = *u->stream;
   Pool& p = pools_[u->pool];
   const bool clean = u->connected && !s.input_ended() && s.input().bytes() == 0 && !u->shut;
-  if (reusable && clean && p.per_target[static_cast<size_t>(u->target)].count < p.settings.max_idle_per_target) {
+  if (reusable && clean &&
+      p.per_target[static_cast<size_t>(u->target)].count < p.settings.max_idle_per_target) {
     u->idle_since_us = now_us_;
     idle_push(u);
     return;

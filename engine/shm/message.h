@@ -59,7 +59,14 @@ struct ProbeResult {
 };
 
 // ProbeResult::failure. kUnsupported: the dataplane cannot run this probe (yet); not a verdict on the target.
-enum class ProbeFailure : uint8_t { kNone = 0, kRefused = 1, kTimeout = 2, kReset = 3, kTls = 4, kUnsupported = 5 };
+enum class ProbeFailure : uint8_t {
+  kNone = 0,
+  kRefused = 1,
+  kTimeout = 2,
+  kReset = 3,
+  kTls = 4,
+  kUnsupported = 5
+};
 
 struct TargetRef {
   uint32_t pool = 0;

@@ -7,8 +7,8 @@
 //   drain-wait NAME POOL TARGET        waits for kDrainDone of the target from every running core
 //   probe NAME POOL TARGET             sends a probe request to every core and prints the results
 // POOL and TARGET are segment indices (targets across pools). Exit 1 on a timeout (5 s) or error.
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -48,8 +48,10 @@ nlohmann::json entity_json(const EntityTotals<E>& t) {
     j[name] = t.counters[i];
   }
   const Percentiles p = latency_percentiles(t.latency);
-  j["latency"] = {{"count", t.latency.count()}, {"sum_us", t.latency.sum_us},
-                  {"p50_us", p.p50},            {"p90_us", p.p90},
+  j["latency"] = {{"count", t.latency.count()},
+                  {"sum_us", t.latency.sum_us},
+                  {"p50_us", p.p50},
+                  {"p90_us", p.p90},
                   {"p99_us", p.p99}};
   return j;
 }
@@ -157,7 +159,8 @@ int drain_wait(const Segment& s, uint32_t pool, uint32_t target) {
   Controller c(s, static_cast<uint64_t>(::getpid()));
   return wait_events(c, [&](const Message& m) {
     TargetRef ref;
-    if (m.type != MessageType::kDrainDone || !read_payload(m, ref) || ref.pool != pool || ref.target != target)
+    if (m.type != MessageType::kDrainDone || !read_payload(m, ref) || ref.pool != pool ||
+        ref.target != target)
       return false;
     std::printf("{\"drain_done\": {\"core\": %u, \"pool\": %u, \"target\": %u}}\n", m.core, pool, target);
     return true;
@@ -176,8 +179,10 @@ int probe(const Segment& s, uint32_t pool, uint32_t target) {
   return wait_events(c, [&](const Message& m) {
     ProbeResult r;
     if (m.type != MessageType::kProbeResult || m.id != id || !read_payload(m, r)) return false;
-    std::printf("{\"probe_result\": {\"core\": %u, \"pool\": %u, \"target\": %u, \"success\": %u, \"failure\": %u}}\n",
-                m.core, r.pool, r.target, r.success, r.failure);
+    std::printf(
+        "{\"probe_result\": {\"core\": %u, \"pool\": %u, \"target\": %u, \"success\": %u, \"failure\": "
+        "%u}}\n",
+        m.core, r.pool, r.target, r.success, r.failure);
     return true;
   });
 }

@@ -9,12 +9,6 @@
 namespace tollgate::dataplane {
 namespace {
 
-class NoSite final : public DrainSite {
- public:
-  uint32_t open_connections(uint32_t, int) const override { return 0; }
-  void close_idle(uint32_t, int) override {}
-};
-
 class Tick : public ShmFixture {
  protected:
   void SetUp() override {
@@ -30,9 +24,9 @@ class Tick : public ShmFixture {
     return out;
   }
 
-  balancing::TargetPool pool_{{{net::Ipv4Address{}, 80, 1}, {net::Ipv4Address{}, 80, 1}},
-                              balancing::Algorithm::kRoundRobin, 1};
-  NoSite site_;
+  balancing::TargetPool pool_{
+      {{net::Ipv4Address{}, 80, 1}, {net::Ipv4Address{}, 80, 1}}, balancing::Algorithm::kRoundRobin, 1};
+  FakeSite site_;
   UnsupportedProbeRunner probes_;
   std::optional<HealthApplier> health_;
   std::optional<ControlTick> tick_;

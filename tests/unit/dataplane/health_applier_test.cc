@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
 #include <string>
 #include <utility>
 
@@ -17,19 +16,6 @@ using balancing::Algorithm;
 using balancing::TargetPool;
 using balancing::TargetState;
 using shm::HealthState;
-
-// Connections the drain waits for, set by the test; close_idle calls are recorded.
-class FakeSite final : public DrainSite {
- public:
-  uint32_t open_connections(uint32_t pool, int target) const override {
-    const auto it = open.find({pool, target});
-    return it == open.end() ? 0 : it->second;
-  }
-  void close_idle(uint32_t pool, int target) override { closed.push_back({pool, target}); }
-
-  std::map<std::pair<uint32_t, int>, uint32_t> open;
-  std::vector<std::pair<uint32_t, int>> closed;
-};
 
 std::vector<TargetState> targets(std::vector<uint32_t> weights) {
   std::vector<TargetState> out;
@@ -124,8 +110,8 @@ TEST_F(Health, WeightsApplyLiveAndUnknownReturnsToTheConfig) {
 }
 
 TEST_F(Health, DrainReportsOnceTheCoreIsDoneWithTheTarget) {
-  pool1_.begin(1);               // a request in flight to target 3 (pool 1, position 1)
-  site_.open[{1, 1}] = 1;        // on one open connection
+  pool1_.begin(1);         // a request in flight to target 3 (pool 1, position 1)
+  site_.open[{1, 1}] = 1;  // on one open connection
   publish(1, 3, HealthState::kDraining, 2);
   applier_->apply();
   EXPECT_EQ(site_.closed, (std::vector<std::pair<uint32_t, int>>{{1, 1}}));  // its idle connections go
@@ -161,9 +147,9 @@ TEST_F(Health, EnabledBeforeDrainedReportsNothing) {
 }
 
 TEST_F(Health, DrainCommandWatchesATargetByItsSegmentIndex) {
-  applier_->watch_drain({1, 4});   // pool 1, position 2
-  applier_->watch_drain({1, 1});   // not pool 1's: ignored
-  applier_->watch_drain({9, 0});   // no such pool: ignored
+  applier_->watch_drain({1, 4});  // pool 1, position 2
+  applier_->watch_drain({1, 1});  // not pool 1's: ignored
+  applier_->watch_drain({9, 0});  // no such pool: ignored
   EXPECT_EQ(applier_->draining(), 1u);
   applier_->report_drains();
   EXPECT_EQ(drain_events(), (std::vector<std::pair<uint32_t, uint32_t>>{{1, 4}}));

@@ -6,7 +6,8 @@
 namespace tollgate::dataplane {
 namespace {
 
-DataplaneConfig config_with(std::vector<std::vector<uint32_t>> rule_priorities, std::vector<size_t> pool_sizes) {
+DataplaneConfig config_with(std::vector<std::vector<uint32_t>> rule_priorities,
+                            std::vector<size_t> pool_sizes) {
   DataplaneConfig c;
   for (const auto& priorities : rule_priorities) {
     ListenerConfig l;

@@ -6,13 +6,30 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <map>
 #include <optional>
+#include <utility>
+#include <vector>
 
+#include "dataplane/health_applier.h"
 #include "engine/shm/controller.h"
 #include "engine/shm/worker_port.h"
 #include "tests/unit/shm/test_segment.h"
 
 namespace tollgate::dataplane {
+
+// Connections the drain waits for, set by the test; close_idle calls are recorded.
+class FakeSite final : public DrainSite {
+ public:
+  uint32_t open_connections(uint32_t pool, int target) const override {
+    const auto it = open.find({pool, target});
+    return it == open.end() ? 0 : it->second;
+  }
+  void close_idle(uint32_t pool, int target) override { closed.push_back({pool, target}); }
+
+  std::map<std::pair<uint32_t, int>, uint32_t> open;
+  std::vector<std::pair<uint32_t, int>> closed;
+};
 
 class ShmFixture : public ::testing::Test {
  protected:
