@@ -11,7 +11,11 @@ DataplaneConfig config_with(std::vector<std::vector<uint32_t>> rule_priorities,
   DataplaneConfig c;
   for (const auto& priorities : rule_priorities) {
     ListenerConfig l;
-    for (uint32_t p : priorities) l.rules.push_back(routing::Rule{.priority = p});
+    for (uint32_t p : priorities) {
+      l.rules
+          .emplace_back();  // not Rule{.priority = p}: GCC 12 under ASan warns on the temporary's optionals
+      l.rules.back().priority = p;
+    }
     c.listeners.push_back(std::move(l));
   }
   for (size_t n : pool_sizes) {
