@@ -1,6 +1,6 @@
-// tollgate-dataplane: EAL and ports from the config, one polled worker per core, stats to a file, the
-// access log from a writer thread (reopened on SIGHUP), clean shutdown on SIGINT/SIGTERM with counters
-// printed.
+// tollgate-dataplane: EAL and ports from the config, one polled worker per core, the shared-memory segment
+// for the control plane (stats, health, commands, heartbeats), stats to a file, the access log from a
+// writer thread (reopened on SIGHUP), clean shutdown on SIGINT/SIGTERM with counters printed.
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
@@ -23,9 +23,12 @@
 #include "dataplane/eal_args.h"
 #include "dataplane/mbuf_pool.h"
 #include "dataplane/port.h"
+#include "dataplane/segment_plan.h"
 #include "dataplane/stats_report.h"
 #include "dataplane/steering_fabric.h"
 #include "dataplane/worker.h"
+#include "engine/shm/segment.h"
+#include "engine/shm/worker_port.h"
 
 namespace {
 
@@ -55,12 +58,28 @@ uint32_t mbufs_needed(const tollgate::dataplane::DataplaneConfig& c, uint16_t wo
   return static_cast<uint32_t>(std::max<uint64_t>(n, c.mbufs));
 }
 
+uint64_t monotonic_ns() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// The segment this process made: its name goes when the process stops (any return path of main), so a
+// control plane looking for it finds no stale one. A crash leaves it; the next dataplane replaces it.
+struct OwnedSegment {
+  explicit OwnedSegment(tollgate::shm::Segment s) : segment(std::move(s)) {}
+  OwnedSegment(const OwnedSegment&) = delete;
+  OwnedSegment& operator=(const OwnedSegment&) = delete;
+  ~OwnedSegment() { (void)tollgate::shm::Segment::unlink(segment.name()); }
+  tollgate::shm::Segment segment;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace tollgate::dataplane;
   CLI::App app{"Tollgate dataplane: kernel-bypass packet processing, one polled worker per core"};
-  std::string config_path, stats_path, file_prefix = "tollgate", driver_override;
+  std::string config_path, stats_path, file_prefix = "tollgate", driver_override, segment_prefix = "tollgate";
   int cores = -1;
   bool check_only = false, print_eal = false;
   std::vector<std::string> extra_eal;
@@ -72,6 +91,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"af_xdp", "af_packet"}));
   app.add_option("--file-prefix", file_prefix, "EAL --file-prefix, unique per running instance");
   app.add_option("--stats-file", stats_path, "write a JSON stats snapshot here every stats_interval_ms");
+  app.add_option("--segment", segment_prefix,
+                 "shared-memory segment for the control plane: /dev/shm/tollgate-NAME (1-48 of [a-z0-9-])");
   app.add_option("--eal", extra_eal, "extra EAL argument (repeatable)");
   app.add_flag("--check-config", check_only, "validate the config and exit");
   app.add_flag("--print-eal", print_eal, "print the EAL command line that would be used and exit");
@@ -91,6 +112,12 @@ int main(int argc, char** argv) {
       if (p.driver != PortDriver::kPci)
         p.driver = driver_override == "af_xdp" ? PortDriver::kAfXdp : PortDriver::kAfPacket;
     }
+  }
+
+  const tollgate::Result<std::string> segment_name = tollgate::shm::Segment::name_for(segment_prefix);
+  if (!segment_name) {
+    std::fprintf(stderr, "--segment: %s\n", segment_name.error().c_str());
+    return 2;
   }
 
   EalEnvironment env = probe_eal_environment(file_prefix);
@@ -189,6 +216,22 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
+    // The shared segment, sized from the config; every worker gets its core's port before it runs.
+    // The workers hold ports into it: every path out of this block clears `owned` before it goes.
+    const SegmentPlan segment_plan = plan_segment(config, workers);
+    auto created = tollgate::shm::Segment::create(segment_name.value(), segment_plan.capacities);
+    if (!created) {
+      std::fprintf(stderr, "shared segment: %s\n", created.error().c_str());
+      owned.clear();
+      stop_ports(ports);
+      rte_eal_cleanup();
+      return 1;
+    }
+    std::unique_ptr<OwnedSegment> segment = std::make_unique<OwnedSegment>(std::move(created.value()));
+    for (Worker* wk : view)
+      wk->attach_segment(tollgate::shm::WorkerPort(segment->segment, wk->index()), segment_plan);
+    std::printf("shared segment: /dev/shm%s, %lu KiB\n", segment->segment.name().c_str(),
+                static_cast<unsigned long>(segment->segment.bytes() >> 10));
     // The access log: every worker's ring drained by one writer thread, which outlives the workers' run.
     // Declared after `owned`, so it is destroyed (and stops reading the rings) before the workers are.
     std::unique_ptr<AccessLogWriter> access_log;
@@ -221,8 +264,21 @@ int main(int argc, char** argv) {
     CertificateWatch certificates(config, tickets);
     auto next_certificate_look = std::chrono::steady_clock::now();
     auto next_stats = std::chrono::steady_clock::now();
+    tollgate::shm::Heartbeat& heartbeat = segment->segment.control().dataplane;
+    uint64_t config_noticed = 0;
     auto next_rotation = next_stats + std::chrono::seconds(config.ticket_key_rotation_s);
     while (!g_signalled.load()) {
+      heartbeat.beat(monotonic_ns());
+      // A control plane published a config generation: the workers noticed it and did not adopt it.
+      const uint64_t noticed = view[0]->control()->noticed_generation();
+      if (noticed != config_noticed) {
+        config_noticed = noticed;
+        std::printf(
+            "dataplane: config generation %lu published by the control plane; not adopted: this "
+            "dataplane runs %s\n",
+            static_cast<unsigned long>(noticed), config_path.c_str());
+        std::fflush(stdout);
+      }
       if (g_hangup.exchange(false) && access_log) access_log->reopen();
       if (std::chrono::steady_clock::now() >= next_rotation) {
         for (auto& ring : tickets) {
@@ -249,6 +305,7 @@ int main(int argc, char** argv) {
     std::printf("dataplane: stopping\n%s", stats_summary(final_stats).c_str());
     std::fflush(stdout);
     owned.clear();
+    segment.reset();  // unlinked: a clean stop leaves no segment behind
     stop_ports(ports);
   }
   rte_eal_cleanup();

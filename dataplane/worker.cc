@@ -119,8 +119,10 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   tcp_ = std::make_unique<tcp::TcpStack>(tcp_config(config), env, config.tcp.max_connections, now_us_);
   if (!config.access_log.empty())
     access_log_ = std::make_unique<proxy::AccessLogRing>(config.access_log_ring_size);
-  for (const ListenerConfig& l : config.listeners) {
+  for (size_t i = 0; i < config.listeners.size(); ++i) {
+    const ListenerConfig& l = config.listeners[i];
     if (l.protocol != ListenerProtocol::kTcp) continue;
+    proxy_listener_.push_back(static_cast<uint32_t>(i));
     std::vector<proxy::Target> targets = pool_targets(config, l);
     const net::Ipv4Address source = backend_source(targets);
     proxies_.push_back(std::make_unique<proxy::TcpProxy>(*tcp_, source, std::move(targets),
@@ -292,6 +294,7 @@ Worker::~Worker() {
 }
 
 int Worker::run() {
+  if (segment_) segment_->port.start();
   announce();
   std::array<rte_mbuf*, kMaxBurst> burst;
   const uint64_t timer_cycles = kTimerIntervalMs * tsc_per_ms_;
@@ -327,6 +330,7 @@ int Worker::run() {
     const uint64_t end = rte_rdtsc();
     if (end >= next_timer_tsc) {
       run_timers(end / tsc_per_ms_);
+      if (segment_) segment_tick();
       next_timer_tsc = end + timer_cycles;
     }
     if (handled > 0) {
@@ -339,6 +343,10 @@ int Worker::run() {
     }
   }
   for (PortState& ps : ports_) flush(ps);
+  if (segment_) {
+    publish_stats();  // the final counts
+    segment_->port.stop();
+  }
   return 0;
 }
 

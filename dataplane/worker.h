@@ -10,6 +10,7 @@
 
 #include "dataplane/config.h"
 #include "dataplane/port.h"
+#include "dataplane/segment_link.h"
 #include "dataplane/steering_fabric.h"
 #include "dataplane/worker_stats.h"
 #include "engine/net/flow_steering.h"
@@ -84,6 +85,11 @@ class Worker {
   // replaced (and freed here).
   void offer_context(uint32_t listener, std::unique_ptr<tls::ServerContext> context);
   uint16_t index() const { return index_; }
+  // This core's side of the shared segment, given by main after the listeners started and before run():
+  // from then on the worker publishes its stats, beats its heartbeat and applies health on its timer tick.
+  // Without it (never called) the worker runs as before.
+  void attach_segment(shm::WorkerPort port, const SegmentPlan& plan);
+  const ControlTick* control() const { return segment_ ? &segment_->tick : nullptr; }
   // This core's access-log ring, which its HTTP proxies push a record into per request and the writer
   // thread drains; null when no [dataplane] access_log is configured.
   proxy::AccessLogRing* access_log() { return access_log_.get(); }
@@ -108,6 +114,8 @@ class Worker {
   void announce();
   void poll_neighbour_updates();
   void run_timers(uint64_t now_ms);
+  void segment_tick();   // worker_segment.cc
+  void publish_stats();  // worker_segment.cc: every counter into this core's block (stats_export.h)
   void transmit(PortState& ps, rte_mbuf* m);
   void flush_tls();
   void adopt_contexts();
@@ -141,6 +149,7 @@ class Worker {
   WorkerStats stats_;
   std::unique_ptr<tcp::TcpStack> tcp_;
   std::vector<std::unique_ptr<proxy::TcpProxy>> proxies_;
+  std::vector<uint32_t> proxy_listener_;  // config listener index of proxies_[k]
   // TLS: one AEAD engine per core (batches records of all connections) and one server context per
   // listener per core (SSL_CTX shared by nobody else).
   std::unique_ptr<tls::AeadEngine> aead_;
@@ -164,6 +173,7 @@ class Worker {
   std::unique_ptr<proxy::UpstreamPools> upstreams_;
   std::vector<HttpListener> http_listeners_;
   std::unique_ptr<proxy::AccessLogRing> access_log_;
+  std::unique_ptr<SegmentLink> segment_;
 };
 
 }  // namespace tollgate::dataplane

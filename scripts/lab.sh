@@ -50,6 +50,7 @@ IF_BACK=$PREFIX-back
 IF_CLI=$PREFIX-cli0
 IF_BE=$PREFIX-be0
 VIP=198.18.0.1
+SEGMENT=lab-$PREFIX  # the dataplane's shared segment: /dev/shm/tollgate-lab-$PREFIX
 BACKENDS=(198.19.0.11 198.19.0.12 198.19.0.13)
 
 need_root() { [ "$(id -u)" -eq 0 ] || { echo "lab: run as root (network namespaces, XDP)" >&2; exit 1; }; }
@@ -133,12 +134,15 @@ start_backends() {
 
 start_dataplane() {
   local cores=$1 args=()
-  args=(-c "$RUN/dataplane.toml" --cores "$cores" --file-prefix "tollgate-lab-$PREFIX" --stats-file "$RUN/stats.json")
+  args=(-c "$RUN/dataplane.toml" --cores "$cores" --file-prefix "tollgate-lab-$PREFIX" --stats-file "$RUN/stats.json"
+        --segment "$SEGMENT")
   [ -n "$DRIVER" ] && args+=(--driver "$DRIVER")
   # XDP programs and AF_XDP umems are locked memory.
   ulimit -l unlimited 2>/dev/null || true
   setsid "$BUILD/dataplane/tollgate-dataplane" "${args[@]}" >"$RUN/dataplane.log" 2>&1 &
   echo $! >"$RUN/dataplane.pid"
+  # The control plane (and tollgate-shm-tool) attach by this name: tollgate-controlplane --segment "$(cat $RUN/segment)".
+  echo "$SEGMENT" >"$RUN/segment"
   # Up means answering: the client's kernel resolves the VIP by ARP and gets its echo replies back.
   for _ in $(seq 60); do
     if ! alive "$RUN/dataplane.pid"; then
@@ -199,6 +203,8 @@ lab_down() {
   stop_pid "$RUN/dataplane.pid"
   for f in "$RUN"/backend-*.pid; do [ -e "$f" ] && stop_pid "$f"; done
   net_down
+  # A dataplane that stopped cleanly removed its segment; one that was killed left it.
+  rm -f "/dev/shm/tollgate-$SEGMENT"
   rm -rf "$RUN"
   echo "lab '$PREFIX' is down"
 }

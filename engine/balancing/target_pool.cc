@@ -31,8 +31,11 @@ void TargetPool::end(int i) {
   if (outstanding > 0) --outstanding;
 }
 
-void TargetPool::set_healthy(int i, bool healthy) {
-  targets_[static_cast<size_t>(i)].state.healthy = healthy;
+void TargetPool::set_target(int i, bool healthy, uint32_t weight) {
+  TargetState& t = targets_[static_cast<size_t>(i)].state;
+  if (t.healthy == healthy && t.weight == weight) return;
+  t.healthy = healthy;
+  t.weight = weight;
   for (Slot& s : targets_) s.current = 0;
 }
 

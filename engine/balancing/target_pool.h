@@ -1,6 +1,6 @@
 // Choosing a target within one backend pool, for one core: every core keeps its own TargetPool for each
 // pool (its own outstanding counts and rotation), so nothing is shared and nothing is locked. Health comes
-// from the control plane through set_healthy at the core's safe point. pick() costs one pass over the
+// from the control plane through set_target at the core's safe point. pick() costs one pass over the
 // targets (pools are small) and never allocates.
 #pragma once
 
@@ -24,8 +24,10 @@ class TargetPool {
   void begin(int i) { ++targets_[static_cast<size_t>(i)].state.outstanding; }
   void end(int i);
 
-  // Restarts the round-robin cycle, so that the new set of targets interleaves from its beginning.
-  void set_healthy(int i, bool healthy);
+  // Health and weight from the control plane. A change restarts the round-robin cycle, so that the new set
+  // of targets interleaves from its beginning; weight 0 takes no new requests, as an unhealthy target.
+  void set_healthy(int i, bool healthy) { set_target(i, healthy, target(i).weight); }
+  void set_target(int i, bool healthy, uint32_t weight);
 
   const TargetState& target(int i) const { return targets_[static_cast<size_t>(i)].state; }
   int size() const { return static_cast<int>(targets_.size()); }

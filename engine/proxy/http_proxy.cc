@@ -78,7 +78,8 @@ HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSet
       scratch_(kScratchBytes),
       out_(kScratchBytes),
       id_salt_(random_salt()),
-      now_us_(now_us) {
+      now_us_(now_us),
+      rule_counters_(settings_.routes ? settings_.routes->rule_count() : 0) {
   response_limits_.max_body_bytes = UINT64_MAX >> 1;
 }
 
@@ -229,6 +230,9 @@ void HttpProxy::start_request(Session& s) {
   s.retried = false;
   s.request_id = ++request_seq_;
   s.request_body = http::BodyFramer::for_request(head, settings_.limits);
+  s.started_us = now_us_;
+  s.sent_us = s.answered_us = 0;
+  s.timing = true;
 
   routing::RequestView view;
   view.method = head.method_text;
@@ -241,12 +245,15 @@ void HttpProxy::start_request(Session& s) {
   view.header_ctx = &head;
   const routing::RouteTable::Match m = settings_.routes->match(view, route_scratch_);
   const routing::Action& action = *m.action;
+  RuleCounters* rule = m.rule >= 0 ? &rule_counters_[static_cast<size_t>(m.rule)] : nullptr;
+  if (rule) rule->matches.add();
   if (settings_.access_log) log_request(s, head, m.priority);
   // A request answered here leaves its body unread: the connection closes after the answer rather than
   // parse a body nobody wants.
   const bool close_after = !head.keep_alive || head.body != http::BodyKind::kNone;
   if (const auto* fixed = std::get_if<routing::FixedResponseAction>(&action.what)) {
     counters_.fixed_responses.add();
+    if (rule) rule->fixed_responses.add();
     const size_t n =
         http::write_fixed_response(fixed->status, fixed->content_type, fixed->body, out_, close_after);
     d.consume(static_cast<uint32_t>(head.head_bytes));
@@ -254,6 +261,7 @@ void HttpProxy::start_request(Session& s) {
   }
   if (const auto* redirect = std::get_if<routing::RedirectAction>(&action.what)) {
     counters_.redirects.add();
+    if (rule) rule->redirects.add();
     char location[4096];
     const size_t len = routing::render_redirect(*redirect, view, location);
     if (len == 0) return respond_local(s, 500, true);
@@ -262,6 +270,7 @@ void HttpProxy::start_request(Session& s) {
     return respond(s, {out_.data(), n}, redirect->status, close_after);
   }
   const auto& forward = std::get<routing::ForwardAction>(action.what);
+  if (rule) rule->forwarded.add();
   const std::optional<uint32_t> pool = balancing::choose_pool(forward, prng_);
   if (!pool) return respond_local(s, 503, close_after);
   s.pool = *pool;
@@ -276,7 +285,10 @@ void HttpProxy::dispatch(Session& s, const http::RequestHead* parsed) {
   int target = targets.pick(s.target);
   if (target < 0 && s.target >= 0) target = targets.pick();
   s.target = target;
-  if (s.target < 0) return respond_local(s, 503, true);
+  if (s.target < 0) {
+    pools_.pool_counters(s.pool).no_target.add();
+    return respond_local(s, 503, true);
+  }
   Upstream* u = pools_.acquire(s.pool, s.target, &s);
   if (!u) return respond_local(s, 503, true);
   targets.begin(s.target);
@@ -328,6 +340,10 @@ bool HttpProxy::send_request_head(Session& s, const http::RequestHead* parsed) {
   }
   ++s.upstream->requests;
   counters_.forwarded.add();
+  TargetCounters& target = pools_.target_counters(s.pool, s.target);
+  target.requests.add();
+  target.bytes_sent.add(n);
+  s.sent_us = now_us_;
   if (!copy_to(*s.upstream->stream, {out_.data(), n})) {
     respond_local(s, 502, true);
     return false;
@@ -338,7 +354,6 @@ bool HttpProxy::send_request_head(Session& s, const http::RequestHead* parsed) {
     s.log->target_ip = t.address.value;
     s.log->target_port = t.port;
     s.log->request_id.assign({id, id_len});
-    s.sent_us = now_us_;
     s.log->bytes_in = head.head_bytes;
   }
   return true;
@@ -349,6 +364,7 @@ void HttpProxy::pump_request_body(Session& s) {
   bool failed = false;
   const uint32_t moved = to_upstream(s, &s.request_body, failed);
   counters_.bytes_from_clients.add(moved);
+  pools_.target_counters(s.pool, s.target).bytes_sent.add(moved);
   if (s.logging) s.log->bytes_in += moved;
   if (failed) {
     // A malformed body is the client's fault, but part of it is already with the target: neither
@@ -432,12 +448,16 @@ bool HttpProxy::take_response_head(Session& s) {
     return false;
   }
   counters_.responses_by_class[std::min<size_t>(head.status / 100, 5)].add();
+  TargetCounters& target = pools_.target_counters(s.pool, s.target);
+  target.responses_by_class[std::min<size_t>(head.status / 100, 5)].add();
+  target.bytes_received.add(head.head_bytes);
+  if (!interim) {
+    s.answered_us = now_us_;
+    target.response_time.record(now_us_ - s.sent_us);
+  }
   if (s.logging) {
     s.log->bytes_out += n;
-    if (!interim) {
-      s.log->target_status = head.status;
-      s.answered_us = now_us_;
-    }
+    if (!interim) s.log->target_status = head.status;
   }
   if (interim) return true;
   s.response_started = true;
@@ -445,7 +465,9 @@ bool HttpProxy::take_response_head(Session& s) {
   if (close) s.keep_alive = false;
   if (upgrade) {
     counters_.tunnels.add();
-    if (s.logging) log_push(s, 101);  // the tunnel's bytes are not a request
+    // The request ends with the 101: the tunnel's bytes are not a request.
+    request_ended(s);
+    if (s.logging) log_push(s, 101);
     s.stage = Stage::kTunnel;
     pump_tunnel(s);
     return false;
@@ -468,6 +490,7 @@ void HttpProxy::pump_response_body(Session& s) {
   const bool until_close = s.response_kind == http::BodyKind::kUntilClose;
   const uint32_t moved = to_client(s, until_close ? nullptr : &s.response_body, failed);
   counters_.bytes_to_clients.add(moved);
+  pools_.target_counters(s.pool, s.target).bytes_received.add(moved);
   if (s.logging) s.log->bytes_out += moved;
   if (failed) {
     // Part of the response is with the client: all that can be said now is a reset.
@@ -484,6 +507,7 @@ void HttpProxy::pump_response_body(Session& s) {
 // upstream connection returns to its pool and the next request, perhaps already waiting, starts.
 void HttpProxy::finish_exchange(Session& s) {
   if (!s.response_done) return;
+  request_ended(s);
   if (s.logging) log_push(s, s.log->target_status);
   if (!s.request_done) s.keep_alive = false;
   // The target's connection serves another request only if it said so (Connection, version) and the
@@ -528,6 +552,7 @@ void HttpProxy::upstream_failed(Session& s, bool retryable, bool timed_out) {
     s.retried = true;
     s.head_kept = 0;
     counters_.retries.add();
+    pools_.pool_counters(s.pool).retries.add();
     return dispatch(s, nullptr);
   }
   respond_local(s, timed_out ? 504 : 502, true);
@@ -547,8 +572,6 @@ void HttpProxy::log_request(Session& s, const http::RequestHead& head, uint32_t 
   AccessRecord& r = *s.log;
   r = AccessRecord{};
   s.logging = true;
-  s.started_us = now_us_;
-  s.sent_us = s.answered_us = 0;
   r.time_unix_us = static_cast<uint64_t>(static_cast<int64_t>(now_us_) + settings_.unix_offset_us);
   r.client_ip = s.down->peer.value;
   r.client_port = s.down->peer_port;
@@ -587,6 +610,12 @@ void HttpProxy::log_push(Session& s, uint16_t status) {
   settings_.access_log->push(r);
 }
 
+void HttpProxy::request_ended(Session& s) {
+  if (!s.timing) return;
+  s.timing = false;
+  counters_.request_time.record(now_us_ - s.started_us);
+}
+
 // ---- Answers from here ----
 
 void HttpProxy::respond_local(Session& s, uint16_t status, bool close) {
@@ -599,8 +628,13 @@ void HttpProxy::respond_local(Session& s, uint16_t status, bool close) {
 void HttpProxy::respond(Session& s, std::span<const uint8_t> bytes, uint16_t status, bool close) {
   if (!s.down) return;
   counters_.responses_by_class[std::min<size_t>(status / 100, 5)].add();
+  request_ended(s);
   if (settings_.access_log) {
-    if (!s.logging) log_request(s, http::RequestHead{}, 0);  // refused before a request was read
+    if (!s.logging) {  // refused before a request was read
+      s.started_us = now_us_;
+      s.sent_us = 0;
+      log_request(s, http::RequestHead{}, 0);
+    }
     s.log->bytes_out += bytes.size();
     s.answered_us = now_us_;
     log_push(s, status);
@@ -720,6 +754,8 @@ void HttpProxy::expire(uint64_t now_us) {
     }
     const Deadline kind = s.deadline;
     s.deadline = Deadline::kNone;
+    if ((kind == Deadline::kConnect || kind == Deadline::kResponse) && s.target >= 0)
+      pools_.target_counters(s.pool, s.target).timeouts.add();
     switch (kind) {
       case Deadline::kIdle:
         close_client(s);

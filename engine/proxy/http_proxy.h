@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "engine/proxy/upstream_pools.h"
 #include "engine/routing/route_scratch.h"
 #include "engine/routing/route_table.h"
+#include "engine/shm/histogram.h"
 #include "engine/tcp/stack.h"
 
 namespace tollgate::proxy {
@@ -61,6 +63,16 @@ struct HttpProxyCounters {
   Counter no_session;
   Counter bytes_from_clients;  // body bytes forwarded
   Counter bytes_to_clients;
+  // Request head parsed to the end of the response (or of our own answer; a WebSocket's 101), microseconds.
+  shm::LatencyHistogram request_time;
+};
+
+// One rule of the listener's table: how often it won and what it did.
+struct RuleCounters {
+  Counter matches;
+  Counter fixed_responses;
+  Counter redirects;
+  Counter forwarded;  // a pool was chosen (the request may still end in 503 for want of a target)
 };
 
 class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
@@ -80,6 +92,8 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   void expire(uint64_t now_us);
 
   const HttpProxyCounters& counters() const { return counters_; }
+  // By the rule's position in the route table (priority order); the default action has none.
+  std::span<const RuleCounters> rule_counters() const { return rule_counters_; }
   const HttpListenerSettings& settings() const { return settings_; }
   size_t sessions_active() const { return active_; }
 
@@ -127,6 +141,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
     std::unique_ptr<AccessRecord> log;
     bool logging = false;  // `log` describes a request not yet pushed
     uint64_t started_us = 0, sent_us = 0, answered_us = 0;
+    bool timing = false;  // a request was parsed and its request_time is not recorded yet
     bool in_use = false;
     size_t active_index = 0;
 
@@ -160,6 +175,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   // Answers the client from here and, when close is set, closes its connection after the answer.
   void log_request(Session& s, const http::RequestHead& head, uint32_t rule_priority);
   void log_push(Session& s, uint16_t status);  // the exchange ended: the record goes to the ring
+  void request_ended(Session& s);              // records the request's time (once per request)
   void respond_local(Session& s, uint16_t status, bool close);
   void respond(Session& s, std::span<const uint8_t> bytes, uint16_t status, bool close);
   void close_client(Session& s);
@@ -200,6 +216,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   uint64_t id_salt_ = 0;
   const uint64_t& now_us_;
   HttpProxyCounters counters_;
+  std::vector<RuleCounters> rule_counters_;
 };
 
 }  // namespace tollgate::proxy

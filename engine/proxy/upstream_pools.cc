@@ -5,12 +5,16 @@ namespace tollgate::proxy {
 UpstreamPools::UpstreamPools(tcp::TcpStack& stack, TlsTerminator* tls,
                              std::vector<UpstreamPoolSettings> pools, uint32_t max_connections,
                              const uint64_t& now_us, uint64_t seed)
-    : stack_(stack), tls_(tls), max_connections_(max_connections), now_us_(now_us) {
+    : stack_(stack),
+      tls_(tls),
+      pool_counters_(pools.size()),
+      max_connections_(max_connections),
+      now_us_(now_us) {
   pools_.reserve(pools.size());
   for (auto& settings : pools) {
     const size_t n = settings.targets.size();
     balancing::TargetPool targets(settings.targets, settings.algorithm, seed++);
-    pools_.push_back(Pool{std::move(settings), std::move(targets), std::vector<TargetIdle>(n)});
+    pools_.push_back(Pool{std::move(settings), std::move(targets), std::vector<PerTarget>(n)});
   }
 }
 
@@ -18,7 +22,7 @@ UpstreamPools::~UpstreamPools() = default;
 
 Upstream* UpstreamPools::acquire(uint32_t pool, int32_t target, UpstreamOwner* owner) {
   Pool& p = pools_[pool];
-  TargetIdle& idle = p.idle[static_cast<size_t>(target)];
+  PerTarget& idle = p.per_target[static_cast<size_t>(target)];
   if (Upstream* u = idle.head) {
     idle_remove(u);
     u->owner = owner;
@@ -54,7 +58,9 @@ Upstream* UpstreamPools::acquire(uint32_t pool, int32_t target, UpstreamOwner* o
   u->in_use = true;
   u->prev = u->next = nullptr;
   ++open_;
+  ++idle.open;
   counters_.connects.add();
+  idle.counters.connects.add();
   return u;
 }
 
@@ -64,7 +70,8 @@ void UpstreamPools::release(Upstream* u, bool reusable) {
   const PlainStream& s = *u->stream;
   Pool& p = pools_[u->pool];
   const bool clean = u->connected && !s.input_ended() && s.input().bytes() == 0 && !u->shut;
-  if (reusable && clean && p.idle[static_cast<size_t>(u->target)].count < p.settings.max_idle_per_target) {
+  if (reusable && clean &&
+      p.per_target[static_cast<size_t>(u->target)].count < p.settings.max_idle_per_target) {
     u->idle_since_us = now_us_;
     idle_push(u);
     return;
@@ -73,7 +80,7 @@ void UpstreamPools::release(Upstream* u, bool reusable) {
 }
 
 void UpstreamPools::idle_push(Upstream* u) {
-  TargetIdle& idle = pools_[u->pool].idle[static_cast<size_t>(u->target)];
+  PerTarget& idle = pools_[u->pool].per_target[static_cast<size_t>(u->target)];
   u->prev = nullptr;
   u->next = idle.head;
   if (idle.head) {
@@ -88,7 +95,7 @@ void UpstreamPools::idle_push(Upstream* u) {
 }
 
 void UpstreamPools::idle_remove(Upstream* u) {
-  TargetIdle& idle = pools_[u->pool].idle[static_cast<size_t>(u->target)];
+  PerTarget& idle = pools_[u->pool].per_target[static_cast<size_t>(u->target)];
   (u->prev ? u->prev->next : idle.head) = u->next;
   (u->next ? u->next->prev : idle.tail) = u->prev;
   u->prev = u->next = nullptr;
@@ -110,6 +117,7 @@ void UpstreamPools::closed(Upstream* u) {
   u->owner = nullptr;
   u->in_use = false;
   --open_;
+  --pools_[u->pool].per_target[static_cast<size_t>(u->target)].open;
   free_.push_back(u);
 }
 
@@ -119,9 +127,14 @@ void UpstreamPools::idle_event(Upstream* u) {
   close(u);
 }
 
+void UpstreamPools::close_idle(uint32_t pool, int32_t target) {
+  PerTarget& t = pools_[pool].per_target[static_cast<size_t>(target)];
+  while (t.tail) idle_event(t.tail);
+}
+
 void UpstreamPools::expire(uint64_t now_us) {
   for (Pool& p : pools_) {
-    for (TargetIdle& idle : p.idle) {
+    for (PerTarget& idle : p.per_target) {
       while (idle.tail && now_us - idle.tail->idle_since_us >= p.settings.idle_timeout_us) {
         idle_event(idle.tail);
       }
@@ -148,7 +161,10 @@ void Upstream::stream_writable() {
 }
 
 void Upstream::stream_closed() {
-  if (!connected) pools->counters_.connect_failures.add();
+  if (!connected) {
+    pools->counters_.connect_failures.add();
+    pools->target_counters(pool, target).connect_failures.add();
+  }
   UpstreamOwner* o = owner;
   stream = nullptr;
   if (o) o->upstream_closed(*this);

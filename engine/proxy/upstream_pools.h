@@ -3,6 +3,7 @@
 // cores, so no locks: each core keeps its own idle connections and outstanding-request counts.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include "engine/net/addresses.h"
 #include "engine/proxy/tls_terminator.h"
 #include "engine/proxy/upstream.h"
+#include "engine/shm/histogram.h"
 #include "engine/tcp/stack.h"
 
 namespace tollgate::proxy {
@@ -35,7 +37,27 @@ struct UpstreamCounters {
   Counter connects;          // new connections opened
   Counter connect_failures;  // refused, reset or timed out before established
   Counter reuses;            // requests sent on a kept-alive connection
-  Counter idle_closed;       // idle connections closed (timeout, peer close, over the limit)
+  Counter idle_closed;       // idle connections closed (timeout, peer close, over the limit, drain)
+};
+
+// One target of a pool as this core's requests saw it. Written by the core that owns the pools; its stats
+// export copies them into the shared segment (shm::TargetCounter) on its timer tick.
+struct TargetCounters {
+  Counter connects;                           // connections opened to it
+  Counter connect_failures;                   // refused, reset or timed out before established
+  Counter requests;                           // request heads sent to it (a retry counts on its own target)
+  std::array<Counter, 6> responses_by_class;  // [1..5]: response heads from it (index 0 unused)
+  Counter bytes_sent;                         // request heads and bodies to it
+  Counter bytes_received;                     // response heads and bodies from it
+  Counter timeouts;                           // connect or response timeouts of requests to it
+  shm::LatencyHistogram response_time;        // request head sent to response head received, microseconds
+};
+
+// What a pool's requests saw beyond its targets' counters (requests, failures and latency of a pool are the
+// sums of its targets').
+struct PoolCounters {
+  Counter retries;    // a failed request sent again (on another target when there is one)
+  Counter no_target;  // no eligible target (all unhealthy, draining or disabled): 503
 };
 
 class UpstreamPools {
@@ -50,6 +72,22 @@ class UpstreamPools {
   size_t size() const { return pools_.size(); }
   const UpstreamPoolSettings& settings(uint32_t pool) const { return pools_[pool].settings; }
   balancing::TargetPool& targets(uint32_t pool) { return pools_[pool].targets; }
+  const balancing::TargetPool& targets(uint32_t pool) const { return pools_[pool].targets; }
+  TargetCounters& target_counters(uint32_t pool, int32_t target) {
+    return pools_[pool].per_target[static_cast<size_t>(target)].counters;
+  }
+  const TargetCounters& target_counters(uint32_t pool, int32_t target) const {
+    return pools_[pool].per_target[static_cast<size_t>(target)].counters;
+  }
+  PoolCounters& pool_counters(uint32_t pool) { return pool_counters_[pool]; }
+  const PoolCounters& pool_counters(uint32_t pool) const { return pool_counters_[pool]; }
+  // Connections open from this core to the target (idle or carrying a request): a drained target is done
+  // on this core when this and its outstanding requests are 0.
+  uint32_t open_connections(uint32_t pool, int32_t target) const {
+    return pools_[pool].per_target[static_cast<size_t>(target)].open;
+  }
+  // Closes the target's idle keep-alive connections (a drained target keeps none waiting for reuse).
+  void close_idle(uint32_t pool, int32_t target);
 
   // A connection to `target` of `pool` for `owner`: the most recently used idle one, or a new one (not
   // connected yet: upstream_connected follows). nullptr when no connection slot or port is free.
@@ -66,15 +104,18 @@ class UpstreamPools {
 
  private:
   friend struct Upstream;
-  struct TargetIdle {
-    Upstream* head = nullptr;  // most recently used
-    Upstream* tail = nullptr;  // oldest: expires first
-    uint32_t count = 0;
+  // This core's connections to one target: the idle list and how many are open, and its counters.
+  struct PerTarget {
+    Upstream* head = nullptr;  // idle, most recently used
+    Upstream* tail = nullptr;  // idle, oldest: expires first
+    uint32_t count = 0;        // idle
+    uint32_t open = 0;         // idle or in use
+    TargetCounters counters;
   };
   struct Pool {
     UpstreamPoolSettings settings;
     balancing::TargetPool targets;
-    std::vector<TargetIdle> idle;
+    std::vector<PerTarget> per_target;
   };
 
   void idle_push(Upstream* u);
@@ -86,6 +127,7 @@ class UpstreamPools {
   tcp::TcpStack& stack_;
   TlsTerminator* tls_;
   std::vector<Pool> pools_;
+  std::vector<PoolCounters> pool_counters_;  // by pool; apart from Pool, which moves (counters do not)
   uint32_t max_connections_;
   std::vector<std::unique_ptr<Upstream>> slots_;  // grown on demand up to max_connections_, then reused
   std::vector<Upstream*> free_;

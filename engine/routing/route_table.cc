@@ -66,7 +66,7 @@ RouteTable::Match RouteTable::match(const RequestView& request, RouteScratch& sc
   scratch.paths_.clear();
   if (position < 0) return {&default_action_, 0};
   const Rule& rule = rules_[static_cast<size_t>(position)];
-  return {&rule.action, rule.priority};
+  return {&rule.action, rule.priority, static_cast<int32_t>(position)};
 }
 
 }  // namespace tollgate::routing

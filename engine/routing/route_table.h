@@ -25,6 +25,7 @@ class RouteTable {
   struct Match {
     const Action* action = nullptr;  // into the table: valid while it lives
     uint32_t priority = 0;           // of the winning rule; 0 for the default action
+    int32_t rule = -1;               // the winning rule's position in priority order; -1: default action
   };
 
   // Fails on a duplicate or zero priority, a condition without values, a value that is not a valid pattern

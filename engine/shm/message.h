@@ -55,12 +55,22 @@ struct ProbeResult {
   uint16_t status = 0;  // HTTP status, 0 for TCP or no response
   uint8_t success = 0;  // by the probe's own rule (connect for TCP; the request's success codes decided by
                         // the control plane from `status` for HTTP)
-  uint8_t failure = 0;  // 0 none, 1 refused, 2 timeout, 3 reset, 4 TLS
+  uint8_t failure = 0;  // a ProbeFailure
+};
+
+// ProbeResult::failure. kUnsupported: the dataplane cannot run this probe (yet); not a verdict on the target.
+enum class ProbeFailure : uint8_t {
+  kNone = 0,
+  kRefused = 1,
+  kTimeout = 2,
+  kReset = 3,
+  kTls = 4,
+  kUnsupported = 5
 };
 
 struct TargetRef {
   uint32_t pool = 0;
-  uint32_t target = 0;
+  uint32_t target = 0;  // across pools, as in the health table (not the position within the pool)
 };
 
 struct LogLine {

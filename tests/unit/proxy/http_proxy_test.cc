@@ -113,6 +113,12 @@ class HttpProxyTest : public ::testing::Test {
     return out;
   }
 
+  static uint64_t samples(const shm::LatencyHistogram& h) {
+    uint64_t n = 0;
+    for (const Counter& b : h.buckets) n += b.get();
+    return n;
+  }
+
   static std::vector<std::string> split(const std::string& stream) {
     std::vector<std::string> out;
     size_t at = 0;
@@ -172,6 +178,42 @@ TEST_F(HttpProxyTest, RoutesByPathToTheirPools) {
   EXPECT_NE(r[1].find("X-Backend: b2"), std::string::npos) << r[1];
   ASSERT_EQ(backends_[2].requests.size(), 1u);
   EXPECT_EQ(backends_[2].requests[0].head.rfind("GET /index.html HTTP/1.1\r\n", 0), 0u);
+  // Counted per rule (table position: priorities 5, 7, 10; the default action is none), per target, and
+  // timed per request and per target response.
+  const auto rules = proxy_->rule_counters();
+  ASSERT_EQ(rules.size(), 3u);
+  EXPECT_EQ(rules[2].matches.get(), 1u);
+  EXPECT_EQ(rules[2].forwarded.get(), 1u);
+  EXPECT_EQ(rules[0].matches.get() + rules[1].matches.get(), 0u);
+  for (const auto& [pool, target] : {std::pair{0u, 0}, std::pair{1u, 0}}) {
+    const TargetCounters& t = upstreams_->target_counters(pool, target);
+    EXPECT_EQ(t.requests.get(), 1u);
+    EXPECT_EQ(t.responses_by_class[2].get(), 1u);
+    EXPECT_GT(t.bytes_sent.get(), 0u);
+    EXPECT_GT(t.bytes_received.get(), 0u);
+    EXPECT_EQ(samples(t.response_time), 1u);
+    EXPECT_EQ(t.connects.get(), 1u);
+    EXPECT_EQ(upstreams_->open_connections(pool, target), 1u);  // kept alive
+  }
+  EXPECT_EQ(upstreams_->target_counters(0, 1).requests.get(), 0u);
+  EXPECT_EQ(samples(proxy_->counters().request_time), 2u);
+  // A drain closes the target's idle connections.
+  upstreams_->close_idle(1, 0);
+  pair_->run([&] { return upstreams_->open_connections(1, 0) == 0; });
+  EXPECT_EQ(upstreams_->open_connections(1, 0), 0u);
+}
+
+TEST_F(HttpProxyTest, NoEligibleTargetGets503CountedOnThePool) {
+  start();
+  upstreams_->targets(0).set_healthy(0, false);
+  upstreams_->targets(0).set_target(1, true, 0);  // weight 0: no new requests either
+  RecordingHandler& c = connect_client();
+  send(c, "GET /api/x HTTP/1.1\r\nHost: h\r\n\r\n");
+  auto r = responses(c, 1);
+  ASSERT_EQ(r.size(), 1u) << c.received;
+  EXPECT_EQ(r[0].rfind("HTTP/1.1 503 ", 0), 0u) << r[0];
+  EXPECT_EQ(upstreams_->pool_counters(0).no_target.get(), 1u);
+  EXPECT_TRUE(backends_[0].requests.empty() && backends_[1].requests.empty());
 }
 
 TEST_F(HttpProxyTest, KeepAliveReusesTheUpstreamConnection) {
@@ -217,6 +259,9 @@ TEST_F(HttpProxyTest, FixedResponseAndRedirectAreAnsweredHere) {
   EXPECT_EQ(HttpBackend::field(r[1], "location"), "https://new.example:80/a/b?q=1");
   EXPECT_EQ(proxy_->counters().fixed_responses.get(), 1u);
   EXPECT_EQ(proxy_->counters().redirects.get(), 1u);
+  EXPECT_EQ(proxy_->rule_counters()[0].fixed_responses.get(), 1u);  // priority 5
+  EXPECT_EQ(proxy_->rule_counters()[1].redirects.get(), 1u);        // priority 7
+  EXPECT_EQ(samples(proxy_->counters().request_time), 2u);
   for (auto& b : backends_) EXPECT_TRUE(b.requests.empty());
 }
 
@@ -311,6 +356,10 @@ TEST_F(HttpProxyTest, RefusedTargetIsRetriedOnAnother) {
   EXPECT_NE(r[0].find("X-Backend: b1"), std::string::npos) << r[0];
   EXPECT_EQ(proxy_->counters().retries.get(), 1u);
   EXPECT_EQ(upstreams_->counters().connect_failures.get(), 1u);
+  EXPECT_EQ(upstreams_->pool_counters(0).retries.get(), 1u);
+  EXPECT_EQ(upstreams_->target_counters(0, 0).connect_failures.get(), 1u);
+  EXPECT_EQ(upstreams_->target_counters(0, 0).requests.get(), 0u);  // its connect failed before the head
+  EXPECT_EQ(upstreams_->target_counters(0, 1).requests.get(), 1u);
 }
 
 TEST_F(HttpProxyTest, SilentTargetGets504) {
@@ -323,6 +372,7 @@ TEST_F(HttpProxyTest, SilentTargetGets504) {
     proxy_->expire(pair_->now);
   }
   EXPECT_EQ(c.received.rfind("HTTP/1.1 504 ", 0), 0u) << c.received;
+  EXPECT_EQ(upstreams_->target_counters(1, 0).timeouts.get(), 1u);
 }
 
 TEST_F(HttpProxyTest, TargetClosingWithoutAnswerGets502) {

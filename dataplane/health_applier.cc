@@ -1,0 +1,91 @@
+#include "dataplane/health_applier.h"
+
+namespace tollgate::dataplane {
+
+HealthApplier::HealthApplier(shm::WorkerPort& port, std::vector<HealthBinding> pools, DrainSite& site)
+    : port_(port), site_(site) {
+  pools_.reserve(pools.size());
+  for (HealthBinding& b : pools) {
+    const size_t n = static_cast<size_t>(b.targets->size());
+    pools_.push_back(Pool{std::move(b), 0, std::vector<shm::HealthState>(n, shm::HealthState::kUnknown),
+                          std::vector<uint8_t>(n, 0)});
+  }
+}
+
+bool HealthApplier::apply() {
+  if (!port_.health_changed()) return false;
+  // The table generation first: entries and pool generations written before it are visible, and anything
+  // written after it moves it again, so the next tick rescans.
+  const uint64_t generation = port_.health_generation();
+  for (uint32_t pool = 0; pool < pools_.size(); ++pool) {
+    Pool& p = pools_[pool];
+    const uint64_t g = port_.pool_health_generation(pool);
+    if (g == p.seen_generation) continue;
+    p.seen_generation = g;
+    for (uint32_t i = 0; i < p.state.size(); ++i)
+      apply_target(pool, p, i, port_.target_health(p.binding.first_target + i));
+  }
+  port_.health_applied(generation);
+  return true;
+}
+
+void HealthApplier::apply_target(uint32_t pool, Pool& p, uint32_t i, const shm::TargetHealth& h) {
+  using S = shm::HealthState;
+  const int t = static_cast<int>(i);
+  switch (h.state) {
+    case S::kHealthy:
+      p.binding.targets->set_target(t, true, h.weight);
+      break;
+    case S::kUnhealthy:
+    case S::kDraining:
+    case S::kDisabled:
+      p.binding.targets->set_target(t, false, h.weight);
+      break;
+    case S::kUnknown:
+    default:  // a state this build does not know: the config's view, as before any health was published
+      p.binding.targets->set_target(t, true, p.binding.config_weights[i]);
+      break;
+  }
+  const S before = p.state[i];
+  p.state[i] = h.state;
+  if (h.state == S::kDraining && before != S::kDraining) {
+    site_.close_idle(pool, t);
+    watch(p, i);
+  } else if (h.state != S::kDraining && before == S::kDraining && p.watched[i]) {
+    p.watched[i] = 0;  // back in rotation before it drained: nothing to report
+    --watched_;
+  }
+}
+
+void HealthApplier::watch(Pool& p, uint32_t i) {
+  if (p.watched[i]) return;
+  p.watched[i] = 1;
+  ++watched_;
+}
+
+void HealthApplier::watch_drain(const shm::TargetRef& ref) {
+  if (ref.pool >= pools_.size()) return;
+  Pool& p = pools_[ref.pool];
+  if (ref.target < p.binding.first_target || ref.target - p.binding.first_target >= p.state.size()) return;
+  const uint32_t i = ref.target - p.binding.first_target;
+  site_.close_idle(ref.pool, static_cast<int>(i));
+  watch(p, i);
+}
+
+void HealthApplier::report_drains() {
+  if (watched_ == 0) return;
+  for (uint32_t pool = 0; pool < pools_.size(); ++pool) {
+    Pool& p = pools_[pool];
+    for (uint32_t i = 0; i < p.watched.size(); ++i) {
+      if (!p.watched[i]) continue;
+      const int t = static_cast<int>(i);
+      if (p.binding.targets->target(t).outstanding > 0 || site_.open_connections(pool, t) > 0) continue;
+      const shm::TargetRef ref{pool, p.binding.first_target + i};
+      if (!port_.send(shm::make_message(shm::MessageType::kDrainDone, port_.core(), 0, ref))) continue;
+      p.watched[i] = 0;
+      --watched_;
+    }
+  }
+}
+
+}  // namespace tollgate::dataplane

@@ -1,0 +1,50 @@
+// The worker's timer-tick work on the shared segment: control (heartbeat, health, commands, config) and
+// the copy of every counter into this core's stats block.
+#include "dataplane/stats_export.h"
+#include "dataplane/worker.h"
+
+namespace tollgate::dataplane {
+
+void Worker::attach_segment(shm::WorkerPort port, const SegmentPlan& plan) {
+  segment_ = std::make_unique<SegmentLink>(std::move(port), plan, upstreams_.get());
+}
+
+void Worker::segment_tick() {
+  segment_->tick.run(now_us_ * 1000);
+  publish_stats();
+}
+
+void Worker::publish_stats() {
+  const shm::CoreView& v = segment_->port.view();
+  const SegmentPlan& plan = segment_->plan;
+  export_core(stats_, *v.core);
+  for (size_t k = 0; k < proxies_.size(); ++k) {
+    const proxy::TcpProxy& p = *proxies_[k];
+    export_listener({&p.counters(), nullptr, nullptr, p.sessions_active()}, v.listeners[proxy_listener_[k]]);
+  }
+  for (size_t k = 0; k < tls_proxies_.size(); ++k) {
+    const proxy::TlsProxy& p = *tls_proxies_[k];
+    export_listener({&p.forwarding(), &p.counters(), nullptr, p.sessions_active()},
+                    v.listeners[tls_proxy_listener_[k]]);
+  }
+  for (const HttpListener& l : http_listeners_) {
+    const proxy::HttpProxy& p = *l.proxy;
+    const size_t active = l.tls ? l.tls->sessions_active() : p.sessions_active();
+    export_listener({nullptr, l.tls ? &l.tls->counters() : nullptr, &p.counters(), active},
+                    v.listeners[l.config_index]);
+    const std::span<const proxy::RuleCounters> rules = p.rule_counters();
+    const std::vector<uint32_t>& index = plan.rule_index[l.config_index];
+    for (size_t r = 0; r < rules.size(); ++r) export_rule(rules[r], v.rules[index[r]]);
+  }
+  if (!upstreams_) return;
+  const proxy::UpstreamPools& u = *upstreams_;
+  for (uint32_t pool = 0; pool < u.size(); ++pool) {
+    const uint32_t base = plan.target_base[pool];
+    const int n = u.targets(pool).size();
+    for (int t = 0; t < n; ++t)
+      export_target(u.target_counters(pool, t), u.open_connections(pool, t), v.targets[base + t]);
+    export_pool(u.pool_counters(pool), {v.targets + base, static_cast<size_t>(n)}, v.pools[pool]);
+  }
+}
+
+}  // namespace tollgate::dataplane
