@@ -1,8 +1,8 @@
 // Health probes the control plane asks a worker to send (kProbeRequest on its command ring). The runner
 // answers each with one kProbeResult event carrying the request's id, now or from a later tick. Probes
-// are meant to travel the dataplane's own TCP stack, like traffic; until a runner that does that exists,
-// UnsupportedProbeRunner answers every request at once with ProbeFailure::kUnsupported, so a control
-// plane can tell "cannot probe" from "target down".
+// travel the dataplane's own TCP stack, like traffic: StackProbeRunner (stack_probe_runner.h).
+// UnsupportedProbeRunner answers every request at once with ProbeFailure::kUnsupported, for tests of the
+// command path: "cannot probe", which a control plane tells apart from "target down".
 #pragma once
 
 #include <cstdint>

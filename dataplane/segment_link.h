@@ -19,7 +19,7 @@ namespace tollgate::dataplane {
 std::vector<HealthBinding> health_bindings(proxy::UpstreamPools* upstreams, const SegmentPlan& plan);
 
 struct SegmentLink final : DrainSite {
-  SegmentLink(shm::WorkerPort p, SegmentPlan segment_plan, proxy::UpstreamPools* pools)
+  SegmentLink(shm::WorkerPort p, SegmentPlan segment_plan, proxy::UpstreamPools* pools, ProbeRunner& probes)
       : port(std::move(p)),
         plan(std::move(segment_plan)),
         upstreams(pools),
@@ -38,7 +38,6 @@ struct SegmentLink final : DrainSite {
   shm::WorkerPort port;
   SegmentPlan plan;
   proxy::UpstreamPools* upstreams;
-  UnsupportedProbeRunner probes;
   HealthApplier health;
   ControlTick tick;
 };

@@ -281,6 +281,8 @@ Worker::~Worker() {
   // Connections hold mbuf references: release them before the ports and pool go away.
   proxies_.clear();
   tls_proxies_.clear();
+  segment_.reset();
+  probe_runner_.reset();  // aborts probes still running
   http_listeners_.clear();
   upstreams_.reset();
   upstream_tls_.reset();
@@ -591,6 +593,7 @@ void Worker::run_timers(uint64_t now) {
   }
   if (upstreams_) upstreams_->expire(now_us_);
   if (upstream_tls_) upstream_tls_->expire(now_us_);
+  if (probe_runner_) probe_runner_->expire(now_us_);
   for (PortState& ps : ports_) {
     ps.neighbours.expire(
         now, [&](net::Ipv4Address ip) { send_arp_request(ps, ip); },

@@ -11,6 +11,7 @@
 #include "dataplane/config.h"
 #include "dataplane/port.h"
 #include "dataplane/segment_link.h"
+#include "dataplane/stack_probe_runner.h"
 #include "dataplane/steering_fabric.h"
 #include "dataplane/worker_stats.h"
 #include "engine/net/flow_steering.h"
@@ -173,6 +174,9 @@ class Worker {
   std::unique_ptr<proxy::UpstreamPools> upstreams_;
   std::vector<HttpListener> http_listeners_;
   std::unique_ptr<proxy::AccessLogRing> access_log_;
+  // Health probes over this core's stack (made with the segment link, which hands them requests).
+  std::unique_ptr<tls::ClientContext> probe_tls_;
+  std::unique_ptr<StackProbeRunner> probe_runner_;
   std::unique_ptr<SegmentLink> segment_;
 };
 

@@ -6,7 +6,21 @@
 namespace tollgate::dataplane {
 
 void Worker::attach_segment(shm::WorkerPort port, const SegmentPlan& plan) {
-  segment_ = std::make_unique<SegmentLink>(std::move(port), plan, upstreams_.get());
+  // Health probes travel this core's stack; HTTPS ones need the client-role TLS layer (made here if no
+  // pool speaks TLS) and a context that does not verify (target-group checks do not).
+  if (!aead_) aead_ = std::make_unique<tls::AeadEngine>();
+  if (!upstream_tls_) upstream_tls_ = std::make_unique<proxy::TlsTerminator>(*tcp_, *aead_, 1024, now_us_);
+  tls::ClientSettings insecure;
+  insecure.verify = false;
+  std::string why;
+  probe_tls_ = tls::ClientContext::create(insecure, why);
+  probe_runner_ = std::make_unique<StackProbeRunner>(
+      *tcp_, upstream_tls_.get(), probe_tls_.get(),
+      [this](net::Ipv4Address target) {
+        return backend_source({proxy::Target{target, 0}});
+      },
+      now_us_);
+  segment_ = std::make_unique<SegmentLink>(std::move(port), plan, upstreams_.get(), *probe_runner_);
 }
 
 void Worker::segment_tick() {

@@ -121,9 +121,18 @@ read -r n0 n1 <<<"$r"
 assert_eq "$n0 $n1" "2 2" "round robin after the drain ended"
 
 # ---- commands ----
-out=$("$TOOL" probe "$SEGMENT" "$POOL" "$T0") || fail "no probe answer: $out"
-note "probe: $out"
-grep -q '"failure": 5' <<<"$out" || fail "probe not answered unsupported (failure 5): $out"
+# Health probes over the dataplane's own stack: HTTP to a backend (its status comes back), TCP to its echo
+# port, HTTPS to its TLS port (not verified), and a port nothing listens on (refused: failure 1).
+out=$("$TOOL" probe "$SEGMENT" "$POOL" "$T0" http 198.19.0.11 8080 /health) || fail "no probe answer: $out"
+note "probe http: $out"
+grep -q '"success": 1, "failure": 0, "status": 200' <<<"$out" || fail "HTTP probe of a live backend: $out"
+out=$("$TOOL" probe "$SEGMENT" "$POOL" "$T0" tcp 198.19.0.11 7000) || fail "no probe answer: $out"
+grep -q '"success": 1, "failure": 0' <<<"$out" || fail "TCP probe of a live port: $out"
+out=$("$TOOL" probe "$SEGMENT" "$POOL" "$T0" https 198.19.0.12 8443 /health) || fail "no probe answer: $out"
+grep -q '"success": 1, "failure": 0, "status": 200' <<<"$out" || fail "HTTPS probe of a live backend: $out"
+out=$("$TOOL" probe "$SEGMENT" "$POOL" "$T0" tcp 198.19.0.11 9) || fail "no probe answer: $out"
+note "probe closed port: $out"
+grep -q '"success": 0, "failure": 1' <<<"$out" || fail "TCP probe of a closed port: $out"
 
 # ---- clean stop ----
 dataplane_alive || fail "dataplane died"

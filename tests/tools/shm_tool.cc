@@ -7,12 +7,14 @@
 //   drain-wait NAME POOL TARGET        waits for kDrainDone of the target from every running core
 //   probe NAME POOL TARGET             sends a probe request to every core and prints the results
 // POOL and TARGET are segment indices (targets across pools). Exit 1 on a timeout (5 s) or error.
+#include <arpa/inet.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -31,7 +33,7 @@ constexpr auto kTimeout = std::chrono::seconds(5);
 int usage() {
   std::fprintf(stderr,
                "usage: tollgate-shm-tool dump NAME | health NAME POOL TARGET STATE [WEIGHT] | "
-               "drain-wait NAME POOL TARGET | probe NAME POOL TARGET\n");
+               "drain-wait NAME POOL TARGET | probe NAME POOL TARGET [tcp|http|https IP PORT [PATH]]\n");
   return 2;
 }
 
@@ -167,12 +169,9 @@ int drain_wait(const Segment& s, uint32_t pool, uint32_t target) {
   });
 }
 
-int probe(const Segment& s, uint32_t pool, uint32_t target) {
+int probe(const Segment& s, ProbeRequest request) {
   Controller c(s, static_cast<uint64_t>(::getpid()));
   const uint64_t id = static_cast<uint64_t>(::getpid());
-  ProbeRequest request;
-  request.pool = pool;
-  request.target = target;
   for (uint32_t k = 0; k < c.cores(); ++k) {
     if (running(c, k)) c.send(k, make_message(MessageType::kProbeRequest, k, id, request));
   }
@@ -181,8 +180,8 @@ int probe(const Segment& s, uint32_t pool, uint32_t target) {
     if (m.type != MessageType::kProbeResult || m.id != id || !read_payload(m, r)) return false;
     std::printf(
         "{\"probe_result\": {\"core\": %u, \"pool\": %u, \"target\": %u, \"success\": %u, \"failure\": "
-        "%u}}\n",
-        m.core, r.pool, r.target, r.success, r.failure);
+        "%u, \"status\": %u, \"latency_us\": %u}}\n",
+        m.core, r.pool, r.target, r.success, r.failure, r.status, r.latency_us);
     return true;
   });
 }
@@ -211,6 +210,25 @@ int main(int argc, char** argv) {
     return health(s, arg(3), arg(4), state, argc == 7 ? arg(6) : 1);
   }
   if (cmd == "drain-wait" && argc == 5) return drain_wait(s, arg(3), arg(4));
-  if (cmd == "probe" && argc == 5) return probe(s, arg(3), arg(4));
+  if (cmd == "probe" && (argc == 5 || argc == 8 || argc == 9)) {
+    ProbeRequest request;
+    request.pool = arg(3);
+    request.target = arg(4);
+    if (argc >= 8) {
+      const std::string proto = argv[5];
+      request.protocol = proto == "https"  ? ProbeProtocol::kHttps
+                         : proto == "http" ? ProbeProtocol::kHttp
+                                           : ProbeProtocol::kTcp;
+      in_addr ip{};
+      if (::inet_pton(AF_INET, argv[6], &ip) != 1) return usage();
+      request.ipv4 = ntohl(ip.s_addr);
+      request.port = static_cast<uint16_t>(arg(7));
+      const std::string path = argc == 9 ? argv[8] : "/";
+      request.path_length = static_cast<uint8_t>(std::min(path.size(), request.path.size()));
+      std::memcpy(request.path.data(), path.data(), request.path_length);
+      request.timeout_ms = 2000;
+    }
+    return probe(s, request);
+  }
   return usage();
 }
