@@ -33,7 +33,8 @@ class ConfigReader : public TomlReader {
     if (const toml::table* tcp = table_at(root, "tcp", "tcp")) read_tcp(*tcp, cfg);
     read_pools(root, cfg);
     read_listeners(root, cfg);
-    if (const toml::table* m = table_at(root, "management", "management")) read_management(*this, *m, cfg.management);
+    if (const toml::table* m = table_at(root, "management", "management"))
+      read_management(*this, *m, cfg.management);
     ConfigLoad out;
     out.errors = std::move(errors_);
     if (out.errors.empty()) out.config = std::move(cfg);
