@@ -27,7 +27,8 @@ assert_eq "$(json_get 'd["config"]["path"]' <<<"$out")" "$RUN/dataplane.toml" "c
 assert_eq "$(json_get '",".join(l["name"] for l in d["listeners"])' <<<"$out")" "tcp-echo,tls-echo,https,http,http-app" \
   "listeners"
 assert_eq "$(json_get 'len(d["targets"])' <<<"$out")" 9 "targets"
-ctl show targets | grep -Eq '^api +198\.19\.0\.11:8080 ' || fail "show targets has no api 198.19.0.11:8080: $(ctl show targets)"
+out=$(ctl show targets)
+grep -Eq '^api +198\.19\.0\.11:8080 ' <<<"$out" || fail "show targets has no api 198.19.0.11:8080: $out"
 
 # With the dataplane's segment: attached, heartbeat seen.
 segment=0
@@ -116,9 +117,11 @@ note "broken config refused (reload exit 1 and SIGHUP) with file:line: key; good
 if [ $segment = 1 ]; then
   out=$(ctl target drain api 198.19.0.11:8080 --timeout 10) || fail "drain: $out"
   grep -q "drained" <<<"$out" || fail "drain did not report: $out"
-  ctl show targets | grep -Eq '^api +198\.19\.0\.11:8080 +draining ' || fail "not draining: $(ctl show targets)"
+  out=$(ctl show targets)
+  grep -Eq '^api +198\.19\.0\.11:8080 +draining ' <<<"$out" || fail "not draining: $out"
   ctl target enable api 198.19.0.11:8080 >/dev/null || fail "enable"
-  ctl show targets | grep -Eq '^api +198\.19\.0\.11:8080 +healthy ' || fail "not healthy: $(ctl show targets)"
+  out=$(ctl show targets)
+  grep -Eq '^api +198\.19\.0\.11:8080 +healthy ' <<<"$out" || fail "not healthy: $out"
   note "drain reported from every core; enable made it healthy"
 else
   rc=0; out=$(ctl target drain api 198.19.0.11:8080 --timeout 1 2>&1) || rc=$?
@@ -130,9 +133,12 @@ assert_eq "$rc" 1 "drain of an unknown target"
 grep -q "pool 'api' has no target 198.19.0.99:8080" <<<"$out" || fail "unknown target: $out"
 
 # top for a bounded number of refreshes; CLI usage.
-ctl top --iterations 2 --interval 0.2 | grep -q "^LISTENER" || fail "top printed no listener table"
+# (Output captured first: grep -q closing the pipe early would fail the pipeline under pipefail.)
+out=$(ctl top --iterations 2 --interval 0.2) || fail "top: $out"
+grep -q "^LISTENER" <<<"$out" || fail "top printed no listener table: $out"
 "$CTLBIN" --help >/dev/null || fail "--help exit status"
-"$CTLBIN" target drain --help | grep -q "Usage:" || fail "target drain --help"
+out=$("$CTLBIN" target drain --help) || fail "target drain --help exit status"
+grep -q "Usage:" <<<"$out" || fail "target drain --help: $out"
 rc=0; "$CTLBIN" frobnicate >/dev/null 2>&1 || rc=$?
 assert_eq "$rc" 2 "exit status of an unknown command"
 rc=0; ctl show >/dev/null 2>&1 || rc=$?
