@@ -102,6 +102,7 @@ int run(const std::string& config_path, const std::string& segment_prefix, const
   register_config_commands(commands, cp);
   register_show_commands(commands, cp);
   register_target_commands(commands, cp);
+  register_cert_commands(commands, cp);
   auto server =
       SocketServer::listen(socket_path, [&commands](const CtlRequest& r) { return commands.dispatch(r); });
   if (!server) {

@@ -70,7 +70,8 @@ int show(const std::string& socket, const std::string& what, bool as_json) {
     std::printf("%s\n", result->dump(2).c_str());
   } else {
     const ViewRenderer render = view_renderer(what);
-    std::fputs((what == "stats" ? std::string() : render_summary(*result) + "\n").c_str(), stdout);
+    const bool summary = what != "stats" && what != "certs";  // certs answers carry no summary
+    std::fputs((summary ? render_summary(*result) + "\n" : std::string()).c_str(), stdout);
     std::fputs(render(*result).c_str(), stdout);
   }
   return 0;
@@ -229,11 +230,6 @@ int main(int argc, char** argv) {
   }
   if (reload_cmd->parsed()) return reload(socket);
   if (show_cmd->parsed()) {
-    if (what == "certs") {
-      std::fprintf(stderr,
-                   "tollgatectl: show certs: not available yet (the certificate module is not wired)\n");
-      return 1;
-    }
     return show(socket, what, as_json);
   }
   if (top_cmd->parsed()) return top(socket, iterations, interval);

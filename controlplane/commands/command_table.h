@@ -31,6 +31,7 @@ class CommandTable {
 void register_config_commands(CommandTable& table, ControlPlane& cp);
 void register_show_commands(CommandTable& table, ControlPlane& cp);
 void register_target_commands(CommandTable& table, ControlPlane& cp);
+void register_cert_commands(CommandTable& table, ControlPlane& cp);
 
 // Argument helpers for handlers: a required string / unsigned argument, or an error naming it.
 Result<std::string> string_arg(const nlohmann::json& args, const char* name);

@@ -1,5 +1,5 @@
 // show.stats (everything), show.listeners|rules|pools|targets|cores (one section each, plus the header
-// parts), show.certs. Each answer is snapshot_to_json, cut to what was asked.
+// parts). Each answer is snapshot_to_json, cut to what was asked.
 #include <fmt/format.h>
 
 #include "controlplane/commands/command_table.h"
@@ -19,12 +19,6 @@ void register_show_commands(CommandTable& table, ControlPlane& cp) {
                     {{"config", all["config"]}, {"segment", all["segment"]}, {section, all[section]}});
               });
   }
-  table.add("show.certs", "certificates in use (not available until the certificate module is wired)",
-            [](const nlohmann::json&) {
-              return CtlResponse::failure(
-                  "show certs: not available yet (the certificate module is not wired "
-                  "into the control plane)");
-            });
 }
 
 }  // namespace tollgate::controlplane

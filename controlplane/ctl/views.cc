@@ -117,6 +117,15 @@ std::string render_cores(const json& stats) {
   return t.rows() ? t.render() : "no cores (not attached to the dataplane's segment)\n";
 }
 
+std::string render_certs(const json& stats) {
+  Table t({"LISTENER", "CHAIN", "SUBJECT", "SERIAL", "NOT_AFTER", "DAYS_LEFT"});
+  for (const json& c : section(stats, "certs")) {
+    t.add({str(c, "listener"), str(c, "chain"), c.contains("error") ? str(c, "error") : str(c, "subject"),
+           str(c, "serial"), str(c, "not_after"), c.contains("days_left") ? str(c, "days_left") : "-"});
+  }
+  return t.rows() ? t.render() : "no certificates configured\n";
+}
+
 std::string render_stats(const json& stats) {
   return fmt::format("{}\n{}\n{}\n{}\n{}", render_summary(stats), render_cores(stats),
                      render_listeners(stats), render_pools(stats), render_targets(stats));
@@ -129,6 +138,7 @@ ViewRenderer view_renderer(std::string_view what) {
   if (what == "pools") return render_pools;
   if (what == "targets") return render_targets;
   if (what == "cores") return render_cores;
+  if (what == "certs") return render_certs;
   return nullptr;
 }
 

@@ -15,6 +15,7 @@ std::string render_rules(const nlohmann::json& stats);
 std::string render_pools(const nlohmann::json& stats);
 std::string render_targets(const nlohmann::json& stats);
 std::string render_cores(const nlohmann::json& stats);
+std::string render_certs(const nlohmann::json& stats);
 // show stats: the summary and every table.
 std::string render_stats(const nlohmann::json& stats);
 // The renderer for `show WHAT` (WHAT: stats, listeners, rules, pools, targets, cores); null for others.

@@ -30,6 +30,10 @@ assert_eq "$(json_get 'len(d["targets"])' <<<"$out")" 9 "targets"
 out=$(ctl show targets)
 grep -Eq '^api +198\.19\.0\.11:8080 ' <<<"$out" || fail "show targets has no api 198.19.0.11:8080: $out"
 
+# show certs: the TLS listeners' certificate files, read by the control plane.
+out=$(ctl show certs) || fail "show certs: $out"
+grep -Eq "^tls-echo +$RUN/certs/[^ ]+ +CN=lab\.tollgate\.test" <<<"$out" || fail "show certs lacks tls-echo's leaf: $out"
+
 # With the dataplane's segment: attached, heartbeat seen.
 segment=0
 if [ -e /dev/shm/tollgate-lab-$P ]; then

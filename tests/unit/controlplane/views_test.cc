@@ -66,7 +66,8 @@ TEST(Views, EveryShowHasARenderer) {
     ASSERT_NE(view_renderer(w), nullptr) << w;
     EXPECT_FALSE(view_renderer(w)(snapshot_to_json(sample())).empty()) << w;
   }
-  EXPECT_EQ(view_renderer("certs"), nullptr);
+  EXPECT_EQ(view_renderer("certs")(nlohmann::json::object()), "no certificates configured\n");
+  EXPECT_EQ(view_renderer("nothing"), nullptr);
 }
 
 TEST(Views, TopComputesRates) {
