@@ -2,6 +2,7 @@
 
 #include "dataplane/append_file.h"
 #include "dataplane/config_http.h"
+#include "dataplane/config_management.h"
 #include "dataplane/toml_reader.h"
 
 #include <fmt/format.h>
@@ -25,13 +26,15 @@ class ConfigReader : public TomlReader {
 
   ConfigLoad read(const toml::table& root) {
     DataplaneConfig cfg;
-    check_keys(root, "", {"dataplane", "neighbour", "port", "tcp", "pool", "listener"});
+    check_keys(root, "", {"dataplane", "neighbour", "port", "tcp", "pool", "listener", "management"});
     if (const toml::table* dp = table_at(root, "dataplane", "dataplane")) read_dataplane(*dp, cfg);
     if (const toml::table* nb = table_at(root, "neighbour", "neighbour")) read_neighbour(*nb, cfg);
     read_ports(root, cfg);
     if (const toml::table* tcp = table_at(root, "tcp", "tcp")) read_tcp(*tcp, cfg);
     read_pools(root, cfg);
     read_listeners(root, cfg);
+    if (const toml::table* m = table_at(root, "management", "management"))
+      read_management(*this, *m, cfg.management);
     ConfigLoad out;
     out.errors = std::move(errors_);
     if (out.errors.empty()) out.config = std::move(cfg);

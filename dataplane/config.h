@@ -107,6 +107,14 @@ struct TcpSettings {
   uint32_t connect_timeout_ms = 10000;
 };
 
+// The control plane's management endpoint (Prometheus text on GET /metrics). The dataplane ignores it.
+struct ManagementConfig {
+  std::string address = "127.0.0.1:9100";  // as written; "" disables the endpoint
+  bool enabled = true;
+  net::Ipv4Address ip{0x7f000001};  // parsed from address
+  uint16_t port = 9100;
+};
+
 struct DataplaneConfig {
   uint16_t cores = 0;      // worker cores; 0 = all usable CPUs but one (at least one)
   uint32_t mbufs = 32767;  // per socket; raised automatically to what ports and rings need
@@ -128,6 +136,7 @@ struct DataplaneConfig {
   TcpSettings tcp;
   std::vector<PoolConfig> pools;
   std::vector<ListenerConfig> listeners;
+  ManagementConfig management;
 };
 
 struct ConfigError {

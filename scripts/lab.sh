@@ -5,7 +5,7 @@
 #   scripts/lab.sh up [--config FILE] [--cores N] [--driver af_xdp|af_packet] [--prefix P]
 #   scripts/lab.sh down|status [--prefix P]
 #   scripts/lab.sh exec [--prefix P] CMD...     run CMD inside the client namespace
-#   scripts/lab.sh ctl [--prefix P] ARGS...     run tollgatectl against the lab
+#   scripts/lab.sh ctl [--prefix P] ARGS...     run tollgatectl against the lab's control plane
 #
 # Addresses (198.18.0.0/15 only, the benchmarking range):
 #   P-client  : P-cli0 198.18.0.2/24, default via 198.18.0.1 (the VIP, answered by the dataplane on P-front)
@@ -20,6 +20,7 @@ PREFIX=tg
 CONFIG=$ROOT/deploy/lab.toml
 CORES=""
 DRIVER=""
+MANAGEMENT=""
 
 usage() {
   sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -132,6 +133,43 @@ start_backends() {
   done
 }
 
+# The lab's management (Prometheus) port: 9100 for the default prefix, else one derived from the prefix,
+# moved on past ports already taken, so labs of several prefixes (the tests') run side by side.
+management_port() {
+  local base p
+  if [ "$PREFIX" = tg ]; then base=9100; else base=$(( 19100 + $(cksum <<<"$PREFIX" | cut -d' ' -f1) % 800 )); fi
+  for p in $(seq "$base" $((base + 99))); do
+    ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+  done
+  echo "$base"
+}
+
+# The run directory's config: the prefix in interface names, and the management endpoint on this lab's port
+# (127.0.0.1:9100 in the file becomes 127.0.0.1:PORT; a config without [management] gets one).
+write_lab_config() {
+  local port
+  port=$(management_port)
+  MANAGEMENT="127.0.0.1:$port"
+  sed "s/\"tg-/\"$PREFIX-/g; s/\"127\.0\.0\.1:9100\"/\"127.0.0.1:$port\"/" "$CONFIG" >"$RUN/dataplane.toml"
+  grep -q '^\[management\]' "$RUN/dataplane.toml" ||
+    printf '\n[management]\naddress = "127.0.0.1:%s"\n' "$port" >>"$RUN/dataplane.toml"
+}
+
+# The control plane, after the dataplane: it attaches to the dataplane's segment (lab-PREFIX, the name the
+# dataplane is started with) and serves tollgatectl on $RUN/ctl.sock. Up means the socket answers.
+start_controlplane() {
+  setsid "$BUILD/controlplane/tollgate-controlplane" -c "$RUN/dataplane.toml" --segment "lab-$PREFIX" \
+    --socket "$RUN/ctl.sock" --foreground >>"$RUN/controlplane.log" 2>&1 &
+  echo $! >"$RUN/controlplane.pid"
+  for _ in $(seq 100); do
+    alive "$RUN/controlplane.pid" || break
+    "$BUILD/controlplane/tollgatectl" --socket "$RUN/ctl.sock" show cores >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "lab: the control plane did not come up:" >&2; tail -20 "$RUN/controlplane.log" >&2
+  return 1
+}
+
 start_dataplane() {
   local cores=$1 args=()
   args=(-c "$RUN/dataplane.toml" --cores "$cores" --file-prefix "tollgate-lab-$PREFIX" --stats-file "$RUN/stats.json"
@@ -174,14 +212,15 @@ lab_up() {
   if ! "$ROOT/scripts/lab/make-certs.sh" "$RUN/certs" >"$RUN/certs.log" 2>&1; then
     echo "lab: making the lab certificates failed:" >&2; cat "$RUN/certs.log" >&2; exit 1
   fi
-  sed "s/\"tg-/\"$PREFIX-/g" "$CONFIG" >"$RUN/dataplane.toml"
+  write_lab_config
   "$BUILD/dataplane/tollgate-dataplane" -c "$RUN/dataplane.toml" --check-config >/dev/null
   mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
   echo "lab: creating namespaces $NS_CLIENT, $NS_BACKEND ($cores queue(s) per veth)"
   net_up "$cores"
   echo "lab: starting backends ${BACKENDS[*]} (HTTP :8080, HTTPS :8443, echo :7000)"
   if ! start_backends || ! echo "lab: starting the dataplane on $IF_FRONT/$IF_BACK with $cores worker core(s)" ||
-     ! start_dataplane "$cores"; then
+     ! start_dataplane "$cores" || ! echo "lab: starting the control plane (socket $RUN/ctl.sock)" ||
+     ! start_controlplane; then
     lab_down >/dev/null
     exit 1
   fi
@@ -193,6 +232,8 @@ lab '$PREFIX' is up. Try:
   scripts/lab.sh exec$px arping -c 3 -I $IF_CLI $VIP
   ip netns exec $NS_BACKEND ping -c 3 -I 198.19.0.11 198.19.0.1
   scripts/lab.sh status$px                                     # counters per core and port
+  scripts/lab.sh ctl$px show targets                           # the control plane: tollgatectl --help
+  curl -s http://$MANAGEMENT/metrics | grep tollgate_requests_total   # Prometheus (if [management] kept it)
   scripts/lab.sh down$px
 Logs and stats: $RUN
 MSG
@@ -200,6 +241,7 @@ MSG
 
 lab_down() {
   need_root
+  stop_pid "$RUN/controlplane.pid"
   stop_pid "$RUN/dataplane.pid"
   for f in "$RUN"/backend-*.pid; do [ -e "$f" ] && stop_pid "$f"; done
   net_down
@@ -215,6 +257,11 @@ lab_status() {
     echo "dataplane: running, pid $(cat "$RUN/dataplane.pid")"; up=1
   else
     echo "dataplane: not running"
+  fi
+  if alive "$RUN/controlplane.pid"; then
+    echo "controlplane: running, pid $(cat "$RUN/controlplane.pid"), socket $RUN/ctl.sock"
+  elif [ $up -eq 1 ]; then
+    echo "controlplane: not running"
   fi
   for i in 1 2 3; do
     if alive "$RUN/backend-$i.pid"; then echo "backend-$i: running, pid $(cat "$RUN/backend-$i.pid")"; fi
@@ -233,6 +280,6 @@ case "$cmd" in
   exec)
     [ ${#rest[@]} -gt 0 ] || { echo "lab: exec needs a command" >&2; exit 2; }
     exec ip netns exec "$NS_CLIENT" "${rest[@]}" ;;
-  ctl) exec "$BUILD/controlplane/tollgatectl" "${rest[@]}" ;;
+  ctl) exec "$BUILD/controlplane/tollgatectl" --socket "$RUN/ctl.sock" "${rest[@]}" ;;
   *) usage ;;
 esac

@@ -35,7 +35,7 @@ result build $rc
 [ $rc -eq 0 ] || finish
 
 stage "unit tests"
-for t in engine tcp proxy tls certs http routing health dataplane dataplane_shm accesslog shm; do
+for t in engine tcp proxy tls certs http routing health dataplane dataplane_shm accesslog shm controlplane; do
   meson test -C build --suite unit "$t" --print-errorlogs >/dev/null 2>&1
   rc=$?; [ $rc -eq 0 ] || cat "build/meson-logs/testlog.txt" | tail -60
   result "unit:$t" $rc
@@ -46,7 +46,7 @@ if [ ! -f build-asan/build.ninja ]; then
   meson setup build-asan -Db_sanitize=address,undefined -Ddataplane=disabled -Dbench=disabled -Dwerror=true >/dev/null
 fi
 if ninja -C build-asan >/tmp/tollgate-build-asan.log 2>&1; then
-  for t in engine tcp proxy tls certs http routing health dataplane dataplane_shm accesslog shm; do
+  for t in engine tcp proxy tls certs http routing health dataplane dataplane_shm accesslog shm controlplane; do
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
       meson test -C build-asan --suite unit "$t" >/dev/null 2>&1
     rc=$?; [ $rc -eq 0 ] || tail -60 build-asan/meson-logs/testlog.txt

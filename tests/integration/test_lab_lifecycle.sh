@@ -7,13 +7,14 @@ RUN_TL=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
 trap '"$ROOT/scripts/lab.sh" down --prefix $P >/dev/null 2>&1 || true' EXIT
 
 "$ROOT/scripts/lab.sh" up --prefix $P --cores 1 >/dev/null
-pids=("$(cat "$RUN_TL/dataplane.pid")" $(cat "$RUN_TL"/backend-*.pid))
+pids=("$(cat "$RUN_TL/dataplane.pid")" $(cat "$RUN_TL"/backend-*.pid) "$(cat "$RUN_TL/controlplane.pid")")
 dp_pid=${pids[0]}
 out=$("$ROOT/scripts/lab.sh" up --prefix $P --cores 1)
 grep -q "already up" <<<"$out" || fail "second up did not say so: $out"
 assert_eq "$(cat "$RUN_TL/dataplane.pid")" "$dp_pid" "dataplane pid after a second up"
 status=$("$ROOT/scripts/lab.sh" status --prefix $P) || fail "status exited non-zero with the lab up"
 grep -q "dataplane: running" <<<"$status" || fail "status does not show the dataplane: $status"
+grep -q "controlplane: running" <<<"$status" || fail "status does not show the control plane: $status"
 ip netns exec $P-client ping -c 3 -i 0.1 -W 2 -q $VIP >/dev/null || fail "ping in lab $P"
 
 # SIGTERM: clean exit with counters printed.

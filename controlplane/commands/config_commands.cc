@@ -1,0 +1,46 @@
+// config.reload: re-read the file; refused with every error when it has any.
+// config.show: which file and generation are in force.
+#include <fmt/format.h>
+
+#include "controlplane/commands/command_table.h"
+#include "controlplane/control_plane.h"
+
+namespace tollgate::controlplane {
+namespace {
+
+nlohmann::json errors_json(const std::vector<dataplane::ConfigError>& errors) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const dataplane::ConfigError& e : errors) {
+    list.push_back({{"file", e.file},
+                    {"line", e.line},
+                    {"key", e.key},
+                    {"message", e.message},
+                    {"hint", e.hint},
+                    {"text", e.to_string()}});
+  }
+  return list;
+}
+
+}  // namespace
+
+void register_config_commands(CommandTable& table, ControlPlane& cp) {
+  table.add(
+      "config.reload", "re-read the config file; a file with errors is refused and the running config stays",
+      [&cp](const nlohmann::json&) {
+        ControlPlane::ReloadOutcome r = cp.reload();
+        if (!r.errors.empty()) {
+          return CtlResponse::failure(
+              fmt::format("{} has {} error(s); the running config stays", cp.config().path, r.errors.size()),
+              {{"errors", errors_json(r.errors)}});
+        }
+        if (!r.applied) return CtlResponse::failure(fmt::format("reload refused: {}", r.problem));
+        return CtlResponse::success({{"path", cp.config().path}, {"generation", r.generation}});
+      });
+  table.add("config.show", "the config file in force and the published generation",
+            [&cp](const nlohmann::json&) {
+              const StatsSnapshot s = cp.snapshot();
+              return CtlResponse::success({{"path", cp.config().path}, {"generation", s.config_generation}});
+            });
+}
+
+}  // namespace tollgate::controlplane

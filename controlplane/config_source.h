@@ -1,0 +1,26 @@
+// Reading the config file for the control plane: the text is read once, validated by the dataplane's own
+// reader (dataplane/config.h) and, when good, turned into the blob to publish — the same bytes that were
+// checked, whatever happens to the file afterwards.
+#pragma once
+
+#include <string>
+
+#include "controlplane/config_blob.h"
+#include "dataplane/config.h"
+
+namespace tollgate::controlplane {
+
+struct LoadedConfig {
+  std::string path;  // absolute
+  dataplane::DataplaneConfig config;
+  std::string blob;  // encode_config_blob of the text
+};
+
+struct ConfigAttempt {
+  std::optional<LoadedConfig> loaded;
+  std::vector<dataplane::ConfigError> errors;
+};
+
+ConfigAttempt load_config(const std::string& path);
+
+}  // namespace tollgate::controlplane

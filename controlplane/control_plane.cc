@@ -1,0 +1,263 @@
+#include "controlplane/control_plane.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "controlplane/log.h"
+#include "controlplane/stats_collect.h"
+#include "engine/shm/message.h"
+
+namespace tollgate::controlplane {
+namespace {
+
+// A heartbeat that has not moved for this long is a dead (or hung) writer.
+constexpr uint64_t kLivenessTimeoutNs = 3'000'000'000;
+constexpr uint64_t kAttachRetryNs = 500'000'000;
+constexpr size_t kEventBatch = 64;
+
+// The identity of the segment object behind a name: a dataplane that restarts unlinks the old one and
+// creates a new one, which has another inode.
+ino_t segment_inode(const std::string& name) {
+  struct stat st {};
+  return ::stat(("/dev/shm" + name).c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+}  // namespace
+
+struct ControlPlane::Attachment {
+  Attachment(shm::Segment s, ino_t ino)
+      : segment(std::move(s)),
+        controller(segment, static_cast<uint64_t>(::getpid())),
+        inode(ino),
+        dataplane(kLivenessTimeoutNs),
+        cores(segment.capacities().cores, shm::LivenessWatch(kLivenessTimeoutNs)),
+        core_alive(segment.capacities().cores, false) {}
+
+  shm::Segment segment;  // before controller: it points into the mapping
+  shm::Controller controller;
+  ino_t inode;
+  shm::LivenessWatch dataplane;
+  std::vector<shm::LivenessWatch> cores;
+  bool dataplane_alive = false;
+  std::vector<bool> core_alive;
+  uint64_t events = 0;
+};
+
+ControlPlane::ControlPlane(std::string segment_name, LoadedConfig config)
+    : segment_name_(std::move(segment_name)), config_(std::move(config)) {}
+
+ControlPlane::~ControlPlane() = default;
+
+void ControlPlane::tick(uint64_t now_ns) {
+  if (replaced_) return;
+  if (!attachment_ ||
+      (!attachment_->dataplane_alive && now_ns >= next_attach_ns_ && segment_inode(segment_name_) != 0 &&
+       segment_inode(segment_name_) != attachment_->inode)) {
+    if (now_ns >= next_attach_ns_) try_attach(now_ns);
+  }
+  if (!attachment_) return;
+  shm::Controller& c = attachment_->controller;
+  if (!c.in_control()) {
+    log_error("another control plane has taken over {} (controller epoch moved past {}); stopping",
+              segment_name_, c.epoch());
+    replaced_ = true;
+    return;
+  }
+  c.heartbeat(now_ns);
+  watch(now_ns);
+  read_events();
+}
+
+void ControlPlane::try_attach(uint64_t now_ns) {
+  next_attach_ns_ = now_ns + kAttachRetryNs;
+  const ino_t inode = segment_inode(segment_name_);
+  Result<shm::Segment> s = shm::Segment::attach(segment_name_);
+  if (!s) {
+    // The dataplane may simply not be up yet: say so once per distinct reason, not every half second.
+    if (s.error() != last_attach_error_) log_info("waiting for the dataplane's segment: {}", s.error());
+    last_attach_error_ = s.error();
+    return;
+  }
+  last_attach_error_.clear();
+  const bool again = attachment_ != nullptr;
+  drains_.clear();  // a new segment's workers owe nothing for the old one's drains
+  attachment_.reset();
+  attachment_ = std::make_unique<Attachment>(std::move(s.value()), inode);
+  const shm::Controller& c = attachment_->controller;
+  log_info("{} {} ({} cores, dataplane pid {}): controller epoch {}, published config generation {}",
+           again ? "re-attached to a new" : "attached to", segment_name_, c.cores(),
+           attachment_->segment.control().dataplane_pid.load(), c.epoch(), c.published_generation());
+  publish_if_changed();
+}
+
+void ControlPlane::watch(uint64_t now_ns) {
+  Attachment& a = *attachment_;
+  const bool alive = a.dataplane.observe(a.controller.dataplane_heartbeat(), now_ns);
+  if (alive != a.dataplane_alive) {
+    if (alive) {
+      log_info("the dataplane's heartbeat moves (pid {})", a.segment.control().dataplane_pid.load());
+    } else {
+      log_warning(
+          "the dataplane's heartbeat stopped; serving the last stats, re-attaching when a new segment "
+          "appears");
+    }
+  }
+  a.dataplane_alive = alive;
+  for (uint32_t k = 0; k < a.cores.size(); ++k) {
+    a.core_alive[k] = a.cores[k].observe(a.controller.core_header(k).heartbeat, now_ns);
+  }
+}
+
+void ControlPlane::read_events() {
+  Attachment& a = *attachment_;
+  shm::Message batch[kEventBatch];
+  for (uint32_t k = 0; k < a.controller.cores(); ++k) {
+    size_t n;
+    while ((n = a.controller.receive(k, batch, kEventBatch)) > 0) {
+      for (size_t i = 0; i < n; ++i) {
+        const shm::Message& m = batch[i];
+        ++a.events;
+        if (m.type == shm::MessageType::kDrainDone) {
+          shm::TargetRef ref;
+          if (shm::read_payload(m, ref)) drains_.done(ref.target, k);
+        } else if (m.type == shm::MessageType::kLogLine) {
+          shm::LogLine line;
+          if (shm::read_payload(m, line)) log_info("core {}: {}", k, shm::log_text(line));
+        }
+        // Probe results wait for the health-check module (engine/health).
+      }
+    }
+  }
+}
+
+void ControlPlane::publish_if_changed() {
+  const shm::Controller& c = attachment_->controller;
+  const uint64_t g = c.published_generation();
+  if (g != 0) {
+    const shm::ConfigView v = attachment_->segment.config();
+    const shm::ConfigSlotHeader& slot = v.header(g);
+    // A restarted control plane with the same file finds its blob already in force: no new generation.
+    if (slot.generation.load(std::memory_order_acquire) == g && slot.length == config_.blob.size() &&
+        std::memcmp(v.blob(g), config_.blob.data(), config_.blob.size()) == 0) {
+      return;
+    }
+  }
+  if (Result<uint64_t> p = publish(); !p) log_warning("config not published: {}", p.error());
+}
+
+Result<uint64_t> ControlPlane::publish() {
+  const std::string& b = config_.blob;
+  Result<uint64_t> g = attachment_->controller.publish_config(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(b.data()), b.size()));
+  if (g) log_info("published config generation {} ({}, {} bytes)", g.value(), config_.path, b.size());
+  return g;
+}
+
+ControlPlane::ReloadOutcome ControlPlane::reload() {
+  ReloadOutcome out;
+  ConfigAttempt attempt = load_config(config_.path);
+  if (!attempt.loaded) {
+    out.errors = std::move(attempt.errors);
+    log_warning("config reload refused: {} error(s); the running config stays", out.errors.size());
+    for (const dataplane::ConfigError& e : out.errors) log_warning("  {}", e.to_string());
+    return out;
+  }
+  if (attachment_) {
+    // Publish first: if the segment cannot take the generation yet, nothing changes.
+    LoadedConfig previous = std::move(config_);
+    config_ = std::move(*attempt.loaded);
+    Result<uint64_t> g = publish();
+    if (!g) {
+      config_ = std::move(previous);
+      out.problem = g.error();
+      log_warning("config reload refused: {}", g.error());
+      return out;
+    }
+    out.generation = g.value();
+  } else {
+    config_ = std::move(*attempt.loaded);
+    log_info("config reloaded ({}); it is published once the dataplane's segment is attached", config_.path);
+  }
+  out.applied = true;
+  return out;
+}
+
+StatsSnapshot ControlPlane::snapshot() const {
+  StatsSnapshot s = describe_config(config_.config, config_.path);
+  if (attachment_) {
+    Liveness l{attachment_->dataplane_alive, attachment_->core_alive};
+    fill_from_segment(s, attachment_->segment, attachment_->controller, l);
+  }
+  return s;
+}
+
+Result<TargetId> ControlPlane::find_target(const std::string& pool, const std::string& address) const {
+  uint32_t index = 0;
+  bool pool_found = false;
+  for (uint32_t p = 0; p < config_.config.pools.size(); ++p) {
+    const dataplane::PoolConfig& pc = config_.config.pools[p];
+    if (pc.name == pool) {
+      pool_found = true;
+      for (const dataplane::PoolConfig::Target& t : pc.targets) {
+        if (fmt::format("{}:{}", t.address.to_string(), t.port) == address)
+          return TargetId{p, index, t.weight};
+        ++index;
+      }
+    } else {
+      index += static_cast<uint32_t>(pc.targets.size());
+    }
+  }
+  if (!pool_found) return Error{fmt::format("no pool named '{}' in {}", pool, config_.path)};
+  return Error{fmt::format("pool '{}' has no target {}", pool, address)};
+}
+
+Status ControlPlane::write_health(const TargetId& t, shm::HealthState state, uint32_t weight) {
+  if (!attachment_) return Error{"not attached to the dataplane's segment yet (is the dataplane running?)"};
+  const shm::Capacities& caps = attachment_->segment.capacities();
+  if (t.pool >= caps.pools || t.target >= caps.targets) {
+    return Error{"the target is beyond the segment's capacities"};
+  }
+  attachment_->controller.set_target_health(t.pool, t.target, state, weight);
+  attachment_->controller.publish_health();
+  return Ok{};
+}
+
+Result<std::vector<uint32_t>> ControlPlane::drain(const TargetId& t) {
+  if (!attachment_) return Error{"not attached to the dataplane's segment yet (is the dataplane running?)"};
+  const shm::TargetHealth h = attachment_->controller.target_health(t.target);
+  const uint32_t weight = h.state == shm::HealthState::kUnknown ? t.config_weight : h.weight;
+  if (Status s = write_health(t, shm::HealthState::kDraining, weight); !s) return Error{s.error()};
+  std::vector<uint32_t> asked;
+  shm::Controller& c = attachment_->controller;
+  for (uint32_t k = 0; k < c.cores(); ++k) {
+    if (c.core_header(k).running.load(std::memory_order_acquire) == 0) continue;
+    if (!c.send(k, shm::make_message(shm::MessageType::kDrainTarget, k, t.target,
+                                     shm::TargetRef{t.pool, t.target}))) {
+      return Error{fmt::format("core {}'s command ring is full", k)};
+    }
+    asked.push_back(k);
+  }
+  drains_.start(t.target, asked);
+  log_info("draining target {} (pool {}): waiting for core(s) {}", t.target, t.pool, fmt::join(asked, ", "));
+  return asked;
+}
+
+Status ControlPlane::enable(const TargetId& t) {
+  if (!attachment_) return Error{"not attached to the dataplane's segment yet (is the dataplane running?)"};
+  const shm::TargetHealth h = attachment_->controller.target_health(t.target);
+  drains_.forget(t.target);
+  return write_health(t, shm::HealthState::kHealthy,
+                      h.state == shm::HealthState::kUnknown ? t.config_weight : h.weight);
+}
+
+Status ControlPlane::set_weight(const TargetId& t, uint32_t weight) {
+  if (!attachment_) return Error{"not attached to the dataplane's segment yet (is the dataplane running?)"};
+  const shm::TargetHealth h = attachment_->controller.target_health(t.target);
+  // An entry still "unknown" would leave the worker on its config's weight: the new weight makes it known.
+  const shm::HealthState state = h.state == shm::HealthState::kUnknown ? shm::HealthState::kHealthy : h.state;
+  return write_health(t, state, weight);
+}
+
+}  // namespace tollgate::controlplane

@@ -1,0 +1,83 @@
+// The control plane's state and its periodic work, owned by one thread: the config in force, the
+// attachment to the dataplane's segment (attach when it appears, re-attach when the dataplane is replaced,
+// stop when another control plane took over), heartbeats, events from the workers, and the operations the
+// operator socket asks for. Socket and HTTP handling live elsewhere (socket_server, management_http,
+// commands/); this is what they call.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controlplane/config_source.h"
+#include "controlplane/drain_tracker.h"
+#include "controlplane/stats_snapshot.h"
+#include "engine/common/result.h"
+#include "engine/shm/controller.h"
+#include "engine/shm/heartbeat.h"
+
+namespace tollgate::controlplane {
+
+// A target named by the operator, resolved in the config in force.
+struct TargetId {
+  uint32_t pool = 0;
+  uint32_t target = 0;  // across pools
+  uint32_t config_weight = 1;
+};
+
+class ControlPlane {
+ public:
+  // `segment_name`: the shm name (shm::Segment::name_for of the --segment prefix).
+  ControlPlane(std::string segment_name, LoadedConfig config);
+  ~ControlPlane();
+
+  // Every loop iteration (about every 100 ms) with a monotonic clock.
+  void tick(uint64_t now_ns);
+  // Another control plane has taken over the segment: this one must stop writing and exit.
+  bool replaced() const { return replaced_; }
+
+  // Re-reads the config file. A config with errors is refused (returned; the running config stays); a good
+  // one replaces it and is published as a new generation when attached.
+  struct ReloadOutcome {
+    bool applied = false;
+    uint64_t generation = 0;  // published generation, 0 when not attached
+    std::vector<dataplane::ConfigError> errors;
+    std::string problem;  // refused for another reason (publishing failed)
+  };
+  ReloadOutcome reload();
+
+  const LoadedConfig& config() const { return config_; }
+  StatsSnapshot snapshot() const;
+
+  Result<TargetId> find_target(const std::string& pool, const std::string& address) const;
+  // Health table operations (need the segment). Drain also asks every running core to report when the
+  // target's connections are gone; returns those cores.
+  Result<std::vector<uint32_t>> drain(const TargetId& t);
+  Status enable(const TargetId& t);
+  Status set_weight(const TargetId& t, uint32_t weight);
+  std::vector<uint32_t> drain_waiting(const TargetId& t) const { return drains_.waiting(t.target); }
+  bool drain_started(const TargetId& t) const { return drains_.draining(t.target); }
+
+ private:
+  struct Attachment;
+
+  void try_attach(uint64_t now_ns);
+  void watch(uint64_t now_ns);
+  void read_events();
+  void publish_if_changed();
+  Result<uint64_t> publish();
+  Status write_health(const TargetId& t, shm::HealthState state, uint32_t weight);
+
+  std::string segment_name_;
+  LoadedConfig config_;
+  std::unique_ptr<Attachment> attachment_;
+  DrainTracker drains_;
+  uint64_t next_attach_ns_ = 0;
+  std::string last_attach_error_;
+  bool replaced_ = false;
+};
+
+}  // namespace tollgate::controlplane

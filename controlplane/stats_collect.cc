@@ -1,0 +1,139 @@
+#include "controlplane/stats_collect.h"
+
+#include <fmt/format.h>
+
+#include <variant>
+
+namespace tollgate::controlplane {
+namespace {
+
+using dataplane::ListenerProtocol;
+
+std::string_view protocol_name(ListenerProtocol p) {
+  switch (p) {
+    case ListenerProtocol::kTcp:
+      return "tcp";
+    case ListenerProtocol::kTls:
+      return "tls";
+    case ListenerProtocol::kHttp:
+      return "http";
+    case ListenerProtocol::kHttps:
+      return "https";
+  }
+  return "?";
+}
+
+std::string_view algorithm_name(balancing::Algorithm a) {
+  switch (a) {
+    case balancing::Algorithm::kRoundRobin:
+      return "round_robin";
+    case balancing::Algorithm::kLeastOutstanding:
+      return "least_outstanding";
+    case balancing::Algorithm::kWeightedRandom:
+      return "weighted_random";
+  }
+  return "?";
+}
+
+std::string action_text(const routing::Action& a, const dataplane::DataplaneConfig& cfg) {
+  if (const auto* f = std::get_if<routing::ForwardAction>(&a.what)) {
+    std::string out = "forward";
+    for (const routing::ForwardTarget& t : f->pools) {
+      out += ' ';
+      out += t.pool < cfg.pools.size() ? cfg.pools[t.pool].name : "?";
+      if (f->pools.size() > 1) out += fmt::format("({})", t.weight);
+    }
+    return out;
+  }
+  if (const auto* r = std::get_if<routing::RedirectAction>(&a.what))
+    return fmt::format("redirect {}", r->status);
+  if (const auto* x = std::get_if<routing::FixedResponseAction>(&a.what))
+    return fmt::format("fixed {}", x->status);
+  return "?";
+}
+
+}  // namespace
+
+std::string_view health_state_name(shm::HealthState s) {
+  switch (s) {
+    case shm::HealthState::kUnknown:
+      return "unknown";
+    case shm::HealthState::kHealthy:
+      return "healthy";
+    case shm::HealthState::kUnhealthy:
+      return "unhealthy";
+    case shm::HealthState::kDraining:
+      return "draining";
+    case shm::HealthState::kDisabled:
+      return "disabled";
+  }
+  return "?";
+}
+
+StatsSnapshot describe_config(const dataplane::DataplaneConfig& cfg, const std::string& config_path) {
+  StatsSnapshot s;
+  s.config_path = config_path;
+  for (const dataplane::ListenerConfig& l : cfg.listeners) {
+    ListenerSnapshot ls;
+    ls.name = l.name;
+    ls.protocol = protocol_name(l.protocol);
+    ls.endpoint = fmt::format("{}:{}", l.address.to_string(), l.port);
+    ls.pool = l.pool;
+    s.listeners.push_back(std::move(ls));
+    for (const routing::Rule& r : l.rules)
+      s.rules.push_back({l.name, r.priority, action_text(r.action, cfg), {}});
+  }
+  uint32_t target_index = 0;
+  for (const dataplane::PoolConfig& p : cfg.pools) {
+    s.pools.push_back({p.name, std::string(algorithm_name(p.algorithm)), p.targets.size(), {}});
+    for (const dataplane::PoolConfig::Target& t : p.targets) {
+      TargetSnapshot ts;
+      ts.pool = p.name;
+      ts.address = fmt::format("{}:{}", t.address.to_string(), t.port);
+      ts.index = target_index++;
+      ts.config_weight = t.weight;
+      s.targets.push_back(std::move(ts));
+    }
+  }
+  return s;
+}
+
+void fill_from_segment(StatsSnapshot& s, const shm::Segment& segment, const shm::Controller& controller,
+                       const Liveness& liveness) {
+  const shm::Capacities& caps = segment.capacities();
+  s.segment = segment.name();
+  s.attached = true;
+  s.dataplane_alive = liveness.dataplane;
+  s.dataplane_pid =
+      controller.dataplane_heartbeat().beats.load() ? segment.control().dataplane_pid.load() : 0;
+  s.controller_epoch = controller.epoch();
+  s.config_generation = controller.published_generation();
+  s.cores.clear();
+  for (uint32_t k = 0; k < controller.cores(); ++k) {
+    const shm::CoreHeader& h = controller.core_header(k);
+    CoreSnapshot c;
+    c.index = k;
+    c.running = h.running.load(std::memory_order_acquire) != 0;
+    c.alive = k < liveness.cores.size() && liveness.cores[k];
+    c.adopted_generation = h.adopted_generation.load(std::memory_order_acquire);
+    c.health_generation = h.health_generation.load(std::memory_order_acquire);
+    c.totals = controller.totals<shm::CoreCounter>(k);
+    s.cores.push_back(std::move(c));
+  }
+  for (uint32_t i = 0; i < s.listeners.size() && i < caps.listeners; ++i) {
+    s.listeners[i].totals = controller.totals<shm::ListenerCounter>(i);
+  }
+  for (uint32_t i = 0; i < s.rules.size() && i < caps.rules; ++i) {
+    s.rules[i].totals = controller.totals<shm::RuleCounter>(i);
+  }
+  for (uint32_t i = 0; i < s.pools.size() && i < caps.pools; ++i) {
+    s.pools[i].totals = controller.totals<shm::PoolCounter>(i);
+  }
+  for (TargetSnapshot& t : s.targets) {
+    if (t.index >= caps.targets) continue;
+    t.totals = controller.totals<shm::TargetCounter>(t.index);
+    t.health = controller.target_health(t.index);
+  }
+}
+
+}  // namespace tollgate::controlplane

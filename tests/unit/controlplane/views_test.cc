@@ -1,0 +1,87 @@
+#include "controlplane/ctl/views.h"
+
+#include <gtest/gtest.h>
+
+#include "controlplane/ctl/table.h"
+#include "controlplane/snapshot_json.h"
+
+namespace tollgate::controlplane {
+namespace {
+
+TEST(Table, ColumnsAlignNumbersRight) {
+  Table t({"POOL", "TARGET", "REQUESTS"});
+  t.add({"web", "198.19.0.11:8080", "5"});
+  t.add({"api-long", "198.19.0.2:80", "12345"});
+  EXPECT_EQ(t.render(),
+            "POOL      TARGET            REQUESTS\n"
+            "web       198.19.0.11:8080         5\n"
+            "api-long  198.19.0.2:80        12345\n");
+}
+
+TEST(Table, Latencies) {
+  EXPECT_EQ(format_latency_us(0, false), "-");
+  EXPECT_EQ(format_latency_us(850, true), "850us");
+  EXPECT_EQ(format_latency_us(1250, true), "1.25ms");
+  EXPECT_EQ(format_latency_us(2.5e6, true), "2.50s");
+}
+
+StatsSnapshot sample() {
+  StatsSnapshot s;
+  s.config_path = "/etc/tollgate.toml";
+  s.config_generation = 2;
+  s.attached = true;
+  s.dataplane_alive = true;
+  s.segment = "/tollgate-lab-tg";
+  s.dataplane_pid = 42;
+  TargetSnapshot t;
+  t.pool = "web";
+  t.address = "198.19.0.11:8080";
+  t.health = {shm::HealthState::kDraining, 2, 1};
+  t.totals.counters[static_cast<size_t>(shm::TargetCounter::kRequests)] = 17;
+  s.targets = {t};
+  return s;
+}
+
+TEST(Views, TargetsShowHealthAndRequests) {
+  const std::string out = render_targets(snapshot_to_json(sample()));
+  EXPECT_EQ(out.substr(0, out.find('\n')),
+            "POOL  TARGET            STATE     WEIGHT  REQUESTS  ACTIVE  2XX  4XX  5XX  CONNECT_FAILURES  "
+            "TIMEOUTS  P50  P99");
+  EXPECT_NE(out.find("web   198.19.0.11:8080  draining       2        17"), std::string::npos) << out;
+}
+
+TEST(Views, SummarySaysWhetherTheDataplaneIsThere) {
+  EXPECT_EQ(render_summary(snapshot_to_json(sample())),
+            "config: /etc/tollgate.toml (generation 2)\ndataplane: up (segment /tollgate-lab-tg, dataplane "
+            "pid 42)\n");
+  StatsSnapshot detached;
+  detached.config_path = "x.toml";
+  EXPECT_EQ(render_summary(snapshot_to_json(detached)),
+            "config: x.toml (generation 0)\ndataplane: not attached (waiting for the dataplane's segment)\n");
+  EXPECT_EQ(render_cores(snapshot_to_json(detached)), "no cores (not attached to the dataplane's segment)\n");
+}
+
+TEST(Views, EveryShowHasARenderer) {
+  for (const char* w : {"stats", "listeners", "rules", "pools", "targets", "cores"}) {
+    ASSERT_NE(view_renderer(w), nullptr) << w;
+    EXPECT_FALSE(view_renderer(w)(snapshot_to_json(sample())).empty()) << w;
+  }
+  EXPECT_EQ(view_renderer("certs")(nlohmann::json::object()), "no certificates configured\n");
+  EXPECT_EQ(view_renderer("nothing"), nullptr);
+}
+
+TEST(Views, TopComputesRates) {
+  StatsSnapshot a = sample();
+  ListenerSnapshot l;
+  l.name = "http";
+  a.listeners = {l};
+  StatsSnapshot b = a;
+  b.listeners[0].totals.counters[static_cast<size_t>(shm::ListenerCounter::kRequests)] = 50;
+  b.targets[0].totals.counters[static_cast<size_t>(shm::TargetCounter::kRequests)] = 17 + 20;
+  const std::string out = render_top(snapshot_to_json(a), snapshot_to_json(b), 2.0);
+  EXPECT_NE(out.find("requests/s: 25.0"), std::string::npos) << out;
+  EXPECT_NE(out.find("198.19.0.11:8080  draining       2       0   10.0"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace tollgate::controlplane
