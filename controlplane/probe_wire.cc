@@ -14,8 +14,7 @@ shm::ProbeRequest wire_request(const health::ProbeRequest& r, uint32_t pool, uin
   w.protocol = r.protocol == health::HealthProtocol::kHttps  ? shm::ProbeProtocol::kHttps
                : r.protocol == health::HealthProtocol::kHttp ? shm::ProbeProtocol::kHttp
                                                              : shm::ProbeProtocol::kTcp;
-  // validate_settings allows longer paths than the ring's payload holds; a cut path would probe another
-  // resource, so this relies on config paths of up to 92 bytes (docs/CONFIG.md says so).
+  // The config reader refuses paths longer than this (read_pool_health), so nothing is cut here.
   const size_t n = std::min(r.path.size(), w.path.size());
   std::copy_n(r.path.data(), n, w.path.data());
   w.path_length = static_cast<uint8_t>(n);

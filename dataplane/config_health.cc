@@ -1,8 +1,10 @@
 #include "dataplane/config_health.h"
 
 #include <limits>
+#include <tuple>
 
 #include "engine/health/settings_check.h"
+#include "engine/shm/message.h"
 
 namespace tollgate::dataplane {
 
@@ -46,6 +48,12 @@ void read_pool_health(TomlReader& r, const toml::table& t, const std::string& p,
       r.error(ht->get("success_codes"), hp + "success_codes", parsed.error(),
               "one code, a range or a list: \"200\", \"200-399\", \"200,302\"");
     }
+  }
+  // The probe request travels in a fixed-size ring message; a path cut to fit would probe another resource.
+  constexpr size_t kWirePath = std::tuple_size_v<decltype(shm::ProbeRequest::path)>;
+  if (s.protocol != health::HealthProtocol::kTcp && s.path.size() > kWirePath) {
+    r.error(ht->get("path"), hp + "path", fmt::format("longer than {} bytes", kWirePath),
+            "the dataplane's probe request carries at most that much");
   }
   for (const health::SettingError& e : health::validate_settings(s)) {
     const toml::node* at = ht->get(e.key);

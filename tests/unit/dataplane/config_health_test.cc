@@ -90,6 +90,8 @@ TEST(HealthConfig, MistakesNameTheirKey) {
                "outside 2-10");
   expect_error(with_check("{ success_codes = \"200-700\" }"), "pool[0].health_check.success_codes", 21,
                "700");
+  expect_error(with_check("{ path = \"/" + std::string(92, 'a') + "\" }"), "pool[0].health_check.path", 21,
+               "longer than 92 bytes");
   expect_error(with_check("{ interval = 5000 }"), "pool[0].health_check.interval", 21, "unknown key");
   expect_error(with_check("{ interval_ms = \"5s\" }"), "pool[0].health_check.interval_ms", 21,
                "must be an integer");
