@@ -70,7 +70,11 @@ void UpstreamPools::release(Upstream* u, bool reusable) {
   const PlainStream& s = *u->stream;
   Pool& p = pools_[u->pool];
   const bool clean = u->connected && !s.input_ended() && s.input().bytes() == 0 && !u->shut;
-  if (reusable && clean &&
+  // A target out of rotation (unhealthy, draining, weight 0) gets no new requests, so a connection kept
+  // for it would only delay its drain by the idle timeout.
+  const balancing::TargetState& t = p.targets.target(u->target);
+  const bool wanted = t.healthy && t.weight > 0;
+  if (reusable && clean && wanted &&
       p.per_target[static_cast<size_t>(u->target)].count < p.settings.max_idle_per_target) {
     u->idle_since_us = now_us_;
     idle_push(u);
