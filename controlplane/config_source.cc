@@ -27,6 +27,7 @@ ConfigAttempt load_config(const std::string& path) {
   }
   dataplane::ConfigLoad load = dataplane::load_config_string(text.str(), absolute);
   out.errors = std::move(load.errors);
+  out.warnings = std::move(load.warnings);
   if (load.config) {
     out.loaded = LoadedConfig{absolute, std::move(*load.config), encode_config_blob({absolute, text.str()})};
   }

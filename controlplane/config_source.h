@@ -19,6 +19,7 @@ struct LoadedConfig {
 struct ConfigAttempt {
   std::optional<LoadedConfig> loaded;
   std::vector<dataplane::ConfigError> errors;
+  std::vector<dataplane::ConfigError> warnings;  // logged; they do not refuse the config
 };
 
 ConfigAttempt load_config(const std::string& path);

@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <ctime>
 
 #include "controlplane/log.h"
 #include "controlplane/stats_collect.h"
@@ -46,12 +48,33 @@ struct ControlPlane::Attachment {
 };
 
 ControlPlane::ControlPlane(std::string segment_name, LoadedConfig config)
-    : segment_name_(std::move(segment_name)), config_(std::move(config)) {}
+    : segment_name_(std::move(segment_name)), config_(std::move(config)) {
+  refresh_certificates();
+}
+
+void ControlPlane::refresh_certificates() {
+  const auto now = static_cast<int64_t>(std::time(nullptr));
+  std::vector<CertificateStatus> fresh = check_listener_certificates(config_.config, now);
+  for (const CertificateStatus& s : fresh) {
+    // Logged when a certificate's state changes (or first seen not ok), not every minute.
+    const auto before =
+        std::find_if(certificates_.begin(), certificates_.end(), [&](const CertificateStatus& o) {
+          return o.listener == s.listener && o.check.files.chain_pem == s.check.files.chain_pem;
+        });
+    const bool changed = before == certificates_.end() || before->state != s.state;
+    if (changed && s.state != CertificateState::kOk) log_warning("{}", certificate_warning(s));
+  }
+  certificates_ = std::move(fresh);
+}
 
 ControlPlane::~ControlPlane() = default;
 
 void ControlPlane::tick(uint64_t now_ns) {
   if (replaced_) return;
+  if (now_ns >= next_certificate_check_ns_) {
+    if (next_certificate_check_ns_ != 0) refresh_certificates();
+    next_certificate_check_ns_ = now_ns + 60'000'000'000ull;
+  }
   if (!attachment_ ||
       (!attachment_->dataplane_alive && now_ns >= next_attach_ns_ && segment_inode(segment_name_) != 0 &&
        segment_inode(segment_name_) != attachment_->inode)) {
@@ -158,6 +181,8 @@ Result<uint64_t> ControlPlane::publish() {
 ControlPlane::ReloadOutcome ControlPlane::reload() {
   ReloadOutcome out;
   ConfigAttempt attempt = load_config(config_.path);
+  for (const dataplane::ConfigError& w : attempt.warnings) log_warning("config: {}", w.to_string());
+  out.warnings = attempt.warnings;
   if (!attempt.loaded) {
     out.errors = std::move(attempt.errors);
     log_warning("config reload refused: {} error(s); the running config stays", out.errors.size());
@@ -180,12 +205,18 @@ ControlPlane::ReloadOutcome ControlPlane::reload() {
     config_ = std::move(*attempt.loaded);
     log_info("config reloaded ({}); it is published once the dataplane's segment is attached", config_.path);
   }
+  refresh_certificates();
   out.applied = true;
   return out;
 }
 
 StatsSnapshot ControlPlane::snapshot() const {
   StatsSnapshot s = describe_config(config_.config, config_.path);
+  for (const CertificateStatus& c : certificates_) {
+    s.certificates.push_back({c.listener, c.check.files.chain_pem, c.check.leaf.subject, c.check.leaf.serial,
+                              c.check.leaf.not_after, c.seconds_left,
+                              std::string(certificate_state_name(c.state)), certificate_warning(c)});
+  }
   if (attachment_) {
     Liveness l{attachment_->dataplane_alive, attachment_->core_alive};
     fill_from_segment(s, attachment_->segment, attachment_->controller, l);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "controlplane/certificate_status.h"
 #include "controlplane/config_source.h"
 #include "controlplane/drain_tracker.h"
 #include "controlplane/stats_snapshot.h"
@@ -45,11 +46,16 @@ class ControlPlane {
     bool applied = false;
     uint64_t generation = 0;  // published generation, 0 when not attached
     std::vector<dataplane::ConfigError> errors;
-    std::string problem;  // refused for another reason (publishing failed)
+    std::vector<dataplane::ConfigError> warnings;  // applied or not, worth the operator's attention
+    std::string problem;                           // refused for another reason (publishing failed)
   };
   ReloadOutcome reload();
 
   const LoadedConfig& config() const { return config_; }
+  // The listeners' certificates as last checked: on load, on reload, every minute (a change of state —
+  // now expiring, expired, unusable — is logged) and when `show certs` asks (refresh_certificates).
+  const std::vector<CertificateStatus>& certificates() const { return certificates_; }
+  void refresh_certificates();
   StatsSnapshot snapshot() const;
 
   Result<TargetId> find_target(const std::string& pool, const std::string& address) const;
@@ -75,6 +81,8 @@ class ControlPlane {
   LoadedConfig config_;
   std::unique_ptr<Attachment> attachment_;
   DrainTracker drains_;
+  std::vector<CertificateStatus> certificates_;
+  uint64_t next_certificate_check_ns_ = 0;
   uint64_t next_attach_ns_ = 0;
   std::string last_attach_error_;
   bool replaced_ = false;

@@ -89,6 +89,7 @@ int run(const std::string& config_path, const std::string& segment_prefix, const
     return 2;
   }
   ConfigAttempt attempt = load_config(config_path);
+  for (const dataplane::ConfigError& w : attempt.warnings) log_warning("config: {}", w.to_string());
   if (!attempt.loaded) {
     for (const dataplane::ConfigError& e : attempt.errors) log_error("config: {}", e.to_string());
     return 2;

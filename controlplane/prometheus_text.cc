@@ -186,6 +186,25 @@ void render_targets(Exposition& x, const StatsSnapshot& s) {
   }
 }
 
+// The conventional expiry gauge (as the blackbox and cert exporters name it): alert on
+// `tollgate_certificate_expiry_timestamp_seconds - time() < 30 * 86400`.
+void render_certificates(Exposition& x, const StatsSnapshot& s) {
+  for (const CertificateSnapshot& c : s.certificates) {
+    if (c.not_after == 0) continue;
+    x.family("tollgate_certificate_expiry_timestamp_seconds", "gauge",
+             "notAfter of each listener certificate's leaf, seconds since the epoch.");
+    x.sample("tollgate_certificate_expiry_timestamp_seconds",
+             {{"listener", c.listener}, {"file", c.chain}, {"serial", c.serial}, {"subject", c.subject}},
+             static_cast<uint64_t>(c.not_after));
+  }
+  for (const CertificateSnapshot& c : s.certificates) {
+    x.family("tollgate_certificate_usable", "gauge",
+             "1 while the certificate is valid now and its key matches (0: expired or unusable).");
+    x.sample("tollgate_certificate_usable", {{"listener", c.listener}, {"file", c.chain}},
+             c.state == "ok" || c.state == "expiring");
+  }
+}
+
 }  // namespace
 
 std::string escape_label_value(std::string_view v) {
@@ -218,6 +237,7 @@ std::string render_prometheus(const StatsSnapshot& s) {
   render_rules(x, s);
   render_pools(x, s);
   render_targets(x, s);
+  render_certificates(x, s);
   return x.take();
 }
 

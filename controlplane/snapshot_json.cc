@@ -86,6 +86,18 @@ json snapshot_to_json(const StatsSnapshot& s) {
          {"latency", latency_json(t.totals.latency)}});
   }
   j["targets"] = std::move(targets);
+  json certificates = json::array();
+  for (const CertificateSnapshot& c : s.certificates) {
+    certificates.push_back({{"listener", c.listener},
+                            {"chain", c.chain},
+                            {"subject", c.subject},
+                            {"serial", c.serial},
+                            {"not_after", c.not_after},
+                            {"days_left", c.seconds_left / 86400},
+                            {"state", c.state},
+                            {"warning", c.warning}});
+  }
+  j["certificates"] = std::move(certificates);
   return j;
 }
 

@@ -54,6 +54,18 @@ struct TargetSnapshot {
   shm::EntityTotals<shm::TargetCounter> totals;
 };
 
+// A listener's certificate as the control plane last checked it (controlplane/certificate_status.h).
+struct CertificateSnapshot {
+  std::string listener;
+  std::string chain;  // file
+  std::string subject;
+  std::string serial;
+  int64_t not_after = 0;     // seconds since the epoch (0: unreadable)
+  int64_t seconds_left = 0;  // negative once expired
+  std::string state;         // ok, expiring, expired, invalid
+  std::string warning;       // empty when ok
+};
+
 struct StatsSnapshot {
   std::string config_path;
   uint64_t config_generation = 0;  // published in the segment (0: none yet)
@@ -67,6 +79,7 @@ struct StatsSnapshot {
   std::vector<RuleSnapshot> rules;
   std::vector<PoolSnapshot> pools;
   std::vector<TargetSnapshot> targets;
+  std::vector<CertificateSnapshot> certificates;
 };
 
 std::string_view health_state_name(shm::HealthState s);

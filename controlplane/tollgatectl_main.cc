@@ -105,6 +105,9 @@ int reload(const std::string& socket) {
   if (!c) return rc;
   auto r = call(*c, "config.reload", json::object(), rc);
   if (!r) return rc;
+  for (const json& w : r->value("warnings", json::array())) {
+    std::fprintf(stderr, "warning: %s\n", w.value("text", w.dump()).c_str());
+  }
   std::printf("reloaded %s: generation %llu\n", r->value("path", "?").c_str(),
               static_cast<unsigned long long>(r->value("generation", uint64_t{0})));
   return 0;

@@ -4,6 +4,7 @@
 #include "dataplane/config_http.h"
 #include "dataplane/config_management.h"
 #include "dataplane/toml_reader.h"
+#include "engine/tls/certificate_check.h"
 
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include <unistd.h>
 #include <set>
@@ -37,6 +39,7 @@ class ConfigReader : public TomlReader {
       read_management(*this, *m, cfg.management);
     ConfigLoad out;
     out.errors = std::move(errors_);
+    out.warnings = std::move(warnings_);
     if (out.errors.empty()) out.config = std::move(cfg);
     return out;
   }
@@ -301,12 +304,30 @@ class ConfigReader : public TomlReader {
       CertificateConfig cert;
       cert.chain = resolve(read_string(*c, "chain", cp + "chain", true).value_or(""));
       cert.key = resolve(read_string(*c, "key", cp + "key", true).value_or(""));
+      bool readable = files_ == FileChecks::kCheck && !cert.chain.empty() && !cert.key.empty();
       for (const auto& [name, path] : {std::pair{"chain", cert.chain}, std::pair{"key", cert.key}}) {
         if (files_ == FileChecks::kCheck && !path.empty() && ::access(path.c_str(), R_OK) != 0) {
           error(c->get(name), cp + name, fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+          readable = false;
         }
       }
+      if (readable) check_pair(*c, cp.substr(0, cp.size() - 1), cert);
       l.certificates.push_back(std::move(cert));
+    }
+  }
+
+  // The pair as a listener would use it (tls/certificate_check.h): a key that is not the leaf's, a chain
+  // out of order or a certificate not valid now refuses the config; a leaf expiring within 30 days, or
+  // without DNS names, is a warning.
+  void check_pair(const toml::table& at, const std::string& key, const CertificateConfig& cert) {
+    tls::CertificateCheckOptions options;
+    options.now = static_cast<int64_t>(std::time(nullptr));
+    const tls::CertificateCheck check = tls::check_certificate({cert.chain, cert.key}, options);
+    for (const tls::CertificateProblem& problem : check.problems) {
+      if (problem.severity == tls::Severity::kError)
+        error(&at, key, problem.message);
+      else
+        warning(&at, key, problem.message);
     }
   }
 

@@ -150,7 +150,8 @@ struct ConfigError {
 
 struct ConfigLoad {
   std::optional<DataplaneConfig> config;
-  std::vector<ConfigError> errors;  // every error found, not just the first
+  std::vector<ConfigError> errors;    // every error found, not just the first
+  std::vector<ConfigError> warnings;  // usable but worth telling the operator (a certificate expiring soon)
 };
 
 // Whether files the config names (certificates, keys) must be readable now. Checking a config for another

@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
 
   ConfigLoad load = load_config_file(config_path);
   for (const ConfigError& e : load.errors) std::fprintf(stderr, "config error: %s\n", e.to_string().c_str());
+  for (const ConfigError& w : load.warnings)
+    std::fprintf(stderr, "config warning: %s\n", w.to_string().c_str());
   if (!load.config) return 2;
   DataplaneConfig config = std::move(*load.config);
   if (check_only) {

@@ -28,6 +28,16 @@ class TomlReader {
     e.hint = std::move(hint);
     errors_.push_back(std::move(e));
   }
+  // A problem that does not make the config unusable (a certificate expiring soon): reported by `config
+  // check` and logged on load, never a reason to refuse.
+  void warning(const toml::node* at, std::string key, std::string message) {
+    ConfigError w;
+    w.file = file_;
+    w.line = at ? at->source().begin.line : 0;
+    w.key = std::move(key);
+    w.message = std::move(message);
+    warnings_.push_back(std::move(w));
+  }
 
   const toml::table* table_at(const toml::table& parent, std::string_view name, const std::string& key) {
     const toml::node* n = parent.get(name);
@@ -121,6 +131,7 @@ class TomlReader {
   std::string file_;
   FileChecks files_;
   std::vector<ConfigError> errors_;
+  std::vector<ConfigError> warnings_;
 };
 
 }  // namespace tollgate::dataplane

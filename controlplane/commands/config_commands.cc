@@ -34,7 +34,9 @@ void register_config_commands(CommandTable& table, ControlPlane& cp) {
               {{"errors", errors_json(r.errors)}});
         }
         if (!r.applied) return CtlResponse::failure(fmt::format("reload refused: {}", r.problem));
-        return CtlResponse::success({{"path", cp.config().path}, {"generation", r.generation}});
+        return CtlResponse::success({{"path", cp.config().path},
+                                     {"generation", r.generation},
+                                     {"warnings", errors_json(r.warnings)}});
       });
   table.add("config.show", "the config file in force and the published generation",
             [&cp](const nlohmann::json&) {

@@ -54,8 +54,12 @@ std::string render_summary(const json& stats) {
                      seg.value("dataplane_alive", false) ? "up" : "NOT BEATING", seg.value("name", ""),
                      seg.value("dataplane_pid", uint64_t{0}));
   }
-  return fmt::format("config: {} (generation {})\ndataplane: {}\n", cfg.value("path", "?"),
-                     cfg.value("generation", uint64_t{0}), dp);
+  std::string warnings;
+  for (const json& c : section(stats, "certificates")) {
+    if (!c.value("warning", "").empty()) warnings += fmt::format("warning: {}\n", c.value("warning", ""));
+  }
+  return fmt::format("config: {} (generation {})\ndataplane: {}\n{}", cfg.value("path", "?"),
+                     cfg.value("generation", uint64_t{0}), dp, warnings);
 }
 
 std::string render_listeners(const json& stats) {
@@ -118,12 +122,15 @@ std::string render_cores(const json& stats) {
 }
 
 std::string render_certs(const json& stats) {
-  Table t({"LISTENER", "CHAIN", "SUBJECT", "SERIAL", "NOT_AFTER", "DAYS_LEFT"});
+  Table t({"LISTENER", "CHAIN", "SUBJECT", "SERIAL", "KEY", "NOT_AFTER", "DAYS_LEFT", "STATE"});
+  std::string problems;
   for (const json& c : section(stats, "certs")) {
-    t.add({str(c, "listener"), str(c, "chain"), c.contains("error") ? str(c, "error") : str(c, "subject"),
-           str(c, "serial"), str(c, "not_after"), c.contains("days_left") ? str(c, "days_left") : "-"});
+    t.add({str(c, "listener"), str(c, "chain"), str(c, "subject"), str(c, "serial"), str(c, "key_type"),
+           str(c, "not_after"), c.contains("days_left") ? str(c, "days_left") : "-", str(c, "state")});
+    for (const json& p : c.value("problems", json::array()))
+      problems += fmt::format("{}: {}\n", p.value("severity", "?"), p.value("message", ""));
   }
-  return t.rows() ? t.render() : "no certificates configured\n";
+  return t.rows() ? t.render() + problems : "no certificates configured\n";
 }
 
 std::string render_stats(const json& stats) {

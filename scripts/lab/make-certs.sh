@@ -14,7 +14,7 @@ if [[ $# -ne 1 ]]; then
 fi
 dir=$1
 
-files=(ca.pem ca.key
+files=(ca.pem ca.key intermediate.pem intermediate.key
        lab-ecdsa.pem lab-ecdsa.key lab-ecdsa-chain.pem
        lab-rsa.pem lab-rsa.key lab-rsa-chain.pem
        backend.pem backend.key)
@@ -51,9 +51,26 @@ openssl req -x509 -new -key "$dir/ca.key" -sha256 -days 3650 \
     -addext "subjectKeyIdentifier=hash" \
     -out "$dir/ca.pem"
 
-# sign_leaf NAME CN SAN DAYS KU: CSR from NAME.key, signed by the CA into
+# The listeners' certificates come from an intermediate, as public ones do: the chain a listener serves
+# is leaf + intermediate, and clients trust only the root (ca.pem), which is never sent.
+new_ec_key "$dir/intermediate.key"
+cat >"$work/intermediate.ext" <<EOF
+basicConstraints=critical,CA:TRUE,pathlen:0
+keyUsage=critical,keyCertSign,cRLSign
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+EOF
+openssl req -new -key "$dir/intermediate.key" -subj "/CN=Tollgate Lab Intermediate CA" \
+    -out "$work/intermediate.csr"
+openssl x509 -req -in "$work/intermediate.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+    -set_serial "0x$(openssl rand -hex 16)" -sha256 -days 1825 \
+    -extfile "$work/intermediate.ext" -out "$dir/intermediate.pem"
+
+# sign_leaf ISSUER NAME CN SAN DAYS KU: CSR from NAME.key, signed by ISSUER (ca or intermediate) into
 # NAME.pem. KU differs by key type: only RSA keys can do key encipherment.
 sign_leaf() {
+    local issuer=$1
+    shift
     local name=$1 cn=$2 san=$3 days=$4 ku=$5
     cat >"$work/$name.ext" <<EOF
 basicConstraints=critical,CA:FALSE
@@ -65,7 +82,7 @@ authorityKeyIdentifier=keyid
 EOF
     openssl req -new -key "$dir/$name.key" -subj "/CN=$cn" -out "$work/$name.csr"
     # Random serials avoid a serial file and keep reissued certs distinct.
-    openssl x509 -req -in "$work/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+    openssl x509 -req -in "$work/$name.csr" -CA "$dir/$issuer.pem" -CAkey "$dir/$issuer.key" \
         -set_serial "0x$(openssl rand -hex 16)" -sha256 -days "$days" \
         -extfile "$work/$name.ext" -out "$dir/$name.pem"
 }
@@ -73,24 +90,24 @@ EOF
 front_san="DNS:lab.tollgate.test,DNS:*.lab.tollgate.test"
 
 new_ec_key "$dir/lab-ecdsa.key"
-sign_leaf lab-ecdsa lab.tollgate.test "$front_san" 825 digitalSignature
+sign_leaf intermediate lab-ecdsa lab.tollgate.test "$front_san" 825 digitalSignature
 
 new_rsa_key "$dir/lab-rsa.key"
-sign_leaf lab-rsa lab.tollgate.test "$front_san" 825 digitalSignature,keyEncipherment
+sign_leaf intermediate lab-rsa lab.tollgate.test "$front_san" 825 digitalSignature,keyEncipherment
 
 new_ec_key "$dir/backend.key"
-sign_leaf backend backend.lab.tollgate.test \
+sign_leaf ca backend backend.lab.tollgate.test \
     "DNS:backend.lab.tollgate.test,IP:198.19.0.11,IP:198.19.0.12,IP:198.19.0.13" 825 \
     digitalSignature
 
-# Chains are what the load balancer serves: leaf first, then the issuer.
-cat "$dir/lab-ecdsa.pem" "$dir/ca.pem" >"$dir/lab-ecdsa-chain.pem"
-cat "$dir/lab-rsa.pem" "$dir/ca.pem" >"$dir/lab-rsa-chain.pem"
+# Chains are what the load balancer serves: leaf first, then its issuer (not the root).
+cat "$dir/lab-ecdsa.pem" "$dir/intermediate.pem" >"$dir/lab-ecdsa-chain.pem"
+cat "$dir/lab-rsa.pem" "$dir/intermediate.pem" >"$dir/lab-rsa-chain.pem"
 
 chmod 0600 "$dir"/*.key
 chmod 0644 "$dir"/*.pem
 
 for leaf in lab-ecdsa lab-rsa backend; do
-    openssl verify -CAfile "$dir/ca.pem" -purpose sslserver "$dir/$leaf.pem"
+    openssl verify -CAfile "$dir/ca.pem" -untrusted "$dir/intermediate.pem" -purpose sslserver "$dir/$leaf.pem"
 done
 echo "make-certs: wrote lab PKI to $dir"

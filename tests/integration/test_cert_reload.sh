@@ -29,14 +29,14 @@ in_client "${LOOP[@]}" kept "${CLIENT_ARGS[@]}" >"$work/kept.json" 2>"$work/kept
 pids+=($!)
 sleep 2
 
-# A new leaf from the lab CA with the same names, written aside and renamed into place.
+# A new leaf from the lab intermediate CA with the same names, written aside and renamed into place.
 openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/new.key"
 openssl req -new -key "$work/new.key" -subj "/CN=lab.tollgate.test" -out "$work/new.csr"
 printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:lab.tollgate.test,DNS:*.lab.tollgate.test\n' >"$work/ext"
-openssl x509 -req -in "$work/new.csr" -CA "$CERTS/ca.pem" -CAkey "$CERTS/ca.key" -set_serial "0x$(openssl rand -hex 16)" \
+openssl x509 -req -in "$work/new.csr" -CA "$CERTS/intermediate.pem" -CAkey "$CERTS/intermediate.key" -set_serial "0x$(openssl rand -hex 16)" \
   -sha256 -days 30 -extfile "$work/ext" -out "$work/new.pem" 2>/dev/null
 new_serial=$(serial_of "$work/new.pem")
-cat "$work/new.pem" "$CERTS/ca.pem" >"$work/new-chain.pem"
+cat "$work/new.pem" "$CERTS/intermediate.pem" >"$work/new-chain.pem"
 cp "$work/new.key" "$CERTS/.lab-ecdsa.key.tmp" && chmod 600 "$CERTS/.lab-ecdsa.key.tmp"
 cp "$work/new-chain.pem" "$CERTS/.lab-ecdsa-chain.pem.tmp"
 replaced_at=$(date +%s.%N)

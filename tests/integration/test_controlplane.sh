@@ -33,6 +33,13 @@ grep -Eq '^api +198\.19\.0\.11:8080 ' <<<"$out" || fail "show targets has no api
 # show certs: the TLS listeners' certificate files, read by the control plane.
 out=$(ctl show certs) || fail "show certs: $out"
 grep -Eq "^tls-echo +$RUN/certs/[^ ]+ +CN=lab\.tollgate\.test" <<<"$out" || fail "show certs lacks tls-echo's leaf: $out"
+# Each checked the way a config load checks them: the lab's ECDSA leaf with its serial and key type, ok.
+chain=$RUN/certs/lab-ecdsa-chain.pem
+serial=$(openssl x509 -in "$chain" -noout -serial | cut -d= -f2)
+grep -Eq "^tls-echo +$chain +CN=lab\.tollgate\.test +$serial +ECDSA P-256 .* ok *$" <<<"$out" ||
+  fail "show certs: no ok row for $chain with serial $serial: $out"
+! grep -Eq " (expiring|expired|invalid) *$" <<<"$out" || fail "show certs: a lab certificate is not ok: $out"
+not_after=$(date -d "$(openssl x509 -in "$chain" -noout -enddate | cut -d= -f2)" +%s)
 
 # With the dataplane's segment: attached, heartbeat seen.
 segment=0
@@ -68,6 +75,8 @@ if [ $segment = 1 ]; then
   assert_ge "${n:-0}" 1 'tollgate_requests_total{listener="http-app",code_class="2xx"}'
 fi
 curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$addr/nothing" | grep -qx 404 || fail "/nothing is not a 404"
+grep -q "^tollgate_certificate_expiry_timestamp_seconds{listener=\"tls-echo\",file=\"$chain\",serial=\"$serial\",.*} $not_after\$" <<<"$metrics" ||
+  fail "no expiry gauge $not_after for $chain in the metrics"
 note "metrics at http://$addr/metrics: $(grep -c '^tollgate_' <<<"$metrics") samples"
 
 # kill -9 the control plane under a bounded request loop: the dataplane serves on, no request fails.
