@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests, the same unit tests under ASan+UBSan, bounded fuzzing of every parser,
-# a smoke run of the micro-benchmarks, and the integration tests against real Linux peers in network
-# namespaces. Installs what is missing first. Exits non-zero on any failure; the last line says
-# "N passed, N failed". Needs root (namespaces, XDP). FUZZ_SECONDS (default 20) bounds each fuzzer.
+# Runs every test: the unit tests under ASan+UBSan (clang), bounded fuzzing of every parser from the same
+# instrumented build, a smoke run of the micro-benchmarks (gcc build), and the integration tests against
+# real Linux peers in network namespaces (gcc build, warnings are errors). Prints the elapsed time after
+# each stage: the whole run must stay within 20 minutes on a clean 2-core machine. Installs what is missing first. Exits non-zero on any failure; the last line says
+# "N passed, N failed". Needs root (namespaces, XDP). FUZZ_SECONDS (default 10) bounds each fuzzer.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 passed=0
 failed=0
 failures=()
@@ -15,8 +16,11 @@ result() {  # name rc
   if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); failures+=("$1"); echo "FAIL $1"; fi
 }
 stage() { echo; echo "=== $*"; }
+started=$SECONDS
+elapsed() { echo "  ($((SECONDS - started)) s since the start)"; }
 finish() {
   echo
+  echo "elapsed: $((SECONDS - started)) s"
   [ $failed -eq 0 ] || echo "failed: ${failures[*]}"
   echo "$passed passed, $failed failed"
   [ $failed -eq 0 ]
@@ -25,48 +29,60 @@ finish() {
 
 stage "setup"
 bash "$ROOT/scripts/setup.sh" || { result setup 1; finish; }
+elapsed
 
-stage "build (warnings are errors)"
+stage "build (gcc, warnings are errors): what the lab, the integration tests and the benchmarks run"
 if [ ! -f build/build.ninja ]; then meson setup build -Dwerror=true >/dev/null || { result build 1; finish; }; fi
 meson configure build -Dwerror=true >/dev/null
-ninja -C build >/tmp/tollgate-build.log 2>&1
+# The unit tests run once, in the sanitizer build below; here only the programs (not the *_test
+# executables), which keeps a clean checkout's run inside the 20-minute budget.
+programs=$(meson introspect build --targets | /usr/bin/python3 -c '
+import json, os, sys
+for t in json.load(sys.stdin):
+    if t["type"] == "executable" and not t["name"].endswith("_test"):
+        for f in t["filename"]: print(os.path.relpath(f, "build"))')
+ninja -C build $programs >/tmp/tollgate-build.log 2>&1
 rc=$?; [ $rc -eq 0 ] || tail -40 /tmp/tollgate-build.log
 result build $rc
 [ $rc -eq 0 ] || finish
+elapsed
 
-stage "unit tests"
-for t in engine tcp proxy tls certs http routing health dataplane dataplane_shm accesslog shm controlplane; do
-  meson test -C build --suite unit "$t" --print-errorlogs >/dev/null 2>&1
-  rc=$?; [ $rc -eq 0 ] || cat "build/meson-logs/testlog.txt" | tail -60
-  result "unit:$t" $rc
-done
+stage "build (clang, ASan+UBSan, fuzzer coverage): unit tests and fuzz targets"
+# One sanitizer build serves both: the unit tests run under ASan+UBSan and the fuzzers are linked from
+# the same instrumented objects. -O1 with line tables only: quick to compile, still readable reports.
+if [ ! -f build-san/build.ninja ]; then
+  CC=clang CXX=clang++ meson setup build-san -Dfuzz=true -Ddataplane=disabled -Dbench=disabled \
+    -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 -Ddebug=false -Dwerror=true \
+    "-Dcpp_args=-fsanitize=fuzzer-no-link -gline-tables-only" >/dev/null
+fi
+san_targets=$(meson introspect build-san --targets | /usr/bin/python3 -c '
+import json, os, sys
+for t in json.load(sys.stdin):
+    if t["type"] == "executable" and (t["name"].endswith(("_test", "_fuzz")) or t["name"] == "tollgatectl"):
+        for f in t["filename"]: print(os.path.relpath(f, "build-san"))')
+ninja -C build-san $san_targets >/tmp/tollgate-build-san.log 2>&1
+san_rc=$?
+[ $san_rc -eq 0 ] || { tail -40 /tmp/tollgate-build-san.log; result "san:build" 1; }
+elapsed
 
 stage "unit tests under ASan+UBSan"
-if [ ! -f build-asan/build.ninja ]; then
-  meson setup build-asan -Db_sanitize=address,undefined -Ddataplane=disabled -Dbench=disabled -Dwerror=true >/dev/null
-fi
-if ninja -C build-asan >/tmp/tollgate-build-asan.log 2>&1; then
+if [ $san_rc -eq 0 ]; then
   for t in engine tcp proxy tls certs http routing health dataplane dataplane_shm accesslog shm controlplane; do
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-      meson test -C build-asan --suite unit "$t" >/dev/null 2>&1
-    rc=$?; [ $rc -eq 0 ] || tail -60 build-asan/meson-logs/testlog.txt
-    result "asan:$t" $rc
+      meson test -C build-san --no-rebuild --suite unit "$t" >/dev/null 2>&1
+    rc=$?; [ $rc -eq 0 ] || tail -60 build-san/meson-logs/testlog.txt
+    result "unit:$t" $rc
   done
-else
-  tail -40 /tmp/tollgate-build-asan.log; result "asan:build" 1
 fi
+elapsed
 
 stage "fuzzing (${FUZZ_SECONDS}s per target, ASan+UBSan)"
-if [ ! -f build-fuzz/build.ninja ]; then
-  CXX=clang++ meson setup build-fuzz -Dfuzz=true -Ddataplane=disabled -Dbench=disabled \
-    -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fsanitize=fuzzer-no-link >/dev/null
-fi
-if ninja -C build-fuzz >/tmp/tollgate-build-fuzz.log 2>&1; then
+if [ $san_rc -eq 0 ]; then
   for f in l2l3 neighbour config tcp tls_record tls_handshake http; do
     work=$(mktemp -d)
     seeds=()
     [ -d "tests/fuzz/corpus/$f" ] && seeds=("tests/fuzz/corpus/$f")
-    (cd "$work" && timeout $((FUZZ_SECONDS + 60)) "$ROOT/build-fuzz/tests/fuzz/${f}_fuzz" \
+    (cd "$work" && timeout $((FUZZ_SECONDS + 60)) "$ROOT/build-san/tests/fuzz/${f}_fuzz" \
       -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 "$work" "${seeds[@]/#/$ROOT/}" >"$work/log" 2>&1)
     rc=$?
     [ $rc -eq 0 ] || { tail -30 "$work/log"; ls "$work"/crash-* 2>/dev/null; }
@@ -74,9 +90,8 @@ if ninja -C build-fuzz >/tmp/tollgate-build-fuzz.log 2>&1; then
     result "fuzz:$f" $rc
     rm -rf "$work"
   done
-else
-  tail -40 /tmp/tollgate-build-fuzz.log; result "fuzz:build" 1
 fi
+elapsed
 
 stage "benchmark smoke (runs, no speed asserted)"
 ./build/bench/net_benchmark --benchmark_min_time=0.01 --benchmark_format=json >/tmp/tollgate-bench.json 2>/dev/null &&

@@ -64,7 +64,7 @@ note "SYN flood: $(( $(stat_value totals.tcp.syn_cookies_sent) - cookies_before 
 # With sch_netem: netem on the egress of $P-cli0 and $P-be0. Without it (this project's CI kernels):
 # scripts/lab/impair.py relays on $P-cli0 and $P-be0 impairing both directions (1% loss, 1% duplication,
 # 5% reordered by 5 ms, 10 ms delay each way). TCP_IMPAIRED_MB sets the size (TOLLGATE_SOAK=1: 100 MiB).
-IMPAIRED_MB=${TCP_IMPAIRED_MB:-$([ "${TOLLGATE_SOAK:-0}" = 1 ] && echo 100 || echo 16)}
+IMPAIRED_MB=${TCP_IMPAIRED_MB:-$([ "${TOLLGATE_SOAK:-0}" = 1 ] && echo 100 || echo 4)}
 IMPAIRED_SECONDS=$((60 + IMPAIRED_MB * 12))  # ~3 Mbit/s measured here, with margin
 fresh_stats
 rtx_before=$(stat_value totals.tcp.retransmits)
