@@ -29,6 +29,9 @@ void Worker::segment_tick() {
 }
 
 void Worker::publish_stats() {
+#ifdef TOLLGATE_NO_STATS  // -Dstats=false: no export, to measure what it costs (bench/stats_cost.sh)
+  return;
+#endif
   const shm::CoreView& v = segment_->port.view();
   const SegmentPlan& plan = segment_->plan;
   export_core(stats_, *v.core);
