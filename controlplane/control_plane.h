@@ -14,6 +14,7 @@
 
 #include "controlplane/config_source.h"
 #include "controlplane/drain_tracker.h"
+#include "controlplane/health_checks.h"
 #include "controlplane/stats_snapshot.h"
 #include "engine/common/result.h"
 #include "engine/shm/controller.h"
@@ -66,8 +67,12 @@ class ControlPlane {
 
   void try_attach(uint64_t now_ns);
   void watch(uint64_t now_ns);
-  void read_events();
+  void read_events(uint64_t now_ms);
   void publish_if_changed();
+  // Health checks: due probes out to the running cores, probed health into the health table.
+  void run_health_checks(uint64_t now_ms);
+  void apply_health_changes();
+  shm::HealthState probed_state(const TargetId& t) const;
   Result<uint64_t> publish();
   Status write_health(const TargetId& t, shm::HealthState state, uint32_t weight);
 
@@ -75,6 +80,9 @@ class ControlPlane {
   LoadedConfig config_;
   std::unique_ptr<Attachment> attachment_;
   DrainTracker drains_;
+  // Made on the first tick attached (it needs the time) and again after a reload or a re-attach.
+  std::unique_ptr<HealthChecks> health_;
+  uint32_t next_probe_core_ = 0;  // probes go round robin over the running cores
   uint64_t next_attach_ns_ = 0;
   std::string last_attach_error_;
   bool replaced_ = false;

@@ -85,6 +85,13 @@ bool ProbeScheduler::on_result(const ProbeResult& result, uint64_t now_ms, Trans
   return true;
 }
 
+bool ProbeScheduler::abandon(uint64_t probe_id) {
+  const uint64_t index = probe_id & 0xffff'ffff;
+  if (probe_id == 0 || index >= slots_.size() || slots_[index].outstanding_id != probe_id) return false;
+  slots_[index].outstanding_id = 0;
+  return true;
+}
+
 void ProbeScheduler::drain(uint32_t target, TransitionSink& sink) {
   report(target, slots_[target].machine.drain(), sink);
 }

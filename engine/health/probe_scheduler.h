@@ -59,6 +59,11 @@ class ProbeScheduler {
   // with a latency of timeout_ms or more, counts as kTimeout. Returns false when ignored as stale.
   bool on_result(const ProbeResult& result, uint64_t now_ms, TransitionSink& sink);
 
+  // Forgets an outstanding probe without a verdict (the dataplane could not run it, or the request could
+  // not be sent): the target is probed again at its next due time. Returns false when `probe_id` is not
+  // outstanding.
+  bool abandon(uint64_t probe_id);
+
   // Operator actions (HealthStateMachine has their rules). Disabling forgets an outstanding probe;
   // enabling a disabled target probes it at `now_ms`.
   void drain(uint32_t target, TransitionSink& sink);
