@@ -24,7 +24,10 @@ cleanup() {
 trap cleanup EXIT
 "$ROOT/scripts/lab.sh" up --prefix $P --cores 1 >/dev/null
 ctl() { "$ROOT/scripts/lab.sh" ctl --prefix $P "$@"; }
-# Prints the state of each checked target as "pool address state health", one a line.
+# Prints the state of each checked target as "pool address state health", one a line. Callers capture it
+# and grep the text: piped into `grep -q`, which stops reading at its first match, Python (unbuffered
+# here: PYTHONUNBUFFERED=1) could die of EPIPE on its next line, and under pipefail that failure would pass
+# for grep's answer.
 states() {
   ctl show targets --json | "$PY" -c 'import json,sys
 for t in json.load(sys.stdin)["targets"]:
@@ -41,19 +44,24 @@ servers() {
   done
 }
 
-# All checked targets healthy after start (the first good probe confirms the presumed-healthy ones).
+# All checked targets healthy after start (the first good probe confirms the presumed-healthy ones; each
+# target's first probe falls within one interval of the control plane's start, 2 s for secure).
+started_at=$(now_ms)
 for _ in $(seq 100); do
-  [ -n "$(states)" ] && ! states | grep -vq ' healthy healthy$' && break
+  out=$(states) || out=""
+  [ -n "$out" ] && ! grep -vq ' healthy healthy$' <<<"$out" && break
   sleep 0.1
 done
 out=$(states)
 [ "$(wc -l <<<"$out")" = 6 ] || fail "expected 6 checked targets (api 2, web 1, secure 3): $out"
 ! grep -vq ' healthy healthy$' <<<"$out" || fail "not all checked targets healthy after start: $out"
-note "all 6 checked targets healthy after start"
+note "all 6 checked targets healthy $(($(now_ms) - started_at)) ms after the lab was up"
 
 # backend-1 dies: unhealthy within the bound, and out of rotation.
+# The command line of process $1, arguments separated by spaces.
+cmdline_of() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
 pid=$(cat "$RUN/backend-1.pid")
-tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "backend.py --addr 198.19.0.11 " || fail "pid $pid is not backend-1"
+[[ "$(cmdline_of "$pid")" == *"backend.py --addr 198.19.0.11 "* ]] || fail "pid $pid is not backend-1"
 cmdline=()
 while IFS= read -r -d '' arg; do cmdline+=("$arg"); done <"/proc/$pid/cmdline"
 killed_at=$(now_ms)
@@ -66,6 +74,12 @@ done
 took=$(($(now_ms) - killed_at))
 note "backend-1 killed → api 198.19.0.11:8080 unhealthy after $took ms (bound $bound ms + $SLACK_MS ms slack)"
 [ $took -le $((bound + SLACK_MS)) ] || fail "unhealthy after $took ms, over the bound $bound ms + $SLACK_MS ms"
+# The same from the control plane's own log (its clock, ms), without this script's polling on top.
+logged=$(sed -n 's/^\([0-9T:.-]*Z\) info health: pool api target 198\.19\.0\.11:8080: healthy -> unhealthy.*/\1/p' \
+  "$RUN/controlplane.log" | tail -1)
+[ -n "$logged" ] || fail "the control plane logged no transition to unhealthy"
+note "the control plane wrote it unhealthy $(($(date -d "$logged" +%s%3N) - killed_at)) ms after the kill" \
+     "(interval × unhealthy_threshold = $((INTERVAL_MS * THRESHOLD)) ms)"
 got=$(servers 30 down | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
 assert_eq "$got" "backend-2=30 " "servers while backend-1 is down"
 out=$(ctl show targets)
@@ -80,8 +94,14 @@ note "30 requests, all to backend-2; show targets and tollgate_target_health say
 # Directly, not through in_backend: $! must be the backend's own PID (a function would run in a subshell).
 ip netns exec "$NS_BACKEND" setsid "${cmdline[@]}" >"$RUN/backend-1.restarted.log" 2>&1 &
 restarted=$!
-tr '\0' ' ' <"/proc/$restarted/cmdline" | grep -q "backend.py --addr 198.19.0.11 " ||
-  fail "pid $restarted is not the restarted backend-1: $(tr '\0' ' ' <"/proc/$restarted/cmdline")"
+# ip netns exec and setsid exec (no fork: not a process group leader), so the PID becomes the backend's
+# once both have run; until then its command line is theirs.
+for _ in $(seq 50); do
+  [[ "$(cmdline_of "$restarted")" == *"backend.py --addr 198.19.0.11 "* ]] && break
+  sleep 0.1
+done
+[[ "$(cmdline_of "$restarted")" == *"backend.py --addr 198.19.0.11 "* ]] ||
+  fail "pid $restarted is not the restarted backend-1: $(cmdline_of "$restarted")"
 started_at=$(now_ms)
 while [ "$(state_of api 198.19.0.11:8080)" != healthy ]; do
   [ $(($(now_ms) - started_at)) -le $((INTERVAL_MS * (THRESHOLD + 2) + 2000)) ] ||
