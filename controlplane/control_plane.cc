@@ -82,8 +82,11 @@ void ControlPlane::run_health_checks(uint64_t now_ms) {
     if (c.core_header(k).running.load(std::memory_order_acquire) != 0 && attachment_->core_alive[k])
       running.push_back(k);
   }
-  // With no core to send them, probes stay due (and outstanding ones time out as they would).
-  if (!running.empty()) {
+  // With no core to send them, probes stay due; outstanding ones still time out, as failures: a probe
+  // that gets no result is a verdict, whatever kept the result away.
+  if (running.empty()) {
+    health_->expire(now_ms);
+  } else {
     health_->poll(now_ms, [&](const shm::ProbeRequest& r, uint64_t id) {
       const uint32_t k = running[next_probe_core_++ % running.size()];
       return c.send(k, shm::make_message(shm::MessageType::kProbeRequest, k, id, r));

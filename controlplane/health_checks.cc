@@ -110,6 +110,14 @@ void HealthChecks::poll(uint64_t now_ms, const Sender& send) {
   }
 }
 
+void HealthChecks::expire(uint64_t now_ms) {
+  for (const std::unique_ptr<PoolChecks>& p : pools_) {
+    Sink sink(*this, *p);
+    p->scheduler.expire(now_ms, sink);
+    note_timeouts(*p);
+  }
+}
+
 void HealthChecks::on_result(const shm::ProbeResult& result, uint64_t id, uint64_t now_ms) {
   if (result.pool >= by_pool_.size() || !by_pool_[result.pool]) return;
   PoolChecks& p = *by_pool_[result.pool];

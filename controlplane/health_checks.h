@@ -48,6 +48,8 @@ class HealthChecks {
 
   // Times out overdue probes and sends the due ones.
   void poll(uint64_t now_ms, const Sender& send);
+  // Times out overdue probes only; due ones stay due (no core to send them to).
+  void expire(uint64_t now_ms);
   // A kProbeResult event.
   void on_result(const shm::ProbeResult& result, uint64_t id, uint64_t now_ms);
   // The changes since the last call.

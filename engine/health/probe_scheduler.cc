@@ -44,11 +44,15 @@ void ProbeScheduler::settle(uint32_t target, ProbeOutcome outcome, uint16_t stat
   report(target, slot.machine.on_probe(outcome, status_code), sink);
 }
 
-size_t ProbeScheduler::poll(uint64_t now_ms, std::span<ProbeRequest> out, TransitionSink& sink) {
+void ProbeScheduler::expire(uint64_t now_ms, TransitionSink& sink) {
   for (uint32_t i = 0; i < slots_.size(); ++i) {
     if (slots_[i].outstanding_id != 0 && now_ms >= slots_[i].deadline_ms)
       settle(i, ProbeOutcome::kTimeout, 0, sink);
   }
+}
+
+size_t ProbeScheduler::poll(uint64_t now_ms, std::span<ProbeRequest> out, TransitionSink& sink) {
+  expire(now_ms, sink);
   const uint64_t interval = settings_.interval_ms;
   size_t written = 0;
   for (uint32_t i = 0; i < slots_.size() && written < out.size(); ++i) {

@@ -53,6 +53,9 @@ class ProbeScheduler {
   // Fails the outstanding probes whose timeout has passed, then writes the probes due at `now_ms` into
   // `out` and returns how many; probes that did not fit stay due for the next call.
   size_t poll(uint64_t now_ms, std::span<ProbeRequest> out, TransitionSink& sink);
+  // Only the first half of poll(): fails the outstanding probes whose timeout has passed and hands out
+  // nothing, so due probes stay due. For a caller with nowhere to send probes at the moment.
+  void expire(uint64_t now_ms, TransitionSink& sink);
 
   // A probe's result, received at `now_ms`. HTTP(S): a result carrying a status code is judged against the
   // success codes here, so the dataplane need not know them. A result at or after the probe's deadline, or

@@ -164,5 +164,43 @@ TEST_F(HealthWiringTest, UnsupportedIsNoVerdictAndUnansweredProbesTimeOut) {
   EXPECT_EQ(cp_->snapshot().targets[2].probes.last_outcome, "timeout");
 }
 
+// Probes sent to cores that then stop (a dataplane going down, its workers no longer running) get no
+// result: each still times out at its deadline as a failure, although no core is left to take the next
+// one, which stays due and goes out as soon as a core runs again.
+TEST_F(HealthWiringTest, ProbesOutstandingWhenTheCoresStopTimeOut) {
+  // Take the requests but answer none, then stop both cores while the probes are outstanding.
+  for (uint64_t end = now_ + 1000 * kMs; now_ < end; now_ += 100 * kMs) {
+    w0_->heartbeat(now_);
+    w1_->heartbeat(now_);
+    cp_->tick(now_);
+  }
+  w0_->stop();
+  w1_->stop();
+  shm::Message m;
+  uint64_t requests = 0;
+  for (shm::WorkerPort* w : {&*w0_, &*w1_}) {
+    while (w->receive(&m, 1) == 1) requests += m.type == shm::MessageType::kProbeRequest;
+  }
+  ASSERT_EQ(requests, 2u) << "one probe per target within the first interval";
+  // Longer than an interval: each target falls due again meanwhile.
+  for (uint64_t end = now_ + 2500 * kMs; now_ < end; now_ += 100 * kMs) cp_->tick(now_);
+  for (uint32_t target : {2u, 3u}) {
+    const TargetProbes p = cp_->snapshot().targets[target].probes;
+    EXPECT_TRUE(p.probed) << "target " << target << ": its unanswered probe is a verdict";
+    EXPECT_EQ(p.last_outcome, "timeout") << "target " << target;
+    EXPECT_EQ(p.failures, 1u) << "target " << target;
+    EXPECT_EQ(p.health, "initial") << "one failure is below the unhealthy threshold";
+  }
+  for (shm::WorkerPort* w : {&*w0_, &*w1_}) EXPECT_EQ(w->receive(&m, 1), 0u) << "no core runs: nothing sent";
+
+  // A core runs again: the probes that fell due meanwhile go out at once, one per target.
+  w0_->start();
+  w0_->heartbeat(now_);
+  cp_->tick(now_);
+  requests = 0;
+  while (w0_->receive(&m, 1) == 1) requests += m.type == shm::MessageType::kProbeRequest;
+  EXPECT_EQ(requests, 2u);
+}
+
 }  // namespace
 }  // namespace tollgate::controlplane
