@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "controlplane/log.h"
@@ -72,6 +73,15 @@ void ControlPlane::tick(uint64_t now_ns) {
   if (!health_) health_ = std::make_unique<HealthChecks>(config_.config, now_ms, now_ns);
   read_events(now_ms);
   run_health_checks(now_ms);
+}
+
+uint64_t ControlPlane::wait_ms(uint64_t now_ns) const {
+  if (!attachment_ || !health_ || health_->empty()) return kTickMs;
+  if (health_->awaiting_results()) return kResultPollMs;
+  const uint64_t now_ms = now_ns / 1'000'000;
+  const uint64_t wakeup = health_->next_wakeup_ms();
+  // Still due after this tick's poll: no core runs to take it; nothing to hurry for.
+  return wakeup <= now_ms ? kTickMs : std::min(kTickMs, wakeup - now_ms);
 }
 
 void ControlPlane::run_health_checks(uint64_t now_ms) {

@@ -35,8 +35,16 @@ class ControlPlane {
   ControlPlane(std::string segment_name, LoadedConfig config);
   ~ControlPlane();
 
-  // Every loop iteration (about every 100 ms) with a monotonic clock.
+  // Every loop iteration (at most wait_ms apart) with a monotonic clock.
   void tick(uint64_t now_ns);
+  // How long the loop may wait for its sockets before the next tick: kTickMs, less when a health probe
+  // falls due sooner, and only kResultPollMs while probes wait for results (they come through the
+  // segment, which has no descriptor to wait on). Probes go out on time and their verdicts count without
+  // a tick's delay, so a dead target leaves rotation within interval × unhealthy_threshold of its death
+  // plus milliseconds rather than plus two ticks.
+  static constexpr uint64_t kTickMs = 100;
+  static constexpr uint64_t kResultPollMs = 5;
+  uint64_t wait_ms(uint64_t now_ns) const;
   // Another control plane has taken over the segment: this one must stop writing and exit.
   bool replaced() const { return replaced_; }
 

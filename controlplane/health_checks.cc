@@ -1,6 +1,8 @@
 #include "controlplane/health_checks.h"
 
+#include <algorithm>
 #include <array>
+#include <limits>
 #include <utility>
 
 #include "controlplane/log.h"
@@ -146,6 +148,18 @@ void HealthChecks::on_result(const shm::ProbeResult& result, uint64_t id, uint64
 
 std::vector<HealthChange> HealthChecks::take_changes() {
   return std::exchange(changes_, {});
+}
+
+uint64_t HealthChecks::next_wakeup_ms() const {
+  uint64_t wakeup = std::numeric_limits<uint64_t>::max();
+  for (const std::unique_ptr<PoolChecks>& p : pools_)
+    wakeup = std::min(wakeup, p->scheduler.next_wakeup_ms());
+  return wakeup;
+}
+
+bool HealthChecks::awaiting_results() const {
+  return std::any_of(pools_.begin(), pools_.end(),
+                     [](const std::unique_ptr<PoolChecks>& p) { return p->scheduler.awaiting_results(); });
 }
 
 const ProbeView* HealthChecks::view(uint32_t target) const {

@@ -58,6 +58,10 @@ class HealthChecks {
   // Nothing when the target's pool is not checked.
   const ProbeView* view(uint32_t target) const;
   bool empty() const { return pools_.empty(); }
+  // The earliest probe due or deadline over every pool (UINT64_MAX: none), and whether any probe waits for
+  // its result.
+  uint64_t next_wakeup_ms() const;
+  bool awaiting_results() const;
   uint64_t transitions() const { return transitions_; }
 
  private:

@@ -115,6 +115,10 @@ void ProbeScheduler::disable(uint32_t target, TransitionSink& sink) {
   report(target, slots_[target].machine.disable(), sink);
 }
 
+bool ProbeScheduler::awaiting_results() const {
+  return std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.outstanding_id != 0; });
+}
+
 uint64_t ProbeScheduler::next_wakeup_ms() const {
   uint64_t wakeup = std::numeric_limits<uint64_t>::max();
   for (const Slot& slot : slots_) {

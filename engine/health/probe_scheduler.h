@@ -80,6 +80,8 @@ class ProbeScheduler {
   uint64_t next_due_ms(uint32_t target) const { return slots_[target].next_due_ms; }
   // When poll() next has something to do: the earliest probe due or deadline.
   uint64_t next_wakeup_ms() const;
+  // Whether a probe waits for its result.
+  bool awaiting_results() const;
   const HealthCheckSettings& settings() const { return settings_; }
   const SchedulerCounters& counters() const { return counters_; }
 

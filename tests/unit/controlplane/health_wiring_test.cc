@@ -164,6 +164,40 @@ TEST_F(HealthWiringTest, UnsupportedIsNoVerdictAndUnansweredProbesTimeOut) {
   EXPECT_EQ(cp_->snapshot().targets[2].probes.last_outcome, "timeout");
 }
 
+// The loop's wait: up to the next probe due (never over a tick), short while a probe waits for its result.
+TEST_F(HealthWiringTest, LoopWakesForTheNextProbeAndPollsForResults) {
+  EXPECT_EQ(cp_->wait_ms(now_), ControlPlane::kTickMs) << "not attached yet";
+  w0_->heartbeat(now_);
+  w1_->heartbeat(now_);
+  cp_->tick(now_);  // attaches and schedules: each target's first probe within one interval (1000 ms)
+  uint64_t sent = 0;
+  for (uint64_t end = now_ + 1000 * kMs; now_ < end;) {
+    const uint64_t wait = cp_->wait_ms(now_);
+    ASSERT_LE(wait, ControlPlane::kTickMs);
+    ASSERT_GT(wait, 0u);
+    now_ += wait * kMs;
+    w0_->heartbeat(now_);
+    w1_->heartbeat(now_);
+    cp_->tick(now_);
+    for (shm::WorkerPort* w : {&*w0_, &*w1_}) {
+      shm::Message m;
+      if (w->receive(&m, 1) != 1) continue;
+      ++sent;
+      EXPECT_EQ(cp_->wait_ms(now_), ControlPlane::kResultPollMs) << "a probe waits for its result";
+      shm::ProbeRequest r;
+      ASSERT_TRUE(shm::read_payload(m, r));
+      shm::ProbeResult res = ok();
+      res.pool = r.pool;
+      res.target = r.target;
+      w->send(shm::make_message(shm::MessageType::kProbeResult, 0, m.id, res));
+      now_ += ControlPlane::kResultPollMs * kMs;
+      cp_->tick(now_);
+      EXPECT_EQ(cp_->snapshot().targets[r.target].probes.health, "healthy") << "counted on the next tick";
+    }
+  }
+  EXPECT_EQ(sent, 2u) << "each target probed once in its first interval";
+}
+
 // Probes sent to cores that then stop (a dataplane going down, its workers no longer running) get no
 // result: each still times out at its deadline as a failure, although no core is left to take the next
 // one, which stays due and goes out as soon as a core runs again.
