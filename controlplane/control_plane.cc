@@ -9,6 +9,7 @@
 
 #include "controlplane/log.h"
 #include "controlplane/stats_collect.h"
+#include "engine/health/types.h"
 #include "engine/shm/message.h"
 
 namespace tollgate::controlplane {
@@ -90,7 +91,67 @@ void ControlPlane::tick(uint64_t now_ns) {
   }
   c.heartbeat(now_ns);
   watch(now_ns);
-  read_events();
+  const uint64_t now_ms = now_ns / 1'000'000;
+  if (!health_) health_ = std::make_unique<HealthChecks>(config_.config, now_ms, now_ns);
+  read_events(now_ms);
+  run_health_checks(now_ms);
+}
+
+uint64_t ControlPlane::wait_ms(uint64_t now_ns) const {
+  if (!attachment_ || !health_ || health_->empty()) return kTickMs;
+  if (health_->awaiting_results()) return kResultPollMs;
+  const uint64_t now_ms = now_ns / 1'000'000;
+  const uint64_t wakeup = health_->next_wakeup_ms();
+  // Still due after this tick's poll: no core runs to take it; nothing to hurry for.
+  return wakeup <= now_ms ? kTickMs : std::min(kTickMs, wakeup - now_ms);
+}
+
+void ControlPlane::run_health_checks(uint64_t now_ms) {
+  if (health_->empty()) return;
+  shm::Controller& c = attachment_->controller;
+  std::vector<uint32_t> running;
+  for (uint32_t k = 0; k < c.cores(); ++k) {
+    if (c.core_header(k).running.load(std::memory_order_acquire) != 0 && attachment_->core_alive[k])
+      running.push_back(k);
+  }
+  // With no core to send them, probes stay due; outstanding ones still time out, as failures: a probe
+  // that gets no result is a verdict, whatever kept the result away.
+  if (running.empty()) {
+    health_->expire(now_ms);
+  } else {
+    health_->poll(now_ms, [&](const shm::ProbeRequest& r, uint64_t id) {
+      const uint32_t k = running[next_probe_core_++ % running.size()];
+      return c.send(k, shm::make_message(shm::MessageType::kProbeRequest, k, id, r));
+    });
+  }
+  apply_health_changes();
+}
+
+// Probes move a target between healthy and unhealthy; an operator's drain or disable stays until the
+// operator enables it again (enable() then writes what the probes say).
+void ControlPlane::apply_health_changes() {
+  const std::vector<HealthChange> changes = health_->take_changes();
+  if (changes.empty()) return;
+  shm::Controller& c = attachment_->controller;
+  const shm::Capacities& caps = attachment_->segment.capacities();
+  bool written = false;
+  for (const HealthChange& ch : changes) {
+    if (ch.pool >= caps.pools || ch.target >= caps.targets) continue;
+    const shm::TargetHealth h = c.target_health(ch.target);
+    if (h.state == shm::HealthState::kDraining || h.state == shm::HealthState::kDisabled) continue;
+    const shm::HealthState state = ch.health == health::HealthState::kUnhealthy ? shm::HealthState::kUnhealthy
+                                                                                : shm::HealthState::kHealthy;
+    c.set_target_health(ch.pool, ch.target, state,
+                        h.state == shm::HealthState::kUnknown ? ch.config_weight : h.weight);
+    written = true;
+  }
+  if (written) c.publish_health();
+}
+
+shm::HealthState ControlPlane::probed_state(const TargetId& t) const {
+  const ProbeView* v = health_ ? health_->view(t.target) : nullptr;
+  return v && v->health == health::HealthState::kUnhealthy ? shm::HealthState::kUnhealthy
+                                                           : shm::HealthState::kHealthy;
 }
 
 void ControlPlane::try_attach(uint64_t now_ns) {
@@ -106,6 +167,7 @@ void ControlPlane::try_attach(uint64_t now_ns) {
   last_attach_error_.clear();
   const bool again = attachment_ != nullptr;
   drains_.clear();  // a new segment's workers owe nothing for the old one's drains
+  health_.reset();  // a new segment's health table starts empty: probe from scratch
   attachment_.reset();
   attachment_ = std::make_unique<Attachment>(std::move(s.value()), inode);
   const shm::Controller& c = attachment_->controller;
@@ -133,7 +195,7 @@ void ControlPlane::watch(uint64_t now_ns) {
   }
 }
 
-void ControlPlane::read_events() {
+void ControlPlane::read_events(uint64_t now_ms) {
   Attachment& a = *attachment_;
   shm::Message batch[kEventBatch];
   for (uint32_t k = 0; k < a.controller.cores(); ++k) {
@@ -148,8 +210,10 @@ void ControlPlane::read_events() {
         } else if (m.type == shm::MessageType::kLogLine) {
           shm::LogLine line;
           if (shm::read_payload(m, line)) log_info("core {}: {}", k, shm::log_text(line));
+        } else if (m.type == shm::MessageType::kProbeResult) {
+          shm::ProbeResult r;
+          if (shm::read_payload(m, r)) health_->on_result(r, m.id, now_ms);
         }
-        // Probe results wait for the health-check module (engine/health).
       }
     }
   }
@@ -206,6 +270,7 @@ ControlPlane::ReloadOutcome ControlPlane::reload() {
     log_info("config reloaded ({}); it is published once the dataplane's segment is attached", config_.path);
   }
   refresh_certificates();
+  health_.reset();  // the targets may be others, numbered anew
   out.applied = true;
   return out;
 }
@@ -220,6 +285,18 @@ StatsSnapshot ControlPlane::snapshot() const {
   if (attachment_) {
     Liveness l{attachment_->dataplane_alive, attachment_->core_alive};
     fill_from_segment(s, attachment_->segment, attachment_->controller, l);
+  }
+  if (health_) {
+    s.health_transitions = health_->transitions();
+    for (TargetSnapshot& t : s.targets) {
+      const ProbeView* v = health_->view(t.index);
+      if (!v) continue;
+      t.probes = {true,           health::state_name(v->health),
+                  v->probed,      health::outcome_name(v->last_outcome),
+                  v->last_status, v->last_latency_ms,
+                  v->successes,   v->failures,
+                  v->transitions};
+    }
   }
   return s;
 }
@@ -279,8 +356,8 @@ Status ControlPlane::enable(const TargetId& t) {
   if (!attachment_) return Error{"not attached to the dataplane's segment yet (is the dataplane running?)"};
   const shm::TargetHealth h = attachment_->controller.target_health(t.target);
   drains_.forget(t.target);
-  return write_health(t, shm::HealthState::kHealthy,
-                      h.state == shm::HealthState::kUnknown ? t.config_weight : h.weight);
+  // Back into rotation only if the probes (when the pool has them) say it is healthy.
+  return write_health(t, probed_state(t), h.state == shm::HealthState::kUnknown ? t.config_weight : h.weight);
 }
 
 Status ControlPlane::set_weight(const TargetId& t, uint32_t weight) {

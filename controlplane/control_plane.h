@@ -15,6 +15,7 @@
 #include "controlplane/certificate_status.h"
 #include "controlplane/config_source.h"
 #include "controlplane/drain_tracker.h"
+#include "controlplane/health_checks.h"
 #include "controlplane/stats_snapshot.h"
 #include "engine/common/result.h"
 #include "engine/shm/controller.h"
@@ -35,8 +36,16 @@ class ControlPlane {
   ControlPlane(std::string segment_name, LoadedConfig config);
   ~ControlPlane();
 
-  // Every loop iteration (about every 100 ms) with a monotonic clock.
+  // Every loop iteration (at most wait_ms apart) with a monotonic clock.
   void tick(uint64_t now_ns);
+  // How long the loop may wait for its sockets before the next tick: kTickMs, less when a health probe
+  // falls due sooner, and only kResultPollMs while probes wait for results (they come through the
+  // segment, which has no descriptor to wait on). Probes go out on time and their verdicts count without
+  // a tick's delay, so a dead target leaves rotation within interval × unhealthy_threshold of its death
+  // plus milliseconds rather than plus two ticks.
+  static constexpr uint64_t kTickMs = 100;
+  static constexpr uint64_t kResultPollMs = 5;
+  uint64_t wait_ms(uint64_t now_ns) const;
   // Another control plane has taken over the segment: this one must stop writing and exit.
   bool replaced() const { return replaced_; }
 
@@ -72,8 +81,12 @@ class ControlPlane {
 
   void try_attach(uint64_t now_ns);
   void watch(uint64_t now_ns);
-  void read_events();
+  void read_events(uint64_t now_ms);
   void publish_if_changed();
+  // Health checks: due probes out to the running cores, probed health into the health table.
+  void run_health_checks(uint64_t now_ms);
+  void apply_health_changes();
+  shm::HealthState probed_state(const TargetId& t) const;
   Result<uint64_t> publish();
   Status write_health(const TargetId& t, shm::HealthState state, uint32_t weight);
 
@@ -83,6 +96,9 @@ class ControlPlane {
   DrainTracker drains_;
   std::vector<CertificateStatus> certificates_;
   uint64_t next_certificate_check_ns_ = 0;
+  // Made on the first tick attached (it needs the time) and again after a reload or a re-attach.
+  std::unique_ptr<HealthChecks> health_;
+  uint32_t next_probe_core_ = 0;  // probes go round robin over the running cores
   uint64_t next_attach_ns_ = 0;
   std::string last_attach_error_;
   bool replaced_ = false;

@@ -127,7 +127,8 @@ int run(const std::string& config_path, const std::string& segment_prefix, const
     fds.push_back({g_signal_pipe[0], POLLIN, 0});
     const size_t n_socket = server.value()->add_fds(fds);
     const size_t n_metrics = metrics.server() ? metrics.server()->add_fds(fds) : 0;
-    if (::poll(fds.data(), fds.size(), 100) < 0 && errno != EINTR) {
+    const int wait_ms = static_cast<int>(cp.wait_ms(monotonic_ns()));
+    if (::poll(fds.data(), fds.size(), wait_ms) < 0 && errno != EINTR) {
       log_error("poll: {}", std::strerror(errno));
       return 1;
     }

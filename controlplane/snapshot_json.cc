@@ -75,6 +75,20 @@ json snapshot_to_json(const StatsSnapshot& s) {
   j["pools"] = std::move(pools);
   json targets = json::array();
   for (const TargetSnapshot& t : s.targets) {
+    json probes = nullptr;  // null: the pool has no health checks
+    if (t.probes.checked) {
+      const TargetProbes& p = t.probes;
+      probes = {{"health", p.health},
+                {"probed", p.probed},
+                {"consecutive_successes", p.successes},
+                {"consecutive_failures", p.failures},
+                {"transitions", p.transitions}};
+      if (p.probed) {
+        probes["last_outcome"] = p.last_outcome;
+        probes["last_status"] = p.last_status;
+        probes["last_latency_ms"] = p.last_latency_ms;
+      }
+    }
     targets.push_back(
         {{"pool", t.pool},
          {"address", t.address},
@@ -82,6 +96,7 @@ json snapshot_to_json(const StatsSnapshot& s) {
          {"state", health_state_name(t.health.state)},
          {"weight", t.health.state == shm::HealthState::kUnknown ? t.config_weight : t.health.weight},
          {"config_weight", t.config_weight},
+         {"health_check", std::move(probes)},
          {"counters", counters_json(t.totals)},
          {"latency", latency_json(t.totals.latency)}});
   }
@@ -98,6 +113,7 @@ json snapshot_to_json(const StatsSnapshot& s) {
                             {"warning", c.warning}});
   }
   j["certificates"] = std::move(certificates);
+  j["health_transitions"] = s.health_transitions;
   return j;
 }
 

@@ -45,6 +45,19 @@ struct PoolSnapshot {
   shm::EntityTotals<shm::PoolCounter> totals;
 };
 
+// A target's health checks as the control plane runs them (its pool's `health_check`).
+struct TargetProbes {
+  bool checked = false;      // the pool has health checks
+  std::string health;        // initial, healthy, unhealthy (the probes' verdict, before any operator state)
+  bool probed = false;       // a verdict arrived
+  std::string last_outcome;  // "success", "connection_refused", "timeout", ... (outcome_name)
+  uint16_t last_status = 0;
+  uint32_t last_latency_ms = 0;
+  uint32_t successes = 0;  // consecutive
+  uint32_t failures = 0;   // consecutive
+  uint64_t transitions = 0;
+};
+
 struct TargetSnapshot {
   std::string pool;
   std::string address;  // ip:port
@@ -52,6 +65,7 @@ struct TargetSnapshot {
   uint32_t config_weight = 1;
   shm::TargetHealth health;  // from the segment's table (kUnknown: nothing published yet)
   shm::EntityTotals<shm::TargetCounter> totals;
+  TargetProbes probes;
 };
 
 // A listener's certificate as the control plane last checked it (controlplane/certificate_status.h).
@@ -80,6 +94,7 @@ struct StatsSnapshot {
   std::vector<PoolSnapshot> pools;
   std::vector<TargetSnapshot> targets;
   std::vector<CertificateSnapshot> certificates;
+  uint64_t health_transitions = 0;  // logged since the control plane started
 };
 
 std::string_view health_state_name(shm::HealthState s);

@@ -1,6 +1,7 @@
 #include "dataplane/config.h"
 
 #include "dataplane/append_file.h"
+#include "dataplane/config_health.h"
 #include "dataplane/config_http.h"
 #include "dataplane/config_management.h"
 #include "dataplane/toml_reader.h"
@@ -150,9 +151,10 @@ class ConfigReader : public TomlReader {
       const std::string p = fmt::format("pool[{}].", i);
       check_keys(t, p,
                  {"name", "targets", "algorithm", "connect_timeout_ms", "response_timeout_ms",
-                  "idle_timeout_ms", "max_idle_per_target", "tls"});
+                  "idle_timeout_ms", "max_idle_per_target", "tls", "health_check"});
       PoolConfig pool;
       read_pool_http(*this, t, p, pool);
+      read_pool_health(*this, t, p, pool);
       pool.name = read_string(t, "name", p + "name", true).value_or("");
       if (!pool.name.empty() && !names.insert(pool.name).second) {
         error(t.get("name"), p + "name", fmt::format("pool name '{}' is used twice", pool.name));

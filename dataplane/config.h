@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/balancing/target_pool.h"
+#include "engine/health/types.h"
 #include "engine/net/addresses.h"
 #include "engine/net/neighbour_table.h"
 #include "engine/routing/types.h"
@@ -61,6 +62,9 @@ struct PoolConfig {
     tls::SecurityPolicy policy = tls::SecurityPolicy::kDefault;
   };
   Tls tls;
+  // `health_check = { ... }`: probed on the control plane's schedule. Absent: not probed, and the targets
+  // keep whatever the health table says (the config's view until an operator changes it).
+  std::optional<health::HealthCheckSettings> health_check;
 };
 
 enum class ListenerProtocol : uint8_t { kTcp, kTls, kHttp, kHttps };

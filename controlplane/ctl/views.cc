@@ -95,12 +95,34 @@ std::string render_pools(const json& stats) {
   return t.render();
 }
 
+// "healthy (3 ok) success 200 2ms", "unhealthy (2 failed) connection_refused", or "-" when not checked.
+uint64_t field(const json& entry, const char* name) {
+  const auto v = entry.find(name);
+  return v != entry.end() && v->is_number_unsigned() ? v->get<uint64_t>() : 0;
+}
+
+std::string probe_text(const json& target) {
+  const auto h = target.find("health_check");
+  if (h == target.end() || !h->is_object()) return "-";
+  std::string text = h->value("health", std::string("?"));
+  const uint64_t ok = field(*h, "consecutive_successes");
+  const uint64_t failed = field(*h, "consecutive_failures");
+  if (ok) text += fmt::format(" ({} ok)", ok);
+  if (failed) text += fmt::format(" ({} failed)", failed);
+  if (h->value("probed", false)) {
+    text += " " + h->value("last_outcome", std::string("?"));
+    if (const uint64_t status = field(*h, "last_status")) text += fmt::format(" {}", status);
+    text += fmt::format(" {}ms", field(*h, "last_latency_ms"));
+  }
+  return text;
+}
+
 std::string render_targets(const json& stats) {
-  Table t({"POOL", "TARGET", "STATE", "WEIGHT", "REQUESTS", "ACTIVE", "2XX", "4XX", "5XX", "CONNECT_FAILURES",
-           "TIMEOUTS", "P50", "P99"});
+  Table t({"POOL", "TARGET", "STATE", "HEALTH_CHECK", "WEIGHT", "REQUESTS", "ACTIVE", "2XX", "4XX", "5XX",
+           "CONNECT_FAILURES", "TIMEOUTS", "P50", "P99"});
   for (const json& x : section(stats, "targets")) {
-    t.add({str(x, "pool"), str(x, "address"), str(x, "state"), str(x, "weight"), num(x, "requests"),
-           num(x, "connections_active"), num(x, "responses_2xx"), num(x, "responses_4xx"),
+    t.add({str(x, "pool"), str(x, "address"), str(x, "state"), probe_text(x), str(x, "weight"),
+           num(x, "requests"), num(x, "connections_active"), num(x, "responses_2xx"), num(x, "responses_4xx"),
            num(x, "responses_5xx"), num(x, "connect_failures"), num(x, "timeouts"), latency(x, "p50_us"),
            latency(x, "p99_us")});
   }

@@ -44,11 +44,15 @@ void ProbeScheduler::settle(uint32_t target, ProbeOutcome outcome, uint16_t stat
   report(target, slot.machine.on_probe(outcome, status_code), sink);
 }
 
-size_t ProbeScheduler::poll(uint64_t now_ms, std::span<ProbeRequest> out, TransitionSink& sink) {
+void ProbeScheduler::expire(uint64_t now_ms, TransitionSink& sink) {
   for (uint32_t i = 0; i < slots_.size(); ++i) {
     if (slots_[i].outstanding_id != 0 && now_ms >= slots_[i].deadline_ms)
       settle(i, ProbeOutcome::kTimeout, 0, sink);
   }
+}
+
+size_t ProbeScheduler::poll(uint64_t now_ms, std::span<ProbeRequest> out, TransitionSink& sink) {
+  expire(now_ms, sink);
   const uint64_t interval = settings_.interval_ms;
   size_t written = 0;
   for (uint32_t i = 0; i < slots_.size() && written < out.size(); ++i) {
@@ -85,6 +89,13 @@ bool ProbeScheduler::on_result(const ProbeResult& result, uint64_t now_ms, Trans
   return true;
 }
 
+bool ProbeScheduler::abandon(uint64_t probe_id) {
+  const uint64_t index = probe_id & 0xffff'ffff;
+  if (probe_id == 0 || index >= slots_.size() || slots_[index].outstanding_id != probe_id) return false;
+  slots_[index].outstanding_id = 0;
+  return true;
+}
+
 void ProbeScheduler::drain(uint32_t target, TransitionSink& sink) {
   report(target, slots_[target].machine.drain(), sink);
 }
@@ -102,6 +113,10 @@ void ProbeScheduler::enable(uint32_t target, uint64_t now_ms, TransitionSink& si
 void ProbeScheduler::disable(uint32_t target, TransitionSink& sink) {
   slots_[target].outstanding_id = 0;
   report(target, slots_[target].machine.disable(), sink);
+}
+
+bool ProbeScheduler::awaiting_results() const {
+  return std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.outstanding_id != 0; });
 }
 
 uint64_t ProbeScheduler::next_wakeup_ms() const {

@@ -53,11 +53,19 @@ class ProbeScheduler {
   // Fails the outstanding probes whose timeout has passed, then writes the probes due at `now_ms` into
   // `out` and returns how many; probes that did not fit stay due for the next call.
   size_t poll(uint64_t now_ms, std::span<ProbeRequest> out, TransitionSink& sink);
+  // Only the first half of poll(): fails the outstanding probes whose timeout has passed and hands out
+  // nothing, so due probes stay due. For a caller with nowhere to send probes at the moment.
+  void expire(uint64_t now_ms, TransitionSink& sink);
 
   // A probe's result, received at `now_ms`. HTTP(S): a result carrying a status code is judged against the
   // success codes here, so the dataplane need not know them. A result at or after the probe's deadline, or
   // with a latency of timeout_ms or more, counts as kTimeout. Returns false when ignored as stale.
   bool on_result(const ProbeResult& result, uint64_t now_ms, TransitionSink& sink);
+
+  // Forgets an outstanding probe without a verdict (the dataplane could not run it, or the request could
+  // not be sent): the target is probed again at its next due time. Returns false when `probe_id` is not
+  // outstanding.
+  bool abandon(uint64_t probe_id);
 
   // Operator actions (HealthStateMachine has their rules). Disabling forgets an outstanding probe;
   // enabling a disabled target probes it at `now_ms`.
@@ -72,6 +80,8 @@ class ProbeScheduler {
   uint64_t next_due_ms(uint32_t target) const { return slots_[target].next_due_ms; }
   // When poll() next has something to do: the earliest probe due or deadline.
   uint64_t next_wakeup_ms() const;
+  // Whether a probe waits for its result.
+  bool awaiting_results() const;
   const HealthCheckSettings& settings() const { return settings_; }
   const SchedulerCounters& counters() const { return counters_; }
 

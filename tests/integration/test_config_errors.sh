@@ -14,6 +14,7 @@ check bad-address.toml "bad-address.toml:7: port[0].ipv4: '198.18.0.300/24' is n
 check unknown-key.toml "unknown-key.toml:3: dataplane.coers: unknown key (known keys here:"
 check syntax.toml "syntax.toml:4:" "not valid TOML"
 check no-ports.toml "no-ports.toml: port: no [[port]] is configured"
+check bad-health-check.toml "bad-health-check.toml:10: pool[0].health_check.timeout_ms: 2000 ms is not below interval_ms"
 # The lab config as lab.sh runs it: next to the lab certificates it names.
 labdir=$(mktemp -d)
 trap 'rm -rf "$labdir"' EXIT
@@ -23,4 +24,4 @@ cp "$ROOT/deploy/lab.toml" "$labdir/lab.toml"
 rm -rf "$labdir/certs"
 out=$("$bin" -c "$labdir/lab.toml" --check-config 2>&1) && fail "a TLS listener without its certificates was accepted"
 grep -qF "listener[1].certificates[0].chain: cannot read" <<<"$out" || fail "missing certificate not named: $out"
-note "four broken configs refused with file:line: key: message"
+note "five broken configs refused with file:line: key: message"

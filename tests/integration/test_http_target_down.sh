@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A target of the api pool dies under load (its own lab, prefix td): 16 keep-alive connections GET
 # /api/x for 10 s, round robin over backend-1 (198.19.0.11) and backend-2 (.12); after 3 s backend-1's
-# process is killed by its PID (SIGKILL: a crash, so the moment it died is sharp). With no health checks
-# yet, round robin keeps picking it, and each such request's failed connect is retried on backend-2:
+# process is killed by its PID (SIGKILL: a crash, so the moment it died is sharp). Until the health checks
+# take it out (~2.5 s, test_health_checks.sh), round robin keeps picking it, and each such request's failed
+# connect is retried on backend-2:
 # requests go on succeeding, the only failures allowed are requests in flight to backend-1 when it died
 # (at most one per connection), the listener counts retries and the upstream pools count connect
 # failures, and the dataplane lives on.

@@ -45,6 +45,8 @@ TEST(ConfigCheck, EachBrokenConfigNamesFileLineKeyAndHint) {
        ":11: management.address: 'localhost:99999' is not an \"address:port\" (e.g. "
        "\"127.0.0.1:9100\", or \"\" to serve no metrics)"},
       {"unknown-pool.toml", ":12: listener[0].pool: no pool named 'nope' (define it with [[pool]])"},
+      {"bad-health-check.toml",
+       ":10: pool[0].health_check.timeout_ms: 2000 ms is not below interval_ms (2000 ms)"},
   };
   for (const Case& c : cases) {
     const CheckOutput o = check_config(config(c.file));

@@ -43,11 +43,28 @@ StatsSnapshot sample() {
 }
 
 TEST(Views, TargetsShowHealthAndRequests) {
-  const std::string out = render_targets(snapshot_to_json(sample()));
-  EXPECT_EQ(out.substr(0, out.find('\n')),
-            "POOL  TARGET            STATE     WEIGHT  REQUESTS  ACTIVE  2XX  4XX  5XX  CONNECT_FAILURES  "
-            "TIMEOUTS  P50  P99");
-  EXPECT_NE(out.find("web   198.19.0.11:8080  draining       2        17"), std::string::npos) << out;
+  StatsSnapshot s = sample();
+  TargetSnapshot u = s.targets[0];
+  u.address = "198.19.0.13:8080";
+  u.health = {shm::HealthState::kUnhealthy, 1, 1};
+  u.probes = {true, "unhealthy", true, "connection_refused", 0, 1, 0, 3, 1};
+  s.targets.push_back(u);
+  const std::string out = render_targets(snapshot_to_json(s));
+  EXPECT_EQ(
+      out.substr(0, out.find('\n')),
+      "POOL  TARGET            STATE      HEALTH_CHECK                                 WEIGHT  REQUESTS  "
+      "ACTIVE  2XX  4XX  5XX  CONNECT_FAILURES  TIMEOUTS  P50  P99");
+  // A pool without health checks shows "-"; a checked target its verdict, run and last probe.
+  EXPECT_NE(
+      out.find(
+          "web   198.19.0.11:8080  draining   -                                                 2        17"),
+      std::string::npos)
+      << out;
+  EXPECT_NE(
+      out.find(
+          "web   198.19.0.13:8080  unhealthy  unhealthy (3 failed) connection_refused 1ms       1        17"),
+      std::string::npos)
+      << out;
 }
 
 TEST(Views, SummarySaysWhetherTheDataplaneIsThere) {

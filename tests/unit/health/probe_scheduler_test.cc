@@ -252,6 +252,40 @@ TEST(ProbeScheduler, ResultAfterTimeoutWasNoticedIsIgnored) {
   EXPECT_EQ(m.scheduler.health(0).consecutive_successes(), 0u);
 }
 
+TEST(ProbeScheduler, ExpireFailsOverdueProbesAndLeavesDueOnesDue) {
+  Manual m;
+  const ProbeRequest p = m.next_probe();
+  const uint64_t next = m.scheduler.next_due_ms(0);
+  m.scheduler.expire(m.now + kTimeout - 1, m.sink);
+  EXPECT_EQ(m.scheduler.health(0).consecutive_failures(), 0u) << "not overdue yet";
+  m.scheduler.expire(m.now + kTimeout, m.sink);
+  EXPECT_EQ(m.scheduler.health(0).consecutive_failures(), 1u);
+  EXPECT_EQ(m.scheduler.counters().timeouts, 1u);
+  EXPECT_FALSE(m.answer(p, m.now + kTimeout + 1)) << "timed out: its result is stale";
+  // Past the next due time, expire hands nothing out; the next poll does, and keeps the phase.
+  m.scheduler.expire(next + 3, m.sink);
+  EXPECT_EQ(m.scheduler.counters().probes_sent, 1u);
+  EXPECT_EQ(m.scheduler.next_due_ms(0), next) << "still due";
+  std::array<ProbeRequest, 1> out;
+  EXPECT_EQ(m.scheduler.poll(next + 3, out, m.sink), 1u);
+  EXPECT_EQ(m.scheduler.next_due_ms(0), next + kInterval);
+}
+
+TEST(ProbeScheduler, AbandonedProbeIsNoVerdictAndTheNextSlotProbesAgain) {
+  Manual m;
+  const ProbeRequest p = m.next_probe();
+  const uint64_t next = m.scheduler.next_due_ms(0);
+  EXPECT_TRUE(m.scheduler.abandon(p.probe_id));
+  EXPECT_FALSE(m.scheduler.abandon(p.probe_id)) << "no longer outstanding";
+  std::array<ProbeRequest, 1> out;
+  EXPECT_EQ(m.scheduler.poll(m.now + kTimeout, out, m.sink), 0u) << "nothing to time out, nothing due";
+  EXPECT_EQ(m.scheduler.health(0).consecutive_failures(), 0u);
+  EXPECT_EQ(m.scheduler.health(0).status().health, HealthState::kInitial);
+  EXPECT_FALSE(m.answer(p, m.now + 1)) << "a result for it is stale";
+  EXPECT_EQ(m.next_probe().target, 0u);
+  EXPECT_EQ(m.now, next) << "probed again at its own phase";
+}
+
 TEST(ProbeScheduler, ResultReceivedAfterTheDeadlineIsATimeoutWhateverItsLatency) {
   Manual m;
   const ProbeRequest p = m.next_probe();
