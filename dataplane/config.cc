@@ -17,6 +17,7 @@
 #include <cstring>
 #include <ctime>
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <set>
 
@@ -319,8 +320,8 @@ class ConfigReader : public TomlReader {
   }
 
   // The pair as a listener would use it (tls/certificate_check.h): a key that is not the leaf's, a chain
-  // out of order or a certificate not valid now refuses the config; a leaf expiring within 30 days, or
-  // without DNS names, is a warning.
+  // out of order or a certificate not valid now refuses the config; a leaf expiring within 30 days, one
+  // without DNS names, or a private key file other users may read, is a warning.
   void check_pair(const toml::table& at, const std::string& key, const CertificateConfig& cert) {
     tls::CertificateCheckOptions options;
     options.now = static_cast<int64_t>(std::time(nullptr));
@@ -330,6 +331,12 @@ class ConfigReader : public TomlReader {
         error(&at, key, problem.message);
       else
         warning(&at, key, problem.message);
+    }
+    struct stat st {};
+    if (::stat(cert.key.c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
+      warning(&at, key,
+              fmt::format("{}: the private key is readable by other users (mode {:04o}); chmod 600 it",
+                          cert.key, st.st_mode & 07777));
     }
   }
 

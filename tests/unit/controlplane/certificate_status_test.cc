@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -48,6 +50,7 @@ class CertificateStatusTest : public ::testing::Test {
     certs_.push_back(issue_certificate(s));  // reserve()d: the pointers above stay valid
     ASSERT_TRUE(tls::testing::write_chain_pem(path(name + ".pem"), {&certs_.back()}));
     ASSERT_TRUE(tls::testing::write_key_pem(path(name + ".key"), key_of ? *key_of : certs_.back()));
+    ASSERT_EQ(::chmod(path(name + ".key").c_str(), 0600), 0);  // as an operator keeps a key
   }
   std::string path(const std::string& file) const { return dir_ + "/" + file; }
 
@@ -149,6 +152,18 @@ TEST_F(CertificateStatusTest, ExpiringSoonLoadsWithAWarningEverywhere) {
       metrics.find("tollgate_certificate_usable{listener=\"https\",file=\"" + path("soon.pem") + "\"} 1\n"),
       std::string::npos)
       << metrics;
+}
+
+TEST_F(CertificateStatusTest, KeyReadableByOthersIsAWarning) {
+  write_pair("open", 200);
+  ASSERT_EQ(::chmod(path("open.key").c_str(), 0644), 0);
+  const std::string file = write_config("open");
+  const CheckOutput o = check_config(file);
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.err, "warning: " + file + ":16: listener[0].certificates[0]: " + path("open.key") +
+                       ": the private key is readable by other users (mode 0644); chmod 600 it\n");
+  ASSERT_EQ(::chmod(path("open.key").c_str(), 0600), 0);
+  EXPECT_EQ(check_config(file).err, "");
 }
 
 TEST_F(CertificateStatusTest, FileExpiringAfterLoadIsReportedExpired) {
