@@ -28,7 +28,8 @@ ConfigAttempt load_config(const std::string& path) {
   dataplane::ConfigLoad load = dataplane::load_config_string(text.str(), absolute);
   out.errors = std::move(load.errors);
   if (load.config) {
-    out.loaded = LoadedConfig{absolute, std::move(*load.config), encode_config_blob({absolute, text.str()})};
+    out.loaded = LoadedConfig{absolute, std::move(*load.config),
+                              dataplane::encode_config_blob({absolute, text.str()})};
   }
   return out;
 }

@@ -49,7 +49,12 @@ class ControlPlane {
   };
   ReloadOutcome reload();
 
+  // The config file as last loaded (what `config reload` read and published).
   const LoadedConfig& config() const { return config_; }
+  // The config every running core of the dataplane has adopted (read back from its generation's slot):
+  // what stats are named by and targets are found in. The loaded file until a generation is adopted.
+  const LoadedConfig& in_force() const { return in_force_ ? *in_force_ : config_; }
+  uint64_t in_force_generation() const { return in_force_generation_; }
   StatsSnapshot snapshot() const;
 
   Result<TargetId> find_target(const std::string& pool, const std::string& address) const;
@@ -67,12 +72,19 @@ class ControlPlane {
   void try_attach(uint64_t now_ns);
   void watch(uint64_t now_ns);
   void read_events();
+  // Follows the dataplane's adoptions and refusals: the config in force, the health table renumbered for
+  // it, refusals logged.
+  void follow_generations();
+  void renumber_health(const dataplane::DataplaneConfig& before, const dataplane::DataplaneConfig& after);
   void publish_if_changed();
   Result<uint64_t> publish();
   Status write_health(const TargetId& t, shm::HealthState state, uint32_t weight);
 
   std::string segment_name_;
   LoadedConfig config_;
+  std::optional<LoadedConfig> in_force_;
+  uint64_t in_force_generation_ = 0;
+  uint64_t refusal_seen_ = 0;
   std::unique_ptr<Attachment> attachment_;
   DrainTracker drains_;
   uint64_t next_attach_ns_ = 0;

@@ -36,7 +36,8 @@ fi
 "$ROOT/scripts/lab.sh" down --prefix $LAB_PREFIX >/dev/null 2>&1 || true
 
 for t in test_config_errors.sh test_lab_lifecycle.sh test_two_cores.sh test_af_packet.sh test_tcp_proxy.sh \
-         test_http_target_down.sh test_http_backend_tls.sh test_cert_reload.sh test_shm_stats.sh test_controlplane.sh; do
+         test_http_target_down.sh test_http_backend_tls.sh test_cert_reload.sh test_shm_stats.sh test_controlplane.sh \
+         test_config_reload.sh; do
   run_test "$t"
 done
 
