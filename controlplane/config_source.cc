@@ -29,7 +29,8 @@ ConfigAttempt load_config(const std::string& path) {
   out.errors = std::move(load.errors);
   out.warnings = std::move(load.warnings);
   if (load.config) {
-    out.loaded = LoadedConfig{absolute, std::move(*load.config), encode_config_blob({absolute, text.str()})};
+    out.loaded = LoadedConfig{absolute, std::move(*load.config),
+                              dataplane::encode_config_blob({absolute, text.str()})};
   }
   return out;
 }

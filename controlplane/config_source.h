@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "controlplane/config_blob.h"
 #include "dataplane/config.h"
+#include "dataplane/config_blob.h"
 
 namespace tollgate::controlplane {
 

@@ -10,6 +10,8 @@
 #include "controlplane/log.h"
 #include "controlplane/stats_collect.h"
 #include "engine/health/types.h"
+#include "dataplane/config_blob.h"
+#include "dataplane/entity_map.h"
 #include "engine/shm/message.h"
 
 namespace tollgate::controlplane {
@@ -55,7 +57,7 @@ ControlPlane::ControlPlane(std::string segment_name, LoadedConfig config)
 
 void ControlPlane::refresh_certificates() {
   const auto now = static_cast<int64_t>(std::time(nullptr));
-  std::vector<CertificateStatus> fresh = check_listener_certificates(config_.config, now);
+  std::vector<CertificateStatus> fresh = check_listener_certificates(in_force().config, now);
   for (const CertificateStatus& s : fresh) {
     // Logged when a certificate's state changes (or first seen not ok), not every minute.
     const auto before =
@@ -92,8 +94,10 @@ void ControlPlane::tick(uint64_t now_ns) {
   c.heartbeat(now_ns);
   watch(now_ns);
   const uint64_t now_ms = now_ns / 1'000'000;
-  if (!health_) health_ = std::make_unique<HealthChecks>(config_.config, now_ms, now_ns);
   read_events(now_ms);
+  follow_generations();
+  // Probes follow the targets the cores run (the config in force): remade when that changes.
+  if (!health_) health_ = std::make_unique<HealthChecks>(in_force().config, now_ms, now_ns);
   run_health_checks(now_ms);
 }
 
@@ -154,6 +158,78 @@ shm::HealthState ControlPlane::probed_state(const TargetId& t) const {
                                                            : shm::HealthState::kHealthy;
 }
 
+void ControlPlane::follow_generations() {
+  shm::Controller& c = attachment_->controller;
+  const shm::Refusal refusal = c.config_refusal();
+  if (refusal.generation != refusal_seen_) {
+    refusal_seen_ = refusal.generation;
+    if (refusal.generation)
+      log_warning("the dataplane refused config generation {}: {}", refusal.generation, refusal.reason);
+  }
+  const uint64_t adopted = c.min_adopted_generation();
+  if (adopted == 0 || adopted == in_force_generation_ || adopted > c.published_generation()) return;
+  // The slot of the oldest generation a running core adopted is never overwritten while it is that.
+  const shm::ConfigView v = attachment_->segment.config();
+  const shm::ConfigSlotHeader& slot = v.header(adopted);
+  if (slot.generation.load(std::memory_order_acquire) != adopted || slot.length > v.slot_capacity) return;
+  const std::string bytes(reinterpret_cast<const char*>(v.blob(adopted)), slot.length);
+  Result<dataplane::ConfigBlob> blob =
+      dataplane::decode_config_blob({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  if (!blob) return;
+  dataplane::ConfigLoad load =
+      dataplane::load_config_string(blob.value().toml, blob.value().path, dataplane::FileChecks::kSkip);
+  if (!load.config) return;
+  // The first generation seen in force after attaching: the health table is already in its numbering
+  // (whoever wrote it followed the cores); later ones renumber it.
+  const bool first = !in_force_;
+  const dataplane::DataplaneConfig before = in_force().config;
+  in_force_ = LoadedConfig{blob.value().path, std::move(*load.config), bytes};
+  in_force_generation_ = adopted;
+  log_info("config generation {} is in force on every running core", adopted);
+  if (!first) renumber_health(before, in_force_->config);
+  // Health checks are numbered like the config they were made from: remade (next tick) for this one unless
+  // it is the very file they came from.
+  if (!first || bytes != config_.blob) health_.reset();
+  refresh_certificates();
+}
+
+// Health words are indexed like the config the cores run: when a new one is in force, each target keeps
+// its word under its new index (matched by pool and address), a new target starts unknown (its config's
+// weight), and drains in progress follow their targets.
+void ControlPlane::renumber_health(const dataplane::DataplaneConfig& before,
+                                   const dataplane::DataplaneConfig& after) {
+  shm::Controller& c = attachment_->controller;
+  const dataplane::EntityMap m = dataplane::map_entities(before, after);
+  const shm::Capacities& caps = attachment_->segment.capacities();
+  std::vector<shm::TargetHealth> old;
+  for (uint32_t t = 0; t < m.targets.size() && t < caps.targets; ++t) old.push_back(c.target_health(t));
+  std::vector<int32_t> from(caps.targets, -1);  // new index → old index
+  for (uint32_t t = 0; t < m.targets.size(); ++t) {
+    if (m.targets[t] >= 0 && static_cast<uint32_t>(m.targets[t]) < caps.targets)
+      from[static_cast<size_t>(m.targets[t])] = static_cast<int32_t>(t);
+  }
+  bool changed = false;
+  uint32_t index = 0;
+  for (uint32_t p = 0; p < after.pools.size() && p < caps.pools; ++p) {
+    for (size_t k = 0; k < after.pools[p].targets.size() && index < caps.targets; ++k, ++index) {
+      const int32_t was = from[index];
+      const shm::TargetHealth want =
+          was >= 0 && static_cast<size_t>(was) < old.size()
+              ? old[static_cast<size_t>(was)]
+              : shm::TargetHealth{shm::HealthState::kUnknown, after.pools[p].targets[k].weight, 0};
+      const shm::TargetHealth now = c.target_health(index);
+      if (now.state == want.state && now.weight == want.weight) continue;
+      c.set_target_health(p, index, want.state, want.weight);
+      changed = true;
+    }
+  }
+  if (changed) {
+    c.publish_health();
+    log_info("health table renumbered for the config in force");
+  }
+  drains_.renumber(m.targets);
+}
+
 void ControlPlane::try_attach(uint64_t now_ns) {
   next_attach_ns_ = now_ns + kAttachRetryNs;
   const ino_t inode = segment_inode(segment_name_);
@@ -169,6 +245,9 @@ void ControlPlane::try_attach(uint64_t now_ns) {
   drains_.clear();  // a new segment's workers owe nothing for the old one's drains
   health_.reset();  // a new segment's health table starts empty: probe from scratch
   attachment_.reset();
+  in_force_.reset();  // a new dataplane runs the file it started with until it adopts a generation
+  in_force_generation_ = 0;
+  refusal_seen_ = 0;
   attachment_ = std::make_unique<Attachment>(std::move(s.value()), inode);
   const shm::Controller& c = attachment_->controller;
   log_info("{} {} ({} cores, dataplane pid {}): controller epoch {}, published config generation {}",
@@ -270,13 +349,12 @@ ControlPlane::ReloadOutcome ControlPlane::reload() {
     log_info("config reloaded ({}); it is published once the dataplane's segment is attached", config_.path);
   }
   refresh_certificates();
-  health_.reset();  // the targets may be others, numbered anew
   out.applied = true;
   return out;
 }
 
 StatsSnapshot ControlPlane::snapshot() const {
-  StatsSnapshot s = describe_config(config_.config, config_.path);
+  StatsSnapshot s = describe_config(in_force().config, in_force().path);
   for (const CertificateStatus& c : certificates_) {
     s.certificates.push_back({c.listener, c.check.files.chain_pem, c.check.leaf.subject, c.check.leaf.serial,
                               c.check.leaf.not_after, c.seconds_left,
@@ -304,8 +382,9 @@ StatsSnapshot ControlPlane::snapshot() const {
 Result<TargetId> ControlPlane::find_target(const std::string& pool, const std::string& address) const {
   uint32_t index = 0;
   bool pool_found = false;
-  for (uint32_t p = 0; p < config_.config.pools.size(); ++p) {
-    const dataplane::PoolConfig& pc = config_.config.pools[p];
+  const LoadedConfig& cfg = in_force();
+  for (uint32_t p = 0; p < cfg.config.pools.size(); ++p) {
+    const dataplane::PoolConfig& pc = cfg.config.pools[p];
     if (pc.name == pool) {
       pool_found = true;
       for (const dataplane::PoolConfig::Target& t : pc.targets) {
@@ -317,7 +396,7 @@ Result<TargetId> ControlPlane::find_target(const std::string& pool, const std::s
       index += static_cast<uint32_t>(pc.targets.size());
     }
   }
-  if (!pool_found) return Error{fmt::format("no pool named '{}' in {}", pool, config_.path)};
+  if (!pool_found) return Error{fmt::format("no pool named '{}' in {}", pool, cfg.path)};
   return Error{fmt::format("pool '{}' has no target {}", pool, address)};
 }
 

@@ -60,11 +60,16 @@ class ControlPlane {
   };
   ReloadOutcome reload();
 
+  // The config file as last loaded (what `config reload` read and published).
   const LoadedConfig& config() const { return config_; }
   // The listeners' certificates as last checked: on load, on reload, every minute (a change of state —
   // now expiring, expired, unusable — is logged) and when `show certs` asks (refresh_certificates).
   const std::vector<CertificateStatus>& certificates() const { return certificates_; }
   void refresh_certificates();
+  // The config every running core of the dataplane has adopted (read back from its generation's slot):
+  // what stats are named by and targets are found in. The loaded file until a generation is adopted.
+  const LoadedConfig& in_force() const { return in_force_ ? *in_force_ : config_; }
+  uint64_t in_force_generation() const { return in_force_generation_; }
   StatsSnapshot snapshot() const;
 
   Result<TargetId> find_target(const std::string& pool, const std::string& address) const;
@@ -82,6 +87,10 @@ class ControlPlane {
   void try_attach(uint64_t now_ns);
   void watch(uint64_t now_ns);
   void read_events(uint64_t now_ms);
+  // Follows the dataplane's adoptions and refusals: the config in force, the health table renumbered for
+  // it (and the health checks remade for it), refusals logged.
+  void follow_generations();
+  void renumber_health(const dataplane::DataplaneConfig& before, const dataplane::DataplaneConfig& after);
   void publish_if_changed();
   // Health checks: due probes out to the running cores, probed health into the health table.
   void run_health_checks(uint64_t now_ms);
@@ -92,6 +101,9 @@ class ControlPlane {
 
   std::string segment_name_;
   LoadedConfig config_;
+  std::optional<LoadedConfig> in_force_;
+  uint64_t in_force_generation_ = 0;
+  uint64_t refusal_seen_ = 0;
   std::unique_ptr<Attachment> attachment_;
   DrainTracker drains_;
   std::vector<CertificateStatus> certificates_;

@@ -28,6 +28,15 @@ class DrainTracker {
                                 : std::vector<uint32_t>(it->second.begin(), it->second.end());
   }
   void clear() { waiting_.clear(); }
+  // Target indices of a new config in force: `moved[old]` is the new index (-1: gone, forgotten).
+  void renumber(const std::vector<int32_t>& moved) {
+    std::map<uint32_t, std::set<uint32_t>> next;
+    for (auto& [target, cores] : waiting_) {
+      if (target < moved.size() && moved[target] >= 0)
+        next[static_cast<uint32_t>(moved[target])] = std::move(cores);
+    }
+    waiting_ = std::move(next);
+  }
 
  private:
   std::map<uint32_t, std::set<uint32_t>> waiting_;

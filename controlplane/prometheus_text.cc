@@ -232,6 +232,12 @@ std::string render_prometheus(const StatsSnapshot& s) {
   x.sample("tollgate_dataplane_up", {}, s.attached && s.dataplane_alive);
   x.family("tollgate_config_generation", "gauge", "The config generation published in the shared segment.");
   x.sample("tollgate_config_generation", {}, s.config_generation);
+  x.family("tollgate_config_adopted_generation", "gauge",
+           "The config generation every running dataplane core has adopted (0: its start-up file).");
+  x.sample("tollgate_config_adopted_generation", {}, s.config_adopted);
+  x.family("tollgate_config_refused_generation", "gauge",
+           "The newest config generation the dataplane refused to adopt (0: none).");
+  x.sample("tollgate_config_refused_generation", {}, s.config_refused);
   render_cores(x, s);
   render_listeners(x, s);
   render_rules(x, s);

@@ -25,7 +25,12 @@ json counters_json(const shm::EntityTotals<E>& t, size_t count = shm::kCounterCo
 
 json snapshot_to_json(const StatsSnapshot& s) {
   json j;
-  j["config"] = {{"path", s.config_path}, {"generation", s.config_generation}};
+  j["config"] = {{"path", s.config_path},
+                 {"generation", s.config_generation},
+                 {"adopted", s.config_adopted},
+                 {"refused", s.config_refused
+                                 ? json{{"generation", s.config_refused}, {"reason", s.config_refused_reason}}
+                                 : json(nullptr)}};
   j["segment"] = {{"name", s.segment},
                   {"attached", s.attached},
                   {"dataplane_alive", s.dataplane_alive},

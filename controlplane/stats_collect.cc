@@ -7,22 +7,6 @@
 namespace tollgate::controlplane {
 namespace {
 
-using dataplane::ListenerProtocol;
-
-std::string_view protocol_name(ListenerProtocol p) {
-  switch (p) {
-    case ListenerProtocol::kTcp:
-      return "tcp";
-    case ListenerProtocol::kTls:
-      return "tls";
-    case ListenerProtocol::kHttp:
-      return "http";
-    case ListenerProtocol::kHttps:
-      return "https";
-  }
-  return "?";
-}
-
 std::string_view algorithm_name(balancing::Algorithm a) {
   switch (a) {
     case balancing::Algorithm::kRoundRobin:
@@ -76,7 +60,7 @@ StatsSnapshot describe_config(const dataplane::DataplaneConfig& cfg, const std::
   for (const dataplane::ListenerConfig& l : cfg.listeners) {
     ListenerSnapshot ls;
     ls.name = l.name;
-    ls.protocol = protocol_name(l.protocol);
+    ls.protocol = dataplane::listener_protocol_name(l.protocol);
     ls.endpoint = fmt::format("{}:{}", l.address.to_string(), l.port);
     ls.pool = l.pool;
     s.listeners.push_back(std::move(ls));
@@ -108,6 +92,10 @@ void fill_from_segment(StatsSnapshot& s, const shm::Segment& segment, const shm:
       controller.dataplane_heartbeat().beats.load() ? segment.control().dataplane_pid.load() : 0;
   s.controller_epoch = controller.epoch();
   s.config_generation = controller.published_generation();
+  s.config_adopted = controller.min_adopted_generation();
+  const shm::Refusal refusal = controller.config_refusal();
+  s.config_refused = refusal.generation;
+  s.config_refused_reason = refusal.reason;
   s.cores.clear();
   for (uint32_t k = 0; k < controller.cores(); ++k) {
     const shm::CoreHeader& h = controller.core_header(k);

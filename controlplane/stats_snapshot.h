@@ -83,7 +83,10 @@ struct CertificateSnapshot {
 struct StatsSnapshot {
   std::string config_path;
   uint64_t config_generation = 0;  // published in the segment (0: none yet)
-  std::string segment;             // its shm name, empty when not attached
+  uint64_t config_adopted = 0;     // adopted by every running core (0: the dataplane's start-up file)
+  uint64_t config_refused = 0;     // the newest generation the dataplane refused (0: none)
+  std::string config_refused_reason;
+  std::string segment;  // its shm name, empty when not attached
   bool attached = false;
   bool dataplane_alive = false;
   uint64_t dataplane_pid = 0;

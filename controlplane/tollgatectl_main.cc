@@ -99,18 +99,53 @@ int top(const std::string& socket, int iterations, double interval_s) {
   return 0;
 }
 
-int reload(const std::string& socket) {
+// Published, then (unless --no-wait) followed until every running core adopted it or the dataplane
+// refused it: the exit status says whether the dataplane runs the new config.
+int reload(const std::string& socket, bool wait, double timeout_s) {
   int rc = 0;
   auto c = connect(socket, rc);
   if (!c) return rc;
+  const auto start = std::chrono::steady_clock::now();
   auto r = call(*c, "config.reload", json::object(), rc);
   if (!r) return rc;
   for (const json& w : r->value("warnings", json::array())) {
     std::fprintf(stderr, "warning: %s\n", w.value("text", w.dump()).c_str());
   }
+  const uint64_t g = r->value("generation", uint64_t{0});
   std::printf("reloaded %s: generation %llu\n", r->value("path", "?").c_str(),
-              static_cast<unsigned long long>(r->value("generation", uint64_t{0})));
-  return 0;
+              static_cast<unsigned long long>(g));
+  std::fflush(stdout);
+  if (!wait || g == 0) return 0;  // 0: not attached; published once the dataplane's segment appears
+  const auto deadline = start + std::chrono::duration<double>(timeout_s);
+  for (;;) {
+    auto s = call(*c, "config.show", json::object(), rc);
+    if (!s) return rc;
+    const uint64_t adopted = s->value("adopted", uint64_t{0});
+    const json refused = s->value("refused", json());
+    if (adopted >= g) {
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      std::printf(
+          "generation %llu adopted by every core (%.0f ms); connections of the previous one finish on it\n",
+          static_cast<unsigned long long>(g), ms);
+      return 0;
+    }
+    if (refused.is_object() && refused.value("generation", uint64_t{0}) >= g) {
+      std::fprintf(stderr,
+                   "tollgatectl: the dataplane refused generation %llu: %s; it keeps generation %llu\n",
+                   static_cast<unsigned long long>(g), refused.value("reason", "").c_str(),
+                   static_cast<unsigned long long>(adopted));
+      return 1;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::fprintf(
+          stderr,
+          "tollgatectl: generation %llu not adopted by every core after %.0f s (the cores run %llu)\n",
+          static_cast<unsigned long long>(g), timeout_s, static_cast<unsigned long long>(adopted));
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 int target_command(const std::string& socket, const std::string& verb, const std::string& pool,
@@ -170,7 +205,15 @@ int main(int argc, char** argv) {
   CLI::App* check =
       config->add_subcommand("check", "validate FILE locally; every error as FILE:LINE: KEY: message (hint)");
   check->add_option("FILE", check_file, "the TOML config")->required();
-  CLI::App* reload_cmd = config->add_subcommand("reload", "ask the control plane to re-read its config file");
+  CLI::App* reload_cmd = config->add_subcommand(
+      "reload",
+      "ask the control plane to re-read its config file; wait until the dataplane adopts or refuses it");
+  bool no_wait = false;
+  double reload_timeout = 10;
+  reload_cmd->add_flag("--no-wait", no_wait, "return once published, without waiting for the dataplane");
+  reload_cmd
+      ->add_option("--timeout", reload_timeout, "seconds to wait for every core to adopt it (default 10)")
+      ->check(CLI::Range(0.1, 3600.0));
 
   CLI::App* show_cmd = app.add_subcommand("show", "print stats and state as tables (--json for machines)");
   bool as_json = false;
@@ -231,7 +274,7 @@ int main(int argc, char** argv) {
     std::fputs(o.err.c_str(), stderr);
     return o.exit_code;
   }
-  if (reload_cmd->parsed()) return reload(socket);
+  if (reload_cmd->parsed()) return reload(socket, !no_wait, reload_timeout);
   if (show_cmd->parsed()) {
     return show(socket, what, as_json);
   }

@@ -23,8 +23,22 @@ Result<std::unique_ptr<AccessLogWriter>> AccessLogWriter::open(std::string path,
 
 AccessLogWriter::AccessLogWriter(std::string path, int fd, std::vector<proxy::AccessLogRing*> rings,
                                  proxy::AccessLogNames names)
-    : path_(std::move(path)), fd_(fd), rings_(std::move(rings)), names_(std::move(names)), batch_(kBatch) {
+    : path_(std::move(path)), fd_(fd), rings_(std::move(rings)), batch_(kBatch) {
   buffer_.reserve(kFlushBytes + 4096);
+  names_[0] = std::make_shared<const proxy::AccessLogNames>(std::move(names));
+  added_ = names_;
+}
+
+void AccessLogWriter::add_names(uint64_t generation, proxy::AccessLogNames names) {
+  std::lock_guard lock(names_mutex_);
+  added_[static_cast<uint32_t>(generation)] = std::make_shared<const proxy::AccessLogNames>(std::move(names));
+  while (added_.size() > kNameGenerations) added_.erase(added_.begin());
+  added_version_.fetch_add(1, std::memory_order_release);
+}
+
+const proxy::AccessLogNames& AccessLogWriter::names_for(uint32_t generation) {
+  const auto at = names_.upper_bound(generation);  // the newest generation not after the record's
+  return at == names_.begin() ? *at->second : *std::prev(at)->second;
 }
 
 AccessLogWriter::~AccessLogWriter() {
@@ -65,13 +79,19 @@ void AccessLogWriter::run() {
 
 size_t AccessLogWriter::drain() {
   if (reopen_requested_.exchange(false, std::memory_order_relaxed)) reopen_now();
+  if (const uint64_t v = added_version_.load(std::memory_order_acquire); v != names_version_) {
+    std::lock_guard lock(names_mutex_);
+    names_ = added_;
+    names_version_ = v;
+  }
   size_t taken = 0;
   for (proxy::AccessLogRing* ring : rings_) {
     // At most one ring's worth per round: a core pushing as fast as we pop must not starve the others.
     for (size_t left = ring->capacity(); left > 0;) {
       const size_t n = ring->pop(batch_.data(), std::min(left, kBatch));
       if (n == 0) break;
-      for (size_t i = 0; i < n; ++i) proxy::format_access_line(batch_[i], names_, buffer_);
+      for (size_t i = 0; i < n; ++i)
+        proxy::format_access_line(batch_[i], names_for(batch_[i].config_generation), buffer_);
       buffered_lines_ += n;
       taken += n;
       left -= n;

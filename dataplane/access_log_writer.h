@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,7 +33,8 @@ class AccessLogWriter {
   static constexpr auto kDrainInterval = std::chrono::milliseconds(20);
 
   // Opens `path` for append (see append_file.h). `rings` are the workers' rings (null entries are skipped)
-  // and must outlive the writer; `names` resolve the listener and pool indices records carry.
+  // and must outlive the writer; `names` resolve the listener and pool indices records of the start-up
+  // config (generation 0) carry.
   static Result<std::unique_ptr<AccessLogWriter>> open(std::string path,
                                                        std::vector<proxy::AccessLogRing*> rings,
                                                        proxy::AccessLogNames names);
@@ -49,6 +51,12 @@ class AccessLogWriter {
   // thread (main calls it on SIGHUP). When the new open fails the writer keeps the old file and says why
   // on stderr.
   void reopen() { reopen_requested_.store(true, std::memory_order_relaxed); }
+  // The names of config generation `generation`, before any worker logs a record of it (any thread; main
+  // calls it before offering the generation). Records name entities from their own generation's config,
+  // so a request that finishes on an old generation during a reload is logged with that config's names.
+  // The newest kNameGenerations are kept; a record of an older one is named by the oldest kept.
+  void add_names(uint64_t generation, proxy::AccessLogNames names);
+  static constexpr size_t kNameGenerations = 16;
 
   // One round of the thread's work: every ring drained once (at most one ring's capacity each, so a busy
   // core cannot keep the others waiting), lines written. Returns the records taken. Only from the writer
@@ -73,7 +81,14 @@ class AccessLogWriter {
   const std::string path_;
   int fd_;
   const std::vector<proxy::AccessLogRing*> rings_;
-  const proxy::AccessLogNames names_;
+  const proxy::AccessLogNames& names_for(uint32_t generation);
+  // By the record's generation (AccessRecord::config_generation, 32 bits). names_ is the writer thread's
+  // copy, refreshed from added_ when added_version_ moved.
+  std::map<uint32_t, std::shared_ptr<const proxy::AccessLogNames>> names_;
+  std::mutex names_mutex_;  // guards added_
+  std::map<uint32_t, std::shared_ptr<const proxy::AccessLogNames>> added_;
+  std::atomic<uint64_t> added_version_{0};
+  uint64_t names_version_ = 0;
   std::vector<proxy::AccessRecord> batch_;  // kBatch records, allocated once
   std::string buffer_;                      // formatted lines not yet written
   size_t buffered_lines_ = 0;

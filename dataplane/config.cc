@@ -51,7 +51,7 @@ class ConfigReader : public TomlReader {
     check_keys(t, p,
                {"cores", "mbufs", "burst", "rx_descriptors", "tx_descriptors", "steering_ring_size",
                 "stats_interval_ms", "memory_mb", "ticket_key_rotation_s", "tls_record_buffers", "access_log",
-                "access_log_ring_size"});
+                "access_log_ring_size", "config_drain_timeout_ms"});
     read_uint(t, "cores", p, cfg.cores, 0, 128);
     read_uint(t, "mbufs", p, cfg.mbufs, 1023, 16u << 20);
     read_uint(t, "burst", p, cfg.burst, 1, 256);
@@ -63,6 +63,7 @@ class ConfigReader : public TomlReader {
     read_uint(t, "tls_record_buffers", p, cfg.tls_record_buffers, 0, 1u << 20);
     read_uint(t, "memory_mb", p, cfg.memory_mb, 64, 1u << 20);
     read_uint(t, "access_log_ring_size", p, cfg.access_log_ring_size, 64, 1u << 20);
+    read_uint(t, "config_drain_timeout_ms", p, cfg.config_drain_timeout_ms, 0, 3600000);
     // A value read_uint refused left the default, a power of two, so this reports only new problems.
     for (const auto& [key, v] : {std::pair{"steering_ring_size", cfg.steering_ring_size},
                                  std::pair{"access_log_ring_size", cfg.access_log_ring_size}}) {
@@ -442,6 +443,20 @@ std::string_view port_driver_name(PortDriver d) {
       return "af_packet";
     case PortDriver::kPci:
       return "pci";
+  }
+  return "?";
+}
+
+std::string_view listener_protocol_name(ListenerProtocol p) {
+  switch (p) {
+    case ListenerProtocol::kTcp:
+      return "tcp";
+    case ListenerProtocol::kTls:
+      return "tls";
+    case ListenerProtocol::kHttp:
+      return "http";
+    case ListenerProtocol::kHttps:
+      return "https";
   }
   return "?";
 }

@@ -36,6 +36,7 @@ struct PortConfig {
   // on the lab's veths (HTTPS keep-alive, 2026-12-01): off cost ~30% more worker time per request, since
   // the packets then wait for softirq processing instead.
   uint32_t busy_poll_budget = 64;
+  bool operator==(const PortConfig&) const = default;
 };
 
 // A target group: where a listener's connections (tcp, tls) or requests (http, https) go.
@@ -45,6 +46,7 @@ struct PoolConfig {
     net::Ipv4Address address;
     uint16_t port = 0;
     uint32_t weight = 1;
+    bool operator==(const Target&) const = default;
   };
   std::vector<Target> targets;
   // For HTTP listeners (see docs/CONFIG.md): how targets are chosen and how connections to them live.
@@ -60,20 +62,25 @@ struct PoolConfig {
     std::string server_name;  // the name (or IP address) each target's certificate must carry; sent as SNI
     bool verify = true;       // false: any certificate (labs only)
     tls::SecurityPolicy policy = tls::SecurityPolicy::kDefault;
+    bool operator==(const Tls&) const = default;
   };
   Tls tls;
   // `health_check = { ... }`: probed on the control plane's schedule. Absent: not probed, and the targets
   // keep whatever the health table says (the config's view until an operator changes it).
   std::optional<health::HealthCheckSettings> health_check;
+  bool operator==(const PoolConfig&) const = default;
 };
 
 enum class ListenerProtocol : uint8_t { kTcp, kTls, kHttp, kHttps };
+
+std::string_view listener_protocol_name(ListenerProtocol p);  // "tcp", "tls", "http", "https"
 
 // A certificate chain (leaf first) and its private key, as PEM files. Paths relative to the config file's
 // directory are resolved when the config is read.
 struct CertificateConfig {
   std::string chain;
   std::string key;
+  bool operator==(const CertificateConfig&) const = default;
 };
 
 struct ListenerConfig {
@@ -96,6 +103,7 @@ struct ListenerConfig {
   uint32_t idle_timeout_ms = 60000;    // keep-alive client connections without a request
   uint32_t max_head_bytes = 16384;     // request head limit (→ 431)
   uint64_t max_body_bytes = 1ull << 30;  // request body limit (→ 413)
+  bool operator==(const ListenerConfig&) const = default;
 };
 
 // TCP stack settings shared by every core (see engine/tcp/types.h for their meaning).
@@ -109,6 +117,7 @@ struct TcpSettings {
   uint32_t syn_backlog = 1024;
   uint32_t time_wait_ms = 30000;
   uint32_t connect_timeout_ms = 10000;
+  bool operator==(const TcpSettings&) const = default;
 };
 
 // The control plane's management endpoint (Prometheus text on GET /metrics). The dataplane ignores it.
@@ -117,6 +126,7 @@ struct ManagementConfig {
   bool enabled = true;
   net::Ipv4Address ip{0x7f000001};  // parsed from address
   uint16_t port = 9100;
+  bool operator==(const ManagementConfig&) const = default;
 };
 
 struct DataplaneConfig {
@@ -135,6 +145,10 @@ struct DataplaneConfig {
   // empty: no access log. A relative path is resolved against the config file's directory when read.
   std::string access_log;
   uint32_t access_log_ring_size = 4096;  // records each core can hold for the writer, power of two
+  // After a reload the connections of the replaced config generation finish on it (HTTP ones get
+  // `Connection: close` on their next response); those still open this long after the new generation
+  // was adopted are closed. Taken from the newer config.
+  uint32_t config_drain_timeout_ms = 300000;
   net::NeighbourConfig neighbour;
   std::vector<PortConfig> ports;
   TcpSettings tcp;

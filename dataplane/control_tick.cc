@@ -11,7 +11,6 @@ void ControlTick::run(uint64_t now_ns) {
   health_.apply();
   serve_commands();
   health_.report_drains();
-  notice_config();
 }
 
 void ControlTick::serve_commands() {
@@ -39,19 +38,17 @@ void ControlTick::serve_commands() {
   }
 }
 
-void ControlTick::notice_config() {
-  const std::optional<shm::ConfigBlob> blob = port_.pending_config();
-  if (!blob || blob->generation == noticed_.load(std::memory_order_relaxed)) return;
-  noticed_.store(blob->generation, std::memory_order_relaxed);
+void ControlTick::adopted(uint64_t generation, uint64_t previous, size_t draining) {
+  port_.adopted(generation);
   // Once per generation: formatted into a fixed buffer, no allocation.
   std::array<char, 110> text;
-  const auto r = fmt::format_to_n(text.data(), text.size(),
-                                  "core {}: config generation {} published ({} bytes); not adopted: this "
-                                  "dataplane runs its start-up config",
-                                  port_.core(), blob->generation, blob->bytes.size());
+  const auto r =
+      fmt::format_to_n(text.data(), text.size(),
+                       "core {}: adopted config generation {} (was {}); {} older generation(s) draining",
+                       port_.core(), generation, previous, draining);
   const std::string_view line(text.data(), std::min(r.size, text.size()));
-  port_.send(shm::make_message(shm::MessageType::kLogLine, port_.core(), blob->generation,
-                               shm::make_log_line(4 /* warning */, line)));
+  port_.send(shm::make_message(shm::MessageType::kLogLine, port_.core(), generation,
+                               shm::make_log_line(6 /* info */, line)));
 }
 
 }  // namespace tollgate::dataplane

@@ -1,16 +1,13 @@
 // What a worker does with the shared segment on its timer tick, apart from stats: beat its heartbeat,
 // apply target health and report drains, serve its command ring (a bounded number of messages per tick,
-// so a flood of commands cannot stall packet processing), and notice config generations.
+// so a flood of commands cannot stall packet processing), and acknowledge config generations.
 //
-// Config generations: this dataplane runs the TOML config it started with and cannot yet build listeners,
-// rules or pools from a published blob, so it adopts nothing — it never calls WorkerPort::adopted, which
-// would tell the control plane that new connections use generation N when they do not. A newly published
-// generation is noticed once: a kLogLine event to the control plane, and noticed_generation() for the
-// main thread's log. (Consequence: the control plane's slot reuse waits for this core, so its publish is
-// refused once N generations are outstanding.)
+// Config generations: the worker never reads a config slot. The main lcore reads each published
+// generation, refuses it (recorded in the segment, see engine/shm/config_inbox.h) or builds the core's
+// objects for it and offers them; the worker installs them at its safe point and only then acknowledges
+// (adopted): new connections use generation g from that moment. A kLogLine event tells the control plane.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 
 #include "dataplane/health_applier.h"
@@ -28,18 +25,18 @@ class ControlTick {
 
   void run(uint64_t now_ns);
 
-  // The newest config generation this core has seen published (0: none); read by the main thread.
-  uint64_t noticed_generation() const { return noticed_.load(std::memory_order_relaxed); }
+  // Generation `generation` takes this core's new connections; `draining` generations still finish
+  // theirs. Acknowledged in the segment and said once in a log line (no allocation).
+  void adopted(uint64_t generation, uint64_t previous, size_t draining);
+
   uint64_t commands_ignored() const { return ignored_; }
 
  private:
   void serve_commands();
-  void notice_config();
 
   shm::WorkerPort& port_;
   HealthApplier& health_;
   ProbeRunner& probes_;
-  std::atomic<uint64_t> noticed_{0};
   uint64_t ignored_ = 0;  // unknown or malformed commands
 };
 

@@ -12,15 +12,51 @@ HealthApplier::HealthApplier(shm::WorkerPort& port, std::vector<HealthBinding> p
   }
 }
 
+void HealthApplier::rebind(std::vector<HealthBinding> pools, const std::vector<int32_t>& moved) {
+  std::vector<Pool> next;
+  next.reserve(pools.size());
+  for (HealthBinding& b : pools) {
+    const size_t n = static_cast<size_t>(b.targets->size());
+    next.push_back(Pool{std::move(b), 0, std::vector<shm::HealthState>(n, shm::HealthState::kUnknown),
+                        std::vector<uint8_t>(n, 0)});
+  }
+  // Where each new segment index is: its pool and position.
+  const auto find = [&](uint32_t segment) -> std::pair<Pool*, size_t> {
+    for (Pool& p : next) {
+      if (segment >= p.binding.first_target && segment - p.binding.first_target < p.state.size())
+        return {&p, segment - p.binding.first_target};
+    }
+    return {nullptr, 0};
+  };
+  watched_ = 0;
+  for (const Pool& p : pools_) {
+    for (size_t i = 0; i < p.state.size(); ++i) {
+      const size_t old_index = p.binding.first_target + i;
+      if (old_index >= moved.size() || moved[old_index] < 0) continue;
+      const auto [to, at] = find(static_cast<uint32_t>(moved[old_index]));
+      if (!to) continue;
+      to->state[at] = p.state[i];
+      if (p.watched[i] && !to->watched[at]) {
+        to->watched[at] = 1;
+        ++watched_;
+      }
+    }
+  }
+  pools_ = std::move(next);
+  rescan_ = true;
+}
+
 bool HealthApplier::apply() {
-  if (!port_.health_changed()) return false;
+  if (!rescan_ && !port_.health_changed()) return false;
+  const bool all = rescan_;
+  rescan_ = false;
   // The table generation first: entries and pool generations written before it are visible, and anything
   // written after it moves it again, so the next tick rescans.
   const uint64_t generation = port_.health_generation();
   for (uint32_t pool = 0; pool < pools_.size(); ++pool) {
     Pool& p = pools_[pool];
     const uint64_t g = port_.pool_health_generation(pool);
-    if (g == p.seen_generation) continue;
+    if (g == p.seen_generation && !all) continue;
     p.seen_generation = g;
     for (uint32_t i = 0; i < p.state.size(); ++i)
       apply_target(pool, p, i, port_.target_health(p.binding.first_target + i));

@@ -42,9 +42,13 @@ class HealthApplier {
  public:
   HealthApplier(shm::WorkerPort& port, std::vector<HealthBinding> pools, DrainSite& site);
 
-  // Applies the health table if it moved since the last call, then acknowledges it (health_applied).
-  // True when it did.
+  // Applies the health table if it moved since the last call (or the pools were rebound), then
+  // acknowledges it (health_applied). True when it did.
   bool apply();
+  // A new config generation's pools. `moved[t]`: where segment target t of the old pools is in the new
+  // numbering (-1: gone). Watched drains and the states last applied follow their targets; every pool of
+  // the new set is applied from the table at the next apply().
+  void rebind(std::vector<HealthBinding> pools, const std::vector<int32_t>& moved);
   // Reports the drain of `target` (segment index) of `pool` once this core is done with it.
   void watch_drain(const shm::TargetRef& ref);
   // Sends kDrainDone for every watched target this core no longer uses. A full event ring keeps the
@@ -67,6 +71,7 @@ class HealthApplier {
   std::vector<Pool> pools_;
   DrainSite& site_;
   size_t watched_ = 0;
+  bool rescan_ = false;  // rebound: apply every pool regardless of generations
 };
 
 }  // namespace tollgate::dataplane

@@ -1,6 +1,7 @@
 // tollgate-dataplane: EAL and ports from the config, one polled worker per core, the shared-memory segment
-// for the control plane (stats, health, commands, heartbeats), stats to a file, the access log from a
-// writer thread (reopened on SIGHUP), clean shutdown on SIGINT/SIGTERM with counters printed.
+// for the control plane (stats, health, commands, heartbeats, config generations it adopts or refuses),
+// stats to a file, the access log from a writer thread (reopened on SIGHUP), clean shutdown on
+// SIGINT/SIGTERM with counters printed.
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
@@ -12,14 +13,17 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <thread>
 
 #include "dataplane/access_log_writer.h"
 #include "dataplane/certificate_watch.h"
 #include "dataplane/config.h"
+#include "dataplane/config_reload.h"
 #include "dataplane/eal_args.h"
 #include "dataplane/mbuf_pool.h"
 #include "dataplane/port.h"
@@ -98,6 +102,12 @@ int main(int argc, char** argv) {
   app.add_flag("--print-eal", print_eal, "print the EAL command line that would be used and exit");
   CLI11_PARSE(app, argc, argv);
 
+  // Absolute, as the control plane publishes it: relative names inside resolve the same way in both, so an
+  // unchanged file read again reads as unchanged.
+  if (char* real = ::realpath(config_path.c_str(), nullptr)) {
+    config_path = real;
+    std::free(real);
+  }
   ConfigLoad load = load_config_file(config_path);
   for (const ConfigError& e : load.errors) std::fprintf(stderr, "config error: %s\n", e.to_string().c_str());
   for (const ConfigError& w : load.warnings)
@@ -108,13 +118,8 @@ int main(int argc, char** argv) {
     std::printf("%s: ok (%zu ports)\n", config_path.c_str(), config.ports.size());
     return 0;
   }
-  if (cores >= 0) config.cores = static_cast<uint16_t>(cores);
-  if (!driver_override.empty()) {
-    for (PortConfig& p : config.ports) {
-      if (p.driver != PortDriver::kPci)
-        p.driver = driver_override == "af_xdp" ? PortDriver::kAfXdp : PortDriver::kAfPacket;
-    }
-  }
+  const ConfigOverrides overrides{cores, driver_override};
+  apply_overrides(config, overrides);
 
   const tollgate::Result<std::string> segment_name = tollgate::shm::Segment::name_for(segment_prefix);
   if (!segment_name) {
@@ -207,11 +212,15 @@ int main(int argc, char** argv) {
           config.listeners[i].protocol == ListenerProtocol::kHttps)
         tickets[i] = tollgate::tls::TicketKeyRing::create(unix_now());
     }
+    // The start-up config is generation 0 on every core (the control plane's first publish, normally the
+    // same file, is then adopted without rebuilding anything).
+    const auto running = std::make_shared<const DataplaneConfig>(config);
     for (Worker* wk : view) {
-      std::string tls_error;
-      if (!wk->start_tls_listeners(config, tickets, tls_error) ||
-          !wk->start_http_listeners(config, tickets, tls_error)) {
-        std::fprintf(stderr, "%s: %s\n", config_path.c_str(), tls_error.c_str());
+      std::string start_error;
+      tollgate::Result<std::unique_ptr<Generation>> first = build_for(*wk, running, 0, tickets);
+      if (!first) start_error = first.error();
+      if (!first || !wk->start(std::move(first.value()), start_error)) {
+        std::fprintf(stderr, "%s: %s\n", config_path.c_str(), start_error.c_str());
         owned.clear();
         stop_ports(ports);
         rte_eal_cleanup();
@@ -263,41 +272,48 @@ int main(int argc, char** argv) {
     std::printf("dataplane: running with %u worker core(s), pid %d\n", workers, ::getpid());
     std::fflush(stdout);
 
-    CertificateWatch certificates(config, tickets);
+    auto certificates = std::make_unique<CertificateWatch>(config, tickets);
     auto next_certificate_look = std::chrono::steady_clock::now();
     auto next_stats = std::chrono::steady_clock::now();
     tollgate::shm::Heartbeat& heartbeat = segment->segment.control().dataplane;
-    uint64_t config_noticed = 0;
-    auto next_rotation = next_stats + std::chrono::seconds(config.ticket_key_rotation_s);
+    ConfigReload reload(segment->segment, view, running, overrides, tickets, access_log.get());
+    uint32_t stats_interval_ms = config.stats_interval_ms;
+    uint32_t rotation_s = config.ticket_key_rotation_s;
+    auto next_rotation = next_stats + std::chrono::seconds(rotation_s);
     while (!g_signalled.load()) {
       heartbeat.beat(monotonic_ns());
-      // A control plane published a config generation: the workers noticed it and did not adopt it.
-      const uint64_t noticed = view[0]->control()->noticed_generation();
-      if (noticed != config_noticed) {
-        config_noticed = noticed;
-        std::printf(
-            "dataplane: config generation %lu published by the control plane; not adopted: this "
-            "dataplane runs %s\n",
-            static_cast<unsigned long>(noticed), config_path.c_str());
-        std::fflush(stdout);
+      // Config generations the control plane published: adopted by every worker, or refused with a reason.
+      for (const std::string& line : reload.poll()) std::printf("dataplane: %s\n", line.c_str());
+      std::fflush(stdout);
+      if (reload.take_changed()) {
+        // What the main lcore derives from the config: certificate files to watch, intervals.
+        const DataplaneConfig& now = *reload.running();
+        certificates = std::make_unique<CertificateWatch>(now, tickets);
+        stats_interval_ms = now.stats_interval_ms;
+        if (now.ticket_key_rotation_s != rotation_s) {
+          rotation_s = now.ticket_key_rotation_s;
+          next_rotation = std::chrono::steady_clock::now() + std::chrono::seconds(rotation_s);
+        }
       }
       if (g_hangup.exchange(false) && access_log) access_log->reopen();
       if (std::chrono::steady_clock::now() >= next_rotation) {
         for (auto& ring : tickets) {
           if (ring) ring->rotate(unix_now());
         }
-        next_rotation += std::chrono::seconds(config.ticket_key_rotation_s);
+        next_rotation += std::chrono::seconds(rotation_s);
       }
       if (std::chrono::steady_clock::now() >= next_certificate_look) {
-        for (const std::string& line : certificates.poll(view)) std::printf("dataplane: %s\n", line.c_str());
+        for (const std::string& line : certificates->poll(view)) std::printf("dataplane: %s\n", line.c_str());
         std::fflush(stdout);
         next_certificate_look += std::chrono::seconds(1);
       }
       if (!stats_path.empty() && std::chrono::steady_clock::now() >= next_stats) {
         write_stats_file(stats_path, stats_snapshot(ports, view, "running", pool, access_log.get()));
-        next_stats += std::chrono::milliseconds(config.stats_interval_ms);
+        next_stats += std::chrono::milliseconds(stats_interval_ms);
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      // A published generation is seen within 10 ms; while the workers adopt one, every 1 ms (they do so
+      // at their next 10 ms tick).
+      std::this_thread::sleep_for(std::chrono::milliseconds(reload.adopting() ? 1 : 10));
     }
     stop.store(true);
     rte_eal_mp_wait_lcore();

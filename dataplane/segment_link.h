@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dataplane/control_tick.h"
+#include "dataplane/generation_set.h"
 #include "dataplane/health_applier.h"
 #include "dataplane/probe_runner.h"
 #include "dataplane/segment_plan.h"
@@ -19,17 +20,31 @@ namespace tollgate::dataplane {
 std::vector<HealthBinding> health_bindings(proxy::UpstreamPools* upstreams, const SegmentPlan& plan);
 
 struct SegmentLink final : DrainSite {
-  SegmentLink(shm::WorkerPort p, SegmentPlan segment_plan, proxy::UpstreamPools* pools, ProbeRunner& probes)
+  // `generations` (null in tests): draining generations still busy with a target delay its drain report.
+  SegmentLink(shm::WorkerPort p, SegmentPlan segment_plan, proxy::UpstreamPools* pools, ProbeRunner& probes,
+              const GenerationSet* generations = nullptr)
       : port(std::move(p)),
         plan(std::move(segment_plan)),
         upstreams(pools),
+        older(generations),
         health(port, health_bindings(pools, plan), *this),
         tick(port, health, probes) {}
   SegmentLink(const SegmentLink&) = delete;
   SegmentLink& operator=(const SegmentLink&) = delete;
 
+  // A new config generation's pools (null: it has no HTTP listener) and numbering; `moved` maps the old
+  // numbering's targets to the new one.
+  void rebind(proxy::UpstreamPools* pools, SegmentPlan next, const std::vector<int32_t>& moved) {
+    upstreams = pools;
+    plan = std::move(next);
+    health.rebind(health_bindings(pools, plan), moved);
+  }
+
   uint32_t open_connections(uint32_t pool, int target) const override {
-    return upstreams ? upstreams->open_connections(pool, target) : 0;
+    uint32_t n = upstreams ? upstreams->open_connections(pool, target) : 0;
+    if (older && pool < plan.target_base.size())
+      n += older->older_busy(plan.target_base[pool] + static_cast<uint32_t>(target));
+    return n;
   }
   void close_idle(uint32_t pool, int target) override {
     if (upstreams) upstreams->close_idle(pool, target);
@@ -38,6 +53,7 @@ struct SegmentLink final : DrainSite {
   shm::WorkerPort port;
   SegmentPlan plan;
   proxy::UpstreamPools* upstreams;
+  const GenerationSet* older;
   HealthApplier health;
   ControlTick tick;
 };

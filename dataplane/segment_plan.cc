@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "engine/shm/layout.h"
+
 namespace tollgate::dataplane {
 
 SegmentPlan plan_segment(const DataplaneConfig& config, uint16_t workers) {
@@ -26,10 +28,15 @@ SegmentPlan plan_segment(const DataplaneConfig& config, uint16_t workers) {
   }
   shm::Capacities& c = plan.capacities;
   c.cores = std::max<uint32_t>(workers, 1);
+  // Listeners cannot change while the dataplane runs; rules, pools and targets can (a config generation
+  // adopted live), up to twice what the start-up config has.
+  const auto headroom = [](uint32_t floor, uint32_t n, uint32_t max) {
+    return std::min(max, std::max(floor, 2 * n));
+  };
   c.listeners = std::max(c.listeners, static_cast<uint32_t>(config.listeners.size()));
-  c.rules = std::max(c.rules, rules);
-  c.pools = std::max(c.pools, static_cast<uint32_t>(config.pools.size()));
-  c.targets = std::max(c.targets, targets);
+  c.rules = headroom(c.rules, rules, shm::kMaxCapacities.rules);
+  c.pools = headroom(c.pools, static_cast<uint32_t>(config.pools.size()), shm::kMaxCapacities.pools);
+  c.targets = headroom(c.targets, targets, shm::kMaxCapacities.targets);
   return plan;
 }
 

@@ -20,8 +20,9 @@ struct SegmentPlan {
   std::vector<uint32_t> target_base;  // by pool: segment index of its first target
 };
 
-// Capacities are the config's counts, but never below the segment's defaults: a later config generation
-// may add entities, and the segment cannot grow while the dataplane runs.
+// Capacities: listeners are the config's count (they cannot change live); rules, pools and targets twice
+// the config's counts — a later config generation may add entities, and the segment cannot grow while
+// the dataplane runs. Never below the segment's defaults.
 SegmentPlan plan_segment(const DataplaneConfig& config, uint16_t workers);
 
 }  // namespace tollgate::dataplane

@@ -91,6 +91,17 @@ void export_target(const proxy::TargetCounters& c, uint64_t open, shm::TargetSta
 
 void export_pool(const proxy::PoolCounters& c, std::span<const shm::TargetStats> targets,
                  shm::PoolStats& out) {
+  export_pool_counters(c, out);
+  sum_pool_targets(targets, out);
+}
+
+void export_pool_counters(const proxy::PoolCounters& c, shm::PoolStats& out) {
+  using P = shm::PoolCounter;
+  out[P::kRetries].set(c.retries.get());
+  out[P::kNoTarget].set(c.no_target.get());
+}
+
+void sum_pool_targets(std::span<const shm::TargetStats> targets, shm::PoolStats& out) {
   using P = shm::PoolCounter;
   using T = shm::TargetCounter;
   uint64_t requests = 0, timeouts = 0, failures = 0, sum_us = 0;
@@ -103,9 +114,7 @@ void export_pool(const proxy::PoolCounters& c, std::span<const shm::TargetStats>
     sum_us += t.latency.sum_us.get();
   }
   out[P::kRequests].set(requests);
-  out[P::kRetries].set(c.retries.get());
   out[P::kTimeouts].set(timeouts);
-  out[P::kNoTarget].set(c.no_target.get());
   out[P::kConnectFailures].set(failures);
   for (size_t b = 0; b < buckets.size(); ++b) out.latency.buckets[b].set(buckets[b]);
   out.latency.sum_us.set(sum_us);

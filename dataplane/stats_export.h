@@ -37,5 +37,33 @@ void export_target(const proxy::TargetCounters& c, uint64_t open, shm::TargetSta
 // targets' blocks, already exported this tick.
 void export_pool(const proxy::PoolCounters& c, std::span<const shm::TargetStats> targets,
                  shm::PoolStats& out);
+// The two halves of export_pool: the pool's own counters, and the sums over its targets.
+void export_pool_counters(const proxy::PoolCounters& c, shm::PoolStats& out);
+void sum_pool_targets(std::span<const shm::TargetStats> targets, shm::PoolStats& out);
+
+// While a core runs two config generations (the older draining), an entity's block is the sum of what
+// each generation's objects counted, plus what objects already freed had counted: these add blocks that are
+// not in the segment (the worker's own) before the sum is set into the segment.
+template <typename E>
+void clear(shm::EntityStats<E>& s) {
+  for (Counter& c : s.counters) c.set(0);
+  for (Counter& b : s.latency.buckets) b.set(0);
+  s.latency.sum_us.set(0);
+}
+template <typename E>
+void accumulate(const shm::EntityStats<E>& from, shm::EntityStats<E>& to) {
+  for (size_t i = 0; i < from.counters.size(); ++i)
+    to.counters[i].set(to.counters[i].get() + from.counters[i].get());
+  for (size_t b = 0; b < from.latency.buckets.size(); ++b)
+    to.latency.buckets[b].set(to.latency.buckets[b].get() + from.latency.buckets[b].get());
+  to.latency.sum_us.set(to.latency.sum_us.get() + from.latency.sum_us.get());
+}
+template <typename E>
+void assign(const shm::EntityStats<E>& from, shm::EntityStats<E>& to) {
+  for (size_t i = 0; i < from.counters.size(); ++i) to.counters[i].set(from.counters[i].get());
+  for (size_t b = 0; b < from.latency.buckets.size(); ++b)
+    to.latency.buckets[b].set(from.latency.buckets[b].get());
+  to.latency.sum_us.set(from.latency.sum_us.get());
+}
 
 }  // namespace tollgate::dataplane

@@ -42,11 +42,14 @@ nlohmann::json tls_json(const proxy::TlsCounters& c, size_t sessions_active) {
           {"plaintext_out", c.plaintext_out.get()}};
 }
 
-nlohmann::json http_json(const Worker& w) {
+// The generation new connections use: after a config reload its counters start at zero (the segment,
+// which the control plane reads, carries totals across generations).
+nlohmann::json http_json(const Generation* g) {
   static constexpr const char* kLocal[] = {"400", "408", "413", "431", "501",
                                            "502", "503", "504", "505", "other"};
   nlohmann::json out = nlohmann::json::array();
-  for (const Worker::HttpListener& l : w.http_listeners()) {
+  if (!g || !g->http) return out;
+  for (const HttpListener& l : g->http->listeners) {
     const proxy::HttpProxy* p = l.proxy.get();
     const proxy::HttpProxyCounters& c = p->counters();
     nlohmann::json by_class = nlohmann::json::object();
@@ -72,9 +75,9 @@ nlohmann::json http_json(const Worker& w) {
   return out;
 }
 
-nlohmann::json upstream_json(const Worker& w) {
-  const proxy::UpstreamPools* u = w.upstreams();
-  if (!u) return nullptr;
+nlohmann::json upstream_json(const Generation* g) {
+  if (!g || !g->http) return nullptr;
+  const proxy::UpstreamPools* u = g->http->upstreams.get();
   const proxy::UpstreamCounters& c = u->counters();
   return {{"open", u->open_connections()}, {"idle", u->idle_connections()},
           {"connects", c.connects.get()},  {"connect_failures", c.connect_failures.get()},
@@ -154,8 +157,22 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
       {"time_wait_reused", t.time_wait_reused.get()},
       {"chunks_in_use", w.tcp().chunks_in_use()},
   };
+  const Generation* g = w.current_generation();
   nlohmann::json proxies = nlohmann::json::array();
-  for (const auto& p : w.proxies()) {
+  nlohmann::json tls = nlohmann::json::array();
+  for (const auto& part : g ? g->l4 : std::vector<std::shared_ptr<L4Listener>>{}) {
+    if (part->tls) {
+      const proxy::TlsProxy* p = part->tls.get();
+      const proxy::ProxyCounters& f = p->forwarding();
+      nlohmann::json entry = tls_json(p->counters(), p->sessions_active());
+      entry["backend_connects"] = f.backend_connects.get();
+      entry["backend_failures"] = f.backend_failures.get();
+      entry["bytes_to_backend"] = f.bytes_to_backend.get();
+      entry["bytes_to_client"] = f.bytes_to_client.get();
+      tls.push_back(std::move(entry));
+      continue;
+    }
+    const proxy::TcpProxy* p = part->tcp.get();
     const proxy::ProxyCounters& pc = p->counters();
     proxies.push_back({{"sessions", pc.sessions.get()},
                        {"sessions_active", p->sessions_active()},
@@ -165,19 +182,10 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
                        {"bytes_to_client", pc.bytes_to_client.get()}});
   }
   j["listeners"] = proxies;
-  nlohmann::json tls = nlohmann::json::array();
-  for (const auto& p : w.tls_proxies()) {
-    const proxy::ProxyCounters& f = p->forwarding();
-    nlohmann::json entry = tls_json(p->counters(), p->sessions_active());
-    entry["backend_connects"] = f.backend_connects.get();
-    entry["backend_failures"] = f.backend_failures.get();
-    entry["bytes_to_backend"] = f.bytes_to_backend.get();
-    entry["bytes_to_client"] = f.bytes_to_client.get();
-    tls.push_back(std::move(entry));
-  }
   j["tls_listeners"] = tls;
-  j["http_listeners"] = http_json(w);
-  j["upstreams"] = upstream_json(w);
+  j["http_listeners"] = http_json(g);
+  j["upstreams"] = upstream_json(g);
+  j["config_generation"] = w.adopted_generation();
   // HTTPS to targets: the client-role TLS layer all pools with `tls` share on this core.
   if (const proxy::TlsTerminator* up = w.upstream_tls()) {
     j["upstream_tls"] = tls_json(up->counters(), up->sessions_active());

@@ -1,7 +1,5 @@
 #include "dataplane/worker.h"
 
-#include <chrono>
-
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -12,7 +10,7 @@
 
 #include <algorithm>
 
-#include "dataplane/config_http.h"
+#include "dataplane/entity_map.h"
 #include "engine/net/arp.h"
 #include "engine/net/ethernet.h"
 #include "engine/net/flow_key.h"
@@ -57,14 +55,6 @@ tcp::BufferOps mbuf_ops(const BufferPools* pools) {
   ops.max_allocation = pools->records ? rte_pktmbuf_data_room_size(pools->records) - RTE_PKTMBUF_HEADROOM
                                       : RTE_MBUF_DEFAULT_DATAROOM;
   return ops;
-}
-
-std::vector<proxy::Target> pool_targets(const DataplaneConfig& config, const ListenerConfig& l) {
-  const auto pool_config = std::find_if(config.pools.begin(), config.pools.end(),
-                                        [&](const PoolConfig& p) { return p.name == l.pool; });
-  std::vector<proxy::Target> targets;
-  for (const auto& t : pool_config->targets) targets.push_back({t.address, t.port});
-  return targets;
 }
 
 tcp::TcpConfig tcp_config(const DataplaneConfig& c) {
@@ -119,172 +109,75 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
   tcp_ = std::make_unique<tcp::TcpStack>(tcp_config(config), env, config.tcp.max_connections, now_us_);
   if (!config.access_log.empty())
     access_log_ = std::make_unique<proxy::AccessLogRing>(config.access_log_ring_size);
-  for (size_t i = 0; i < config.listeners.size(); ++i) {
-    const ListenerConfig& l = config.listeners[i];
-    if (l.protocol != ListenerProtocol::kTcp) continue;
-    proxy_listener_.push_back(static_cast<uint32_t>(i));
-    std::vector<proxy::Target> targets = pool_targets(config, l);
-    const net::Ipv4Address source = backend_source(targets);
-    proxies_.push_back(std::make_unique<proxy::TcpProxy>(*tcp_, source, std::move(targets),
-                                                         config.tcp.max_connections / 2, now_us_));
-    tcp_->listen(l.address, l.port, proxies_.back().get(), l.max_connections);
-  }
+  for (const Port& p : ports) port_prefixes_.push_back(p.iface.ipv4);
+  max_sessions_ = config.tcp.max_connections / 2;
+  // Made whatever the config says, so a later generation may add TLS listeners or pools that speak TLS.
+  aead_ = std::make_unique<tls::AeadEngine>();
+  upstream_tls_ = std::make_unique<proxy::TlsTerminator>(*tcp_, *aead_, max_sessions_, now_us_);
+  generations_ = std::make_unique<GenerationSet>(*tcp_, upstream_tls_.get());
 }
 
-namespace {
-int64_t unix_now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
-
-// This core's SSL_CTX set for a tls/https listener (and the core's AEAD engine on first need).
-std::unique_ptr<tls::ServerContext> Worker::make_context(const ListenerConfig& l,
-                                                         std::shared_ptr<tls::TicketKeyRing> tickets,
-                                                         std::string& error) {
-  if (!aead_) aead_ = std::make_unique<tls::AeadEngine>();
-  std::vector<tls::CertificateFiles> files;
-  for (const CertificateConfig& c : l.certificates) files.push_back({c.chain, c.key});
-  const tls::SecurityPolicy policy =
-      l.security_policy == "tls13-only" ? tls::SecurityPolicy::kTls13Only : tls::SecurityPolicy::kDefault;
-  std::string why;
-  auto context = tls::ServerContext::create(files, policy, why, std::move(tickets));
-  if (!context) error = fmt::format("listener '{}': {}", l.name, why);
-  return context;
+CoreResources Worker::resources() {
+  CoreResources r;
+  r.stack = tcp_.get();
+  r.aead = aead_.get();
+  r.upstream_tls = upstream_tls_.get();
+  r.access_log = access_log_.get();
+  r.now_us = &now_us_;
+  r.core = index_;
+  r.ports = port_prefixes_;
+  r.max_sessions = max_sessions_;
+  return r;
 }
 
-bool Worker::start_tls_listeners(const DataplaneConfig& config,
-                                 const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets,
-                                 std::string& error) {
-  for (size_t i = 0; i < config.listeners.size(); ++i) {
-    const ListenerConfig& l = config.listeners[i];
-    if (l.protocol != ListenerProtocol::kTls) continue;
-    auto context = make_context(l, tickets[i], error);
-    if (!context) return false;
-    std::vector<proxy::Target> targets = pool_targets(config, l);
-    const net::Ipv4Address source = backend_source(targets);
-    tls_proxies_.push_back(std::make_unique<proxy::TlsProxy>(
-        *tcp_, *aead_, *context, source, std::move(targets), config.tcp.max_connections / 2, now_us_,
-        uint64_t{l.handshake_timeout_ms} * 1000));
-    tls_contexts_.push_back(std::move(context));
-    tls_proxy_listener_.push_back(static_cast<uint32_t>(i));
-    tcp_->listen(l.address, l.port, tls_proxies_.back().get(), l.max_connections);
-  }
+uint64_t Worker::clock_us() const {
+  return rte_rdtsc() * 1000 / tsc_per_ms_;
+}
+
+bool Worker::start(std::unique_ptr<Generation> first, std::string& error) {
+  const Generation* g = first.get();
+  if (!generations_->start(std::move(first), error)) return false;
+  adopted_.store(g->number, std::memory_order_release);
+  current_.store(g, std::memory_order_release);
   return true;
 }
 
-bool Worker::start_http_listeners(const DataplaneConfig& config,
-                                  const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets,
-                                  std::string& error) {
-  const auto is_http = [](const ListenerConfig& l) {
-    return l.protocol == ListenerProtocol::kHttp || l.protocol == ListenerProtocol::kHttps;
-  };
-  const bool any = std::any_of(config.listeners.begin(), config.listeners.end(), is_http);
-  if (!any) return true;
-  std::vector<proxy::UpstreamPoolSettings> pools;
-  for (const PoolConfig& pc : config.pools) {
-    proxy::UpstreamPoolSettings p;
-    p.name = pc.name;
-    std::vector<proxy::Target> targets;
-    for (const PoolConfig::Target& t : pc.targets) {
-      p.targets.push_back({t.address, t.port, t.weight});
-      targets.push_back({t.address, t.port});
-    }
-    p.source = backend_source(targets);
-    p.algorithm = pc.algorithm;
-    p.max_idle_per_target = pc.max_idle_per_target;
-    p.idle_timeout_us = uint64_t{pc.idle_timeout_ms} * 1000;
-    p.connect_timeout_us = uint64_t{pc.connect_timeout_ms} * 1000;
-    p.response_timeout_us = uint64_t{pc.response_timeout_ms} * 1000;
-    pool_tls_.emplace_back();
-    if (pc.tls.enabled) {
-      std::string why;
-      pool_tls_.back() = tls::ClientContext::create(client_settings(pc.tls), why);
-      if (!pool_tls_.back()) {
-        error = fmt::format("pool '{}': tls: {}", pc.name, why);
-        return false;
-      }
-      p.tls = pool_tls_.back().get();
-      if (!aead_) aead_ = std::make_unique<tls::AeadEngine>();
-      if (!upstream_tls_) {
-        upstream_tls_ =
-            std::make_unique<proxy::TlsTerminator>(*tcp_, *aead_, config.tcp.max_connections / 2, now_us_);
-      }
-    }
-    pools.push_back(std::move(p));
-  }
-  upstreams_ =
-      std::make_unique<proxy::UpstreamPools>(*tcp_, upstream_tls_.get(), std::move(pools),
-                                             config.tcp.max_connections / 2, now_us_, now_us_ ^ index_);
-  for (size_t i = 0; i < config.listeners.size(); ++i) {
-    const ListenerConfig& l = config.listeners[i];
-    if (!is_http(l)) continue;
-    const bool https = l.protocol == ListenerProtocol::kHttps;
-    HttpListener listener;
-    listener.config_index = static_cast<uint32_t>(i);
-    auto table = routing::RouteTable::compile(l.rules, *l.default_action);
-    if (!table) {
-      error = fmt::format("listener '{}': {}", l.name, table.error());
-      return false;
-    }
-    listener.routes = std::make_unique<routing::RouteTable>(std::move(table.value()));
-    auto scratch = routing::RouteScratch::for_table(*listener.routes);
-    if (!scratch) {
-      error = fmt::format("listener '{}': {}", l.name, scratch.error());
-      return false;
-    }
-    proxy::HttpListenerSettings settings;
-    settings.name = l.name;
-    settings.https = https;
-    settings.port = l.port;
-    settings.routes = listener.routes.get();
-    settings.hsts = l.hsts;
-    settings.limits.max_head_bytes = l.max_head_bytes;
-    settings.limits.max_body_bytes = l.max_body_bytes;
-    settings.header_timeout_us = uint64_t{l.header_timeout_ms} * 1000;
-    settings.idle_timeout_us = uint64_t{l.idle_timeout_ms} * 1000;
-    settings.core = index_;
-    settings.access_log = access_log_.get();
-    settings.listener_index = static_cast<uint16_t>(i);
-    settings.unix_offset_us = unix_now_us() - static_cast<int64_t>(now_us_);
-    listener.proxy = std::make_unique<proxy::HttpProxy>(*tcp_, *upstreams_, std::move(settings),
-                                                        std::move(scratch.value()),
-                                                        config.tcp.max_connections / 2, now_us_);
-    tcp::ListenerHandler* handler = listener.proxy.get();
-    if (https) {
-      // TLS ends here and the HTTP proxy reads the plaintext.
-      listener.context = make_context(l, tickets[i], error);
-      if (!listener.context) return false;
-      listener.tls = std::make_unique<proxy::TlsTerminator>(*tcp_, *aead_, *listener.context, *listener.proxy,
-                                                            config.tcp.max_connections / 2, now_us_,
-                                                            uint64_t{l.handshake_timeout_ms} * 1000);
-      handler = listener.tls.get();
-    }
-    tcp_->listen(l.address, l.port, handler, l.max_connections);
-    http_listeners_.push_back(std::move(listener));
-  }
-  return true;
+void Worker::offer_generation(std::unique_ptr<Generation> next) {
+  delete offered_.exchange(next.release(), std::memory_order_acq_rel);
 }
 
-// Backend connections leave from the address of the port that reaches the first target.
-net::Ipv4Address Worker::backend_source(const std::vector<proxy::Target>& targets) const {
-  net::Ipv4Address source = ports_[0].port->iface.ipv4.address;
-  for (const PortState& ps : ports_) {
-    const auto& ipv4 = ps.port->iface.ipv4;
-    if (!targets.empty() && ipv4.contains(targets.front().address)) source = ipv4.address;
+std::unique_ptr<Generation> Worker::collect_retired() {
+  return std::unique_ptr<Generation>(retired_out_.exchange(nullptr, std::memory_order_acq_rel));
+}
+
+// At the timer tick: the offered generation takes the listeners' new connections, the replaced one
+// drains; the segment hears of it (health rebound to the new pools, adoption acknowledged).
+void Worker::adopt_generation() {
+  Generation* offered = offered_.exchange(nullptr, std::memory_order_acq_rel);
+  if (!offered) return;
+  std::unique_ptr<Generation> next(offered);
+  const uint64_t number = next->number;
+  const Generation& before = generations_->current();
+  const uint64_t previous = before.number;
+  const std::vector<int32_t> moved = map_entities(*before.config, *next->config).targets;
+  generations_->adopt(std::move(next), now_us_);
+  const Generation& now = generations_->current();
+  current_.store(&now, std::memory_order_release);
+  if (segment_) {
+    HttpSide* side = now.http.get();
+    segment_->rebind(side ? side->upstreams.get() : nullptr, side ? side->plan : SegmentPlan{}, moved);
+    segment_->tick.adopted(number, previous, generations_->draining());
   }
-  return source;
+  adopted_.store(number, std::memory_order_release);
 }
 
 Worker::~Worker() {
   // Connections hold mbuf references: release them before the ports and pool go away.
-  proxies_.clear();
-  tls_proxies_.clear();
   segment_.reset();
   probe_runner_.reset();  // aborts probes still running
-  http_listeners_.clear();
-  upstreams_.reset();
+  generations_.reset();
+  delete offered_.exchange(nullptr);
+  delete retired_out_.exchange(nullptr);
   upstream_tls_.reset();
   tcp_.reset();
   for (auto& offered : offered_contexts_) delete offered.exchange(nullptr);
@@ -535,21 +428,10 @@ void Worker::announce() {
   }
 }
 
-// TLS: the records of every connection that had data in this iteration, as one AEAD batch per layer.
-// Opening records on one layer can give another plaintext to seal (a TLS target's response for a TLS
-// client, a client's request for a TLS target): the listeners run again after the targets' layer so such
-// bytes leave in the same iteration.
+// TLS: the records of every connection that had data in this iteration, as one AEAD batch per layer, in
+// every generation this core runs (generation_set.cc has the order).
 void Worker::flush_tls() {
-  for (auto& p : tls_proxies_) p->flush();
-  for (HttpListener& l : http_listeners_) {
-    if (l.tls) l.tls->flush();
-  }
-  if (!upstream_tls_) return;
-  upstream_tls_->flush();
-  for (HttpListener& l : http_listeners_) {
-    if (l.tls && l.tls->pending()) l.tls->flush();
-  }
-  if (upstream_tls_->pending()) upstream_tls_->flush();
+  generations_->flush_tls();
 }
 
 void Worker::offer_context(uint32_t listener, std::unique_ptr<tls::ServerContext> context) {
@@ -564,18 +446,7 @@ void Worker::adopt_contexts() {
     tls::ServerContext* offered = offered_contexts_[i].exchange(nullptr, std::memory_order_acq_rel);
     if (!offered) continue;
     std::unique_ptr<tls::ServerContext> fresh(offered);
-    std::unique_ptr<tls::ServerContext>* slot = nullptr;
-    proxy::TlsTerminator* terminator = nullptr;
-    for (size_t k = 0; k < tls_proxies_.size(); ++k) {
-      if (tls_proxy_listener_[k] != i) continue;
-      slot = &tls_contexts_[k];
-      terminator = &tls_proxies_[k]->terminator();
-    }
-    for (HttpListener& l : http_listeners_) {
-      if (l.config_index != i || !l.tls) continue;
-      slot = &l.context;
-      terminator = l.tls.get();
-    }
+    const auto [slot, terminator] = generations_->tls_listener(i);
     if (!slot) continue;
     terminator->set_context(*fresh);
     retired_contexts_.push_back({std::move(*slot), now_us_ + terminator->handshake_timeout_us() + 1'000'000});
@@ -586,13 +457,13 @@ void Worker::adopt_contexts() {
 
 void Worker::run_timers(uint64_t now) {
   adopt_contexts();
-  for (auto& p : tls_proxies_) p->expire(now_us_);
-  for (HttpListener& l : http_listeners_) {
-    l.proxy->expire(now_us_);
-    if (l.tls) l.tls->expire(now_us_);
+  adopt_generation();
+  generations_->expire(now_us_);
+  if (!retired_out_.load(std::memory_order_acquire)) {
+    if (std::unique_ptr<Generation> done = generations_->take_retired())
+      retired_out_.store(done.release(), std::memory_order_release);
   }
-  if (upstreams_) upstreams_->expire(now_us_);
-  if (upstream_tls_) upstream_tls_->expire(now_us_);
+  upstream_tls_->expire(now_us_);
   if (probe_runner_) probe_runner_->expire(now_us_);
   for (PortState& ps : ports_) {
     ps.neighbours.expire(

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "dataplane/config.h"
+#include "dataplane/generation.h"
+#include "dataplane/generation_set.h"
 #include "dataplane/port.h"
 #include "dataplane/segment_link.h"
 #include "dataplane/stack_probe_runner.h"
@@ -57,30 +59,25 @@ class Worker {
 
   const WorkerStats& stats() const { return stats_; }
   const tcp::TcpStack& tcp() const { return *tcp_; }
-  const std::vector<std::unique_ptr<proxy::TcpProxy>>& proxies() const { return proxies_; }
-  const std::vector<std::unique_ptr<proxy::TlsProxy>>& tls_proxies() const { return tls_proxies_; }
-  // Loads the certificates of every "tls" listener into this core's contexts and starts listening.
-  // Called once before run(); false with `error` set when a certificate set cannot be used.
-  // `tickets[i]` is listener i's session-ticket key ring, shared by every core (null for other listeners).
-  bool start_tls_listeners(const DataplaneConfig& config,
-                           const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets,
-                           std::string& error);
-  // Compiles every "http" listener's rules for this core, makes the core's upstream pools and starts
-  // listening. Called once before run(); false with `error` set when a rule set cannot be used.
-  bool start_http_listeners(const DataplaneConfig& config,
-                            const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets,
-                            std::string& error);
-  // One http or https listener on this core: its rules, its proxy and, for https, its TLS layer.
-  struct HttpListener {
-    uint32_t config_index = 0;  // in DataplaneConfig::listeners
-    std::unique_ptr<routing::RouteTable> routes;
-    std::unique_ptr<proxy::HttpProxy> proxy;
-    std::unique_ptr<tls::ServerContext> context;  // https only
-    std::unique_ptr<proxy::TlsTerminator> tls;    // https only
-  };
-  const std::vector<HttpListener>& http_listeners() const { return http_listeners_; }
-  const proxy::UpstreamPools* upstreams() const { return upstreams_.get(); }
   const proxy::TlsTerminator* upstream_tls() const { return upstream_tls_.get(); }
+
+  // Config generations (generation.h). What main builds this core's generations with, and the core's
+  // clock now (the TSC, readable from any thread).
+  CoreResources resources();
+  uint64_t clock_us() const;
+  // The first generation (the start-up config): its listeners start listening. Called once before run();
+  // false with `error` set when an address cannot be listened on.
+  bool start(std::unique_ptr<Generation> first, std::string& error);
+  // A newer generation from main (any thread), installed at the worker's next timer tick: new connections
+  // use it from then on, the replaced one drains (generation_set.h). One at a time: main waits for
+  // adopted_generation() before offering the next.
+  void offer_generation(std::unique_ptr<Generation> next);
+  uint64_t adopted_generation() const { return adopted_.load(std::memory_order_acquire); }
+  // The generation new connections use (main: what the next one keeps parts of; stats). Stays valid
+  // until main frees it, which it only does after collect_retired handed it back.
+  const Generation* current_generation() const { return current_.load(std::memory_order_acquire); }
+  // A drained generation for main to free (off the worker), or null.
+  std::unique_ptr<Generation> collect_retired();
   // Certificate reload (any thread, the main lcore in practice): listener `listener`'s new context for
   // this core, adopted at the worker's next timer tick. A context offered before the last was adopted is
   // replaced (and freed here).
@@ -90,7 +87,6 @@ class Worker {
   // from then on the worker publishes its stats, beats its heartbeat and applies health on its timer tick.
   // Without it (never called) the worker runs as before.
   void attach_segment(shm::WorkerPort port, const SegmentPlan& plan);
-  const ControlTick* control() const { return segment_ ? &segment_->tick : nullptr; }
   // This core's access-log ring, which its HTTP proxies push a record into per request and the writer
   // thread drains; null when no [dataplane] access_log is configured.
   proxy::AccessLogRing* access_log() { return access_log_.get(); }
@@ -120,16 +116,13 @@ class Worker {
   void transmit(PortState& ps, rte_mbuf* m);
   void flush_tls();
   void adopt_contexts();
+  void adopt_generation();
   void flush(PortState& ps);
   void flush_steering();
   void drop(rte_mbuf* m, net::DropReason reason);
   void deliver_tcp(rte_mbuf* m, const net::FrameVerdict& v, bool checksum_verified);
   bool tcp_transmit(const tcp::OutgoingSegment& segment);
   bool owns(const tcp::Tuple& tuple) const;
-  net::Ipv4Address backend_source(const std::vector<proxy::Target>& targets) const;
-  std::unique_ptr<tls::ServerContext> make_context(const ListenerConfig& l,
-                                                   std::shared_ptr<tls::TicketKeyRing> tickets,
-                                                   std::string& error);
   PortState* port_for_address(uint32_t local_ip);
 
   const uint16_t index_;
@@ -149,14 +142,19 @@ class Worker {
   uint16_t ip_id_ = 0;
   WorkerStats stats_;
   std::unique_ptr<tcp::TcpStack> tcp_;
-  std::vector<std::unique_ptr<proxy::TcpProxy>> proxies_;
-  std::vector<uint32_t> proxy_listener_;  // config listener index of proxies_[k]
-  // TLS: one AEAD engine per core (batches records of all connections) and one server context per
-  // listener per core (SSL_CTX shared by nobody else).
+  std::vector<net::Ipv4Prefix> port_prefixes_;  // each port's address: backend sources
+  uint32_t max_sessions_ = 0;                   // per listener and per core's pools
+  // TLS: one AEAD engine per core (batches records of all connections) and the client-role layer that
+  // carries connections to targets speaking TLS (pools with tls, HTTPS health probes).
   std::unique_ptr<tls::AeadEngine> aead_;
-  std::vector<std::unique_ptr<tls::ServerContext>> tls_contexts_;
-  std::vector<std::unique_ptr<proxy::TlsProxy>> tls_proxies_;
-  std::vector<uint32_t> tls_proxy_listener_;  // config index of each of tls_proxies_
+  std::unique_ptr<proxy::TlsTerminator> upstream_tls_;
+  // The listeners and pools of the config generations this core runs (current and draining), and the
+  // hand-overs with main: a generation offered, one drained for main to free.
+  std::unique_ptr<GenerationSet> generations_;
+  std::atomic<Generation*> offered_{nullptr};
+  std::atomic<Generation*> retired_out_{nullptr};
+  std::atomic<const Generation*> current_{nullptr};
+  std::atomic<uint64_t> adopted_{0};
   // Certificate reload: contexts offered per listener (config index), and replaced ones kept until no
   // handshake can still be running in them.
   std::vector<std::atomic<tls::ServerContext*>> offered_contexts_;
@@ -165,14 +163,6 @@ class Worker {
     uint64_t free_after_us = 0;
   };
   std::vector<RetiredContext> retired_contexts_;
-  // HTTP: the core's view of every pool (keep-alive connections, target choice) and one proxy per
-  // listener with its rules compiled for this core.
-  // Pools that speak TLS to their targets: one client context per such pool (null for plain ones) and
-  // the core's client-role TLS layer carrying those connections.
-  std::vector<std::unique_ptr<tls::ClientContext>> pool_tls_;
-  std::unique_ptr<proxy::TlsTerminator> upstream_tls_;
-  std::unique_ptr<proxy::UpstreamPools> upstreams_;
-  std::vector<HttpListener> http_listeners_;
   std::unique_ptr<proxy::AccessLogRing> access_log_;
   // Health probes over this core's stack (made with the segment link, which hands them requests).
   std::unique_ptr<tls::ClientContext> probe_tls_;

@@ -38,10 +38,18 @@ void register_config_commands(CommandTable& table, ControlPlane& cp) {
                                      {"generation", r.generation},
                                      {"warnings", errors_json(r.warnings)}});
       });
-  table.add("config.show", "the config file in force and the published generation",
+  table.add("config.show",
+            "the config file, the published generation, what every core adopted and the last refusal",
             [&cp](const nlohmann::json&) {
               const StatsSnapshot s = cp.snapshot();
-              return CtlResponse::success({{"path", cp.config().path}, {"generation", s.config_generation}});
+              nlohmann::json refused = nullptr;
+              if (s.config_refused)
+                refused = {{"generation", s.config_refused}, {"reason", s.config_refused_reason}};
+              return CtlResponse::success({{"path", cp.config().path},
+                                           {"generation", s.config_generation},
+                                           {"adopted", s.config_adopted},
+                                           {"attached", s.attached},
+                                           {"refused", refused}});
             });
 }
 

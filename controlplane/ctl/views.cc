@@ -54,12 +54,23 @@ std::string render_summary(const json& stats) {
                      seg.value("dataplane_alive", false) ? "up" : "NOT BEATING", seg.value("name", ""),
                      seg.value("dataplane_pid", uint64_t{0}));
   }
-  std::string warnings;
-  for (const json& c : section(stats, "certificates")) {
-    if (!c.value("warning", "").empty()) warnings += fmt::format("warning: {}\n", c.value("warning", ""));
+  const uint64_t generation = cfg.value("generation", uint64_t{0});
+  const uint64_t adopted = cfg.value("adopted", uint64_t{0});
+  std::string out = fmt::format("config: {} (generation {}", cfg.value("path", "?"), generation);
+  if (seg.value("attached", false)) {
+    out += adopted == generation ? std::string(", adopted by every core")
+                                 : fmt::format(", the cores run generation {}", adopted);
   }
-  return fmt::format("config: {} (generation {})\ndataplane: {}\n{}", cfg.value("path", "?"),
-                     cfg.value("generation", uint64_t{0}), dp, warnings);
+  out += fmt::format(")\ndataplane: {}\n", dp);
+  const json refused = cfg.value("refused", json());
+  if (refused.is_object() && refused.value("generation", uint64_t{0}) > adopted) {
+    out += fmt::format("refused: generation {}: {}\n", refused.value("generation", uint64_t{0}),
+                       refused.value("reason", ""));
+  }
+  for (const json& c : section(stats, "certificates")) {
+    if (!c.value("warning", "").empty()) out += fmt::format("warning: {}\n", c.value("warning", ""));
+  }
+  return out;
 }
 
 std::string render_listeners(const json& stats) {

@@ -45,6 +45,7 @@ struct HealthCheckSettings {
   uint32_t healthy_threshold = 5;    // consecutive successes that make a target healthy
   uint32_t unhealthy_threshold = 2;  // consecutive failures that make it unhealthy
   SuccessCodes success_codes;        // HTTP and HTTPS only; "200"
+  bool operator==(const HealthCheckSettings&) const = default;
 };
 
 // What the probes have shown.

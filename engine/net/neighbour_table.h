@@ -22,6 +22,7 @@ struct NeighbourConfig {
   uint64_t reachable_time = 30000;  // how long a learned entry is used without being refreshed
   uint64_t probe_interval = 1000;   // between ARP requests for an unresolved entry
   uint32_t max_probes = 3;          // then the entry fails and its queued packets are dropped
+  bool operator==(const NeighbourConfig&) const = default;
 };
 
 enum class NeighbourState : uint8_t { kFree, kIncomplete, kReachable };

@@ -56,6 +56,9 @@ struct AccessRecord {
   uint32_t request_processing_us = kNotApplicable;
   uint32_t target_processing_us = kNotApplicable;
   uint32_t response_processing_us = kNotApplicable;
+  // The config generation of the listener that logged it: `listener` and `pool` are indices into that
+  // generation's config (the writer keeps the names of the generations in use). 0: the start-up config.
+  uint32_t config_generation = 0;
   uint16_t client_port = 0;
   uint16_t target_port = 0;                // 0 when the request was answered here
   uint16_t listener = 0;                   // index into the config's listeners

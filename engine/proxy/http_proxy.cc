@@ -74,7 +74,7 @@ HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSet
       settings_(std::move(settings)),
       max_sessions_(max_sessions),
       route_scratch_(std::move(route_scratch)),
-      prng_(now_us ^ settings_.core),
+      prng_((settings_.seed ? settings_.seed : now_us) ^ settings_.core),
       scratch_(kScratchBytes),
       out_(kScratchBytes),
       id_salt_(random_salt()),
@@ -250,7 +250,7 @@ void HttpProxy::start_request(Session& s) {
   if (settings_.access_log) log_request(s, head, m.priority);
   // A request answered here leaves its body unread: the connection closes after the answer rather than
   // parse a body nobody wants.
-  const bool close_after = !head.keep_alive || head.body != http::BodyKind::kNone;
+  const bool close_after = !head.keep_alive || head.body != http::BodyKind::kNone || draining_;
   if (const auto* fixed = std::get_if<routing::FixedResponseAction>(&action.what)) {
     counters_.fixed_responses.add();
     if (rule) rule->fixed_responses.add();
@@ -426,7 +426,8 @@ bool HttpProxy::take_response_head(Session& s) {
   // The client's connection closes after this response when either side wants it, or when the target
   // answered before taking the whole request body (what is left of it would be read as a request).
   const bool close =
-      !interim && !upgrade && (!s.keep_alive || head.body == http::BodyKind::kUntilClose || !s.request_done);
+      !interim && !upgrade &&
+      (!s.keep_alive || head.body == http::BodyKind::kUntilClose || !s.request_done || draining_);
   http::ResponseInfo info;
   info.close = close;
   info.client_http10 = s.http10;
@@ -576,6 +577,7 @@ void HttpProxy::log_request(Session& s, const http::RequestHead& head, uint32_t 
   r.client_ip = s.down->peer.value;
   r.client_port = s.down->peer_port;
   r.listener = settings_.listener_index;
+  r.config_generation = static_cast<uint32_t>(settings_.config_generation);
   r.rule_priority = rule_priority;
   r.bytes_in = head.head_bytes;
   r.tls_version = s.down->tls.version;
@@ -619,6 +621,7 @@ void HttpProxy::request_ended(Session& s) {
 // ---- Answers from here ----
 
 void HttpProxy::respond_local(Session& s, uint16_t status, bool close) {
+  close = close || draining_;
   counters_.local_errors[static_cast<size_t>(local_status(status))].add();
   drop_upstream(s, false);
   const size_t n = http::write_error_response(status, out_, close);
@@ -743,6 +746,20 @@ void HttpProxy::maybe_free(Session& s) {
   active_list_.pop_back();
   --active_;
   free_.push_back(&s);
+}
+
+void HttpProxy::close_all(bool hard) {
+  // From the back: a session freed here is replaced in its slot by the last one, already handled.
+  for (size_t i = active_list_.size(); i-- > 0;) {
+    if (i >= active_list_.size()) continue;
+    Session& s = *active_list_[i];
+    const bool idle = s.stage == Stage::kHead && (!s.down || s.down->input().bytes() == 0);
+    if (hard || (!idle && s.stage != Stage::kClosing)) {
+      reset_client(s);
+    } else if (idle) {
+      close_client(s);
+    }
+  }
 }
 
 void HttpProxy::expire(uint64_t now_us) {

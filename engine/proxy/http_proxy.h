@@ -45,6 +45,8 @@ struct HttpListenerSettings {
   AccessLogRing* access_log = nullptr;
   uint16_t listener_index = 0;
   int64_t unix_offset_us = 0;
+  uint64_t config_generation = 0;  // in each access-log record: which config's names its indices are
+  uint64_t seed = 0;               // weighted forward actions; 0: taken from now_us at construction
 };
 
 // Statuses the proxy answers itself, counted apiece.
@@ -90,6 +92,16 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   // Timeouts: slow headers, idle keep-alive clients, upstream connect and response. Called by the
   // core's timers.
   void expire(uint64_t now_us);
+  // A newer config generation takes the listener's new connections: the connections here finish on this
+  // one. Every response from now on carries `Connection: close` and its connection closes after it (the
+  // client opens a new one, which the new generation takes). A connection idle between requests is left
+  // open until its next response, its idle timeout or close_all: closing it now could meet a request the
+  // client is already sending, which would fail.
+  void drain() { draining_ = true; }
+  bool draining() const { return draining_; }
+  // The drain time is over. Soft: idle connections are closed (FIN), connections with a request or
+  // response under way are reset, those already closing are left to finish. Hard: every one is reset.
+  void close_all(bool hard);
 
   const HttpProxyCounters& counters() const { return counters_; }
   // By the rule's position in the route table (priority order); the default action has none.
@@ -214,6 +226,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   std::vector<uint8_t> out_;           // heads we write
   uint64_t request_seq_ = 0;
   uint64_t id_salt_ = 0;
+  bool draining_ = false;
   const uint64_t& now_us_;
   HttpProxyCounters counters_;
   std::vector<RuleCounters> rule_counters_;

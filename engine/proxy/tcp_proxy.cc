@@ -156,6 +156,17 @@ void TcpProxy::backend_gone(Session& s, tcp::CloseReason reason) {
   maybe_free(s);
 }
 
+void TcpProxy::abort_all() {
+  for (Session& s : sessions_) {
+    if (!s.in_use) continue;
+    if (s.backend_connection) {
+      stack_.abort(*s.backend_connection);  // → backend_gone → the client is reset too
+    } else if (s.down) {
+      s.down->abort();  // → stream_closed → client_gone
+    }
+  }
+}
+
 void TcpProxy::maybe_free(Session& s) {
   if (!s.in_use || s.down || s.backend_connection) return;
   s.in_use = false;

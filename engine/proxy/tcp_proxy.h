@@ -43,6 +43,9 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
   // had (the caller resets the client).
   StreamEvents* attach(PlainStream& down) override;
 
+  // Resets every session's client and backend (a config generation's drain time is over).
+  void abort_all();
+
   const ProxyCounters& counters() const { return counters_; }
   size_t sessions_active() const { return active_; }
   static size_t session_bytes() { return sizeof(Session); }

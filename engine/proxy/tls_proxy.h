@@ -22,10 +22,17 @@ class TlsProxy : public tcp::ListenerHandler {
   void flush() { tls_.flush(); }
   void expire(uint64_t now_us) { tls_.expire(now_us); }
   TlsTerminator& terminator() { return tls_; }
+  // Resets every client, handshaking or established, and the backends (a generation's drain is over).
+  void abort_all() {
+    tls_.abort_all();
+    forward_.abort_all();
+  }
 
   const TlsCounters& counters() const { return tls_.counters(); }
   const ProxyCounters& forwarding() const { return forward_.counters(); }  // backend side
   size_t sessions_active() const { return tls_.sessions_active(); }
+  // Forwarding sessions still open (a backend can outlive its client's TLS session after a half-close).
+  size_t forwarding_active() const { return forward_.sessions_active(); }
   size_t buffers_lent() const { return tls_.buffers_lent(); }
   // An idle established connection: its TLS session and its forwarding session.
   static size_t session_bytes() { return TlsTerminator::session_bytes() + TcpProxy::session_bytes(); }

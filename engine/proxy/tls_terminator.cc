@@ -694,6 +694,14 @@ void TlsTerminator::end_handshake(Session& s) {
 
 // A peer that stalls mid-handshake holds an SSL and a connection: after the handshake timeout it is
 // reset and counted. Only sessions still handshaking are walked.
+void TlsTerminator::abort_all() {
+  for (auto& s : sessions_) {
+    if (!s->in_use || !s->connection) continue;
+    s->closing = true;
+    stack_.abort(*s->connection);  // → on_closed → tcp_closed → the application, then the session is freed
+  }
+}
+
 void TlsTerminator::expire(uint64_t now_us) {
   for (size_t i = 0; i < handshaking_.size();) {
     Session& s = *handshaking_[i];

@@ -85,6 +85,9 @@ class TlsTerminator : public tcp::ListenerHandler {
   // running keep the one they started in, which the caller keeps alive for handshake_timeout_us() more.
   void set_context(const tls::ServerContext& context) { context_ = &context; }
   uint64_t handshake_timeout_us() const { return handshake_timeout_us_; }
+  // Resets every session's connection (a config generation's drain time is over); the application hears
+  // stream_closed for each stream it holds.
+  void abort_all();
 
   // Runs the AEAD work of every connection that had an event since the last call as one batch: the owner
   // calls it once per poll iteration, after handing in the iteration's packets.

@@ -74,7 +74,7 @@ void UpstreamPools::release(Upstream* u, bool reusable) {
   // for it would only delay its drain by the idle timeout.
   const balancing::TargetState& t = p.targets.target(u->target);
   const bool wanted = t.healthy && t.weight > 0;
-  if (reusable && clean && wanted &&
+  if (reusable && clean && wanted && !draining_ &&
       p.per_target[static_cast<size_t>(u->target)].count < p.settings.max_idle_per_target) {
     u->idle_since_us = now_us_;
     idle_push(u);
@@ -134,6 +134,14 @@ void UpstreamPools::idle_event(Upstream* u) {
 void UpstreamPools::close_idle(uint32_t pool, int32_t target) {
   PerTarget& t = pools_[pool].per_target[static_cast<size_t>(target)];
   while (t.tail) idle_event(t.tail);
+}
+
+void UpstreamPools::drain() {
+  draining_ = true;
+  for (uint32_t pool = 0; pool < pools_.size(); ++pool) {
+    for (int32_t target = 0; target < static_cast<int32_t>(pools_[pool].per_target.size()); ++target)
+      close_idle(pool, target);
+  }
 }
 
 void UpstreamPools::expire(uint64_t now_us) {

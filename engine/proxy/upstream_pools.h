@@ -97,6 +97,10 @@ class UpstreamPools {
   void release(Upstream* u, bool reusable);
   // Closes idle connections past their pool's idle timeout. Called by the core's timers.
   void expire(uint64_t now_us);
+  // A newer config generation has its own pools: these keep serving the requests in flight, but no
+  // connection waits idle any more — the idle ones close now, the rest as their requests end.
+  void drain();
+  bool draining() const { return draining_; }
 
   size_t idle_connections() const { return idle_; }
   size_t open_connections() const { return open_; }
@@ -133,6 +137,7 @@ class UpstreamPools {
   std::vector<Upstream*> free_;
   size_t idle_ = 0;
   size_t open_ = 0;
+  bool draining_ = false;
   const uint64_t& now_us_;
   UpstreamCounters counters_;
 };

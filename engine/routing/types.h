@@ -25,6 +25,8 @@ enum class PathMatch : uint8_t {
 struct PathCondition {
   PathMatch kind = PathMatch::kGlob;
   std::vector<std::string> values{};
+
+  bool operator==(const PathCondition&) const = default;
 };
 
 // "example.com", "*.example.com", or any glob with '*' and '?'; case-insensitive. A ":port" and a trailing
@@ -32,11 +34,15 @@ struct PathCondition {
 // none.
 struct HostCondition {
   std::vector<std::string> values{};
+
+  bool operator==(const HostCondition&) const = default;
 };
 
 // Exact and case-sensitive: RFC 9110 §9.1 makes methods case-sensitive.
 struct MethodCondition {
   std::vector<std::string> values{};
+
+  bool operator==(const MethodCondition&) const = default;
 };
 
 // The header is present and its value matches any value: globs with '*' and '?', case-insensitive. The name
@@ -44,16 +50,22 @@ struct MethodCondition {
 struct HeaderCondition {
   std::string name{};
   std::vector<std::string> values{};
+
+  bool operator==(const HeaderCondition&) const = default;
 };
 
 struct ForwardTarget {
   uint32_t pool = 0;    // index of the pool in the listener's config
   uint32_t weight = 1;  // relative share of requests among the action's pools; 0 sends none
+
+  bool operator==(const ForwardTarget&) const = default;
 };
 
 // Requests are spread across the pools by weight (balancing/pool_choice.h).
 struct ForwardAction {
   std::vector<ForwardTarget> pools{};
+
+  bool operator==(const ForwardAction&) const = default;
 };
 
 // The Location is built from these templates with ALB's keywords, usable in every field: #{protocol}
@@ -66,16 +78,22 @@ struct RedirectAction {
   std::string port = "#{port}";
   std::string path = "/#{path}";  // must render to something starting with '/'
   std::string query = "#{query}";
+
+  bool operator==(const RedirectAction&) const = default;
 };
 
 struct FixedResponseAction {
   uint16_t status = 200;
   std::string content_type{};
   std::string body{};
+
+  bool operator==(const FixedResponseAction&) const = default;
 };
 
 struct Action {
   std::variant<ForwardAction, RedirectAction, FixedResponseAction> what;
+
+  bool operator==(const Action&) const = default;
 };
 
 struct Rule {
@@ -85,6 +103,8 @@ struct Rule {
   std::optional<MethodCondition> method{};
   std::vector<HeaderCondition> headers{};  // all must hold
   Action action{};
+
+  bool operator==(const Rule&) const = default;
 };
 
 // Looks up a request header by lowercased name. Returns a view with data() == nullptr when the header is

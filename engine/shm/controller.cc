@@ -36,7 +36,10 @@ Result<uint64_t> Controller::publish_config(std::span<const uint8_t> blob) {
   const uint64_t g = published_generation() + 1;
   if (g > config_.slots) {
     const uint64_t needed = g + 1 - config_.slots;  // every running core must have adopted this or later
-    for (uint32_t k = 0; k < cores(); ++k) {
+    // A refused generation is done with for every core: the dataplane read it once and never reads it (or
+    // anything older) again.
+    const uint64_t refused = control_->config_refusal.generation.load(std::memory_order_acquire);
+    for (uint32_t k = 0; k < cores() && refused < needed; ++k) {
       const CoreHeader& h = core_header(k);
       if (h.running.load(std::memory_order_seq_cst) == 0) continue;
       const uint64_t adopted = h.adopted_generation.load(std::memory_order_acquire);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/common/result.h"
+#include "engine/shm/config_refusal.h"
 #include "engine/shm/ring.h"
 #include "engine/shm/segment.h"
 
@@ -29,8 +30,9 @@ class Controller {
 
   // Config protocol, control plane half. Generation g lives in slot g % N. Publishing g + 1 overwrites the
   // slot of g + 1 - N, so it waits until every running core has adopted g + 2 - N or later (after adopting,
-  // a core never reads an older slot): refused, with the laggard named, until then. The blob is copied in,
-  // the slot's generation stored (release), then the published generation (seq_cst, see
+  // a core never reads an older slot), or the dataplane has refused that generation or a later one (it
+  // reads no slot older than one it refused): refused, with the laggard named, until then. The blob is copied
+  // in, the slot's generation stored (release), then the published generation (seq_cst, see
   // WorkerPort::start). Returns the new generation.
   Result<uint64_t> publish_config(std::span<const uint8_t> blob);
   uint64_t published_generation() const;
@@ -38,6 +40,8 @@ class Controller {
   // when no core runs): config generations older than these are no longer read / no longer in use.
   uint64_t min_adopted_generation() const;
   uint64_t min_generation_in_use() const;
+  // The newest generation the dataplane refused, with its reason (generation 0: none).
+  Refusal config_refusal() const { return read_refusal(control_->config_refusal); }
 
   // Health: set entries, then publish once per batch (one generation step for the workers to notice).
   void set_target_health(uint32_t pool, uint32_t target, HealthState state, uint32_t weight);

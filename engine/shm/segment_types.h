@@ -17,8 +17,8 @@
 namespace tollgate::shm {
 
 inline constexpr uint64_t kMagic = 0x314d485354474c54;  // "TLGTSHM1" read as little-endian bytes
-inline constexpr uint32_t kAbiVersion = 1;
-inline constexpr uint64_t kSectionAlign = 4096;  // sections and core regions start on their own pages
+inline constexpr uint32_t kAbiVersion = 2;              // 2: ControlBlock::config_refusal
+inline constexpr uint64_t kSectionAlign = 4096;         // sections and core regions start on their own pages
 
 // How much the segment holds, fixed when the dataplane makes it (from its config's maxima).
 struct Capacities {
@@ -75,6 +75,18 @@ struct SegmentHeader {
   uint64_t creator_pid = 0;
 };
 
+// The newest config generation the dataplane refused to adopt, and why: one line of text for the operator
+// (config_refusal.h writes and reads it). A seqlock over atomic words: the dataplane's main thread is the
+// only writer; a reader retries while a write overlaps its copy.
+struct ConfigRefusal {
+  static constexpr size_t kTextWords = 61;
+  static constexpr size_t kTextBytes = kTextWords * 8;  // longer reasons are cut
+  std::atomic<uint64_t> sequence{0};                    // odd while being written
+  std::atomic<uint64_t> generation{0};                  // 0: nothing refused
+  std::atomic<uint64_t> length{0};
+  std::array<std::atomic<uint64_t>, kTextWords> text{};
+};
+
 // Beside the header in the first page: who controls the segment and the config generation in force.
 // Lines by writer, so neither side's stores invalidate the other's.
 struct ControlBlock {
@@ -86,6 +98,10 @@ struct ControlBlock {
   // Written by the dataplane's main thread.
   alignas(64) Heartbeat dataplane;
   std::atomic<uint64_t> dataplane_pid{0};
+  // The dataplane's main thread reads each published generation and either offers it to the workers
+  // (which acknowledge it in their CoreHeader) or refuses it here: a refused generation, and every older
+  // one, is never read again, so its slot may be reused (Controller::publish_config).
+  alignas(64) ConfigRefusal config_refusal;
 };
 
 // First line of each core's region. Written only by that core's worker.

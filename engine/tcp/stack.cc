@@ -79,6 +79,17 @@ bool TcpStack::listen(net::Ipv4Address address, uint16_t port, ListenerHandler* 
   return true;
 }
 
+bool TcpStack::set_handler(net::Ipv4Address address, uint16_t port, ListenerHandler* handler,
+                           uint32_t max_connections) {
+  for (Listener& l : listeners_) {
+    if (l.port != port || l.address != address) continue;
+    l.handler = handler;
+    l.max_connections = max_connections;
+    return true;
+  }
+  return false;
+}
+
 Listener* TcpStack::find_listener(net::Ipv4Address address, uint16_t port) {
   for (Listener& l : listeners_) {
     if (l.port == port && (l.address == address || l.address.is_zero())) return &l;

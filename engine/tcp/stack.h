@@ -57,6 +57,11 @@ class TcpStack {
 
   // Passive open on address:port (RFC 9293 LISTEN). False if the table is full or the port taken.
   bool listen(net::Ipv4Address address, uint16_t port, ListenerHandler* handler, uint32_t max_connections);
+  // A listening address:port gets another handler (a new config generation): connections established from
+  // now on — half-open ones included — are accepted by `handler`; those accepted before keep the stream
+  // handler they got. False if nothing listens there.
+  bool set_handler(net::Ipv4Address address, uint16_t port, ListenerHandler* handler,
+                   uint32_t max_connections);
 
   // Active open from `local` to remote:port with an ephemeral port this core owns. nullptr if no port
   // or connection slot is free.

@@ -9,7 +9,9 @@ Usage:
 Every HTTP response (other than /health, /bytes/N, /chunked/N and /status/NNN) is a JSON
 description of the request as this backend saw it, so tests can assert what
 the load balancer actually forwarded: headers in order, body digest, and how
-many requests shared one upstream TCP connection.
+many requests shared one upstream TCP connection. GET .../delay/MS (any path
+ending so, MS up to 10000) answers the same JSON after waiting MS milliseconds:
+a request that is in flight for a while.
 
 A GET /ws carrying "Upgrade: websocket" is a WebSocket (RFC 6455) echo: every
 data frame comes back unmasked with the same opcode and FIN bit (so fragmented
@@ -33,6 +35,7 @@ import ssl
 import struct
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
@@ -422,6 +425,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_pattern(int(parts[2]))
         elif is_get and len(parts) == 3 and parts[1] == "chunked" and is_uint(parts[2]):
             self.send_pattern_chunked(int(parts[2]))
+        elif is_get and len(parts) >= 3 and parts[-2] == "delay" and is_uint(parts[-1]):
+            time.sleep(min(int(parts[-1]), 10000) / 1000)
+            self.describe()
         elif len(parts) == 3 and parts[1] == "status" and is_uint(parts[2]):
             code = int(parts[2])
             # 1xx can't be a final status; anything outside 200..599 is a typo.
@@ -430,22 +436,26 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self.reply(400, b"status must be 200..599\n")
         else:
-            info = {
-                "server": self.server.name,
-                "addr": hostport(self.server.server_address),
-                "client": hostport(self.client_address),
-                "method": self.command,
-                "path": self.path,
-                "version": self.request_version,
-                "headers": [[k, v] for k, v in self.headers.items()],
-                "body_length": body_len,
-                "body_sha256": body_sha,
-                "connection_requests": self.conn_requests,
-                # "TLSv1.3" when the request came over the HTTPS port, else null.
-                "tls": self.connection.version() if hasattr(self.connection, "version") else None,
-            }
-            body = (json.dumps(info) + "\n").encode()
-            self.reply(200, body, "application/json")
+            self.describe(body_len, body_sha)
+
+    def describe(self, body_len=0, body_sha=hashlib.sha256(b"").hexdigest()):
+        """The JSON description of the request as this backend saw it."""
+        info = {
+            "server": self.server.name,
+            "addr": hostport(self.server.server_address),
+            "client": hostport(self.client_address),
+            "method": self.command,
+            "path": self.path,
+            "version": self.request_version,
+            "headers": [[k, v] for k, v in self.headers.items()],
+            "body_length": body_len,
+            "body_sha256": body_sha,
+            "connection_requests": self.conn_requests,
+            # "TLSv1.3" when the request came over the HTTPS port, else null.
+            "tls": self.connection.version() if hasattr(self.connection, "version") else None,
+        }
+        body = (json.dumps(info) + "\n").encode()
+        self.reply(200, body, "application/json")
 
 
 class EchoServer(QuietServerMixin, socketserver.ThreadingTCPServer):

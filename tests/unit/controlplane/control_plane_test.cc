@@ -1,13 +1,15 @@
 // The control plane against a real segment made in this process (as the dataplane would make it): attach,
-// stats summed and named by the config, config generations, health-table operations and drain events.
+// stats summed and named by the config, config generations (named by what the cores adopted, refusals
+// shown, the health table renumbered), health-table operations and drain events.
 #include "controlplane/control_plane.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "controlplane/config_blob.h"
 #include "controlplane/prometheus_text.h"
+#include "dataplane/config_blob.h"
+#include "engine/shm/config_inbox.h"
 #include "engine/shm/message.h"
 #include "engine/shm/worker_port.h"
 #include "tests/unit/shm/test_segment.h"
@@ -62,7 +64,7 @@ TEST_F(ControlPlaneTest, AttachesPublishesTheConfigAndBeats) {
   EXPECT_EQ(cb.controller.beats.load(), 1u);
   ASSERT_EQ(cb.config_published.load(), 1u);
   const shm::ConfigView v = segment().config();
-  Result<ConfigBlob> blob = decode_config_blob({v.blob(1), v.header(1).length});
+  Result<dataplane::ConfigBlob> blob = dataplane::decode_config_blob({v.blob(1), v.header(1).length});
   ASSERT_TRUE(blob) << blob.error();
   EXPECT_EQ(blob->path, path_);
   EXPECT_EQ(blob->toml, kConfig);
@@ -186,6 +188,78 @@ TEST_F(ControlPlaneTest, DrainWaitsForEveryRunningCore) {
   EXPECT_EQ(w0.target_health(3).state, shm::HealthState::kHealthy);
   EXPECT_EQ(w0.target_health(3).weight, 7u);
   EXPECT_FALSE(cp_->drain_started(t.value()));
+}
+
+TEST_F(ControlPlaneTest, StatsAreNamedByTheConfigTheCoresAdoptedAndRefusalsAreShown) {
+  shm::WorkerPort w0(segment(), 0);
+  w0.start();
+  cp_->tick(now_);
+  w0.adopted(1);
+  cp_->tick(now_ + 1);
+  EXPECT_EQ(cp_->in_force_generation(), 1u);
+  // web's 198.19.0.13:8080 is disabled (segment index 3); then a config puts pool web first, with a new
+  // target in front of it.
+  Result<TargetId> t = cp_->find_target("web", "198.19.0.13:8080");
+  ASSERT_TRUE(t);
+  ASSERT_TRUE(cp_->set_weight(t.value(), 9));
+  const std::string web_first = R"([[port]]
+name = "back"
+iface = "tg-back"
+ipv4 = "198.19.0.1/24"
+
+[[pool]]
+name = "web"
+targets = ["198.19.0.10:8080", "198.19.0.11:8080", { address = "198.19.0.13:8080", weight = 3 }]
+
+[[pool]]
+name = "echo"
+targets = ["198.19.0.11:7000", "198.19.0.12:7000"]
+
+[[listener]]
+name = "tcp-echo"
+protocol = "tcp"
+address = "198.19.0.1"
+port = 7000
+pool = "echo"
+)";
+  write(web_first);
+  ASSERT_TRUE(cp_->reload().applied);
+  cp_->tick(now_ + 2);
+  // Published, not adopted: stats, targets and health are still the running config's.
+  StatsSnapshot s = cp_->snapshot();
+  EXPECT_EQ(s.config_generation, 2u);
+  EXPECT_EQ(s.config_adopted, 1u);
+  EXPECT_EQ(s.pools[0].name, "echo");
+  EXPECT_EQ(cp_->find_target("web", "198.19.0.13:8080")->target, 3u);
+  EXPECT_EQ(w0.target_health(3).weight, 9u);
+  // Adopted: named by it, the health word moved with its target (index 4 now), the new one starts unknown.
+  w0.adopted(2);
+  cp_->tick(now_ + 3);
+  EXPECT_EQ(cp_->in_force_generation(), 2u);
+  s = cp_->snapshot();
+  EXPECT_EQ(s.config_adopted, 2u);
+  EXPECT_EQ(s.pools[0].name, "web");
+  EXPECT_EQ(s.targets[2].address, "198.19.0.13:8080");
+  EXPECT_EQ(cp_->find_target("web", "198.19.0.13:8080")->target, 2u);
+  EXPECT_EQ(w0.target_health(2).state, shm::HealthState::kHealthy);
+  EXPECT_EQ(w0.target_health(2).weight, 9u);
+  EXPECT_EQ(w0.target_health(0).state, shm::HealthState::kUnknown);
+  EXPECT_TRUE(w0.health_changed());
+
+  // A generation the dataplane refuses: shown with its reason; names stay those of generation 2.
+  write(std::string(kConfig) + "# refused\n");
+  ASSERT_TRUE(cp_->reload().applied);
+  shm::ConfigInbox inbox(segment());
+  inbox.refuse(3, "needs a dataplane restart: dataplane.cores: 1 → 2");
+  cp_->tick(now_ + 4);
+  s = cp_->snapshot();
+  EXPECT_EQ(s.config_generation, 3u);
+  EXPECT_EQ(s.config_adopted, 2u);
+  EXPECT_EQ(s.config_refused, 3u);
+  EXPECT_EQ(s.config_refused_reason, "needs a dataplane restart: dataplane.cores: 1 → 2");
+  EXPECT_EQ(s.pools[0].name, "web");
+  EXPECT_EQ(cp_->config().blob.find("# refused") != std::string::npos, true) << "the file as loaded";
+  EXPECT_EQ(cp_->in_force().config.pools[0].name, "web");
 }
 
 TEST_F(ControlPlaneTest, TargetsAreNamedByPoolAndAddress) {

@@ -29,6 +29,8 @@ StatsSnapshot fake() {
   s.attached = true;
   s.dataplane_alive = true;
   s.config_generation = 4;
+  s.config_adopted = 3;
+  s.config_refused = 4;
   CoreSnapshot c0, c1;
   c0.index = 0;
   c0.alive = true;
@@ -72,6 +74,8 @@ TEST(PrometheusText, UpAndConventionalCounters) {
   EXPECT_TRUE(has_line(text, "tollgate_up 1")) << text;
   EXPECT_TRUE(has_line(text, "tollgate_dataplane_up 1"));
   EXPECT_TRUE(has_line(text, "tollgate_config_generation 4"));
+  EXPECT_TRUE(has_line(text, "tollgate_config_adopted_generation 3"));
+  EXPECT_TRUE(has_line(text, "tollgate_config_refused_generation 4"));
   EXPECT_TRUE(has_line(text, "tollgate_core_packets_total{core=\"0\"} 100"));
   EXPECT_TRUE(has_line(text, "tollgate_core_packets_total{core=\"1\"} 23"));
   EXPECT_TRUE(has_line(text, "tollgate_core_up{core=\"1\"} 0"));

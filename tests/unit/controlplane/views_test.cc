@@ -29,6 +29,7 @@ StatsSnapshot sample() {
   StatsSnapshot s;
   s.config_path = "/etc/tollgate.toml";
   s.config_generation = 2;
+  s.config_adopted = 2;
   s.attached = true;
   s.dataplane_alive = true;
   s.segment = "/tollgate-lab-tg";
@@ -69,8 +70,17 @@ TEST(Views, TargetsShowHealthAndRequests) {
 
 TEST(Views, SummarySaysWhetherTheDataplaneIsThere) {
   EXPECT_EQ(render_summary(snapshot_to_json(sample())),
-            "config: /etc/tollgate.toml (generation 2)\ndataplane: up (segment /tollgate-lab-tg, dataplane "
-            "pid 42)\n");
+            "config: /etc/tollgate.toml (generation 2, adopted by every core)\ndataplane: up (segment "
+            "/tollgate-lab-tg, dataplane pid 42)\n");
+  // Generation 3 refused: the cores stay on 2, and the summary says why.
+  StatsSnapshot refused = sample();
+  refused.config_generation = 3;
+  refused.config_refused = 3;
+  refused.config_refused_reason = "needs a dataplane restart: listener[0] 'web'.port: 80 → 81";
+  EXPECT_EQ(render_summary(snapshot_to_json(refused)),
+            "config: /etc/tollgate.toml (generation 3, the cores run generation 2)\ndataplane: up (segment "
+            "/tollgate-lab-tg, dataplane pid 42)\nrefused: generation 3: needs a dataplane restart: "
+            "listener[0] 'web'.port: 80 → 81\n");
   StatsSnapshot detached;
   detached.config_path = "x.toml";
   EXPECT_EQ(render_summary(snapshot_to_json(detached)),

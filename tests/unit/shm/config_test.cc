@@ -1,13 +1,16 @@
 // The config generation protocol: the control plane publishes, each worker adopts at its safe point and
-// acknowledges, and a slot is reused only once no running worker can still read it.
+// acknowledges, and a slot is reused only once no running worker can still read it; the dataplane's main
+// thread reads generations (ConfigInbox) and refuses those it will not adopt, which frees their slots.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "engine/shm/config_inbox.h"
 #include "engine/shm/controller.h"
 #include "engine/shm/worker_port.h"
 #include "tests/unit/shm/test_segment.h"
@@ -137,6 +140,66 @@ TEST_F(ConfigGenerations, ANewControllerTakesOverAndCarriesOn) {
   ASSERT_TRUE(g);
   EXPECT_EQ(g.value(), 2u);
   EXPECT_EQ(adopt(*w0_), "g2");
+}
+
+TEST_F(ConfigGenerations, TheInboxReadsTheNewestGenerationAsPublished) {
+  ConfigInbox inbox(*segment_);
+  EXPECT_EQ(inbox.published(), 0u);
+  EXPECT_FALSE(inbox.read(0));
+  ASSERT_TRUE(control_->publish_config(bytes("first")));
+  ASSERT_TRUE(control_->publish_config(bytes("second")));
+  EXPECT_EQ(inbox.published(), 2u);
+  const std::optional<std::vector<uint8_t>> b = inbox.read(2);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(std::string(b->begin(), b->end()), "second");
+  EXPECT_FALSE(inbox.read(3));  // not published: the slot holds another generation
+  EXPECT_FALSE(inbox.read(5));  // slot of 2
+}
+
+TEST_F(ConfigGenerations, ARefusalIsShownWithItsReasonAndFreesTheSlots) {
+  ConfigInbox inbox(*segment_);
+  EXPECT_EQ(control_->config_refusal().generation, 0u);
+  for (const char* c : {"g1", "g2", "g3"}) ASSERT_TRUE(control_->publish_config(bytes(c)));
+  // Neither core adopted anything: generation 4 would overwrite 1's slot.
+  ASSERT_FALSE(control_->publish_config(bytes("g4")));
+  // The dataplane refuses 3 (the newest): it reads nothing older again, so every slot but 3's is free.
+  inbox.refuse(3, "needs a dataplane restart: listener[0] 'web'.port: 80 → 81");
+  EXPECT_EQ(inbox.refused(), 3u);
+  const Refusal r = control_->config_refusal();
+  EXPECT_EQ(r.generation, 3u);
+  EXPECT_EQ(r.reason, "needs a dataplane restart: listener[0] 'web'.port: 80 → 81");
+  EXPECT_EQ(control_->min_adopted_generation(), 0u);  // nothing was adopted
+  ASSERT_TRUE(control_->publish_config(bytes("g4")));
+  ASSERT_TRUE(control_->publish_config(bytes("g5")));
+  ASSERT_FALSE(control_->publish_config(bytes("g6")));  // 3's slot: 4 and 5 are neither adopted nor refused
+  // A longer reason is cut to what the segment holds; a newer refusal replaces the older.
+  inbox.refuse(5, std::string(1000, 'x'));
+  EXPECT_EQ(control_->config_refusal().generation, 5u);
+  EXPECT_EQ(control_->config_refusal().reason, std::string(ConfigRefusal::kTextBytes, 'x'));
+  ASSERT_TRUE(control_->publish_config(bytes("g6")));
+}
+
+// A reader never sees one refusal's generation with another's reason.
+TEST_F(ConfigGenerations, RefusalsAreReadWhole) {
+  ConfigInbox inbox(*segment_);
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (uint64_t g = 1; !stop.load(std::memory_order_relaxed); ++g)
+      inbox.refuse(g, std::string(1 + g % 300, static_cast<char>('a' + g % 26)));
+  });
+  uint64_t torn = 0, seen = 0;
+  // Bounded: 20,000 reads while the writer runs, or 5 s.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (seen < 20000 && std::chrono::steady_clock::now() < give_up) {
+    const Refusal r = control_->config_refusal();
+    if (r.generation == 0) continue;  // the writer has not started yet
+    ++seen;
+    if (r.reason != std::string(1 + r.generation % 300, static_cast<char>('a' + r.generation % 26))) ++torn;
+  }
+  stop.store(true);
+  writer.join();
+  EXPECT_EQ(seen, 20000u);
+  EXPECT_EQ(torn, 0u);
 }
 
 // Workers adopt while the control plane publishes as fast as slots free up: every blob a worker sees

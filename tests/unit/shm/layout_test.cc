@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
+#include <string>
 
 #include "engine/shm/segment.h"
 #include "engine/shm/worker_port.h"
@@ -118,13 +120,15 @@ TEST(Segment, AttachToNothingSaysSo) {
 struct Corruption {
   const char* what;
   void (*apply)(Segment&);
-  const char* expected;
+  std::string expected;
 };
 
 const Corruption kCorruptions[] = {
     {"magic", [](Segment& s) { s.header().magic.store(0x1234); }, "not a Tollgate segment"},
     {"unfinished", [](Segment& s) { s.header().magic.store(0); }, "not initialised yet"},
-    {"version", [](Segment& s) { s.header().abi_version = kAbiVersion + 1; }, "ABI version 2"},
+    {"version", [](Segment& s) { s.header().abi_version = kAbiVersion + 1; },
+     "ABI version " + std::to_string(kAbiVersion + 1) + " but this build speaks version " +
+         std::to_string(kAbiVersion)},
     {"header size", [](Segment& s) { s.header().header_bytes += 8; }, "header is"},
     {"record size", [](Segment& s) { s.header().records.target_stats += 64; }, "record sizes"},
     {"total", [](Segment& s) { s.header().total_bytes += kSectionAlign; }, "size mismatch"},

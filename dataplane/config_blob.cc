@@ -1,8 +1,8 @@
-#include "controlplane/config_blob.h"
+#include "dataplane/config_blob.h"
 
 #include <nlohmann/json.hpp>
 
-namespace tollgate::controlplane {
+namespace tollgate::dataplane {
 
 std::string encode_config_blob(const ConfigBlob& b) {
   const nlohmann::json j = {{"format", kConfigBlobFormat}, {"path", b.path}, {"toml", b.toml}};
@@ -24,4 +24,4 @@ Result<ConfigBlob> decode_config_blob(std::span<const uint8_t> bytes) {
   return ConfigBlob{path->get<std::string>(), toml->get<std::string>()};
 }
 
-}  // namespace tollgate::controlplane
+}  // namespace tollgate::dataplane

@@ -1,0 +1,353 @@
+#include "dataplane/generation_set.h"
+
+#include <algorithm>
+#include <span>
+
+#include "dataplane/stats_export.h"
+
+namespace tollgate::dataplane {
+namespace {
+
+size_t rule_count(const DataplaneConfig& c) {
+  size_t n = 0;
+  for (const ListenerConfig& l : c.listeners) n += l.rules.size();
+  return n;
+}
+
+size_t target_count(const DataplaneConfig& c) {
+  size_t n = 0;
+  for (const PoolConfig& p : c.pools) n += p.targets.size();
+  return n;
+}
+
+template <typename E>
+std::vector<shm::EntityStats<E>> blocks(size_t n) {
+  return std::vector<shm::EntityStats<E>>(n);
+}
+
+template <typename E>
+void assign_all(const std::vector<shm::EntityStats<E>>& from, std::vector<shm::EntityStats<E>>& to) {
+  for (size_t i = 0; i < from.size(); ++i) assign(from[i], to[i]);
+}
+
+}  // namespace
+
+GenerationSet::GenerationSet(tcp::TcpStack& stack, proxy::TlsTerminator* upstream_tls)
+    : stack_(stack), upstream_tls_(upstream_tls) {}
+
+GenerationSet::~GenerationSet() = default;
+
+GenerationSet::Totals GenerationSet::sized_for(const DataplaneConfig& config) {
+  Totals t;
+  t.listeners = blocks<shm::ListenerCounter>(config.listeners.size());
+  t.rules = blocks<shm::RuleCounter>(rule_count(config));
+  t.pools = blocks<shm::PoolCounter>(config.pools.size());
+  t.targets = blocks<shm::TargetCounter>(target_count(config));
+  return t;
+}
+
+bool GenerationSet::start(std::unique_ptr<Generation> first, std::string& error) {
+  const DataplaneConfig& c = *first->config;
+  const auto listen = [&](uint32_t index, tcp::ListenerHandler* handler) {
+    const ListenerConfig& l = c.listeners[index];
+    if (stack_.listen(l.address, l.port, handler, l.max_connections)) return true;
+    error =
+        "listener '" + l.name + "': cannot listen on " + l.address.to_string() + ":" + std::to_string(l.port);
+    return false;
+  };
+  for (const auto& part : first->l4) {
+    if (!listen(part->listener, part->handler())) return false;
+  }
+  if (first->http) {
+    for (HttpListener& l : first->http->listeners) {
+      if (!listen(l.config_index, l.handler())) return false;
+    }
+  }
+  carried_ = sized_for(c);
+  stage_ = sized_for(c);
+  live_.push_back(Live{std::move(first)});
+  maps_.clear();
+  return true;
+}
+
+void GenerationSet::install(const Generation& g) {
+  const DataplaneConfig& c = *g.config;
+  const auto set = [&](uint32_t index, tcp::ListenerHandler* handler) {
+    const ListenerConfig& l = c.listeners[index];
+    stack_.set_handler(l.address, l.port, handler, l.max_connections);
+  };
+  for (const auto& part : g.l4) set(part->listener, part->handler());
+  if (g.http) {
+    for (HttpListener& l : g.http->listeners) set(l.config_index, l.handler());
+  }
+}
+
+void GenerationSet::adopt(std::unique_ptr<Generation> next, uint64_t now_us) {
+  install(*next);
+  const std::shared_ptr<const DataplaneConfig> before = current().config;
+  const uint64_t drain_us = uint64_t{next->config->config_drain_timeout_ms} * 1000;
+  live_.push_back(Live{std::move(next)});
+  // Totals carried so far move to the new numbering.
+  const DataplaneConfig& now_config = *current().config;
+  const EntityMap m = map_entities(*before, now_config);
+  Totals moved = sized_for(now_config);
+  for (size_t i = 0; i < carried_.listeners.size() && i < moved.listeners.size(); ++i)
+    accumulate(carried_.listeners[i], moved.listeners[i]);
+  for (size_t r = 0; r < m.rules.size() && r < carried_.rules.size(); ++r) {
+    if (m.rules[r] >= 0) accumulate(carried_.rules[r], moved.rules[static_cast<size_t>(m.rules[r])]);
+  }
+  for (size_t p = 0; p < m.pools.size() && p < carried_.pools.size(); ++p) {
+    if (m.pools[p] >= 0) accumulate(carried_.pools[p], moved.pools[static_cast<size_t>(m.pools[p])]);
+  }
+  for (size_t t = 0; t < m.targets.size() && t < carried_.targets.size(); ++t) {
+    if (m.targets[t] >= 0) accumulate(carried_.targets[t], moved.targets[static_cast<size_t>(m.targets[t])]);
+  }
+  carried_ = std::move(moved);
+  stage_ = sized_for(now_config);
+  maps_.clear();
+  // The replaced generation drains what it does not share with the new one.
+  const size_t previous = live_.size() - 2;
+  drain(previous, now_us);
+  live_[previous].deadline_us = now_us + drain_us;
+  // Reloads faster than drains: the oldest goes now.
+  for (size_t i = 0; live_.size() - i > kMaxGenerations; ++i) live_[i].deadline_us = now_us;
+}
+
+void GenerationSet::drain(size_t i, uint64_t) {
+  Generation& g = *live_[i].generation;
+  if (g.http && owns(i, g.http.get())) g.http->drain();
+}
+
+bool GenerationSet::owns(size_t i, const L4Listener* part) const {
+  if (part->retired) return false;
+  for (size_t j = i + 1; j < live_.size(); ++j) {
+    for (const auto& p : live_[j].generation->l4) {
+      if (p.get() == part) return false;
+    }
+  }
+  return true;
+}
+
+bool GenerationSet::owns(size_t i, const HttpSide* side) const {
+  if (side->retired) return false;
+  for (size_t j = i + 1; j < live_.size(); ++j) {
+    if (live_[j].generation->http.get() == side) return false;
+  }
+  return true;
+}
+
+size_t GenerationSet::owned_sessions(size_t i) const {
+  const Generation& g = *live_[i].generation;
+  size_t n = 0;
+  for (const auto& part : g.l4) {
+    if (owns(i, part.get())) n += part->sessions();
+  }
+  if (g.http && owns(i, g.http.get())) n += g.http->sessions();
+  return n;
+}
+
+size_t GenerationSet::draining_sessions() const {
+  size_t n = 0;
+  for (size_t i = 0; i + 1 < live_.size(); ++i) n += owned_sessions(i);
+  return n;
+}
+
+void GenerationSet::flush_tls() {
+  for (size_t i = 0; i < live_.size(); ++i) {
+    Generation& g = *live_[i].generation;
+    for (const auto& part : g.l4) {
+      if (owns(i, part.get())) part->flush();
+    }
+    if (g.http && owns(i, g.http.get())) {
+      for (HttpListener& l : g.http->listeners) {
+        if (l.tls) l.tls->flush();
+      }
+    }
+  }
+  if (!upstream_tls_) return;
+  // Opening records on one layer can give another plaintext to seal (a TLS target's response for a TLS
+  // client): the listeners run again after the targets' layer so such bytes leave in the same iteration.
+  upstream_tls_->flush();
+  for (size_t i = 0; i < live_.size(); ++i) {
+    Generation& g = *live_[i].generation;
+    if (!g.http || !owns(i, g.http.get())) continue;
+    for (HttpListener& l : g.http->listeners) {
+      if (l.tls && l.tls->pending()) l.tls->flush();
+    }
+  }
+  if (upstream_tls_->pending()) upstream_tls_->flush();
+}
+
+void GenerationSet::close(size_t i, bool hard) {
+  Generation& g = *live_[i].generation;
+  for (const auto& part : g.l4) {
+    if (owns(i, part.get())) part->abort_all();
+  }
+  if (g.http && owns(i, g.http.get())) g.http->close_all(hard);
+}
+
+void GenerationSet::expire(uint64_t now_us) {
+  for (size_t i = 0; i < live_.size(); ++i) {
+    Generation& g = *live_[i].generation;
+    for (const auto& part : g.l4) {
+      if (owns(i, part.get())) part->expire(now_us);
+    }
+    if (g.http && owns(i, g.http.get())) g.http->expire(now_us);
+  }
+  for (size_t i = 0; i + 1 < live_.size();) {
+    Live& l = live_[i];
+    if (l.phase == 0 && now_us >= l.deadline_us) {
+      close(i, false);
+      l.phase = 1;
+      l.hard_us = now_us + kHardCloseUs;
+    } else if (l.phase == 1 && now_us >= l.hard_us) {
+      close(i, true);
+      l.phase = 2;
+    }
+    if (owned_sessions(i) == 0) {
+      retire(i);  // removes live_[i]
+      continue;
+    }
+    ++i;
+  }
+}
+
+void GenerationSet::retire(size_t i) {
+  add_counts(i, carried_);
+  Generation& g = *live_[i].generation;
+  for (const auto& part : g.l4) {
+    if (owns(i, part.get())) part->retired = true;
+  }
+  if (g.http && owns(i, g.http.get())) {
+    std::erase_if(maps_, [&](const auto& m) { return m.first == g.http.get(); });
+    g.http->retired = true;
+  }
+  retired_.push_back(std::move(live_[i].generation));
+  live_.erase(live_.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
+std::unique_ptr<Generation> GenerationSet::take_retired() {
+  if (retired_.empty()) return nullptr;
+  std::unique_ptr<Generation> g = std::move(retired_.back());
+  retired_.pop_back();
+  return g;
+}
+
+uint32_t GenerationSet::older_busy(uint32_t target) const {
+  uint32_t n = 0;
+  for (size_t i = 0; i + 1 < live_.size(); ++i) {
+    const Generation& g = *live_[i].generation;
+    if (!g.http || !owns(i, g.http.get())) continue;
+    const HttpSide& side = *g.http;
+    const auto cached =
+        std::find_if(maps_.begin(), maps_.end(), [&](const auto& m) { return m.first == &side; });
+    const EntityMap m =
+        cached != maps_.end() ? cached->second : map_entities(*side.config, *current().config);
+    const proxy::UpstreamPools& u = *side.upstreams;
+    for (uint32_t p = 0; p < u.size(); ++p) {
+      const uint32_t base = side.plan.target_base[p];
+      for (int t = 0; t < u.targets(p).size(); ++t) {
+        const size_t seg = base + static_cast<size_t>(t);
+        if (seg >= m.targets.size() || m.targets[seg] != static_cast<int32_t>(target)) continue;
+        n += u.open_connections(p, t) + u.targets(p).target(t).outstanding;
+      }
+    }
+  }
+  return n;
+}
+
+const EntityMap& GenerationSet::map_of(const HttpSide* side) {
+  for (const auto& [s, m] : maps_) {
+    if (s == side) return m;
+  }
+  maps_.emplace_back(side, map_entities(*side->config, *current().config));
+  return maps_.back().second;
+}
+
+void GenerationSet::add_counts(size_t i, Totals& into) {
+  Generation& g = *live_[i].generation;
+  for (const auto& part : g.l4) {
+    if (!owns(i, part.get()) || part->listener >= into.listeners.size()) continue;
+    clear(scratch_listener_);
+    if (part->tcp) {
+      export_listener({&part->tcp->counters(), nullptr, nullptr, part->tcp->sessions_active()},
+                      scratch_listener_);
+    } else {
+      export_listener(
+          {&part->tls->forwarding(), &part->tls->counters(), nullptr, part->tls->sessions_active()},
+          scratch_listener_);
+    }
+    accumulate(scratch_listener_, into.listeners[part->listener]);
+  }
+  if (!g.http || !owns(i, g.http.get())) return;
+  const HttpSide& side = *g.http;
+  const EntityMap& m = map_of(&side);
+  for (const HttpListener& l : side.listeners) {
+    const proxy::HttpProxy& p = *l.proxy;
+    const size_t active = l.tls ? l.tls->sessions_active() : p.sessions_active();
+    clear(scratch_listener_);
+    export_listener({nullptr, l.tls ? &l.tls->counters() : nullptr, &p.counters(), active},
+                    scratch_listener_);
+    if (l.config_index < into.listeners.size()) accumulate(scratch_listener_, into.listeners[l.config_index]);
+    const std::span<const proxy::RuleCounters> rules = p.rule_counters();
+    const std::vector<uint32_t>& index = side.plan.rule_index[l.config_index];
+    for (size_t r = 0; r < rules.size() && r < index.size(); ++r) {
+      const uint32_t seg = index[r];
+      if (seg >= m.rules.size() || m.rules[seg] < 0) continue;
+      clear(scratch_rule_);
+      export_rule(rules[r], scratch_rule_);
+      accumulate(scratch_rule_, into.rules[static_cast<size_t>(m.rules[seg])]);
+    }
+  }
+  const proxy::UpstreamPools& u = *side.upstreams;
+  for (uint32_t pool = 0; pool < u.size(); ++pool) {
+    const uint32_t base = side.plan.target_base[pool];
+    const int n = u.targets(pool).size();
+    for (int t = 0; t < n; ++t) {
+      const size_t seg = base + static_cast<size_t>(t);
+      if (seg >= m.targets.size() || m.targets[seg] < 0) continue;
+      clear(scratch_target_);
+      export_target(u.target_counters(pool, t), u.open_connections(pool, t), scratch_target_);
+      accumulate(scratch_target_, into.targets[static_cast<size_t>(m.targets[seg])]);
+    }
+    if (pool >= m.pools.size() || m.pools[pool] < 0) continue;
+    clear(scratch_pool_);
+    export_pool_counters(u.pool_counters(pool), scratch_pool_);
+    accumulate(scratch_pool_, into.pools[static_cast<size_t>(m.pools[pool])]);
+  }
+}
+
+void GenerationSet::export_stats(const shm::CoreView& v) {
+  assign_all(carried_.listeners, stage_.listeners);
+  assign_all(carried_.rules, stage_.rules);
+  assign_all(carried_.pools, stage_.pools);
+  assign_all(carried_.targets, stage_.targets);
+  for (size_t i = 0; i < live_.size(); ++i) add_counts(i, stage_);
+  // A pool's target-derived counters are the sums over its targets in the current config.
+  const DataplaneConfig& c = *current().config;
+  for (size_t p = 0, base = 0; p < c.pools.size(); ++p) {
+    const size_t n = c.pools[p].targets.size();
+    sum_pool_targets(std::span<const shm::TargetStats>(stage_.targets.data() + base, n), stage_.pools[p]);
+    base += n;
+  }
+  for (size_t i = 0; i < stage_.listeners.size(); ++i) assign(stage_.listeners[i], v.listeners[i]);
+  for (size_t i = 0; i < stage_.rules.size(); ++i) assign(stage_.rules[i], v.rules[i]);
+  for (size_t i = 0; i < stage_.pools.size(); ++i) assign(stage_.pools[i], v.pools[i]);
+  for (size_t i = 0; i < stage_.targets.size(); ++i) assign(stage_.targets[i], v.targets[i]);
+}
+
+std::pair<std::unique_ptr<tls::ServerContext>*, proxy::TlsTerminator*> GenerationSet::tls_listener(
+    uint32_t index) {
+  Generation& g = current();
+  for (const auto& part : g.l4) {
+    if (part->listener == index && part->tls) return {&part->context, &part->tls->terminator()};
+  }
+  if (g.http) {
+    for (HttpListener& l : g.http->listeners) {
+      if (l.config_index == index && l.tls) return {&l.context, l.tls.get()};
+    }
+  }
+  return {nullptr, nullptr};
+}
+
+}  // namespace tollgate::dataplane
