@@ -9,9 +9,9 @@
 
 #include "controlplane/log.h"
 #include "controlplane/stats_collect.h"
-#include "engine/health/types.h"
 #include "dataplane/config_blob.h"
 #include "dataplane/entity_map.h"
+#include "engine/health/types.h"
 #include "engine/shm/message.h"
 
 namespace tollgate::controlplane {
@@ -208,15 +208,23 @@ void ControlPlane::renumber_health(const dataplane::DataplaneConfig& before,
     if (m.targets[t] >= 0 && static_cast<uint32_t>(m.targets[t]) < caps.targets)
       from[static_cast<size_t>(m.targets[t])] = static_cast<int32_t>(t);
   }
+  std::vector<uint32_t> old_config_weight;  // by old index
+  for (const dataplane::PoolConfig& pool : before.pools) {
+    for (const dataplane::PoolConfig::Target& t : pool.targets) old_config_weight.push_back(t.weight);
+  }
   bool changed = false;
   uint32_t index = 0;
   for (uint32_t p = 0; p < after.pools.size() && p < caps.pools; ++p) {
     for (size_t k = 0; k < after.pools[p].targets.size() && index < caps.targets; ++k, ++index) {
       const int32_t was = from[index];
-      const shm::TargetHealth want =
-          was >= 0 && static_cast<size_t>(was) < old.size()
-              ? old[static_cast<size_t>(was)]
-              : shm::TargetHealth{shm::HealthState::kUnknown, after.pools[p].targets[k].weight, 0};
+      const uint32_t config_weight = after.pools[p].targets[k].weight;
+      shm::TargetHealth want = was >= 0 && static_cast<size_t>(was) < old.size()
+                                   ? old[static_cast<size_t>(was)]
+                                   : shm::TargetHealth{shm::HealthState::kUnknown, config_weight, 0};
+      // A weight that was the config's (not an operator's `target weight`) follows the new config.
+      if (was >= 0 && static_cast<size_t>(was) < old_config_weight.size() &&
+          want.weight == old_config_weight[static_cast<size_t>(was)])
+        want.weight = config_weight;
       const shm::TargetHealth now = c.target_health(index);
       if (now.state == want.state && now.weight == want.weight) continue;
       c.set_target_health(p, index, want.state, want.weight);

@@ -262,6 +262,34 @@ pool = "echo"
   EXPECT_EQ(cp_->in_force().config.pools[0].name, "web");
 }
 
+TEST_F(ControlPlaneTest, AConfigWeightFollowsAReloadAndAnOperatorWeightStays) {
+  shm::WorkerPort w0(segment(), 0);
+  w0.start();
+  cp_->tick(now_);
+  w0.adopted(1);
+  cp_->tick(now_ + 1);
+  // 198.19.0.13:8080 known with the config's weight 3 (as probes or `enable` write it); 198.19.0.11:8080
+  // given weight 7 by the operator.
+  const TargetId a = cp_->find_target("web", "198.19.0.13:8080").value();
+  const TargetId b = cp_->find_target("web", "198.19.0.11:8080").value();
+  ASSERT_TRUE(cp_->enable(a));
+  ASSERT_TRUE(cp_->set_weight(b, 7));
+  ASSERT_EQ(w0.target_health(a.target).weight, 3u);
+  std::string text = kConfig;
+  const std::string from = R"(targets = ["198.19.0.11:8080", { address = "198.19.0.13:8080", weight = 3 }])";
+  text.replace(
+      text.find(from), from.size(),
+      R"(targets = [{ address = "198.19.0.11:8080", weight = 2 }, { address = "198.19.0.13:8080", weight = 5 }])");
+  write(text);
+  ASSERT_TRUE(cp_->reload().applied);
+  w0.adopted(2);
+  cp_->tick(now_ + 2);
+  ASSERT_EQ(cp_->in_force_generation(), 2u);
+  EXPECT_EQ(w0.target_health(a.target).state, shm::HealthState::kHealthy);
+  EXPECT_EQ(w0.target_health(a.target).weight, 5u) << "the config's weight, changed by the reload";
+  EXPECT_EQ(w0.target_health(b.target).weight, 7u) << "the operator's weight outlives the reload";
+}
+
 TEST_F(ControlPlaneTest, TargetsAreNamedByPoolAndAddress) {
   EXPECT_EQ(cp_->find_target("nope", "198.19.0.11:7000").error(), "no pool named 'nope' in " + path_);
   EXPECT_EQ(cp_->find_target("echo", "198.19.0.13:7000").error(),
