@@ -67,30 +67,49 @@ san_rc=$?
 elapsed
 
 stage "unit tests under ASan+UBSan"
+# All suites in one meson run, two at a time (one per core); each suite's verdict from meson's own line.
+suites=(engine tcp proxy tls certs http routing health dataplane dataplane_shm accesslog shm controlplane)
 if [ $san_rc -eq 0 ]; then
-  for t in engine tcp proxy tls certs http routing health dataplane dataplane_shm accesslog shm controlplane; do
-    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-      meson test -C build-san --no-rebuild --suite unit "$t" >/dev/null 2>&1
-    rc=$?; [ $rc -eq 0 ] || tail -60 build-san/meson-logs/testlog.txt
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+    meson test -C build-san --no-rebuild --suite unit --num-processes 2 >/tmp/tollgate-unit.log 2>&1
+  unit_failed=0
+  for t in "${suites[@]}"; do
+    verdict=$(awk -v t="$t" '$1 ~ /^[0-9]+\/[0-9]+$/ && $2 == t {print $3}' /tmp/tollgate-unit.log)
+    rc=0; [ "$verdict" = OK ] || { rc=1; unit_failed=1; }
     result "unit:$t" $rc
   done
+  [ $unit_failed -eq 0 ] || tail -80 build-san/meson-logs/testlog.txt
 fi
 elapsed
 
-stage "fuzzing (${FUZZ_SECONDS}s per target, ASan+UBSan)"
+stage "fuzzing (${FUZZ_SECONDS}s per target, ASan+UBSan, two at a time)"
+# fuzz_one TARGET DIR: a bounded libFuzzer run in DIR (its corpus and log); the exit code goes to DIR/rc.
+fuzz_one() {
+  local f=$1 work=$2 seeds=()
+  [ -d "$ROOT/tests/fuzz/corpus/$f" ] && seeds=("$ROOT/tests/fuzz/corpus/$f")
+  (cd "$work" && timeout $((FUZZ_SECONDS + 60)) "$ROOT/build-san/tests/fuzz/${f}_fuzz" \
+    -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 "$work" "${seeds[@]}" >"$work/log" 2>&1)
+  echo $? >"$work/rc"
+}
 if [ $san_rc -eq 0 ]; then
-  for f in l2l3 neighbour config tcp tls_record tls_handshake http; do
-    work=$(mktemp -d)
-    seeds=()
-    [ -d "tests/fuzz/corpus/$f" ] && seeds=("tests/fuzz/corpus/$f")
-    (cd "$work" && timeout $((FUZZ_SECONDS + 60)) "$ROOT/build-san/tests/fuzz/${f}_fuzz" \
-      -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 "$work" "${seeds[@]/#/$ROOT/}" >"$work/log" 2>&1)
-    rc=$?
-    [ $rc -eq 0 ] || { tail -30 "$work/log"; ls "$work"/crash-* 2>/dev/null; }
-    grep -h '^Done' "$work/log" | sed "s/^/  $f: /"
-    result "fuzz:$f" $rc
-    rm -rf "$work"
+  fuzzers=(l2l3 neighbour config tcp tls_record tls_handshake http)
+  fuzz_root=$(mktemp -d)
+  for ((i = 0; i < ${#fuzzers[@]}; i += 2)); do
+    for f in "${fuzzers[@]:i:2}"; do mkdir "$fuzz_root/$f"; fuzz_one "$f" "$fuzz_root/$f" & done
+    wait
   done
+  for f in "${fuzzers[@]}"; do
+    work=$fuzz_root/$f
+    rc=$(cat "$work/rc" 2>/dev/null || echo 1)
+    if [ "$rc" -ne 0 ]; then
+      tail -30 "$work/log"
+      mkdir -p /tmp/tollgate-fuzz-crashes && cp "$work"/crash-* "$work"/timeout-* /tmp/tollgate-fuzz-crashes/ 2>/dev/null &&
+        echo "  inputs kept in /tmp/tollgate-fuzz-crashes"
+    fi
+    grep -h '^Done' "$work/log" | sed "s/^/  $f: /"
+    result "fuzz:$f" "$rc"
+  done
+  rm -rf "$fuzz_root"
 fi
 elapsed
 
