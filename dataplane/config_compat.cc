@@ -150,7 +150,7 @@ bool same_l4_listener(const DataplaneConfig& running, const DataplaneConfig& nex
   if (!(a == b)) return false;
   const PoolConfig* pa = pool_named(running, a.pool);
   const PoolConfig* pb = pool_named(next, b.pool);
-  return pa && pb && pa->targets == pb->targets;
+  return pa && pb && pa->targets == pb->targets && pa->algorithm == pb->algorithm;
 }
 
 bool same_http(const DataplaneConfig& running, const DataplaneConfig& next) {

@@ -33,8 +33,9 @@ std::vector<std::string> beyond_capacity(const DataplaneConfig& next, const shm:
 std::string adoption_refusal(const DataplaneConfig& running, const DataplaneConfig& next,
                              const shm::Capacities& capacities);
 
-// Listener `index` (a tcp or tls one) would be built exactly as it runs: same settings, same pool targets.
-// Its L4 proxy then carries on into the new generation, and its connections are not drained.
+// Listener `index` (a tcp or tls one) would be built exactly as it runs: same settings, same pool targets
+// (addresses and weights) and algorithm. Its L4 proxy then carries on into the new generation, and its
+// connections are not drained.
 bool same_l4_listener(const DataplaneConfig& running, const DataplaneConfig& next, size_t index);
 // Every http/https listener and every pool is the same: the HTTP side carries on unchanged.
 bool same_http(const DataplaneConfig& running, const DataplaneConfig& next);

@@ -35,13 +35,27 @@ Result<std::unique_ptr<tls::ServerContext>> server_context(const ListenerConfig&
   return context;
 }
 
+// The listener's own view of its pool's targets: the config's weights and algorithm, every target in
+// rotation until the health applier says otherwise.
+balancing::TargetPool l4_targets(const DataplaneConfig& config, const std::string& pool, uint64_t seed) {
+  std::vector<balancing::TargetState> states;
+  balancing::Algorithm algorithm = balancing::Algorithm::kRoundRobin;
+  for (const PoolConfig& p : config.pools) {
+    if (p.name != pool) continue;
+    algorithm = p.algorithm;
+    for (const PoolConfig::Target& t : p.targets) states.push_back({t.address, t.port, t.weight});
+  }
+  return balancing::TargetPool(std::move(states), algorithm, seed);
+}
+
 Result<std::shared_ptr<L4Listener>> build_l4(const CoreResources& core, const DataplaneConfig& config,
                                              uint32_t index, std::shared_ptr<tls::TicketKeyRing> tickets) {
   const ListenerConfig& l = config.listeners[index];
   auto part = std::make_shared<L4Listener>();
   part->listener = index;
-  std::vector<proxy::Target> targets = pool_targets(config, l.pool);
-  const net::Ipv4Address source = backend_source(core.ports, targets);
+  const net::Ipv4Address source = backend_source(core.ports, pool_targets(config, l.pool));
+  const uint64_t seed = (uint64_t{core.core} << 32 | index) * 0x9e3779b97f4a7c15ull + 1;
+  balancing::TargetPool targets = l4_targets(config, l.pool, seed);
   if (l.protocol == ListenerProtocol::kTcp) {
     part->tcp = std::make_unique<proxy::TcpProxy>(*core.stack, source, std::move(targets), core.max_sessions,
                                                   *core.now_us);
@@ -149,6 +163,14 @@ net::Ipv4Address backend_source(const std::vector<net::Ipv4Prefix>& ports,
 
 tcp::ListenerHandler* L4Listener::handler() {
   return tcp ? static_cast<tcp::ListenerHandler*>(tcp.get()) : tls.get();
+}
+
+proxy::TcpProxy& L4Listener::forwarder() {
+  return tcp ? *tcp : tls->forwarder();
+}
+
+const proxy::TcpProxy& L4Listener::forwarder() const {
+  return tcp ? *tcp : tls->forwarder();
 }
 
 size_t L4Listener::sessions() const {

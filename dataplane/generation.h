@@ -60,6 +60,9 @@ struct L4Listener {
   bool retired = false;  // worker only: its final counters went into the core's carried totals
 
   tcp::ListenerHandler* handler();
+  // The part that connects to targets: its TargetPool (health) and sessions per target.
+  proxy::TcpProxy& forwarder();
+  const proxy::TcpProxy& forwarder() const;
   size_t sessions() const;
   void flush();
   void expire(uint64_t now_us);

@@ -1,6 +1,7 @@
 #include "dataplane/generation_set.h"
 
 #include <algorithm>
+#include <optional>
 #include <span>
 
 #include "dataplane/stats_export.h"
@@ -18,6 +19,13 @@ size_t target_count(const DataplaneConfig& c) {
   size_t n = 0;
   for (const PoolConfig& p : c.pools) n += p.targets.size();
   return n;
+}
+
+int32_t pool_index(const DataplaneConfig& c, const std::string& name) {
+  for (size_t i = 0; i < c.pools.size(); ++i) {
+    if (c.pools[i].name == name) return static_cast<int32_t>(i);
+  }
+  return -1;
 }
 
 template <typename E>
@@ -233,9 +241,40 @@ std::unique_ptr<Generation> GenerationSet::take_retired() {
   return g;
 }
 
+// Sessions to the target from generation i's own tcp/tls listeners (numbered by its config).
+uint32_t GenerationSet::older_l4_busy(size_t i, uint32_t target) const {
+  const Generation& g = *live_[i].generation;
+  uint32_t n = 0;
+  std::optional<EntityMap> m;  // made only when a listener still has sessions
+  for (const auto& part : g.l4) {
+    if (!owns(i, part.get()) || part->sessions() == 0 || part->listener >= g.config->listeners.size())
+      continue;
+    const std::string& name = g.config->listeners[part->listener].pool;
+    uint32_t base = 0;
+    const PoolConfig* pool = nullptr;
+    for (const PoolConfig& p : g.config->pools) {
+      if (p.name == name) {
+        pool = &p;
+        break;
+      }
+      base += static_cast<uint32_t>(p.targets.size());
+    }
+    if (!pool) continue;
+    if (!m) m = map_entities(*g.config, *current().config);
+    const proxy::TcpProxy& forwarder = part->forwarder();
+    for (int t = 0; t < forwarder.targets().size(); ++t) {
+      const size_t seg = base + static_cast<size_t>(t);
+      if (seg < m->targets.size() && m->targets[seg] == static_cast<int32_t>(target))
+        n += forwarder.sessions_to(t);
+    }
+  }
+  return n;
+}
+
 uint32_t GenerationSet::older_busy(uint32_t target) const {
   uint32_t n = 0;
   for (size_t i = 0; i + 1 < live_.size(); ++i) {
+    n += older_l4_busy(i, target);
     const Generation& g = *live_[i].generation;
     if (!g.http || !owns(i, g.http.get())) continue;
     const HttpSide& side = *g.http;
@@ -278,6 +317,14 @@ void GenerationSet::add_counts(size_t i, Totals& into) {
           scratch_listener_);
     }
     accumulate(scratch_listener_, into.listeners[part->listener]);
+    // Its pool's fail_open and no_target, to the pool of the same name in the current numbering.
+    const proxy::ProxyCounters& l4 = part->forwarder().counters();
+    if (l4.fail_open.get() == 0 && l4.no_target.get() == 0) continue;
+    const int32_t pool = pool_index(*current().config, g.config->listeners[part->listener].pool);
+    if (pool < 0 || static_cast<size_t>(pool) >= into.pools.size()) continue;
+    clear(scratch_pool_);
+    export_l4_pool_counters(l4, scratch_pool_);
+    accumulate(scratch_pool_, into.pools[static_cast<size_t>(pool)]);
   }
   if (!g.http || !owns(i, g.http.get())) return;
   const HttpSide& side = *g.http;

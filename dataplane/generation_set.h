@@ -67,8 +67,9 @@ class GenerationSet {
   // Client connections and connections to targets of the draining generations.
   size_t draining_sessions() const;
 
-  // Connections open to a target, and requests in flight to it, in the draining generations (`target`:
-  // its segment index in the current numbering). A target's drain is done when these are 0 as well.
+  // Connections open to a target, requests in flight to it and tcp/tls sessions to it, in the draining
+  // generations (`target`: its segment index in the current numbering). A target's drain is done when these
+  // are 0 as well.
   uint32_t older_busy(uint32_t target) const;
 
   // Every listener's, rule's, pool's and target's counters into this core's blocks of the segment.
@@ -97,6 +98,7 @@ class GenerationSet {
   bool owns(size_t i, const L4Listener* part) const;
   bool owns(size_t i, const HttpSide* side) const;
   size_t owned_sessions(size_t i) const;
+  uint32_t older_l4_busy(size_t i, uint32_t target) const;
   void drain(size_t i, uint64_t now_us);
   void close(size_t i, bool hard);
   void retire(size_t i);

@@ -6,7 +6,7 @@ HealthApplier::HealthApplier(shm::WorkerPort& port, std::vector<HealthBinding> p
     : port_(port), site_(site) {
   pools_.reserve(pools.size());
   for (HealthBinding& b : pools) {
-    const size_t n = static_cast<size_t>(b.targets->size());
+    const size_t n = b.config_weights.size();
     pools_.push_back(Pool{std::move(b), 0, std::vector<shm::HealthState>(n, shm::HealthState::kUnknown),
                           std::vector<uint8_t>(n, 0)});
   }
@@ -16,7 +16,7 @@ void HealthApplier::rebind(std::vector<HealthBinding> pools, const std::vector<i
   std::vector<Pool> next;
   next.reserve(pools.size());
   for (HealthBinding& b : pools) {
-    const size_t n = static_cast<size_t>(b.targets->size());
+    const size_t n = b.config_weights.size();
     next.push_back(Pool{std::move(b), 0, std::vector<shm::HealthState>(n, shm::HealthState::kUnknown),
                         std::vector<uint8_t>(n, 0)});
   }
@@ -68,20 +68,25 @@ bool HealthApplier::apply() {
 void HealthApplier::apply_target(uint32_t pool, Pool& p, uint32_t i, const shm::TargetHealth& h) {
   using S = shm::HealthState;
   const int t = static_cast<int>(i);
+  bool healthy = true, in_service = true;
+  uint32_t weight = h.weight;
   switch (h.state) {
     case S::kHealthy:
-      p.binding.targets->set_target(t, true, h.weight);
       break;
     case S::kUnhealthy:
+      healthy = false;  // out of rotation, but a fail-open L4 pick may still use it
+      break;
     case S::kDraining:
     case S::kDisabled:
-      p.binding.targets->set_target(t, false, h.weight);
+      healthy = in_service = false;
       break;
     case S::kUnknown:
     default:  // a state this build does not know: the config's view, as before any health was published
-      p.binding.targets->set_target(t, true, p.binding.config_weights[i]);
+      weight = p.binding.config_weights[i];
       break;
   }
+  for (balancing::TargetPool* consumer : p.binding.consumers)
+    consumer->set_target(t, healthy, weight, in_service);
   const S before = p.state[i];
   p.state[i] = h.state;
   if (h.state == S::kDraining && before != S::kDraining) {
@@ -91,6 +96,13 @@ void HealthApplier::apply_target(uint32_t pool, Pool& p, uint32_t i, const shm::
     p.watched[i] = 0;  // back in rotation before it drained: nothing to report
     --watched_;
   }
+}
+
+bool HealthApplier::busy(const Pool& p, int t) {
+  for (const balancing::TargetPool* consumer : p.binding.consumers) {
+    if (consumer->target(t).outstanding > 0) return true;
+  }
+  return false;
 }
 
 void HealthApplier::watch(Pool& p, uint32_t i) {
@@ -115,7 +127,7 @@ void HealthApplier::report_drains() {
     for (uint32_t i = 0; i < p.watched.size(); ++i) {
       if (!p.watched[i]) continue;
       const int t = static_cast<int>(i);
-      if (p.binding.targets->target(t).outstanding > 0 || site_.open_connections(pool, t) > 0) continue;
+      if (busy(p, t) || site_.open_connections(pool, t) > 0) continue;
       const shm::TargetRef ref{pool, p.binding.first_target + i};
       if (!port_.send(shm::make_message(shm::MessageType::kDrainDone, port_.core(), 0, ref))) continue;
       p.watched[i] = 0;

@@ -239,8 +239,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::unique_ptr<OwnedSegment> segment = std::make_unique<OwnedSegment>(std::move(created.value()));
-    for (Worker* wk : view)
-      wk->attach_segment(tollgate::shm::WorkerPort(segment->segment, wk->index()), segment_plan);
+    for (Worker* wk : view) wk->attach_segment(tollgate::shm::WorkerPort(segment->segment, wk->index()));
     std::printf("shared segment: /dev/shm%s, %lu KiB\n", segment->segment.name().c_str(),
                 static_cast<unsigned long>(segment->segment.bytes() >> 10));
     // The access log: every worker's ring drained by one writer thread, which outlives the workers' run.

@@ -3,56 +3,62 @@
 // used only by that worker afterwards. No DPDK.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "dataplane/control_tick.h"
+#include "dataplane/generation.h"
 #include "dataplane/generation_set.h"
 #include "dataplane/health_applier.h"
 #include "dataplane/probe_runner.h"
-#include "dataplane/segment_plan.h"
-#include "engine/proxy/upstream_pools.h"
 #include "engine/shm/worker_port.h"
 
 namespace tollgate::dataplane {
 
-// The core's HTTP pools as the health applier sees them (every config pool, in config order); none when
-// the core has no HTTP listener (tcp and tls listeners balance on their own, without health: see the docs).
-std::vector<HealthBinding> health_bindings(proxy::UpstreamPools* upstreams, const SegmentPlan& plan);
+// Where generation `g`'s pools and their consumers are, in its config's numbering: by pool, the segment
+// index of its first target; by tcp/tls listener part (g.l4's order), its pool's index (-1: none).
+struct GenerationPools {
+  std::vector<uint32_t> target_base;
+  std::vector<int32_t> l4_pool;
+};
+GenerationPools generation_pools(const Generation& g);
+
+// Every pool of the generation's config, in config order, with each TargetPool of the core standing for
+// it: the HTTP side's (when the generation has one) and each tcp/tls listener's own. Pointers into the
+// generation's parts: valid while it is the core's current generation (SegmentLink::rebind follows it).
+std::vector<HealthBinding> health_bindings(Generation* g, const GenerationPools& pools);
 
 struct SegmentLink final : DrainSite {
-  // `generations` (null in tests): draining generations still busy with a target delay its drain report.
-  SegmentLink(shm::WorkerPort p, SegmentPlan segment_plan, proxy::UpstreamPools* pools, ProbeRunner& probes,
+  // `current`: the core's current generation (null before one runs). `generations` (null in tests):
+  // draining generations still busy with a target delay its drain report.
+  SegmentLink(shm::WorkerPort p, Generation* current, ProbeRunner& probes,
               const GenerationSet* generations = nullptr)
       : port(std::move(p)),
-        plan(std::move(segment_plan)),
-        upstreams(pools),
+        generation(current),
+        pools(current ? generation_pools(*current) : GenerationPools{}),
         older(generations),
-        health(port, health_bindings(pools, plan), *this),
+        health(port, health_bindings(current, pools), *this),
         tick(port, health, probes) {}
   SegmentLink(const SegmentLink&) = delete;
   SegmentLink& operator=(const SegmentLink&) = delete;
 
-  // A new config generation's pools (null: it has no HTTP listener) and numbering; `moved` maps the old
-  // numbering's targets to the new one.
-  void rebind(proxy::UpstreamPools* pools, SegmentPlan next, const std::vector<int32_t>& moved) {
-    upstreams = pools;
-    plan = std::move(next);
-    health.rebind(health_bindings(pools, plan), moved);
+  // A new current generation (adopted this tick); `moved` maps the old numbering's targets to the new one.
+  // The previous generation's parts are not pointed at any more: it may retire and be freed.
+  void rebind(Generation* current, const std::vector<int32_t>& moved) {
+    generation = current;
+    pools = generation_pools(*current);
+    health.rebind(health_bindings(current, pools), moved);
   }
 
-  uint32_t open_connections(uint32_t pool, int target) const override {
-    uint32_t n = upstreams ? upstreams->open_connections(pool, target) : 0;
-    if (older && pool < plan.target_base.size())
-      n += older->older_busy(plan.target_base[pool] + static_cast<uint32_t>(target));
-    return n;
-  }
+  // HTTP connections to the target and L4 sessions to it, in the current generation and the draining ones.
+  uint32_t open_connections(uint32_t pool, int target) const override;
   void close_idle(uint32_t pool, int target) override {
-    if (upstreams) upstreams->close_idle(pool, target);
+    if (generation && generation->http) generation->http->upstreams->close_idle(pool, target);
   }
 
   shm::WorkerPort port;
-  SegmentPlan plan;
-  proxy::UpstreamPools* upstreams;
+  Generation* generation;
+  GenerationPools pools;
   const GenerationSet* older;
   HealthApplier health;
   ControlTick tick;

@@ -101,6 +101,12 @@ void export_pool_counters(const proxy::PoolCounters& c, shm::PoolStats& out) {
   out[P::kNoTarget].set(c.no_target.get());
 }
 
+void export_l4_pool_counters(const proxy::ProxyCounters& c, shm::PoolStats& out) {
+  using P = shm::PoolCounter;
+  out[P::kNoTarget].set(c.no_target.get());
+  out[P::kFailOpen].set(c.fail_open.get());
+}
+
 void sum_pool_targets(std::span<const shm::TargetStats> targets, shm::PoolStats& out) {
   using P = shm::PoolCounter;
   using T = shm::TargetCounter;

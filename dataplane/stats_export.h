@@ -39,6 +39,8 @@ void export_pool(const proxy::PoolCounters& c, std::span<const shm::TargetStats>
                  shm::PoolStats& out);
 // The two halves of export_pool: the pool's own counters, and the sums over its targets.
 void export_pool_counters(const proxy::PoolCounters& c, shm::PoolStats& out);
+// A tcp/tls listener's target choices that found no healthy target (fail_open) or none at all (no_target).
+void export_l4_pool_counters(const proxy::ProxyCounters& c, shm::PoolStats& out);
 void sum_pool_targets(std::span<const shm::TargetStats> targets, shm::PoolStats& out);
 
 // While a core runs two config generations (the older draining), an entity's block is the sum of what

@@ -151,7 +151,7 @@ std::unique_ptr<Generation> Worker::collect_retired() {
 }
 
 // At the timer tick: the offered generation takes the listeners' new connections, the replaced one
-// drains; the segment hears of it (health rebound to the new pools, adoption acknowledged).
+// drains; the segment hears of it (health rebound to the new pools and listeners, adoption acknowledged).
 void Worker::adopt_generation() {
   Generation* offered = offered_.exchange(nullptr, std::memory_order_acq_rel);
   if (!offered) return;
@@ -161,11 +161,10 @@ void Worker::adopt_generation() {
   const uint64_t previous = before.number;
   const std::vector<int32_t> moved = map_entities(*before.config, *next->config).targets;
   generations_->adopt(std::move(next), now_us_);
-  const Generation& now = generations_->current();
+  Generation& now = generations_->current();
   current_.store(&now, std::memory_order_release);
   if (segment_) {
-    HttpSide* side = now.http.get();
-    segment_->rebind(side ? side->upstreams.get() : nullptr, side ? side->plan : SegmentPlan{}, moved);
+    segment_->rebind(&now, moved);
     segment_->tick.adopted(number, previous, generations_->draining());
   }
   adopted_.store(number, std::memory_order_release);

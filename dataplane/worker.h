@@ -85,8 +85,9 @@ class Worker {
   uint16_t index() const { return index_; }
   // This core's side of the shared segment, given by main after the listeners started and before run():
   // from then on the worker publishes its stats, beats its heartbeat and applies health on its timer tick.
-  // Without it (never called) the worker runs as before.
-  void attach_segment(shm::WorkerPort port, const SegmentPlan& plan);
+  // Without it (never called) the worker runs as before. Pools and targets are numbered by the running
+  // generation's config (as main's segment plan, from the same config).
+  void attach_segment(shm::WorkerPort port);
   // This core's access-log ring, which its HTTP proxies push a record into per request and the writer
   // thread drains; null when no [dataplane] access_log is configured.
   proxy::AccessLogRing* access_log() { return access_log_.get(); }

@@ -5,7 +5,7 @@
 
 namespace tollgate::dataplane {
 
-void Worker::attach_segment(shm::WorkerPort port, const SegmentPlan& plan) {
+void Worker::attach_segment(shm::WorkerPort port) {
   // Health probes travel this core's stack; HTTPS ones need the client-role TLS layer and a context that
   // does not verify (target-group checks do not).
   tls::ClientSettings insecure;
@@ -18,9 +18,8 @@ void Worker::attach_segment(shm::WorkerPort port, const SegmentPlan& plan) {
         return backend_source(port_prefixes_, {proxy::Target{target, 0}});
       },
       now_us_);
-  HttpSide* side = generations_->started() ? generations_->current().http.get() : nullptr;
-  segment_ = std::make_unique<SegmentLink>(std::move(port), plan, side ? side->upstreams.get() : nullptr,
-                                           *probe_runner_, generations_.get());
+  Generation* current = generations_->started() ? &generations_->current() : nullptr;
+  segment_ = std::make_unique<SegmentLink>(std::move(port), current, *probe_runner_, generations_.get());
 }
 
 void Worker::segment_tick() {

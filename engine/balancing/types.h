@@ -12,7 +12,8 @@ struct TargetState {
   net::Ipv4Address address;
   uint16_t port = 0;
   uint32_t weight = 1;       // relative share; 0 takes no new requests (draining)
-  bool healthy = true;       // from health checks; unhealthy targets are never picked
+  bool healthy = true;       // from health checks; unhealthy targets are never picked (but see fail open)
+  bool in_service = true;    // false while an operator drains or disables it: not even a fail-open pick
   uint32_t outstanding = 0;  // requests this core has in flight to the target (begin/end)
 };
 

@@ -6,7 +6,14 @@
 
 namespace tollgate::proxy {
 
-TcpProxy::TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, std::vector<Target> targets,
+balancing::TargetPool even_targets(const std::vector<Target>& targets) {
+  std::vector<balancing::TargetState> states;
+  states.reserve(targets.size());
+  for (const Target& t : targets) states.push_back({t.address, t.port});
+  return balancing::TargetPool(std::move(states), balancing::Algorithm::kRoundRobin, 1);
+}
+
+TcpProxy::TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, balancing::TargetPool targets,
                    uint32_t max_sessions, const uint64_t& now_us)
     : stack_(stack),
       backend_source_(backend_source),
@@ -22,25 +29,35 @@ TcpProxy::TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, std::v
 
 TcpProxy::~TcpProxy() = default;
 
-const Target& TcpProxy::next_target() {
-  const Target& t = targets_[next_target_];
-  next_target_ = (next_target_ + 1) % targets_.size();
-  return t;
+int TcpProxy::choose_target() {
+  const int t = targets_.pick();
+  if (t >= 0) return t;
+  const int open = targets_.pick_fail_open();
+  if (open >= 0) {
+    counters_.fail_open.add();
+  } else {
+    counters_.no_target.add();
+  }
+  return open;
 }
 
 TcpProxy::Session* TcpProxy::open(PlainStream& down) {
-  if (free_.empty() || targets_.empty()) {
+  if (free_.empty()) {
     counters_.backend_failures.add();
     return nullptr;
   }
+  const int i = choose_target();
+  if (i < 0) return nullptr;
   Session* s = free_.back();
-  const Target& t = next_target();
+  const balancing::TargetState& t = targets_.target(i);
   tcp::Connection* b = stack_.connect(backend_source_, t.address, t.port, &s->backend, now_us_);
   if (!b) {
     counters_.backend_failures.add();
     return nullptr;
   }
   free_.pop_back();
+  targets_.begin(i);
+  s->target = i;
   s->in_use = true;
   s->backend_connected = s->client_shut = s->backend_shut = false;
   s->down = &down;
@@ -170,6 +187,8 @@ void TcpProxy::abort_all() {
 void TcpProxy::maybe_free(Session& s) {
   if (!s.in_use || s.down || s.backend_connection) return;
   s.in_use = false;
+  targets_.end(s.target);
+  s.target = -1;
   --active_;
   free_.push_back(&s);
 }

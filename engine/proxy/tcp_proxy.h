@@ -4,12 +4,23 @@
 // connection on a "tls" listener (TlsTerminator attaches it once the handshake is done). Back-pressure:
 // bytes leave a receive queue only as fast as the other side takes them, so a slow reader closes the fast
 // sender's window.
+//
+// Targets obey health as an AWS NLB's do: a new connection goes to a target of the listener's own
+// balancing::TargetPool — healthy (or not yet checked), in service, weight above 0, by the pool's
+// algorithm and weights — which the core's HealthApplier keeps up to date at its timer tick. When no target
+// is healthy the proxy fails open: it picks among the unhealthy ones still in service (a health check that
+// wrongly fails everything must not black-hole the listener), counted as fail_open; when none is in service
+// (every target drained, disabled or weighted 0) the client is reset, counted as no_target. Health never
+// touches an established session. Each session holds its target's `outstanding` count (TargetPool::begin/
+// end) from the backend connect to the end of the session: least outstanding is least connections here,
+// and a drain waits for it.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "engine/balancing/target_pool.h"
 #include "engine/common/counter.h"
 #include "engine/net/addresses.h"
 #include "engine/proxy/tcp_stream.h"
@@ -26,14 +37,19 @@ struct ProxyCounters {
   Counter sessions;          // client streams accepted
   Counter backend_connects;  // backend connections opened
   Counter backend_failures;  // refused, timed out, or no slot: the client is reset
+  Counter fail_open;         // no healthy target: one out only for its health was chosen
+  Counter no_target;         // no target in service (all drained, disabled or weight 0): the client is reset
   Counter bytes_to_backend;
   Counter bytes_to_client;
 };
 
+// Targets of equal weight in round robin, all healthy (tests).
+balancing::TargetPool even_targets(const std::vector<Target>& targets);
+
 // One listener's L4 proxy on one core. Sessions come from a fixed pool sized at construction.
 class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
  public:
-  TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, std::vector<Target> targets,
+  TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, balancing::TargetPool targets,
            uint32_t max_sessions, const uint64_t& now_us);
   ~TcpProxy() override;
 
@@ -48,6 +64,11 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
 
   const ProxyCounters& counters() const { return counters_; }
   size_t sessions_active() const { return active_; }
+  // The pool's targets as this listener sees them: the health applier sets their health and weights.
+  balancing::TargetPool& targets() { return targets_; }
+  const balancing::TargetPool& targets() const { return targets_; }
+  // Sessions to target i (its position in the pool) open on this listener now.
+  uint32_t sessions_to(int i) const { return targets_.target(i).outstanding; }
   static size_t session_bytes() { return sizeof(Session); }
 
  private:
@@ -71,6 +92,7 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
     bool client_shut = false;   // our side of the client stream is shut down
     bool backend_shut = false;  // FIN sent to the backend
     bool in_use = false;
+    int target = -1;  // position in targets_ while in use
     void stream_data() override;
     void stream_writable() override;
     void stream_closed() override;
@@ -82,12 +104,11 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
   void client_gone(Session& s);
   void backend_gone(Session& s, tcp::CloseReason reason);
   void maybe_free(Session& s);
-  const Target& next_target();
+  int choose_target();  // -1: none in service
 
   tcp::TcpStack& stack_;
   net::Ipv4Address backend_source_;
-  std::vector<Target> targets_;
-  size_t next_target_ = 0;
+  balancing::TargetPool targets_;
   std::vector<Session> sessions_;
   std::vector<Session*> free_;
   size_t active_ = 0;

@@ -1,5 +1,6 @@
 // TLS offload at L4 (a "tls" listener): TlsTerminator ends TLS and TcpProxy forwards each connection's
-// plaintext to a target of the listener's pool, opening the backend connection once the handshake is done.
+// plaintext to a target of the listener's pool, opening the backend connection once the handshake is done
+// (so the target is chosen, by health as TcpProxy does, when the handshake ends).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,7 @@ namespace tollgate::proxy {
 class TlsProxy : public tcp::ListenerHandler {
  public:
   TlsProxy(tcp::TcpStack& stack, tls::AeadEngine& engine, const tls::ServerContext& context,
-           net::Ipv4Address backend_source, std::vector<Target> targets, uint32_t max_sessions,
+           net::Ipv4Address backend_source, balancing::TargetPool targets, uint32_t max_sessions,
            const uint64_t& now_us, uint64_t handshake_timeout_us = 10'000'000)
       : forward_(stack, backend_source, std::move(targets), max_sessions, now_us),
         tls_(stack, engine, context, forward_, max_sessions, now_us, handshake_timeout_us) {}
@@ -30,6 +31,9 @@ class TlsProxy : public tcp::ListenerHandler {
 
   const TlsCounters& counters() const { return tls_.counters(); }
   const ProxyCounters& forwarding() const { return forward_.counters(); }  // backend side
+  // The forwarding's targets (health, weights) and its sessions to each (TcpProxy::sessions_to).
+  TcpProxy& forwarder() { return forward_; }
+  const TcpProxy& forwarder() const { return forward_; }
   size_t sessions_active() const { return tls_.sessions_active(); }
   // Forwarding sessions still open (a backend can outlive its client's TLS session after a half-close).
   size_t forwarding_active() const { return forward_.sessions_active(); }

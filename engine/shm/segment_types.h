@@ -17,8 +17,8 @@
 namespace tollgate::shm {
 
 inline constexpr uint64_t kMagic = 0x314d485354474c54;  // "TLGTSHM1" read as little-endian bytes
-inline constexpr uint32_t kAbiVersion = 2;              // 2: ControlBlock::config_refusal
-inline constexpr uint64_t kSectionAlign = 4096;         // sections and core regions start on their own pages
+inline constexpr uint32_t kAbiVersion = 3;       // 2: ControlBlock::config_refusal; 3: PoolCounter::kFailOpen
+inline constexpr uint64_t kSectionAlign = 4096;  // sections and core regions start on their own pages
 
 // How much the segment holds, fixed when the dataplane makes it (from its config's maxima).
 struct Capacities {

@@ -37,7 +37,7 @@ constexpr std::array<std::string_view, kCounterCount<RuleCounter>> kRuleNames = 
                                                                                  "redirects", "forwarded"};
 
 constexpr std::array<std::string_view, kCounterCount<PoolCounter>> kPoolNames = {
-    "requests", "retries", "timeouts", "no_target", "connect_failures"};
+    "requests", "retries", "timeouts", "no_target", "connect_failures", "fail_open"};
 
 constexpr std::array<std::string_view, kCounterCount<TargetCounter>> kTargetNames = {
     "connections_total", "connections_active", "requests",         "responses_1xx",

@@ -66,7 +66,17 @@ constexpr E response_class_counter(unsigned status, E first_class) {
 enum class RuleCounter : uint16_t { kMatches, kFixedResponses, kRedirects, kForwarded, kCount };
 
 // Per backend pool. Latency: target processing time (request sent to response head), microseconds.
-enum class PoolCounter : uint16_t { kRequests, kRetries, kTimeouts, kNoTarget, kConnectFailures, kCount };
+// kNoTarget: no eligible target (HTTP: 503; tcp/tls listeners: the client reset, none in service);
+// kFailOpen: a tcp/tls listener found no healthy target and chose an unhealthy one in service.
+enum class PoolCounter : uint16_t {
+  kRequests,
+  kRetries,
+  kTimeouts,
+  kNoTarget,
+  kConnectFailures,
+  kFailOpen,
+  kCount
+};
 
 // Per target. Latency: as the pool's, for this target.
 enum class TargetCounter : uint16_t {

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Health checks end to end in their own lab (prefix hc): the control plane schedules probes, the dataplane
 # sends them over its own stack, the verdicts go to the health table the balancing obeys. deploy/lab.toml
-# probes api and web over HTTP (/health, 1 s interval, 500 ms timeout, thresholds 2) and secure over HTTPS.
-# All checked targets healthy after start; backend-1 (198.19.0.11) killed → unhealthy within
-# interval × unhealthy_threshold + timeout (measured and printed) and no /api/* request reaches it; started
-# again (as lab.sh starts it) → healthy and in rotation; a drain under load → no failed request and no new
-# request to the drained target.
+# probes api and web over HTTP (/health, 1 s interval, 500 ms timeout, thresholds 2), secure over HTTPS and
+# echo (the tcp and tls listeners' pool) over TCP. All checked targets healthy after start; backend-1
+# (198.19.0.11, which serves HTTP, HTTPS and the echo) killed → its api and echo targets unhealthy within
+# interval × unhealthy_threshold + timeout (measured and printed), no /api/* request reaches it and every
+# new connection to the tcp (:7000) and tls (:8443) listeners succeeds (one sent to the dead echo server
+# would be reset); started again (as lab.sh starts it) → healthy and in rotation; a drain under load → no
+# failed request and no new request to the drained target.
 source "$(dirname "$0")/lib.sh"
 own_lab hc
 INTERVAL_MS=1000
@@ -53,9 +55,9 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 out=$(states)
-[ "$(wc -l <<<"$out")" = 6 ] || fail "expected 6 checked targets (api 2, web 1, secure 3): $out"
+[ "$(wc -l <<<"$out")" = 9 ] || fail "expected 9 checked targets (echo 3, api 2, web 1, secure 3): $out"
 ! grep -vq ' healthy healthy$' <<<"$out" || fail "not all checked targets healthy after start: $out"
-note "all 6 checked targets healthy $(($(now_ms) - started_at)) ms after the lab was up"
+note "all 9 checked targets healthy $(($(now_ms) - started_at)) ms after the lab was up"
 
 # backend-1 dies: unhealthy within the bound, and out of rotation.
 # The command line of process $1, arguments separated by spaces.
@@ -67,19 +69,41 @@ while IFS= read -r -d '' arg; do cmdline+=("$arg"); done <"/proc/$pid/cmdline"
 killed_at=$(now_ms)
 kill -KILL "$pid"
 bound=$((INTERVAL_MS * THRESHOLD + TIMEOUT_MS))
-while [ "$(state_of api 198.19.0.11:8080)" != unhealthy ]; do
-  [ $(($(now_ms) - killed_at)) -le $((bound + SLACK_MS + 2000)) ] || fail "still $(state_of api 198.19.0.11:8080) after $((bound + SLACK_MS + 2000)) ms"
+# Its api target and its echo target (TCP check), polled together: when each was first seen unhealthy.
+api_took="" echo_took=""
+while [ -z "$api_took" ] || [ -z "$echo_took" ]; do
+  out=$(states) || out=""
+  grep -q '^api 198\.19\.0\.11:8080 unhealthy ' <<<"$out" && : "${api_took:=$(($(now_ms) - killed_at))}"
+  grep -q '^echo 198\.19\.0\.11:7000 unhealthy ' <<<"$out" && : "${echo_took:=$(($(now_ms) - killed_at))}"
+  [ $(($(now_ms) - killed_at)) -le $((bound + SLACK_MS + 2000)) ] ||
+    fail "not both unhealthy after $((bound + SLACK_MS + 2000)) ms: $out"
   sleep 0.05
 done
-took=$(($(now_ms) - killed_at))
-note "backend-1 killed → api 198.19.0.11:8080 unhealthy after $took ms (bound $bound ms + $SLACK_MS ms slack)"
-[ $took -le $((bound + SLACK_MS)) ] || fail "unhealthy after $took ms, over the bound $bound ms + $SLACK_MS ms"
+note "backend-1 killed → api 198.19.0.11:8080 unhealthy after $api_took ms, echo 198.19.0.11:7000 after" \
+     "$echo_took ms (bound $bound ms + $SLACK_MS ms slack)"
+[ $api_took -le $((bound + SLACK_MS)) ] || fail "api unhealthy after $api_took ms, over the bound $bound ms + $SLACK_MS ms"
+[ $echo_took -le $((bound + SLACK_MS)) ] || fail "echo unhealthy after $echo_took ms, over the bound $bound ms + $SLACK_MS ms"
 # The same from the control plane's own log (its clock, ms), without this script's polling on top.
 logged=$(sed -n 's/^\([0-9T:.-]*Z\) info health: pool api target 198\.19\.0\.11:8080: healthy -> unhealthy.*/\1/p' \
   "$RUN/controlplane.log" | tail -1)
 [ -n "$logged" ] || fail "the control plane logged no transition to unhealthy"
 note "the control plane wrote it unhealthy $(($(date -d "$logged" +%s%3N) - killed_at)) ms after the kill" \
      "(interval × unhealthy_threshold = $((INTERVAL_MS * THRESHOLD)) ms)"
+# The tcp listener: 30 concurrent connections, each echoing 4 KiB intact. Round robin over all three echo
+# servers would send 10 of them to the dead one, which refuses: those clients would be reset.
+out=$(in_client timeout 60 "$PY" "$ROOT/tests/integration/tcp_client.py" concurrent $VIP 7000 30 4096) ||
+  fail "tcp listener while backend-1 is down: $out"
+# The tls listener (the target is chosen when the handshake ends): 6 connections one after another.
+for i in $(seq 6); do
+  out=$(in_client timeout 20 "$PY" "$ROOT/tests/integration/tls_client.py" echo $VIP 8443 1000 \
+    --ca "$RUN/certs/ca.pem" --timeout 10) || fail "tls listener while backend-1 is down (connection $i): $out"
+done
+stats=$(ctl show stats --json)
+"$PY" -c 'import json,sys
+p = {p["name"]: p for p in json.load(sys.stdin)["pools"]}["echo"]["counters"]
+sys.exit(0 if p["fail_open"] == 0 and p["no_target"] == 0 else 1)' <<<"$stats" ||
+  fail "pool echo counted fail_open or no_target while two servers were healthy"
+note "30 tcp and 6 tls connections while backend-1 is down: all echoed, none failed open"
 got=$(servers 30 down | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
 assert_eq "$got" "backend-2=30 " "servers while backend-1 is down"
 out=$(ctl show targets)
@@ -109,6 +133,14 @@ while [ "$(state_of api 198.19.0.11:8080)" != healthy ]; do
   sleep 0.05
 done
 note "backend-1 restarted (pid $restarted) → healthy after $(($(now_ms) - started_at)) ms"
+while [ "$(state_of echo 198.19.0.11:7000)" != healthy ]; do
+  [ $(($(now_ms) - started_at)) -le $((INTERVAL_MS * (THRESHOLD + 2) + 2000)) ] ||
+    fail "echo 198.19.0.11:7000 not healthy again: $(states)"
+  sleep 0.05
+done
+out=$(in_client timeout 60 "$PY" "$ROOT/tests/integration/tcp_client.py" concurrent $VIP 7000 30 4096) ||
+  fail "tcp listener after backend-1 is back: $out"
+note "echo 198.19.0.11:7000 healthy again; 30 tcp connections echoed"
 got=$(servers 20 back | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
 assert_eq "$got" "backend-1=10 backend-2=10 " "servers after backend-1 is back"
 

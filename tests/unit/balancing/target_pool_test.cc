@@ -133,6 +133,22 @@ TEST_P(EveryAlgorithm, AllUnhealthyGivesMinusOne) {
   EXPECT_EQ(empty.pick(), -1);
 }
 
+TEST_P(EveryAlgorithm, FailOpenUsesUnhealthyTargetsInServiceOnly) {
+  TargetPool pool(targets({1, 1, 0, 1}), GetParam(), 3);
+  pool.set_target(0, false, 1);         // unhealthy
+  pool.set_target(1, false, 1, false);  // draining or disabled
+  pool.set_target(3, false, 1);         // unhealthy
+  EXPECT_EQ(pool.pick(), -1);
+  std::map<int, int> chosen;
+  for (int i = 0; i < 50; ++i) ++chosen[pool.pick_fail_open()];
+  EXPECT_EQ(chosen.size(), 2u);  // both unhealthy ones in service; never the drained one, never weight 0
+  EXPECT_GT(chosen[0], 0);
+  EXPECT_GT(chosen[3], 0);
+  pool.set_target(0, false, 1, false);
+  pool.set_target(3, false, 1, false);
+  EXPECT_EQ(pool.pick_fail_open(), -1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Algorithms, EveryAlgorithm,
                          ::testing::Values(Algorithm::kRoundRobin, Algorithm::kLeastOutstanding,
                                            Algorithm::kWeightedRandom));

@@ -242,6 +242,11 @@ TEST(ConfigCompat, UnchangedPartsAreKept) {
   EXPECT_FALSE(same_l4_listener(a, echo, 0));
   EXPECT_FALSE(same_l4_listener(a, echo, 1));
   EXPECT_FALSE(same_http(a, echo));
+  // The echo pool's algorithm: the L4 listeners' own target choice changes, so they are rebuilt too.
+  const DataplaneConfig algorithm = read(replace(
+      kBase, "\"198.19.0.12:7000\"]", "\"198.19.0.12:7000\"]\nalgorithm = \"least_outstanding_requests\""));
+  EXPECT_FALSE(same_l4_listener(a, algorithm, 0));
+  EXPECT_FALSE(same_l4_listener(a, algorithm, 1));
   // The tls listener's certificates: only it.
   const DataplaneConfig cert = read(replace(kBase, "chain = \"a.pem\"", "chain = \"b.pem\""));
   EXPECT_TRUE(same_l4_listener(a, cert, 0));

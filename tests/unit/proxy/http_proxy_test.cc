@@ -88,12 +88,8 @@ class HttpProxyTest : public ::testing::Test {
   }
 
   RecordingHandler& connect_client() {
-    clients_.push_back(std::make_unique<RecordingHandler>());
-    RecordingHandler& c = *clients_.back();
-    c.stack = &pair_->client();
-    c.now = &pair_->now;
-    pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &c, pair_->now);
-    EXPECT_TRUE(pair_->run([&] { return c.connected || c.closed; }));
+    RecordingHandler& c = tcp::testing::connect_recording(*pair_, clients_, kListenPort);
+    EXPECT_TRUE(c.connected || c.closed);
     return c;
   }
 

@@ -28,17 +28,23 @@ class TcpProxyTest : public ::testing::Test {
       EXPECT_EQ(pair_->oversized, 0) << "segments larger than the MTU";
     }
     proxy_.reset();
+    clients_.clear();
     pair_.reset();
     EXPECT_EQ(tcp::testing::live_buffers(), baseline_) << "leaked packet buffers";
   }
 
   void start(tcp::TcpConfig config = {}, std::vector<Target> targets = {}) {
+    if (targets.empty()) targets.push_back({TcpPair::kAddress[0], kBackendPort});
+    start_with(even_targets(targets), config);
+  }
+
+  void start_with(balancing::TargetPool targets, tcp::TcpConfig config = {}) {
     pair_ = std::make_unique<TcpPair>(config, 3);
     backend_.stack = &pair_->client();
     backend_.now = &pair_->now;
     ASSERT_TRUE(pair_->client().listen(TcpPair::kAddress[0], kBackendPort, &backend_, 0));
-    if (targets.empty()) targets.push_back({TcpPair::kAddress[0], kBackendPort});
-    proxy_ = std::make_unique<TcpProxy>(pair_->server(), TcpPair::kAddress[1], targets, 64, pair_->now);
+    proxy_ =
+        std::make_unique<TcpProxy>(pair_->server(), TcpPair::kAddress[1], std::move(targets), 64, pair_->now);
     ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
     client_.stack = &pair_->client();
     client_.now = &pair_->now;
@@ -53,8 +59,16 @@ class TcpProxyTest : public ::testing::Test {
     ASSERT_TRUE(tcp::testing::write_all(client_, *pair_, data, piece)) << "stalled";
   }
 
+  // Another client connection to the proxy, run until it is connected or closed.
+  RecordingHandler& another_client() {
+    RecordingHandler& c = tcp::testing::connect_recording(*pair_, clients_, kListenPort);
+    EXPECT_TRUE(c.connected || c.closed);
+    return c;
+  }
+
   std::unique_ptr<TcpPair> pair_;
   std::unique_ptr<TcpProxy> proxy_;
+  std::vector<std::unique_ptr<RecordingHandler>> clients_;
   EchoBackend backend_;
   RecordingHandler client_;
   int baseline_ = 0;
@@ -148,6 +162,85 @@ TEST_F(TcpProxyTest, RoundRobinOverTargets) {
   pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &second, pair_->now);
   ASSERT_TRUE(pair_->run([&] { return backend_.sessions.size() == 2; }));
   EXPECT_EQ(proxy_->counters().backend_connects.get(), 2u);
+}
+
+// Four targets that are all the one echo backend, so a session's target shows only in sessions_to().
+balancing::TargetPool four_targets(std::vector<uint32_t> weights = {1, 1, 1, 1}) {
+  std::vector<balancing::TargetState> t;
+  for (uint32_t w : weights) t.push_back({TcpPair::kAddress[0], kBackendPort, w});
+  return balancing::TargetPool(std::move(t), balancing::Algorithm::kRoundRobin, 1);
+}
+
+TEST_F(TcpProxyTest, NewConnectionsSkipUnhealthyDrainingAndWeightZeroTargets) {
+  start_with(four_targets());
+  balancing::TargetPool& t = proxy_->targets();
+  t.set_target(0, false, 1);         // unhealthy
+  t.set_target(1, false, 1, false);  // draining
+  t.set_target(2, true, 0);          // weight 0
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(another_client().connected);
+  ASSERT_TRUE(pair_->run([&] { return backend_.sessions.size() == 3; }));
+  EXPECT_EQ(proxy_->sessions_to(0) + proxy_->sessions_to(1) + proxy_->sessions_to(2), 0u);
+  EXPECT_EQ(proxy_->sessions_to(3), 3u);
+  EXPECT_EQ(proxy_->counters().fail_open.get(), 0u);
+}
+
+TEST_F(TcpProxyTest, NewConnectionsFollowTheWeights) {
+  start_with(four_targets({1, 3, 0, 0}));
+  for (int i = 0; i < 8; ++i) another_client();
+  ASSERT_TRUE(pair_->run([&] { return backend_.sessions.size() == 8; }));
+  EXPECT_EQ(proxy_->sessions_to(0), 2u);
+  EXPECT_EQ(proxy_->sessions_to(1), 6u);
+  // A weight published live (as the health applier does) takes the next connections.
+  proxy_->targets().set_target(0, true, 1);
+  proxy_->targets().set_target(1, true, 1);
+  for (int i = 0; i < 4; ++i) another_client();
+  ASSERT_TRUE(pair_->run([&] { return backend_.sessions.size() == 12; }));
+  EXPECT_EQ(proxy_->sessions_to(0), 4u);
+  EXPECT_EQ(proxy_->sessions_to(1), 8u);
+}
+
+TEST_F(TcpProxyTest, NoHealthyTargetFailsOpenToAnUnhealthyOneInService) {
+  start_with(four_targets());
+  balancing::TargetPool& t = proxy_->targets();
+  t.set_target(0, false, 1, false);  // disabled
+  t.set_target(1, false, 1);         // unhealthy
+  t.set_target(2, false, 1, false);  // draining
+  t.set_target(3, false, 0);         // unhealthy, weight 0
+  RecordingHandler& c = another_client();
+  ASSERT_TRUE(c.connected);
+  ASSERT_TRUE(tcp::testing::write_all(c, *pair_, "ping"));
+  ASSERT_TRUE(pair_->run([&] { return c.received == "ping"; }));
+  EXPECT_EQ(proxy_->sessions_to(1), 1u);
+  EXPECT_EQ(proxy_->counters().fail_open.get(), 1u);
+  EXPECT_EQ(proxy_->counters().no_target.get(), 0u);
+}
+
+TEST_F(TcpProxyTest, NoTargetInServiceResetsTheClient) {
+  start_with(four_targets());
+  for (int i = 0; i < 4; ++i) proxy_->targets().set_target(i, false, 1, false);  // drained or disabled
+  RecordingHandler& c = another_client();
+  ASSERT_TRUE(pair_->run([&] { return c.closed; }));
+  EXPECT_EQ(c.reason, tcp::CloseReason::kReset);
+  EXPECT_TRUE(backend_.sessions.empty());
+  EXPECT_EQ(proxy_->counters().no_target.get(), 1u);
+  EXPECT_EQ(proxy_->counters().fail_open.get(), 0u);
+  EXPECT_EQ(proxy_->sessions_active(), 0u);
+}
+
+TEST_F(TcpProxyTest, HealthChangesLeaveEstablishedSessionsAlone) {
+  start_with(four_targets({1, 0, 0, 0}));
+  RecordingHandler& c = another_client();
+  ASSERT_TRUE(pair_->run([&] { return backend_.sessions.size() == 1 && backend_.sessions[0]->connected; }));
+  EXPECT_EQ(proxy_->sessions_to(0), 1u);
+  proxy_->targets().set_target(0, false, 1, false);  // draining: no new connections, this one carries on
+  ASSERT_TRUE(tcp::testing::write_all(c, *pair_, "still here"));
+  ASSERT_TRUE(pair_->run([&] { return c.received == "still here"; }));
+  EXPECT_FALSE(c.closed);
+  EXPECT_EQ(proxy_->sessions_to(0), 1u);  // what a drain waits for
+  c.stack->shutdown(*c.connection, pair_->now);
+  ASSERT_TRUE(pair_->run([&] { return c.closed && proxy_->sessions_active() == 0; }, 120'000'000));
+  EXPECT_EQ(c.reason, tcp::CloseReason::kNormal);
+  EXPECT_EQ(proxy_->sessions_to(0), 0u);
 }
 
 }  // namespace

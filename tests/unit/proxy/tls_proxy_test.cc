@@ -226,9 +226,9 @@ class TlsProxyTest : public ::testing::Test {
     backend_.stack = &pair_->client();
     backend_.now = &pair_->now;
     ASSERT_TRUE(pair_->client().listen(TcpPair::kAddress[0], kBackendPort, &backend_, 0));
+    if (targets_.empty()) targets_.push_back({TcpPair::kAddress[0], kBackendPort});
     proxy_ = std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1],
-                                        std::vector<Target>{{TcpPair::kAddress[0], kBackendPort}}, 16,
-                                        pair_->now, handshake_timeout_us);
+                                        even_targets(targets_), 16, pair_->now, handshake_timeout_us);
     ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
     tcp_.stack = &pair_->client();
     tcp_.now = &pair_->now;
@@ -248,6 +248,12 @@ class TlsProxyTest : public ::testing::Test {
   void start(int max_version, double loss = 0, const std::string& with_finished = {},
              const TlsClientOptions& options = {}) {
     connect(5, loss);
+    handshake(max_version, with_finished, options);
+  }
+
+  // The client's handshake over the connection connect() opened.
+  void handshake(int max_version, const std::string& with_finished = {},
+                 const TlsClientOptions& options = {}) {
     client_ = std::make_unique<TlsClient>(max_version, options);
     client_->with_finished = with_finished;
     ASSERT_TRUE(pair_->run([&] {
@@ -281,6 +287,7 @@ class TlsProxyTest : public ::testing::Test {
         max_us);
   }
 
+  std::vector<Target> targets_;  // the pool: the echo backend when left empty
   TestCertificate cert_;
   tls::AeadEngine engine_;
   std::unique_ptr<tls::ServerContext> context_;
@@ -542,6 +549,26 @@ TEST_F(TlsProxyTest, GarbageInsteadOfAClientHelloIsRefused) {
   }));
   EXPECT_EQ(proxy_->counters().handshake_failures.get(), 1u);
   EXPECT_EQ(proxy_->forwarding().backend_connects.get(), 0u);
+}
+
+// The target is chosen when the handshake ends, by health (TcpProxy's choice, as a tcp listener's).
+TEST_F(TlsProxyTest, TheForwardingSkipsAnUnhealthyTargetAndFailsOpen) {
+  targets_ = {{TcpPair::kAddress[0], 9}, {TcpPair::kAddress[0], kBackendPort}};  // nothing listens on 9
+  connect(5);
+  proxy_->forwarder().targets().set_target(0, false, 1);  // the dead one, found unhealthy
+  handshake(TLS1_3_VERSION);
+  ASSERT_TRUE(client_->write("through the healthy one"));
+  ASSERT_TRUE(run_until([&] { return client_->plaintext == "through the healthy one"; }));
+  EXPECT_EQ(proxy_->forwarder().sessions_to(0), 0u);
+  EXPECT_EQ(proxy_->forwarder().sessions_to(1), 1u);
+  EXPECT_EQ(proxy_->forwarding().backend_failures.get(), 0u);
+  // Every target unhealthy: the next connection fails open rather than being refused.
+  proxy_->forwarder().targets().set_target(1, false, 1);
+  RecordingHandler tcp;
+  TlsClient client(TLS1_3_VERSION, {});
+  handshake_another(tcp, client);
+  ASSERT_TRUE(run_until([&] { return proxy_->forwarding().fail_open.get() == 1; }));
+  EXPECT_EQ(proxy_->forwarding().no_target.get(), 0u);
 }
 
 }  // namespace

@@ -257,6 +257,20 @@ class TcpPair {
 // Writes all of `data` on `c`'s connection in pieces of at most `piece` bytes, running the link (and
 // `between`, e.g. a TLS layer's flush) while the send buffer is full. False if the connection is gone or
 // nothing moved for 900 s of virtual time.
+// A new client (kept in `clients`) on the pair's client side, connected to port `port` of the server side;
+// run until it is connected or closed (or the pair's time bound passed: the caller checks which).
+inline RecordingHandler& connect_recording(TcpPair& pair,
+                                           std::vector<std::unique_ptr<RecordingHandler>>& clients,
+                                           uint16_t port) {
+  clients.push_back(std::make_unique<RecordingHandler>());
+  RecordingHandler& c = *clients.back();
+  c.stack = &pair.client();
+  c.now = &pair.now;
+  pair.client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], port, &c, pair.now);
+  pair.run([&] { return c.connected || c.closed; });
+  return c;
+}
+
 inline bool write_all(RecordingHandler& c, TcpPair& pair, const std::string& data, size_t piece = 1400,
                       const std::function<void()>& between = {}) {
   size_t at = 0;
