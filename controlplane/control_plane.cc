@@ -298,8 +298,10 @@ void ControlPlane::read_events(uint64_t now_ms) {
           shm::LogLine line;
           if (shm::read_payload(m, line)) log_info("core {}: {}", k, shm::log_text(line));
         } else if (m.type == shm::MessageType::kProbeResult) {
+          // None yet on the first tick after attaching (a killed predecessor's probes may answer then) or
+          // after the config in force changed: such results answer probes this one never sent.
           shm::ProbeResult r;
-          if (shm::read_payload(m, r)) health_->on_result(r, m.id, now_ms);
+          if (health_ && shm::read_payload(m, r)) health_->on_result(r, m.id, now_ms);
         }
       }
     }

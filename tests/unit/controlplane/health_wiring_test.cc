@@ -236,5 +236,20 @@ TEST_F(HealthWiringTest, ProbesOutstandingWhenTheCoresStopTimeOut) {
   EXPECT_EQ(requests, 2u);
 }
 
+TEST_F(HealthWiringTest, ARestartedControlPlaneIgnoresItsPredecessorsProbeResults) {
+  // A control plane killed with probes outstanding: the cores answer them into the events ring, and its
+  // successor reads them on its very first tick — results for probe ids it never sent.
+  w0_->heartbeat(now_);
+  shm::ProbeResult r = ok();
+  r.pool = 1;
+  r.target = 2;
+  ASSERT_TRUE(w0_->send(shm::make_message(shm::MessageType::kProbeResult, 0, 12345, r)));
+  cp_->tick(now_);
+  EXPECT_FALSE(cp_->snapshot().targets[2].probes.probed) << "not a result of this control plane's probes";
+  // And it goes on probing.
+  run(1500, [](uint32_t) { return ok(); });
+  EXPECT_GE(probes_[0] + probes_[1], 2u);
+}
+
 }  // namespace
 }  // namespace tollgate::controlplane
