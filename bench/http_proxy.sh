@@ -35,22 +35,6 @@ wrk_run() {
 }
 warm() { ip netns exec $P-client timeout 20 taskset -c 0 wrk -t1 -c"$CONNS" -d2s "$URL" >/dev/null 2>&1 || true; }
 
-# wrk_fields FILE → "requests rps p50_ms p99_ms non2xx socket_errors"
-wrk_fields() {
-  "$PY" - "$1" <<'PYEOF'
-import re, sys
-t = open(sys.argv[1]).read()
-def ms(v, u):
-    return float(v) * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[u]
-req = int(re.search(r"(\d+) requests in", t).group(1))
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-lat = {p: ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", t, re.M)}
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
-err = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
-errs = sum(int(x) for x in err.groups()) if err else 0
-print(req, rps, lat.get("50", 0), lat.get("99", 0), int(non2xx.group(1)) if non2xx else 0, errs)
-PYEOF
-}
 
 # measure NAME COST_FN → "ka_req ka_rps ka_p50 ka_p99 ka_non2xx ka_err ka_cpu ka_soft cl_req cl_rps ... cl_soft"
 measure() {

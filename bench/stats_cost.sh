@@ -52,15 +52,10 @@ run() {
   c1=$(busy_seconds)
   peers_cleanup
   "$LAB" down --prefix $P >/dev/null 2>&1
-  "$PY" - "$RAW/$name.txt" "$c0" "$c1" <<'PYEOF'
-import re, sys
-t = open(sys.argv[1]).read()
-req = int(re.search(r"(\d+) requests in", t).group(1))
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t) or re.search(r"Socket errors", t)
-if bad: sys.exit(f"{sys.argv[1]}: errors in the run")
-print(req, rps, float(sys.argv[3]) - float(sys.argv[2]))
-PYEOF
+  local f
+  read -r -a f <<<"$(wrk_fields "$RAW/$name.txt")"
+  [ "${f[4]}" -eq 0 ] && [ "${f[5]}" -eq 0 ] || { echo "$RAW/$name.txt: errors in the run" >&2; return 1; }
+  echo "${f[0]} ${f[1]} $(echo "$c1 - $c0" | bc -l)"
 }
 
 printf 'Stats on (build/) vs compiled out (build-nostats/, -Dstats=false), alternating, %s rounds\n' "$ROUNDS"
