@@ -211,7 +211,8 @@ class RunShTest(unittest.TestCase):
                 "--out", self.dir, "--sections", sections]
         for p in producers:
             args += ["--producer", p]
-        done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        env = dict(os.environ, TMPDIR=self.dir)  # run.sh's work dir (logs), removed with self.dir
+        done = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env)
         json_files = [f for f in os.listdir(self.dir) if f.endswith(".json")]
         self.assertEqual(len(json_files), 1, done.stdout + done.stderr)
         self.assertTrue(json_files[0].endswith("-t-quick.json"))
