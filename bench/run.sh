@@ -22,12 +22,24 @@ BUILD=${TOLLGATE_BUILD_DIR:-$ROOT/build}
 # (and, by convention, the id of the section it writes). KIND:
 #   micro   PATH is a Google Benchmark binary under the build dir; report/micro_sections.py converts it.
 #   script  PATH is a script under the repo, called as PATH [--quick] --json FILE --raw DIR [ARGS...].
+# ARGS are split on whitespace (no quoting). Each producer is bounded by BENCH_TIMEOUT seconds (default
+# 240 with --quick, 3600 without); a --quick run of the whole list must stay under QUICK_BUDGET_S.
 PRODUCERS=(
   "micro_net      micro   bench/net_benchmark"
   "micro_tls      micro   bench/tls_benchmark"
   "micro_routing  micro   bench/routing_benchmark"
+  # To plug in as the other pieces of issue 7 land (uncomment, keep the order: micro first, labs after):
+  # "micro_http       micro   bench/http_benchmark"
+  # "micro_tcp        micro   bench/tcp_benchmark"
+  # "micro_stats      micro   bench/stats_benchmark"
+  # "http_proxy       script  bench/http_proxy.sh"
+  # "tls_handshakes   script  bench/tls_handshakes.sh"
+  # "tcp_proxy        script  bench/tcp_proxy.sh"
+  # "tls_idle_memory  script  bench/tls_idle_memory.sh"
+  # "loadgen          script  bench/loadgen.sh"
 )
 
+QUICK_BUDGET_S=300
 QUICK=0
 SELECTED=""
 OUT=$ROOT/bench/results
@@ -180,6 +192,7 @@ NICE_S=$(echo "$(nice_seconds) - $NICE0" | bc -l)
 ELAPSED=$(echo "$(date +%s.%N) - $T0" | bc -l)
 R_DATE=$DATE R_HOST=$HOST R_QUICK=$QUICK R_COMMAND=$COMMAND_LINE R_STARTED=$STARTED R_ELAPSED=$ELAPSED \
   R_REQUESTED="${REQUESTED[*]}" R_WORK=$WORK R_NICE=$NICE_S R_LOAD0=$LOAD0 R_LOAD1=$(loadavg) R_OTHERS=$OTHERS \
+  R_BUDGET=$([ $QUICK -eq 1 ] && echo $QUICK_BUDGET_S || echo 0) \
   "$PY" - "$WORK/run.json" <<'PYEOF'
 import datetime, json, os, sys
 e = os.environ
@@ -187,6 +200,7 @@ run = {
     "date": e["R_DATE"], "host": e["R_HOST"], "quick": e["R_QUICK"] == "1", "command": e["R_COMMAND"],
     "started": e["R_STARTED"], "finished": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
     "elapsed_s": round(float(e["R_ELAPSED"]), 1), "requested": e["R_REQUESTED"].split(), "work_dir": e["R_WORK"],
+    "budget_s": int(e["R_BUDGET"]) or None,
     "noise": {"niced_cpu_s": round(float(e["R_NICE"]), 2), "loadavg_start": e["R_LOAD0"],
               "loadavg_end": e["R_LOAD1"], "other_labs": [x for x in e["R_OTHERS"].split(", ") if x]},
 }
@@ -196,6 +210,9 @@ PYEOF
 "$PY" "$REPORT/assemble.py" --manifest "$MANIFEST" --machine "$WORK/machine.json" --run "$WORK/run.json" \
   --out "$RESULTS"
 rc=$?
+if [ $QUICK -eq 1 ] && [ "$(echo "$ELAPSED > $QUICK_BUDGET_S" | bc)" -eq 1 ]; then
+  echo "run.sh: warning: --quick took $(printf %.0f "$ELAPSED") s, over its budget of $QUICK_BUDGET_S s" >&2
+fi
 rm -rf "${RESULTS%.json}"
 "$PY" "$REPORT/render.py" "$RESULTS" || rc=1
 echo "run.sh: wrote ${RESULTS%.json}.md, $RESULTS and ${RESULTS%.json}/ (rc $rc)"

@@ -70,6 +70,9 @@ def run_md(results):
         f"compilers run at nice 19); load average {noise.get('loadavg_start', '?')} at the start, "
         f"{noise.get('loadavg_end', '?')} at the end.",
     ]
+    if results.get("budget_s") and results["elapsed_s"] > results["budget_s"]:
+        lines += ["", f"**Over budget: this run took {results['elapsed_s']:.0f} s, its budget is "
+                  f"{results['budget_s']} s.**"]
     if noise.get("other_labs"):
         lines += ["", "**Warning: other Tollgate labs or benchmarks were up at the start:** "
                   + ", ".join(noise["other_labs"]) + ". The numbers below shared the machine with them."]
