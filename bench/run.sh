@@ -47,7 +47,10 @@ HOST=$(hostname -s)
 DO_BUILD=1
 REQUIRE_QUIET=0
 LIST=0
-COMMAND_LINE="bench/run.sh$(printf ' %q' "$@")"
+COMMAND_LINE=bench/run.sh
+for a in "$@"; do  # as typed: quoted only where the shell needs it
+  if [[ "$a" =~ ^[A-Za-z0-9_./,=:@+-]+$ ]]; then COMMAND_LINE+=" $a"; else COMMAND_LINE+=" '${a//\'/\'\\\'\'}'"; fi
+done
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -133,6 +136,16 @@ case "$buildtype" in
   *) echo "run.sh: warning: the build in $BUILD is '$buildtype': not what users run" >&2 ;;
 esac
 
+# The machine block now: the versions of what was just built, before anything can change the checkout.
+"$PY" "$REPORT/machine.py" --build "$BUILD" >"$WORK/machine.json"
+for name in "${REQUESTED[@]}"; do
+  read -r _ kind _ <<<"${SPEC[$name]}"
+  if [ "$kind" = script ] && [ "$(id -u)" -ne 0 ]; then
+    echo "run.sh: warning: not root: the lab scripts need it (network namespaces, XDP)" >&2
+    break
+  fi
+done
+
 BENCH_CPU=$(($(nproc) - 1))  # micro-benchmarks pinned to one core, away from core 0's interrupts
 MIN_TIME=""
 [ $QUICK -eq 0 ] || MIN_TIME=0.05
@@ -206,7 +219,6 @@ run = {
 }
 json.dump(run, open(sys.argv[1], "w"), indent=1)
 PYEOF
-"$PY" "$REPORT/machine.py" --build "$BUILD" >"$WORK/machine.json"
 "$PY" "$REPORT/assemble.py" --manifest "$MANIFEST" --machine "$WORK/machine.json" --run "$WORK/run.json" \
   --out "$RESULTS"
 rc=$?

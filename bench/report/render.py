@@ -81,6 +81,9 @@ def run_md(results):
              round(p.get("elapsed_s", 0), 1), ", ".join(p.get("sections") or []) or "-"]
             for p in results["producers"]]
     lines += table_md(["producer", "status", "seconds", "sections"], rows)
+    for p in results["producers"]:
+        if p["status"] != "ok" and p.get("log_tail"):
+            lines += ["", f"End of {p['name']}'s log (`{p.get('log', '?')}`):", "", "```"] + p["log_tail"] + ["```"]
     return lines
 
 
@@ -97,12 +100,11 @@ def section_md(section, plot_dir_name):
 
 def render(results_path):
     results = schema.load_json(results_path)
-    problems = schema.results_problems(results)
     stem = results_path[:-len(".json")] if results_path.endswith(".json") else results_path
     plot_dir = stem
     plot_dir_name = os.path.basename(stem)
     lines = run_md(results) + [""] + machine_md(results["machine"]) + [""]
-    drawn_problems = []
+    problems = []
     for section in results["sections"]:
         if schema.section_problems(section):
             lines += [f"## {section.get('title', section.get('section', '?'))}", "",
@@ -113,11 +115,11 @@ def render(results_path):
             try:
                 plots.draw(plot, os.path.join(plot_dir, f"{plot['id']}.png"))
             except RuntimeError as e:
-                drawn_problems.append(str(e))
+                problems.append(str(e))
         lines += section_md(section, plot_dir_name)
     with open(stem + ".md", "w") as f:
         f.write("\n".join(lines).rstrip("\n") + "\n")
-    return problems + drawn_problems
+    return problems
 
 
 def main(argv):
