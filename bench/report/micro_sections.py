@@ -79,6 +79,11 @@ def significant(x, digits=4):
     return int(rounded) if abs(rounded) >= 10 ** (digits - 1) else rounded
 
 
+def ratio_text(ratio):
+    """'2.41x', '11.9x', '1496x': three significant digits are all a noisy run supports."""
+    return f"{ratio:.0f}x" if ratio >= 100 else f"{ratio:.1f}x" if ratio >= 10 else f"{ratio:.2f}x"
+
+
 def sanitize(text):
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "x"
 
@@ -127,7 +132,7 @@ def group_table(group, runs):
         for impl in compared:
             mine, base = by_key.get((impl, arg)), by_key.get((baseline, arg))
             if mine and base and mine["ns"] and base["ns"]:
-                row.append(f"{base['ns'] / mine['ns']:.2f}x")
+                row.append(ratio_text(base["ns"] / mine["ns"]))
             else:
                 row.append(MISSING)
         rows.append(row)
@@ -190,6 +195,20 @@ def context_text(data, binary, min_time):
     return lines
 
 
+def label_summary(runs):
+    """'impl: label' once per implementation and label, naming the groups only when not all have it."""
+    groups_of = {}
+    for r in runs:
+        if r["label"]:
+            groups_of.setdefault((r["impl"], r["label"]), []).append(r["group"])
+    summary = []
+    for (impl, label), groups in groups_of.items():
+        all_groups = {r["group"] for r in runs if r["impl"] == impl}
+        where = "" if set(groups) == all_groups else " (" + ", ".join(dict.fromkeys(groups)) + ")"
+        summary.append(f"{impl}: {label}{where}")
+    return summary
+
+
 def finite_only(value):
     """value with NaN/Infinity (which Google Benchmark can print for an empty counter) replaced by null."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -206,7 +225,6 @@ def convert(data, binary, section_id, min_time=None):
     runs = [measure(r) for r in pick_runs(data.get("benchmarks", []))]
     groups = list(dict.fromkeys(r["group"] for r in runs))
     tables, plots, used_ids = [], [], set()
-    labels = []
     for group in groups:
         mine = [r for r in runs if r["group"] == group]
         table, numeric, arg_title, uses_bytes = group_table(group, mine)
@@ -215,11 +233,8 @@ def convert(data, binary, section_id, min_time=None):
             plot = group_plot(section_id, group, mine, arg_title, uses_bytes, used_ids)
             if plot:
                 plots.append(plot)
-        for impl in dict.fromkeys(r["impl"] for r in mine):
-            found = sorted({r["label"] for r in mine if r["impl"] == impl and r["label"]})
-            if found:
-                labels.append(f"{group}/{impl}: {', '.join(found)}")
     text = context_text(data, binary, min_time)
+    labels = label_summary(runs)
     if labels:
         text.append("Labels the benchmarks reported (e.g. the code path chosen): " + "; ".join(labels) + ".")
     if not runs:

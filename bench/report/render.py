@@ -19,12 +19,12 @@ def cell(value):
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10000 else str(value)
+        return f"{value:,}"
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return cell(int(value))
         magnitude = abs(value)
-        if magnitude >= 10000:
+        if magnitude >= 1000:
             return f"{value:,.0f}"
         if magnitude >= 100:
             return f"{value:.1f}"
