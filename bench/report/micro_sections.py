@@ -234,6 +234,9 @@ def convert(data, binary, section_id, min_time=None):
             if plot:
                 plots.append(plot)
     text = context_text(data, binary, min_time)
+    medians = [b for b in data.get("benchmarks", []) if b.get("aggregate_name") == "median"]
+    if medians:
+        text.append(f"Each figure is the median of {medians[0].get('repetitions', '?')} repetitions.")
     labels = label_summary(runs)
     if labels:
         text.append("Labels the benchmarks reported (e.g. the code path chosen): " + "; ".join(labels) + ".")
