@@ -88,8 +88,11 @@ fi
 
 # Other Tollgate labs and benchmarks (their namespaces and processes) make every number here noisy.
 others_up() {
-  ip netns list 2>/dev/null | awk '{print $1}' | sed -n 's/^\([a-z][a-z0-9]\{0,7\}\)-\(client\|backend\|proxy\)$/lab \1/p' | sort -u
-  ps -eo pid=,comm= | awk '$2 ~ /^(tollgate-datapl|tollgate-loadge|wrk|h2load|[a-z]+_benchm)/ {print $2 " (pid " $1 ")"}'
+  ip netns list 2>/dev/null | awk '{print $1}' |
+    sed -n 's/^\([a-z][a-z0-9]\{0,7\}\)-\(client\|backend\|proxy\)$/lab \1/p' | sort -u
+  # Process names are cut to 15 characters (tollgate-dataplane, tollgate-loadgen, *_benchmark).
+  ps -eo pid=,comm= |
+    awk '$2 ~ /^(tollgate-datapl|tollgate-loadge|wrk|h2load|[a-z]+_benchm)/ {print $2 " (pid " $1 ")"}'
 }
 OTHERS=$(others_up | paste -sd, - | sed 's/,/, /g')
 if [ -n "$OTHERS" ]; then
@@ -114,7 +117,8 @@ echo "run.sh: $STEM, work dir (logs, raw output) $WORK"
 
 if [ $DO_BUILD -eq 1 ]; then
   echo "run.sh: setup and build (logs in $WORK)"
-  bash "$ROOT/scripts/setup.sh" >"$WORK/setup.log" 2>&1 || { tail -20 "$WORK/setup.log"; echo "run.sh: setup failed" >&2; exit 1; }
+  bash "$ROOT/scripts/setup.sh" >"$WORK/setup.log" 2>&1 ||
+    { tail -20 "$WORK/setup.log"; echo "run.sh: setup failed" >&2; exit 1; }
   if [ ! -f "$BUILD/build.ninja" ]; then
     meson setup "$BUILD" "$ROOT" -Dwerror=true >"$WORK/meson.log" 2>&1 || { tail -20 "$WORK/meson.log"; exit 1; }
   fi
@@ -125,7 +129,8 @@ for t in json.load(sys.stdin):
     if t["type"] == "executable" and not t["name"].endswith("_test"):
         for f in t["filename"]: print(os.path.relpath(f, sys.argv[1]))' "$BUILD")
   # shellcheck disable=SC2086
-  ninja -C "$BUILD" $targets >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; echo "run.sh: build failed" >&2; exit 1; }
+  ninja -C "$BUILD" $targets >"$WORK/build.log" 2>&1 ||
+    { tail -40 "$WORK/build.log"; echo "run.sh: build failed" >&2; exit 1; }
 fi
 buildtype=$(meson introspect "$BUILD" --buildoptions 2>/dev/null | "$PY" -c '
 import json, sys
@@ -188,7 +193,8 @@ run_producer() {
       else
         timeout "$TIMEOUT" bash "${cmd[@]}" >"$log" 2>&1 </dev/null
         code=$?
-        [ $code -eq 0 ] || { status=failed; message="exit $code$([ $code -eq 124 ] && echo ": timed out after $TIMEOUT s")"; }
+        [ $code -ne 124 ] || message=": timed out after $TIMEOUT s"
+        [ $code -eq 0 ] || { status=failed; message="exit $code$message"; }
       fi ;;
     *) status=failed; code=2; message="unknown kind '$kind'" ;;
   esac
