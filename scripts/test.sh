@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: the unit tests under ASan+UBSan (clang), bounded fuzzing of every parser from the same
-# instrumented build, a smoke run of the benchmark harness (gcc build), and the integration tests against
+# instrumented build, a smoke run of the micro-benchmarks (gcc build), and the integration tests against
 # real Linux peers in network namespaces (gcc build, warnings are errors). Prints the elapsed time after
 # each stage: the whole run must stay within 20 minutes on a clean 2-core machine. Installs what is missing first. Exits non-zero on any failure; the last line says
 # "N passed, N failed". Needs root (namespaces, XDP). FUZZ_SECONDS (default 10) bounds each fuzzer.
@@ -112,6 +112,11 @@ if [ $san_rc -eq 0 ]; then
   rm -rf "$fuzz_root"
 fi
 elapsed
+
+stage "benchmark smoke (runs, no speed asserted)"
+./build/bench/net_benchmark --benchmark_min_time=0.01 --benchmark_format=json >/tmp/tollgate-bench.json 2>/dev/null &&
+  /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["benchmarks"]) >= 4' /tmp/tollgate-bench.json
+result "bench:net_benchmark" $?
 
 stage "benchmark harness: its report tools' tests, then a --quick smoke run into a temp dir (no speed asserted)"
 /usr/bin/python3 bench/report/tests/test_report.py >/tmp/tollgate-bench-report.log 2>&1
