@@ -4,7 +4,8 @@
 // and 1 records (EVP has no batch: 32 is 32 calls, for a per-record comparison). Both sides build the same
 // record (header as AAD, content || type, tag); the ipsec-mb side goes through the record layer
 // (queue_seal/finish_seal), so its record-building overhead is included. Items are records, bytes are
-// content bytes. openssl_evp is the baseline.
+// content bytes. openssl_evp is the baseline. The handshake benchmarks of this binary are in
+// tls_handshake_benchmark.cc.
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
 
