@@ -7,6 +7,8 @@
 // Names: handshake_<full|resumed>/<who>/<certificate>
 //   who = tollgate_server   only our server side is timed (the client's work runs with the timer paused):
 //                           the server CPU per handshake, the figure the 250 us target is about
+//         openssl_ssl       the baseline: OpenSSL's own server (SSL_do_handshake) configured like ours, its
+//                           ticket keys and no callbacks of ours; server CPU alone, as tollgate_server
 //         client_and_server both sides in one thread, as a client-plus-server loop would see it
 // Items are handshakes. The default group is OpenSSL's first (X25519). Pausing the timer costs about a
 // microsecond per pause, small against a handshake's hundreds.
@@ -18,9 +20,11 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/tls/aead_engine.h"
+#include "engine/tls/context_setup.h"
 #include "engine/tls/server_context.h"
 #include "engine/tls/server_handshake.h"
 #include "engine/tls/ticket_keys.h"
@@ -34,6 +38,8 @@ using namespace tollgate::tls;
 // generation takes a while. The PEM files live in a temporary directory only until the contexts load them.
 struct Servers {
   std::unique_ptr<ServerContext> ecdsa, rsa;
+  SSL_CTX* openssl_ecdsa = nullptr;  // the baseline's: the same certificates and settings, OpenSSL alone
+  SSL_CTX* openssl_rsa = nullptr;
   std::string error;
 
   static Servers& get() {
@@ -57,8 +63,88 @@ struct Servers {
         testing::make_certificate(dir, "rsa", KeyType::kRsa2048, "bench-rsa", "DNS:bench.tollgate.test");
     ecdsa = ServerContext::create({ecdsa_files}, SecurityPolicy::kTls13Only, error, tickets);
     if (ecdsa) rsa = ServerContext::create({rsa_files}, SecurityPolicy::kTls13Only, error, tickets);
+    openssl_ecdsa = openssl_server_context(ecdsa_files);
+    openssl_rsa = openssl_server_context(rsa_files);
+    if (openssl_ecdsa == nullptr || openssl_rsa == nullptr)
+      error = "OpenSSL server context: " + openssl_error();
     std::filesystem::remove_all(dir);
   }
+
+  // Configured as ServerContext configures its own (policy, one TLS 1.3 ticket, no session-ID cache, no
+  // early data) but with OpenSSL's own ticket keys and none of our callbacks.
+  static SSL_CTX* openssl_server_context(const CertificateFiles& files) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    if (!apply_security_policy(ctx, SecurityPolicy::kTls13Only) || SSL_CTX_set_num_tickets(ctx, 1) != 1 ||
+        SSL_CTX_set_max_early_data(ctx, 0) != 1 ||
+        SSL_CTX_use_certificate_chain_file(ctx, files.chain_pem.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, files.key_pem.c_str(), SSL_FILETYPE_PEM) != 1) {
+      SSL_CTX_free(ctx);
+      return nullptr;
+    }
+    return ctx;
+  }
+};
+
+// Our server side: ServerHandshake, then the keys handed over to the record layer (and wiped again).
+class TollgateServer {
+ public:
+  TollgateServer(const Servers& s, bool rsa, AeadEngine& engine)
+      : hs_(rsa ? *s.rsa : *s.ecdsa), engine_(engine) {}
+  HandshakeStatus feed(const std::vector<uint8_t>& in, std::vector<uint8_t>& out) {
+    return hs_.feed(in, out);
+  }
+  bool resumed() const { return hs_.resumed(); }  // before finish(), which frees the SSL
+  bool finish() {
+    TrafficKeys read, write;
+    TrafficSecrets secrets;
+    std::vector<uint8_t> leftover;
+    const bool ok = hs_.take_keys(engine_, read, write, secrets, leftover);
+    AeadEngine::erase(read);
+    AeadEngine::erase(write);
+    return ok;
+  }
+
+ private:
+  ServerHandshake hs_;
+  AeadEngine& engine_;
+};
+
+// The baseline: OpenSSL's own server over memory BIOs, what an OpenSSL-based proxy pays per handshake;
+// its keys stay inside OpenSSL, so there is nothing to hand over.
+class OpenSslServer {
+ public:
+  OpenSslServer(const Servers& s, bool rsa, AeadEngine&)
+      : ssl_(SSL_new(rsa ? s.openssl_rsa : s.openssl_ecdsa)) {
+    in_ = BIO_new(BIO_s_mem());
+    out_ = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl_, in_, out_);
+    SSL_set_accept_state(ssl_);
+  }
+  ~OpenSslServer() {
+    SSL_free(ssl_);
+    ERR_clear_error();
+  }
+  OpenSslServer(const OpenSslServer&) = delete;
+  OpenSslServer& operator=(const OpenSslServer&) = delete;
+
+  HandshakeStatus feed(const std::vector<uint8_t>& in, std::vector<uint8_t>& out) {
+    if (!in.empty()) BIO_write(in_, in.data(), static_cast<int>(in.size()));
+    const int r = SSL_do_handshake(ssl_);
+    const size_t at = out.size();
+    out.resize(at + BIO_ctrl_pending(out_));
+    if (out.size() > at) BIO_read(out_, out.data() + at, static_cast<int>(out.size() - at));
+    if (r == 1) return HandshakeStatus::kDone;
+    return SSL_get_error(ssl_, r) == SSL_ERROR_WANT_READ ? HandshakeStatus::kInProgress
+                                                         : HandshakeStatus::kFailed;
+  }
+  bool resumed() const { return SSL_session_reused(ssl_) == 1; }
+  bool finish() { return true; }
+
+ private:
+  SSL* ssl_;
+  BIO* in_;
+  BIO* out_;
 };
 
 // An OpenSSL TLS 1.3 client over memory BIOs, not verifying the certificate (a benchmark, not a check).
@@ -113,51 +199,48 @@ SSL_CTX* client_context() {
   return ctx;
 }
 
-// One handshake: client and server exchange flights until both are done, the server hands its keys over,
-// and the client reads its tickets. `timed_server_only` pauses the timer around the client's work.
-// Returns an error text, or nullptr.
-const char* handshake(benchmark::State& state, const ServerContext& server, SSL_CTX* client_ctx,
-                      SSL_SESSION* session, bool timed_server_only, AeadEngine& engine, bool& resumed,
-                      SSL_SESSION** keep_session) {
+// One handshake: client and server exchange flights until both are done, the server finishes (hands its
+// keys over), and the client reads its tickets. `timed_server_only` pauses the timer around the client's
+// work. Returns an error text, or nullptr.
+template <typename Server>
+const char* handshake(benchmark::State& state, bool rsa, SSL_CTX* client_ctx, SSL_SESSION* session,
+                      bool timed_server_only, AeadEngine& engine, bool& resumed, SSL_SESSION** keep_session) {
   if (timed_server_only) state.PauseTiming();
   Client client(client_ctx, session);
   std::vector<uint8_t> to_server = client.step({}), to_client;
   if (timed_server_only) state.ResumeTiming();
-  ServerHandshake hs(server);
+  Server server(Servers::get(), rsa, engine);
   HandshakeStatus status = HandshakeStatus::kInProgress;
   for (int flight = 0; flight < 4 && status == HandshakeStatus::kInProgress; ++flight) {
     to_client.clear();
-    status = hs.feed(to_server, to_client);
+    status = server.feed(to_server, to_client);
     if (timed_server_only) state.PauseTiming();
     to_server = client.step(to_client);
     if (timed_server_only) state.ResumeTiming();
   }
   if (status != HandshakeStatus::kDone) return "handshake did not complete";
-  resumed = hs.resumed();  // before take_keys, which frees the SSL
-  TrafficKeys read, write;
-  TrafficSecrets secrets;
-  std::vector<uint8_t> leftover;
-  if (!hs.take_keys(engine, read, write, secrets, leftover)) return "take_keys failed";
+  resumed = server.resumed();
+  if (!server.finish()) return "take_keys failed";
   if (timed_server_only) state.PauseTiming();
   const bool ok = client.done();
   if (keep_session != nullptr) *keep_session = client.get1_session();
-  AeadEngine::erase(read);
-  AeadEngine::erase(write);
   if (timed_server_only) state.ResumeTiming();
   return ok ? nullptr : "client not done";
 }
 
+template <typename Server>
 void BM_Handshake(benchmark::State& state, bool rsa, bool resume, bool timed_server_only) {
-  Servers& servers = Servers::get();
-  if (!servers.error.empty() || !servers.ecdsa || !servers.rsa)
+  const Servers& servers = Servers::get();
+  if (!servers.error.empty() || !servers.ecdsa || !servers.rsa) {
     return state.SkipWithError(servers.error.c_str());
-  const ServerContext& server = rsa ? *servers.rsa : *servers.ecdsa;
+  }
   SSL_CTX* client_ctx = client_context();
   AeadEngine engine;
   SSL_SESSION* session = nullptr;
   bool resumed = false;
-  if (resume) {  // a first, full handshake gives the ticket every timed one resumes with
-    if (const char* e = handshake(state, server, client_ctx, nullptr, false, engine, resumed, &session)) {
+  if (resume) {  // a first, full handshake gives the ticket the first timed one resumes with
+    if (const char* e =
+            handshake<Server>(state, rsa, client_ctx, nullptr, false, engine, resumed, &session)) {
       SSL_CTX_free(client_ctx);
       return state.SkipWithError(e);
     }
@@ -167,8 +250,8 @@ void BM_Handshake(benchmark::State& state, bool rsa, bool resume, bool timed_ser
     // OpenSSL clients use a TLS 1.3 ticket once (RFC 8446 §C.4): each resumption takes the ticket the
     // previous handshake handed out.
     SSL_SESSION* next = nullptr;
-    if (const char* e = handshake(state, server, client_ctx, session, timed_server_only, engine, resumed,
-                                  resume ? &next : nullptr)) {
+    if (const char* e = handshake<Server>(state, rsa, client_ctx, session, timed_server_only, engine, resumed,
+                                          resume ? &next : nullptr)) {
       state.SkipWithError(e);
       break;
     }
@@ -186,13 +269,18 @@ void BM_Handshake(benchmark::State& state, bool rsa, bool resume, bool timed_ser
 }
 
 const bool kRegistered = [] {
+  using Bench = void (*)(benchmark::State&, bool, bool, bool);
+  const std::tuple<const char*, Bench, bool> impls[] = {
+      {"tollgate_server", BM_Handshake<TollgateServer>, true},
+      {"openssl_ssl", BM_Handshake<OpenSslServer>, true},
+      {"client_and_server", BM_Handshake<TollgateServer>, false},
+  };
   for (const bool resume : {false, true}) {
-    for (const bool server_only : {true, false}) {
+    for (const auto& [impl, fn, server_only] : impls) {
       for (const bool rsa : {false, true}) {
-        const std::string name = std::string(resume ? "handshake_resumed/" : "handshake_full/") +
-                                 (server_only ? "tollgate_server/" : "client_and_server/") +
+        const std::string name = std::string(resume ? "handshake_resumed/" : "handshake_full/") + impl + "/" +
                                  (rsa ? "rsa_2048" : "ecdsa_p256");
-        benchmark::RegisterBenchmark(name.c_str(), BM_Handshake, rsa, resume, server_only);
+        benchmark::RegisterBenchmark(name.c_str(), fn, rsa, resume, server_only);
       }
     }
   }
