@@ -1,10 +1,12 @@
 // L2/L3 input path per frame on plain buffers: what an echo request or ARP request costs the engine
 // before any PMD cost is added, and the steering hash that decides the owning core.
+// Names: frame_input/tollgate/<frame>, steering_owner/tollgate/<cores>, checksum/tollgate/<bytes>.
 #include <benchmark/benchmark.h>
 
 #include <string_view>
 #include <vector>
 
+#include "bench/micro_main.h"
 #include "engine/common/checksum.h"
 #include "engine/net/flow_key.h"
 #include "engine/net/flow_steering.h"
@@ -36,12 +38,12 @@ void run_frame(benchmark::State& state, std::string_view hex) {
 void BM_EchoRequest(benchmark::State& state) {
   run_frame(state, tollgate::testing::kEchoRequest);
 }
-BENCHMARK(BM_EchoRequest);
+BENCHMARK(BM_EchoRequest)->Name("frame_input/tollgate/icmp_echo_request");
 
 void BM_ArpRequest(benchmark::State& state) {
   run_frame(state, tollgate::testing::kArpRequest);
 }
-BENCHMARK(BM_ArpRequest);
+BENCHMARK(BM_ArpRequest)->Name("frame_input/tollgate/arp_request");
 
 void BM_SteeringOwner(benchmark::State& state) {
   const auto frame = tollgate::testing::hex_bytes(tollgate::testing::kEchoRequest);
@@ -52,15 +54,15 @@ void BM_SteeringOwner(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_SteeringOwner);
+BENCHMARK(BM_SteeringOwner)->Name("steering_owner/tollgate/4");  // 4 cores
 
 void BM_Checksum(benchmark::State& state) {
   std::vector<uint8_t> data(static_cast<size_t>(state.range(0)), 0xa5);
   for (auto _ : state) benchmark::DoNotOptimize(checksum_compute(data));
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_Checksum)->Arg(20)->Arg(64)->Arg(1460);
+BENCHMARK(BM_Checksum)->Name("checksum/tollgate")->Arg(20)->Arg(64)->Arg(1460);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+TOLLGATE_BENCHMARK_MAIN("0.1")

@@ -7,6 +7,9 @@
 // The linear matcher's regexes are per-rule Hyperscan databases (the fastest regex engine at hand, so the
 // comparison is not flattered by a slow std::regex); its globs use the case-insensitive glob of the routing
 // library (the benchmark's paths are lowercase, so the answers agree, which is checked before timing).
+//
+// Names: route_hit_deep|route_miss|route_near_miss / hyperscan|linear / <rules>; linear is the baseline.
+// Items are routed requests.
 #include <benchmark/benchmark.h>
 #include <hs.h>
 
@@ -15,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/micro_main.h"
 #include "engine/routing/glob.h"
 #include "engine/routing/host.h"
 #include "engine/routing/route_scratch.h"
@@ -203,36 +207,38 @@ struct Fixture {
   }
 };
 
-// Times `route(fixture, view)` for the case the arguments name.
+// Times `route(fixture, view)` for `which` case, the rule count being the benchmark's argument.
 template <typename Route>
-void run_case(benchmark::State& state, Route route) {
+void run_case(benchmark::State& state, int which, Route route) {
   const auto n = static_cast<uint32_t>(state.range(0));
   Fixture& f = Fixture::get(n);
   if (!f.error.empty()) return state.SkipWithError(f.error.c_str());
-  const Request request = make_request(n, static_cast<int>(state.range(1)));
+  const Request request = make_request(n, which);
   const RequestView view = request.view();
   for (auto _ : state) benchmark::DoNotOptimize(route(f, view));
+  state.SetItemsProcessed(state.iterations());
 }
 
-void BM_RouteTable(benchmark::State& state) {
-  run_case(state, [](Fixture& f, const RequestView& v) { return f.table->match(v, *f.scratch); });
+void BM_RouteTable(benchmark::State& state, int which) {
+  run_case(state, which, [](Fixture& f, const RequestView& v) { return f.table->match(v, *f.scratch); });
 }
 
-void BM_Linear(benchmark::State& state) {
-  run_case(state, [](Fixture& f, const RequestView& v) { return f.linear->match(v); });
+void BM_Linear(benchmark::State& state, int which) {
+  run_case(state, which, [](Fixture& f, const RequestView& v) { return f.linear->match(v); });
 }
 
-// Args: rules, case (0 hit deep, 1 miss, 2 near miss).
-void Cases(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"rules", "case"});
-  for (const int64_t n : {10, 100, 1000, 10000}) {
-    for (const int64_t c : {0, 1, 2}) b->Args({n, c});
+// route_<case>/<implementation>/<rules>: hyperscan is RouteTable, linear the baseline.
+const bool kRegistered = [] {
+  const char* cases[] = {"route_hit_deep", "route_miss", "route_near_miss"};
+  for (int which = 0; which < 3; ++which) {
+    const std::string group = cases[which];
+    auto* table = benchmark::RegisterBenchmark((group + "/hyperscan").c_str(), BM_RouteTable, which);
+    auto* linear = benchmark::RegisterBenchmark((group + "/linear").c_str(), BM_Linear, which);
+    for (const int64_t n : {10, 100, 1000, 10000}) table->Arg(n), linear->Arg(n);
   }
-}
-
-BENCHMARK(BM_RouteTable)->Apply(Cases);
-BENCHMARK(BM_Linear)->Apply(Cases);
+  return true;
+}();
 
 }  // namespace
 
-BENCHMARK_MAIN();
+TOLLGATE_BENCHMARK_MAIN("0.1")

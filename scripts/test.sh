@@ -114,9 +114,23 @@ fi
 elapsed
 
 stage "benchmark smoke (runs, no speed asserted)"
-./build/bench/net_benchmark --benchmark_min_time=0.01 --benchmark_format=json >/tmp/tollgate-bench.json 2>/dev/null &&
-  /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["benchmarks"]) >= 4' /tmp/tollgate-bench.json
-result "bench:net_benchmark" $?
+# Every micro-benchmark binary, as briefly as Google Benchmark allows (about 2 s in all): its JSON output
+# must parse, name benchmarks <group>/<implementation>/<argument>, and carry no error. Routing skips the
+# 10,000-rule tables, whose compilation alone takes seconds.
+for b in net tls routing http tcp stats; do
+  filter=.; [ $b = routing ] && filter='-/10000$'
+  ./build/bench/${b}_benchmark --benchmark_min_time=0.001 --benchmark_filter="$filter" \
+    --benchmark_format=json --benchmark_out=/tmp/tollgate-bench-$b.json >/dev/null 2>&1 &&
+    /usr/bin/python3 -c '
+import json, re, sys
+bs = json.load(open(sys.argv[1]))["benchmarks"]
+assert len(bs) >= 4, "too few benchmarks"
+for b in bs:
+    assert re.fullmatch(r"[a-z0-9_]+/[a-z0-9_]+/[a-z0-9_]+", b["name"]), b["name"]
+    assert not b.get("error_occurred"), (b["name"], b.get("error_message"))' /tmp/tollgate-bench-$b.json
+  result "bench:${b}_benchmark" $?
+  rm -f /tmp/tollgate-bench-$b.json
+done
 
 stage "benchmark harness: its report tools' tests, then a --quick smoke run into a temp dir (no speed asserted)"
 /usr/bin/python3 bench/report/tests/test_report.py >/tmp/tollgate-bench-report.log 2>&1
