@@ -28,10 +28,10 @@ PRODUCERS=(
   "micro_net      micro   bench/net_benchmark"
   "micro_tls      micro   bench/tls_benchmark"
   "micro_routing  micro   bench/routing_benchmark"
+  "micro_http     micro   bench/http_benchmark"
+  "micro_tcp      micro   bench/tcp_benchmark"
+  "micro_stats    micro   bench/stats_benchmark"
   # To plug in as the other pieces of issue 7 land (uncomment, keep the order: micro first, labs after):
-  # "micro_http       micro   bench/http_benchmark"
-  # "micro_tcp        micro   bench/tcp_benchmark"
-  # "micro_stats      micro   bench/stats_benchmark"
   # "http_proxy       script  bench/http_proxy.sh"
   # "tls_handshakes   script  bench/tls_handshakes.sh"
   # "tcp_proxy        script  bench/tcp_proxy.sh"

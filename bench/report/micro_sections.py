@@ -5,8 +5,8 @@
 
 Benchmark names follow <group>/<implementation>/<argument>; the table of a group has a row per argument
 and, per implementation, its time per iteration and its rate, then a speed ratio against the baseline
-implementation (openssl_evp or linear) when the group has one. Names that do not follow the convention
-(e.g. BM_Checksum/64) become a group per benchmark family with the family as the implementation.
+implementation (openssl_evp, openssl_ssl or linear) when the group has one. Names that do not follow the
+convention (e.g. BM_Checksum/64) become a group per benchmark family with the family as the implementation.
 """
 import argparse
 import json
@@ -14,7 +14,7 @@ import math
 import re
 import sys
 
-BASELINES = ("openssl_evp", "linear")
+BASELINES = ("openssl_evp", "openssl_ssl", "linear")  # bench/micro/README.md
 # Suffixes Google Benchmark appends to a name for run options, not part of the benchmark's own name.
 OPTION_PART = re.compile(r"^(real_time|manual_time|process_time|threads:\d+|min_time:.*|min_warmup_time:.*"
                          r"|iterations:\d+|repeats:\d+)$")
@@ -101,6 +101,8 @@ def group_table(group, runs):
     by_key = {(r["impl"], r["arg"]): r for r in runs}
     uses_bytes = any(r["bytes_per_second"] for r in runs)
     uses_items = not uses_bytes and any(r["items_per_second"] for r in runs)
+    # Millions of items per second where the rates are that high; handshakes are thousands per second.
+    item_scale = 1e6 if uses_items and max(r["items_per_second"] or 0 for r in runs) >= 1e6 else 1.0
     baseline = next((b for b in BASELINES if b in impls), None)
     compared = [i for i in impls if baseline and i != baseline]
 
@@ -110,7 +112,7 @@ def group_table(group, runs):
         if uses_bytes:
             columns.append(f"{impl} MB/s")
         elif uses_items:
-            columns.append(f"{impl} M items/s")
+            columns.append(f"{impl} {'M ' if item_scale > 1 else ''}items/s")
     columns += [f"{impl} / {baseline} speed (>1 = faster)" for impl in compared]
 
     rows = []
@@ -125,7 +127,7 @@ def group_table(group, runs):
             else:
                 cells = [significant(r["ns"])]
             if uses_bytes or uses_items:
-                key, unit = ("bytes_per_second", 1e6) if uses_bytes else ("items_per_second", 1e6)
+                key, unit = ("bytes_per_second", 1e6) if uses_bytes else ("items_per_second", item_scale)
                 rate = r.get(key) if r and not r["error"] else None
                 cells.append(significant(rate / unit) if rate else MISSING)
             row += cells
@@ -180,9 +182,10 @@ def context_text(data, binary, min_time):
         + f" on {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz"
         + f" (load average at its start: {', '.join(f'{x:.2f}' for x in ctx.get('load_avg', [])) or '?'}).",
         "`ns/op` is the time of one benchmark iteration (CPU time unless the benchmark measures real time; "
-        "an iteration may process a batch); MB/s (10^6 bytes) and M items/s come from the benchmark's "
+        "an iteration may process a batch); MB/s (10^6 bytes) and items/s (M: millions) come from the benchmark's "
         "SetBytesProcessed / SetItemsProcessed. A ratio column `X / baseline speed` is the baseline's time "
-        "divided by X's: above 1 means X is faster than the baseline (openssl_evp or linear).",
+        "divided by X's: above 1 means X is faster than the baseline (openssl_evp, openssl_ssl or "
+        "linear).",
     ]
     if scaling:
         lines.append("**Warning: CPU frequency scaling was enabled** during this run; times may be noisy.")

@@ -66,6 +66,17 @@ class ConverterTest(unittest.TestCase):
         parse = table(self.section, "parse_request")  # run options stripped from the argument
         self.assertEqual([r[0] for r in parse["rows"]], ["get_small", "post_large"])
 
+    def test_items_per_second_in_millions_only_when_that_high(self):
+        self.assertIn("linear M items/s", table(self.section, "route")["columns"])
+        data = fixture("gbench_conventional.json")
+        for b in data["benchmarks"]:
+            if b.get("items_per_second"):
+                b["items_per_second"] /= 1e4
+        slow = micro_sections.convert(data, "x", "micro_x")
+        route = table(slow, "route")
+        self.assertIn("linear items/s", route["columns"])
+        self.assertEqual(route["rows"][0][route["columns"].index("linear items/s")], 1000)
+
     def test_context_warns_of_cpu_scaling(self):
         self.assertTrue(any("frequency scaling was enabled" in t for t in self.section["text"]))
         self.assertTrue(any("ipsec_mb: AVX512." in t for t in self.section["text"]))
