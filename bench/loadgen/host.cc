@@ -159,6 +159,15 @@ bool Host::resolve(size_t port, net::Ipv4Address ip, uint32_t wait_ms) {
   return false;
 }
 
+bool Host::any_link_up() const {
+  for (const Port& p : ports_) {
+    rte_eth_link link{};
+    rte_eth_link_get_nowait(p.device, &link);
+    if (link.link_status == RTE_ETH_LINK_UP) return true;
+  }
+  return false;
+}
+
 void Host::stop() {
   for (Port& p : ports_) {
     flush(p);

@@ -43,6 +43,7 @@ class Host {
   // answer). False with `why` on failure.
   bool start(const std::vector<std::string>& devices, uint32_t wait_ms, std::string& why);
   void stop();
+  bool any_link_up() const;
   // Polls until `ip` (a neighbour through `port`) answers ARP or `wait_ms` pass; false if it did not.
   bool resolve(size_t port, net::Ipv4Address ip, uint32_t wait_ms);
 

@@ -98,6 +98,9 @@ int parse(int argc, char** argv, Options& o) {
   app.add_option("--max-duration", o.max_duration_s, "hard bound on the run, seconds")->capture_default_str();
   app.add_option("--json", o.json_path, "write the figures as JSON here");
   app.add_flag("--quiet,-q", o.quiet, "no text report");
+  app.add_option("--hold", o.hold_s,
+                 "after the report, keep the links until the dataplane takes them down (at most this many s)")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -236,6 +239,24 @@ int run(const Options& o, Host& host, Roles& r) {
   return rc;
 }
 
+// Keeps the host answering until the peer takes every link down (it stopped) or --hold passes.
+void hold(const Options& o, Host& host, Roles& r) {
+  const uint64_t end = host.tick() + static_cast<uint64_t>(o.hold_s * 1e6);
+  uint64_t next_check = 0;
+  while (!g_stop.load(std::memory_order_relaxed)) {
+    const uint64_t now = host.tick();
+    if (now >= end) break;
+    if (now >= next_check) {
+      if (!host.any_link_up()) break;
+      next_check = now + 1000;
+    }
+    host.receive();
+    if (r.tls) r.tls->flush();
+    host.advance();
+    host.flush();
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -297,6 +318,10 @@ int main(int argc, char** argv) {
           rc = 1;
         }
       }
+    }
+    if (o.hold_s > 0 && rc == 0) {
+      std::fflush(stdout);
+      hold(o, host, roles);
     }
     // Order: the roles hold connections of the stack, which holds buffers of the pool.
     roles.client.reset();

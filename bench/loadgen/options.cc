@@ -45,6 +45,7 @@ std::vector<std::string> validate(const Options& o) {
     if (o.flood.kind != FloodKind::kGarbage && o.flood.port == 0)
       e.push_back("--flood syn/ack needs --flood-target ADDRESS:PORT");
   }
+  if (o.hold_s < 0 || o.hold_s > 600) e.push_back("--hold must be between 0 and 600 seconds");
   if (o.queues == 0) e.push_back("--queues must be at least 1");
   return e;
 }

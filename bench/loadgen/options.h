@@ -74,6 +74,10 @@ struct Options {
   uint32_t time_wait_ms = 1000;  // our TIME-WAIT: short, so tuples come back quickly (benchmark, not RFC)
   std::string json_path;
   bool quiet = false;
+  // After the report is written, keep polling (ARP, TCP, the backend) until the dataplane takes the links
+  // down or this many seconds pass. DPDK 22.11's memif server can crash if its client disconnects while a
+  // worker polls the port (the regions are unmapped under it): scripts stop the dataplane first.
+  double hold_s = 0;
 };
 
 // Every reason the options cannot make a bounded run, in words naming the flag. Empty when valid.
