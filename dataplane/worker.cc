@@ -16,7 +16,7 @@
 #include "engine/net/flow_key.h"
 #include "engine/net/ipv4.h"
 #include "engine/net/protocol_numbers.h"
-#include "engine/tcp/header.h"
+#include "engine/tcp/segment_frame.h"
 
 namespace tollgate::dataplane {
 namespace {
@@ -320,25 +320,15 @@ bool Worker::tcp_transmit(const tcp::OutgoingSegment& s) {
     stats_.l2l3.drop(net::DropReason::kNoMbuf);
     return false;
   }
-  const size_t tcp_header =
-      tcp::kTcpMinHeaderSize + tcp::options_size(s.header.options, s.header.has(tcp::flags::kSyn));
-  const size_t tcp_length = tcp_header + s.length;
-  const size_t total = net::kEthernetHeaderSize + net::kIpv4MinHeaderSize + tcp_length;
+  const size_t total = tcp::segment_frame_size(s);
   auto* data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(total)));
   if (!data) {
     rte_pktmbuf_free(m);
     stats_.l2l3.drop(net::DropReason::kNoMbuf);
     return false;
   }
-  const std::span<uint8_t> frame(data, total);
-  const std::span<uint8_t> segment = frame.subspan(net::kEthernetHeaderSize + net::kIpv4MinHeaderSize);
-  tcp::write_header(segment, s.header);
-  if (s.length) s.payload->copy_out(tcp_->buffers(), s.offset, segment.subspan(tcp_header, s.length));
-  const net::Ipv4Address local{s.tuple->local_ip}, remote{s.tuple->remote_ip};
-  tcp::finish_checksum(segment, local, remote);
-  net::write_ipv4_header(frame.subspan(net::kEthernetHeaderSize), local, remote,
-                         static_cast<uint8_t>(net::IpProtocol::kTcp), static_cast<uint16_t>(tcp_length),
-                         ip_id_++, net::kDefaultTtl);
+  tcp::write_segment_frame({data, total}, s, tcp_->buffers(), ip_id_++);
+  const net::Ipv4Address remote{s.tuple->remote_ip};
   route(*ps, m, remote);
   return true;
 }
