@@ -14,8 +14,14 @@ EalPlan build_eal_plan(const Options& o, unsigned cpu) {
   a = {"tollgate-loadgen", "--lcores", fmt::format("0@{}", cpu)};
   bool any_pci = false;
   for (const PortOptions& p : o.ports) any_pci = any_pci || !p.pci.empty();
-  if (!any_pci) a.push_back("--no-pci");
-  a.insert(a.end(), {"--no-huge", "-m", std::to_string(o.memory_mb), "--file-prefix", o.file_prefix});
+  // A NIC does DMA into our buffers: it needs hugepage memory (--in-memory: no files left behind). memif
+  // copies between processes and runs without hugepages.
+  if (any_pci) {
+    a.insert(a.end(), {"--in-memory", "-m", std::to_string(o.memory_mb)});
+  } else {
+    a.insert(a.end(),
+             {"--no-pci", "--no-huge", "-m", std::to_string(o.memory_mb), "--file-prefix", o.file_prefix});
+  }
   unsigned memif = 0;
   for (size_t i = 0; i < o.ports.size(); ++i) {
     const PortOptions& p = o.ports[i];

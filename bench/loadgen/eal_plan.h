@@ -1,6 +1,7 @@
 // The load generator's EAL command line: one lcore on the CPU given, never the machine's NICs (--no-pci
-// unless ports name PCI addresses, which become an -a allow-list), no hugepages, a file prefix of its own,
-// and a memif client device per memif port. Pure, so it is unit-tested.
+// unless ports name PCI addresses, which become an -a allow-list and need hugepages: --in-memory), no
+// hugepages and a file prefix of its own otherwise, and a memif client device per memif port. Pure, so it
+// is unit-tested.
 #pragma once
 
 #include <string>

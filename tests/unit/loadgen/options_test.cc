@@ -122,6 +122,7 @@ TEST(LoadgenEal, MemifClientsNeverTouchTheMachinesNics) {
   const EalPlan nic = build_eal_plan(o, 1);
   EXPECT_TRUE(std::find(nic.args.begin(), nic.args.end(), "--no-pci") == nic.args.end());
   EXPECT_TRUE(std::find(nic.args.begin(), nic.args.end(), "0000:3b:00.0") != nic.args.end());
+  EXPECT_TRUE(std::find(nic.args.begin(), nic.args.end(), "--in-memory") != nic.args.end());
 }
 
 }  // namespace
