@@ -8,11 +8,13 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "bench/loadgen/backend.h"
 #include "bench/loadgen/eal_plan.h"
@@ -239,22 +241,16 @@ int run(const Options& o, Host& host, Roles& r) {
   return rc;
 }
 
-// Keeps the host answering until the peer takes every link down (it stopped) or --hold passes.
-void hold(const Options& o, Host& host, Roles& r) {
-  const uint64_t end = host.tick() + static_cast<uint64_t>(o.hold_s * 1e6);
-  uint64_t next_check = 0;
-  while (!g_stop.load(std::memory_order_relaxed)) {
-    const uint64_t now = host.tick();
-    if (now >= end) break;
-    if (now >= next_check) {
-      if (!host.any_link_up()) break;
-      next_check = now + 1000;
-    }
-    host.receive();
-    if (r.tls) r.tls->flush();
-    host.advance();
-    host.flush();
-  }
+// Keeps the links up, without touching them, until the peer takes them down (it stopped) or --hold
+// passes. Nothing is polled meanwhile: the memif PMD unmaps a ring when its peer goes away, and a receive
+// burst running at that moment would read unmapped memory (the race this hold exists to keep away from the
+// dataplane). The connections' FINs went out before the report.
+void hold(const Options& o, Host& host) {
+  const auto end =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.hold_s * 1000));
+  while (!g_stop.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < end &&
+         host.any_link_up())
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 }  // namespace
@@ -321,7 +317,7 @@ int main(int argc, char** argv) {
     }
     if (o.hold_s > 0 && rc == 0) {
       std::fflush(stdout);
-      hold(o, host, roles);
+      hold(o, host);
     }
     // Order: the roles hold connections of the stack, which holds buffers of the pool.
     roles.client.reset();
