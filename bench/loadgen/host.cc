@@ -52,7 +52,8 @@ constexpr uint64_t kTimerIntervalUs = 10'000;
 
 }  // namespace
 
-Host::Host(const Options& options, rte_mempool* pool) : options_(options), pool_(pool) {
+Host::Host(const Options& options, rte_mempool* pool)
+    : options_(options), pool_(pool), steering_(options.queues) {
   tsc_per_us_ = std::max<uint64_t>(1, rte_get_tsc_hz() / 1'000'000);
   now_us_ = rte_rdtsc() / tsc_per_us_;
   ports_.resize(options.ports.size());
@@ -68,7 +69,7 @@ Host::Host(const Options& options, rte_mempool* pool) : options_(options), pool_
   env.transmit = [](void* ctx, const tcp::OutgoingSegment& s) {
     return static_cast<Host*>(ctx)->tcp_transmit(s);
   };
-  env.owns = nullptr;  // one core: every tuple is ours
+  env.owns = [](void* ctx, const tcp::Tuple& t) { return static_cast<Host*>(ctx)->spread(t); };
   env.ctx = this;
   tcp_ = std::make_unique<tcp::TcpStack>(config, env, options.max_connections, now_us_);
 }
@@ -234,6 +235,15 @@ void Host::handle(size_t index, rte_mbuf* m) {
       rte_pktmbuf_free(m);
       return;
   }
+}
+
+bool Host::spread(const tcp::Tuple& t) {
+  if (steering_.cores() < 2) return true;
+  const net::FlowKey key{net::Ipv4Address{t.local_ip}, net::Ipv4Address{t.remote_ip}, t.local_port,
+                         t.remote_port, static_cast<uint8_t>(net::IpProtocol::kTcp)};
+  if (steering_.owner(key) != next_owner_) return false;
+  next_owner_ = static_cast<uint16_t>((next_owner_ + 1) % steering_.cores());
+  return true;
 }
 
 bool Host::tcp_transmit(const tcp::OutgoingSegment& s) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bench/loadgen/options.h"
+#include "engine/net/flow_steering.h"
 #include "engine/net/interface.h"
 #include "engine/net/l2l3_counters.h"
 #include "engine/net/neighbour_table.h"
@@ -79,6 +80,7 @@ class Host {
 
   void handle(size_t port, rte_mbuf* m);
   bool tcp_transmit(const tcp::OutgoingSegment& s);
+  bool spread(const tcp::Tuple& t);
   void route(Port& p, rte_mbuf* m, net::Ipv4Address destination);
   void send_arp_request(Port& p, net::Ipv4Address target);
   void transmit(Port& p, rte_mbuf* m);
@@ -93,6 +95,10 @@ class Host {
   uint64_t now_us_ = 0;
   uint64_t next_timer_us_ = 0;
   uint16_t ip_id_ = 0;
+  // A dataplane with N workers steers flows by the symmetric Toeplitz hash: our active opens take source
+  // ports that give each of its workers (--queues N) their turn, as random clients would on average.
+  net::FlowSteering steering_;
+  uint16_t next_owner_ = 0;
   net::L2L3Counters l2l3_;
   HostCounters counters_;
   std::unique_ptr<tcp::TcpStack> tcp_;
