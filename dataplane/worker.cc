@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "dataplane/entity_map.h"
+#include "dataplane/mbuf_buffers.h"
 #include "engine/net/arp.h"
 #include "engine/net/ethernet.h"
 #include "engine/net/flow_key.h"
@@ -26,36 +27,6 @@ std::span<uint8_t> frame_of(rte_mbuf* m) {
 }
 
 constexpr uint64_t kTimerIntervalMs = 10;
-
-// mbufs as the TCP engine's packets: a chunk holds a reference (refcount), payload offsets count from
-// the start of the mbuf's data.
-tcp::BufferOps mbuf_ops(const BufferPools* pools) {
-  tcp::BufferOps ops;
-  ops.ctx = const_cast<BufferPools*>(pools);
-  ops.retain = [](void*, tcp::PacketRef p) { rte_mbuf_refcnt_update(static_cast<rte_mbuf*>(p), 1); };
-  ops.release = [](void*, tcp::PacketRef p) { rte_pktmbuf_free(static_cast<rte_mbuf*>(p)); };
-  ops.bytes = [](void*, tcp::PacketRef p) {
-    auto* m = static_cast<rte_mbuf*>(p);
-    return std::span<const uint8_t>(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
-  };
-  ops.allocate = [](void* ctx, uint32_t length, uint8_t** data) -> tcp::PacketRef {
-    const auto* p = static_cast<const BufferPools*>(ctx);
-    rte_mempool* pool = length <= RTE_MBUF_DEFAULT_DATAROOM ? p->packets : p->records;
-    if (!pool) return nullptr;
-    rte_mbuf* m = rte_pktmbuf_alloc(pool);
-    if (!m) return nullptr;
-    *data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(length)));
-    if (!*data) {
-      rte_pktmbuf_free(m);
-      return nullptr;
-    }
-    return m;
-  };
-  ops.packet_allocation = RTE_MBUF_DEFAULT_DATAROOM;
-  ops.max_allocation = pools->records ? rte_pktmbuf_data_room_size(pools->records) - RTE_PKTMBUF_HEADROOM
-                                      : RTE_MBUF_DEFAULT_DATAROOM;
-  return ops;
-}
 
 tcp::TcpConfig tcp_config(const DataplaneConfig& c) {
   tcp::TcpConfig t;
@@ -100,7 +71,7 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
 
   tcp::TcpEnvironment env;
   pools_ = BufferPools{pool, record_pool};
-  env.buffers = mbuf_ops(&pools_);
+  env.buffers = mbuf_buffer_ops(&pools_);
   env.transmit = [](void* ctx, const tcp::OutgoingSegment& s) {
     return static_cast<Worker*>(ctx)->tcp_transmit(s);
   };

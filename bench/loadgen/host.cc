@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "dataplane/mbuf_buffers.h"
 #include "engine/net/arp.h"
 #include "engine/net/ethernet.h"
 #include "engine/net/frame_input.h"
@@ -22,38 +23,12 @@ std::span<uint8_t> frame_of(rte_mbuf* m) {
   return {rte_pktmbuf_mtod(m, uint8_t*), m->data_len};
 }
 
-// Packet-sized buffers only: the client seals records that fit one packet, the backend copies its
-// responses into packets too.
-tcp::BufferOps mbuf_ops(rte_mempool* pool) {
-  tcp::BufferOps ops;
-  ops.ctx = pool;
-  ops.retain = [](void*, tcp::PacketRef p) { rte_mbuf_refcnt_update(static_cast<rte_mbuf*>(p), 1); };
-  ops.release = [](void*, tcp::PacketRef p) { rte_pktmbuf_free(static_cast<rte_mbuf*>(p)); };
-  ops.bytes = [](void*, tcp::PacketRef p) {
-    auto* m = static_cast<rte_mbuf*>(p);
-    return std::span<const uint8_t>(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
-  };
-  ops.allocate = [](void* ctx, uint32_t length, uint8_t** data) -> tcp::PacketRef {
-    rte_mbuf* m = rte_pktmbuf_alloc(static_cast<rte_mempool*>(ctx));
-    if (!m) return nullptr;
-    *data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(length)));
-    if (!*data) {
-      rte_pktmbuf_free(m);
-      return nullptr;
-    }
-    return m;
-  };
-  ops.packet_allocation = RTE_MBUF_DEFAULT_DATAROOM;
-  ops.max_allocation = RTE_MBUF_DEFAULT_DATAROOM;
-  return ops;
-}
-
 constexpr uint64_t kTimerIntervalUs = 10'000;
 
 }  // namespace
 
 Host::Host(const Options& options, rte_mempool* pool)
-    : options_(options), pool_(pool), steering_(options.queues) {
+    : options_(options), pool_(pool), pools_{pool, nullptr}, steering_(options.queues) {
   tsc_per_us_ = std::max<uint64_t>(1, rte_get_tsc_hz() / 1'000'000);
   now_us_ = rte_rdtsc() / tsc_per_us_;
   ports_.resize(options.ports.size());
@@ -65,7 +40,7 @@ Host::Host(const Options& options, rte_mempool* pool)
   config.time_wait_us = options.time_wait_ms * 1000;
   config.syn_backlog = 65536;
   tcp::TcpEnvironment env;
-  env.buffers = mbuf_ops(pool);
+  env.buffers = dataplane::mbuf_buffer_ops(&pools_);
   env.transmit = [](void* ctx, const tcp::OutgoingSegment& s) {
     return static_cast<Host*>(ctx)->tcp_transmit(s);
   };

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bench/loadgen/options.h"
+#include "dataplane/mbuf_buffers.h"
 #include "engine/net/flow_steering.h"
 #include "engine/net/interface.h"
 #include "engine/net/l2l3_counters.h"
@@ -89,6 +90,8 @@ class Host {
 
   const Options& options_;
   rte_mempool* pool_;
+  // Packet-sized buffers only: the client's records fit one packet, the backend's responses are packets.
+  dataplane::BufferPools pools_;
   std::vector<Port> ports_;
   std::vector<uint8_t> port_by_device_;
   uint64_t tsc_per_us_ = 1;
