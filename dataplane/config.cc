@@ -341,6 +341,34 @@ class ConfigReader : public TomlReader {
     }
   }
 
+  // A memif port: a socket path instead of an interface, and optionally its MAC.
+  void read_memif(const toml::table& t, const std::string& p, PortConfig& port,
+                  std::set<std::string>& sockets) {
+    if (t.get("iface"))
+      error(t.get("iface"), p + "iface", "a memif port has no kernel interface", "remove iface");
+    if (t.get("pci")) error(t.get("pci"), p + "pci", "only pci ports take a PCI address", "remove pci");
+    port.socket = read_string(t, "socket", p + "socket", true).value_or("");
+    if (!port.socket.empty() && port.socket.front() != '/')
+      error(t.get("socket"), p + "socket", "must be an absolute path", "e.g. \"/run/tollgate/front.sock\"");
+    if (port.socket.size() > 107)  // sockaddr_un's sun_path
+      error(t.get("socket"), p + "socket", "unix socket paths are at most 107 characters");
+    if (port.socket.find(',') != std::string::npos)
+      error(t.get("socket"), p + "socket", "must not contain ',' (it separates DPDK device arguments)");
+    if (!port.socket.empty() && !sockets.insert(port.socket).second)
+      error(t.get("socket"), p + "socket", fmt::format("socket '{}' is used by two ports", port.socket));
+    if (auto text = read_string(t, "mac", p + "mac", false)) {
+      const auto mac = net::MacAddress::parse(*text);
+      if (!mac) {
+        error(t.get("mac"), p + "mac", fmt::format("'{}' is not a MAC address", *text),
+              "e.g. \"02:00:00:00:01:01\"");
+      } else if (mac->is_group() || mac->is_zero()) {
+        error(t.get("mac"), p + "mac", fmt::format("{} is not a unicast address", *text));
+      } else {
+        port.mac = *mac;
+      }
+    }
+  }
+
   void read_ports(const toml::table& root, DataplaneConfig& cfg) {
     const toml::node* n = root.get("port");
     if (!n) {
@@ -353,11 +381,12 @@ class ConfigReader : public TomlReader {
       error(n, "port", "must be an array of tables", "write each port as [[port]]");
       return;
     }
-    std::set<std::string> names, ifaces;
+    std::set<std::string> names, ifaces, sockets;
     for (size_t i = 0; i < arr->size(); ++i) {
       const toml::table& t = *arr->get(i)->as_table();
       const std::string p = fmt::format("port[{}].", i);
-      check_keys(t, p, {"name", "iface", "pci", "driver", "ipv4", "gateway", "busy_poll_budget"});
+      check_keys(t, p,
+                 {"name", "iface", "pci", "socket", "mac", "driver", "ipv4", "gateway", "busy_poll_budget"});
       PortConfig port;
       port.name = read_string(t, "name", p + "name", true).value_or("");
       if (!port.name.empty() && !names.insert(port.name).second) {
@@ -370,11 +399,21 @@ class ConfigReader : public TomlReader {
           port.driver = PortDriver::kAfPacket;
         else if (*d == "pci")
           port.driver = PortDriver::kPci;
+        else if (*d == "memif")
+          port.driver = PortDriver::kMemif;
         else
           error(t.get("driver"), p + "driver", fmt::format("unknown driver '{}'", *d),
-                "use af_xdp, af_packet or pci");
+                "use af_xdp, af_packet, pci or memif");
       }
-      if (port.driver == PortDriver::kPci) {
+      if (port.driver != PortDriver::kMemif) {
+        for (const char* key : {"socket", "mac"}) {
+          if (t.get(key))
+            error(t.get(key), p + key, "only memif ports take this key", "set driver = \"memif\"");
+        }
+      }
+      if (port.driver == PortDriver::kMemif) {
+        read_memif(t, p, port, sockets);
+      } else if (port.driver == PortDriver::kPci) {
         port.pci = read_string(t, "pci", p + "pci", true).value_or("");
         if (t.get("iface"))
           error(t.get("iface"), p + "iface", "a pci port has no kernel interface", "remove iface");
@@ -443,8 +482,14 @@ std::string_view port_driver_name(PortDriver d) {
       return "af_packet";
     case PortDriver::kPci:
       return "pci";
+    case PortDriver::kMemif:
+      return "memif";
   }
   return "?";
+}
+
+net::MacAddress memif_default_mac(size_t port_index) {
+  return net::MacAddress{{0x02, 0x00, 0x00, 0x00, 0x01, static_cast<uint8_t>(port_index + 1)}};
 }
 
 std::string_view listener_protocol_name(ListenerProtocol p) {

@@ -20,14 +20,21 @@ enum class PortDriver : uint8_t {
   kAfXdp,     // net_af_xdp on a kernel interface: the fast path for veths and NICs without a DPDK PMD
   kAfPacket,  // net_af_packet: slower, works everywhere; the fallback
   kPci,       // a NIC bound to vfio-pci, named by PCI address (an operator's explicit allow-list)
+  kMemif,     // net_memif over a unix socket, we the server: no kernel on the path (bench/loadgen connects)
 };
 
 std::string_view port_driver_name(PortDriver d);
 
+// The MAC a memif port has when its config names none: locally administered, fixed, one per port index,
+// so a peer's config (the load generator's --peer-mac) can rely on it.
+net::MacAddress memif_default_mac(size_t port_index);
+
 struct PortConfig {
-  std::string name;   // operator's name for the port ("front", "back")
-  std::string iface;  // kernel interface for af_xdp/af_packet
-  std::string pci;    // PCI address for kPci
+  std::string name;                    // operator's name for the port ("front", "back")
+  std::string iface;                   // kernel interface for af_xdp/af_packet
+  std::string pci;                     // PCI address for kPci
+  std::string socket;                  // memif: the unix socket path we listen on (role=server)
+  std::optional<net::MacAddress> mac;  // memif: our MAC; absent: memif_default_mac(port index)
   PortDriver driver = PortDriver::kAfXdp;
   net::Ipv4Prefix ipv4;
   std::optional<net::Ipv4Address> gateway;

@@ -11,7 +11,8 @@ void apply_overrides(DataplaneConfig& config, const ConfigOverrides& overrides) 
   if (overrides.cores >= 0) config.cores = static_cast<uint16_t>(overrides.cores);
   if (overrides.driver.empty()) return;
   for (PortConfig& p : config.ports) {
-    if (p.driver != PortDriver::kPci)
+    // PCI and memif ports have no kernel interface for af_xdp/af_packet to open: they stay as they are.
+    if (p.driver != PortDriver::kPci && p.driver != PortDriver::kMemif)
       p.driver = overrides.driver == "af_xdp" ? PortDriver::kAfXdp : PortDriver::kAfPacket;
   }
 }

@@ -22,6 +22,9 @@ std::string text(const net::Ipv4Prefix& p) {
 std::string text(const std::optional<net::Ipv4Address>& a) {
   return a ? a->to_string() : "none";
 }
+std::string text(const std::optional<net::MacAddress>& m) {
+  return m ? m->to_string() : "default";
+}
 std::string text(PortDriver d) {
   return std::string(port_driver_name(d));
 }
@@ -92,6 +95,8 @@ std::vector<std::string> restart_needed(const DataplaneConfig& a, const Dataplan
       d.check(k + "name", pa.name, pb.name);
       d.check(k + "iface", pa.iface, pb.iface);
       d.check(k + "pci", pa.pci, pb.pci);
+      d.check(k + "socket", pa.socket, pb.socket);
+      d.check(k + "mac", pa.mac, pb.mac);
       d.check(k + "driver", pa.driver, pb.driver);
       d.check(k + "ipv4", pa.ipv4, pb.ipv4);
       d.check(k + "gateway", pa.gateway, pb.gateway);

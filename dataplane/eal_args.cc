@@ -44,8 +44,9 @@ EalPlan build_eal_plan(const DataplaneConfig& config, const EalEnvironment& env)
   a.push_back("--file-prefix");
   a.push_back(env.file_prefix);
 
-  unsigned xdp = 0, packet = 0;
-  for (const PortConfig& p : config.ports) {
+  unsigned xdp = 0, packet = 0, memif = 0;
+  for (size_t index = 0; index < config.ports.size(); ++index) {
+    const PortConfig& p = config.ports[index];
     switch (p.driver) {
       case PortDriver::kAfXdp: {
         // One single-queue device (one XSK) per worker, bound to kernel queue w of the interface: the
@@ -67,6 +68,18 @@ EalPlan build_eal_plan(const DataplaneConfig& config, const EalEnvironment& env)
         const std::string name = fmt::format("net_af_packet{}", packet++);
         a.push_back("--vdev");  // PCI: --no-pci, or the -a allow-list, above
         a.push_back(fmt::format("{},iface={},qpairs={},qdisc_bypass=1", name, p.iface, plan.workers));
+        plan.port_devices.push_back({name});
+        break;
+      }
+      case PortDriver::kMemif: {
+        // We are the server: the socket file is ours (socket-abstract=no: a path on disk, not the abstract
+        // namespace). One device; its queue pairs (one per worker) are set by the port setup. The client
+        // cannot do RSS: whatever queue a packet arrives on, software steering hands it to its owner.
+        const std::string name = fmt::format("net_memif{}", memif++);
+        const net::MacAddress mac = p.mac.value_or(memif_default_mac(index));
+        a.push_back("--vdev");  // PCI: --no-pci, or the -a allow-list, above
+        a.push_back(fmt::format("{},role=server,id=0,socket={},socket-abstract=no,mac={}", name, p.socket,
+                                mac.to_string()));
         plan.port_devices.push_back({name});
         break;
       }

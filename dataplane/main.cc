@@ -8,6 +8,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -135,6 +136,14 @@ int main(int argc, char** argv) {
   std::printf("EAL: %s\n", cmdline.c_str());
   std::fflush(stdout);
   if (print_eal) return 0;
+
+  // A memif server binds its socket path: one left by a previous run that ended without cleanup would make
+  // it fail with "Address already in use". Only sockets are removed, never another kind of file.
+  for (const PortConfig& p : config.ports) {
+    struct stat st {};
+    if (p.driver == PortDriver::kMemif && ::lstat(p.socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+      ::unlink(p.socket.c_str());
+  }
 
   std::vector<char*> eal_argv;
   std::vector<std::string> eal_args = plan.args;

@@ -105,7 +105,8 @@ bool setup_ports(const DataplaneConfig& config, const std::vector<std::vector<st
       uint16_t id = 0;
       if (rte_eth_dev_get_port_by_name(device.c_str(), &id) != 0) {
         std::fprintf(stderr,
-                     "port %s: device %s was not created (is interface '%s' present, with %u queues?)\n",
+                     "port %s: device %s was not created (is interface '%s' present, with %u queues? a memif "
+                     "socket in use?)\n",
                      pc.name.c_str(), device.c_str(), pc.iface.c_str(), workers);
         return false;
       }

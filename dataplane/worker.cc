@@ -11,12 +11,13 @@
 #include <algorithm>
 
 #include "dataplane/entity_map.h"
+#include "dataplane/mbuf_buffers.h"
 #include "engine/net/arp.h"
 #include "engine/net/ethernet.h"
 #include "engine/net/flow_key.h"
 #include "engine/net/ipv4.h"
 #include "engine/net/protocol_numbers.h"
-#include "engine/tcp/header.h"
+#include "engine/tcp/segment_frame.h"
 
 namespace tollgate::dataplane {
 namespace {
@@ -26,36 +27,6 @@ std::span<uint8_t> frame_of(rte_mbuf* m) {
 }
 
 constexpr uint64_t kTimerIntervalMs = 10;
-
-// mbufs as the TCP engine's packets: a chunk holds a reference (refcount), payload offsets count from
-// the start of the mbuf's data.
-tcp::BufferOps mbuf_ops(const BufferPools* pools) {
-  tcp::BufferOps ops;
-  ops.ctx = const_cast<BufferPools*>(pools);
-  ops.retain = [](void*, tcp::PacketRef p) { rte_mbuf_refcnt_update(static_cast<rte_mbuf*>(p), 1); };
-  ops.release = [](void*, tcp::PacketRef p) { rte_pktmbuf_free(static_cast<rte_mbuf*>(p)); };
-  ops.bytes = [](void*, tcp::PacketRef p) {
-    auto* m = static_cast<rte_mbuf*>(p);
-    return std::span<const uint8_t>(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
-  };
-  ops.allocate = [](void* ctx, uint32_t length, uint8_t** data) -> tcp::PacketRef {
-    const auto* p = static_cast<const BufferPools*>(ctx);
-    rte_mempool* pool = length <= RTE_MBUF_DEFAULT_DATAROOM ? p->packets : p->records;
-    if (!pool) return nullptr;
-    rte_mbuf* m = rte_pktmbuf_alloc(pool);
-    if (!m) return nullptr;
-    *data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(length)));
-    if (!*data) {
-      rte_pktmbuf_free(m);
-      return nullptr;
-    }
-    return m;
-  };
-  ops.packet_allocation = RTE_MBUF_DEFAULT_DATAROOM;
-  ops.max_allocation = pools->records ? rte_pktmbuf_data_room_size(pools->records) - RTE_PKTMBUF_HEADROOM
-                                      : RTE_MBUF_DEFAULT_DATAROOM;
-  return ops;
-}
 
 tcp::TcpConfig tcp_config(const DataplaneConfig& c) {
   tcp::TcpConfig t;
@@ -100,7 +71,7 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
 
   tcp::TcpEnvironment env;
   pools_ = BufferPools{pool, record_pool};
-  env.buffers = mbuf_ops(&pools_);
+  env.buffers = mbuf_buffer_ops(&pools_);
   env.transmit = [](void* ctx, const tcp::OutgoingSegment& s) {
     return static_cast<Worker*>(ctx)->tcp_transmit(s);
   };
@@ -320,25 +291,15 @@ bool Worker::tcp_transmit(const tcp::OutgoingSegment& s) {
     stats_.l2l3.drop(net::DropReason::kNoMbuf);
     return false;
   }
-  const size_t tcp_header =
-      tcp::kTcpMinHeaderSize + tcp::options_size(s.header.options, s.header.has(tcp::flags::kSyn));
-  const size_t tcp_length = tcp_header + s.length;
-  const size_t total = net::kEthernetHeaderSize + net::kIpv4MinHeaderSize + tcp_length;
+  const size_t total = tcp::segment_frame_size(s);
   auto* data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(total)));
   if (!data) {
     rte_pktmbuf_free(m);
     stats_.l2l3.drop(net::DropReason::kNoMbuf);
     return false;
   }
-  const std::span<uint8_t> frame(data, total);
-  const std::span<uint8_t> segment = frame.subspan(net::kEthernetHeaderSize + net::kIpv4MinHeaderSize);
-  tcp::write_header(segment, s.header);
-  if (s.length) s.payload->copy_out(tcp_->buffers(), s.offset, segment.subspan(tcp_header, s.length));
-  const net::Ipv4Address local{s.tuple->local_ip}, remote{s.tuple->remote_ip};
-  tcp::finish_checksum(segment, local, remote);
-  net::write_ipv4_header(frame.subspan(net::kEthernetHeaderSize), local, remote,
-                         static_cast<uint8_t>(net::IpProtocol::kTcp), static_cast<uint16_t>(tcp_length),
-                         ip_id_++, net::kDefaultTtl);
+  tcp::write_segment_frame({data, total}, s, tcp_->buffers(), ip_id_++);
+  const net::Ipv4Address remote{s.tuple->remote_ip};
   route(*ps, m, remote);
   return true;
 }

@@ -11,6 +11,7 @@
 #include "dataplane/config.h"
 #include "dataplane/generation.h"
 #include "dataplane/generation_set.h"
+#include "dataplane/mbuf_buffers.h"
 #include "dataplane/port.h"
 #include "dataplane/segment_link.h"
 #include "dataplane/stack_probe_runner.h"
@@ -37,13 +38,6 @@ struct rte_mempool;
 namespace tollgate::dataplane {
 
 inline constexpr uint16_t kMaxBurst = 256;
-
-// Buffers an application allocates: packet-sized from the packet pool, larger ones (TLS records up to
-// 16 KiB) from the record pool, which exists only when a TLS listener does.
-struct BufferPools {
-  rte_mempool* packets = nullptr;
-  rte_mempool* records = nullptr;
-};
 
 class Worker {
  public:

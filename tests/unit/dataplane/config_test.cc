@@ -94,6 +94,38 @@ TEST(DataplaneConfig, ErrorsNameFileLineAndKey) {
                "dataplane.steering_ring_size", 2, "power of two");
 }
 
+TEST(DataplaneConfig, MemifPorts) {
+  const ConfigLoad load = load_config_string(
+      "[[port]]\nname='front'\ndriver='memif'\nsocket='/run/tg/front.sock'\nipv4='198.18.0.1/24'\n"
+      "[[port]]\nname='back'\ndriver='memif'\nsocket='/run/tg/back.sock'\nmac='02:00:00:00:01:09'\n"
+      "ipv4='198.18.1.1/24'\n",
+      "test.toml");
+  ASSERT_TRUE(load.config) << (load.errors.empty() ? "" : load.errors[0].to_string());
+  const DataplaneConfig& c = *load.config;
+  EXPECT_EQ(c.ports[0].driver, PortDriver::kMemif);
+  EXPECT_EQ(c.ports[0].socket, "/run/tg/front.sock");
+  EXPECT_FALSE(c.ports[0].mac.has_value());
+  EXPECT_TRUE(c.ports[0].iface.empty());
+  EXPECT_EQ(c.ports[1].mac->to_string(), "02:00:00:00:01:09");
+  EXPECT_EQ(memif_default_mac(0).to_string(), "02:00:00:00:01:01");
+  EXPECT_EQ(port_driver_name(PortDriver::kMemif), "memif");
+}
+
+TEST(DataplaneConfig, MemifPortErrorsNameTheKey) {
+  const std::string head = "[[port]]\nname='a'\ndriver='memif'\nipv4='1.2.3.4/24'\n";
+  expect_error(head, "port[0].socket", 1, "is required");
+  expect_error(head + "socket='relative.sock'\n", "port[0].socket", 5, "absolute path");
+  expect_error(head + "socket='/x.sock'\niface='eth0'\n", "port[0].iface", 6, "no kernel interface");
+  expect_error(head + "socket='/x.sock'\nmac='02:00:00:00:01'\n", "port[0].mac", 6, "not a MAC address");
+  expect_error(head + "socket='/x.sock'\nmac='01:00:5e:00:00:01'\n", "port[0].mac", 6, "not a unicast");
+  expect_error(head +
+                   "socket='/x.sock'\n[[port]]\nname='b'\ndriver='memif'\nipv4='1.2.4.4/24'\n"
+                   "socket='/x.sock'\n",
+               "port[1].socket", 10, "used by two ports");
+  expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\nsocket='/x.sock'\n", "port[0].socket", 5,
+               "only memif ports");
+}
+
 TEST(DataplaneConfig, AccessLog) {
   const std::string port = "[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n";
   EXPECT_TRUE(load_config_string(port, "test.toml").config->access_log.empty());

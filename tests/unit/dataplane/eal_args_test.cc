@@ -64,6 +64,26 @@ TEST(EalArgs, PciPortsAreAnExplicitAllowList) {
   EXPECT_EQ(*(a + 1), "0000:3b:00.0");
 }
 
+TEST(EalArgs, MemifPortsAreServersWithAQueuePerWorker) {
+  DataplaneConfig c = two_ports(PortDriver::kMemif);
+  c.ports[0].socket = "/tmp/tg-front.sock";
+  c.ports[1].socket = "/tmp/tg-back.sock";
+  c.ports[1].mac = net::MacAddress{{0x02, 0xaa, 0, 0, 0, 0x07}};
+  EalEnvironment env{{0, 1}, 0, "tgtest", {}};
+  const EalPlan plan = build_eal_plan(c, env);
+  EXPECT_TRUE(has(plan.args, "--no-pci"));
+  EXPECT_TRUE(
+      has(plan.args,
+          "net_memif0,role=server,id=0,socket=/tmp/tg-front.sock,socket-abstract=no,mac=02:00:00:00:01:01"));
+  EXPECT_TRUE(
+      has(plan.args,
+          "net_memif1,role=server,id=0,socket=/tmp/tg-back.sock,socket-abstract=no,mac=02:aa:00:00:00:07"));
+  ASSERT_EQ(plan.port_devices.size(), 2u);
+  // One device per port: its queue pairs (one per worker) are configured at port setup.
+  EXPECT_EQ(plan.port_devices[0], (std::vector<std::string>{"net_memif0"}));
+  EXPECT_EQ(plan.port_devices[1], (std::vector<std::string>{"net_memif1"}));
+}
+
 TEST(EalArgs, MemoryModeFollowsHugepages) {
   EalEnvironment env{{0, 1}, 0, "tgtest", {}};
   DataplaneConfig c = two_ports(PortDriver::kAfXdp);
