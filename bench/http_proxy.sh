@@ -34,7 +34,7 @@ command -v wrk >/dev/null || { echo "wrk is missing: scripts/setup.sh" >&2; exit
 declare -A R  # R[WHO-MODE] = wrk_measure's fields
 measure() {
   local who=$1 pid=$2
-  wrk_warm https://198.18.0.1/
+  wrk_warm "$who" https://198.18.0.1/
   R[$who-https]=$(wrk_measure "${who,,}-https" "$who" "$pid" https://198.18.0.1/)
   R[$who-http]=$(wrk_measure "${who,,}-http" "$who" "$pid" http://198.18.0.1/)
 }

@@ -221,8 +221,8 @@ proxy_cpu_seconds() { if [ "$1" = Tollgate ]; then busy_seconds; else tree_cpu_s
 each_proxy() {
   local cores=$1 fn=$2 who
   http_lab_up "$cores"
-  "$fn" Tollgate "$(cat "$RUN/dataplane.pid")"
   settle
+  "$fn" Tollgate "$(cat "$RUN/dataplane.pid")"
   cp "$RUN/stats.json" "$RAW/tollgate-stats-${cores}core.json"
   move_to_proxy_ns
   for who in nginx HAProxy; do
@@ -235,21 +235,25 @@ each_proxy() {
 }
 
 # wrk_measure NAME WHO PID URL [wrk args...] → "requests rps p50_ms p99_ms errors cpu_s softirq_s": one
-# bounded wrk run (SECS seconds, CONNS connections) from the client namespace, raw output in RAW/NAME.txt;
-# errors = non-2xx responses + socket errors; cpu_s = proxy_cpu_seconds over the run.
+# bounded wrk run (WRK_SECS or SECS seconds, CONNS connections) from the client namespace, raw output in
+# RAW/NAME.txt; errors = non-2xx responses + socket errors; cpu_s = proxy_cpu_seconds over the run.
+# Tollgate's stats snapshot is read as it is at the start (each_proxy and every measurement end with a
+# settle, so it is current) and after a settle at the end.
 wrk_measure() {
-  local name=$1 who=$2 pid=$3 url=$4 c0 s0 f
+  local name=$1 who=$2 pid=$3 url=$4 c0 s0 f secs=${WRK_SECS:-$SECS}
   shift 4
-  if [ "$who" = Tollgate ]; then settle; fi
   c0=$(proxy_cpu_seconds "$who" "$pid"); s0=$(softirq_seconds)
-  in_client timeout $((SECS + 30)) wrk -t"$CLIENT_THREADS" -c"$CONNS" -d"${SECS}s" --timeout 5s --latency "$@" "$url" \
+  in_client timeout $((secs + 30)) wrk -t"$CLIENT_THREADS" -c"$CONNS" -d"${secs}s" --timeout 5s --latency "$@" "$url" \
     >"$RAW/$name.txt" 2>&1 || { echo "wrk failed ($name):" >&2; cat "$RAW/$name.txt" >&2; return 1; }
   if [ "$who" = Tollgate ]; then settle; fi
   read -r -a f <<<"$(wrk_fields "$RAW/$name.txt")"
   echo "${f[0]} ${f[1]} ${f[2]} ${f[3]} $((f[4] + f[5])) $(calc "$(proxy_cpu_seconds "$who" "$pid") - $c0") $(calc "$(softirq_seconds) - $s0")"
 }
 
-# wrk_warm URL: 1 s (quick: none) of load first, so first-use allocations and upstream connects are not measured.
+# wrk_warm WHO URL: 1 s (quick: none) of load first, so first-use allocations and upstream connects are not
+# measured (then, for Tollgate, a settle so the next reading of its stats comes after the warm-up).
 wrk_warm() {
-  [ "${QUICK:-0}" = 1 ] || in_client timeout 20 wrk -t"$CLIENT_THREADS" -c"$CONNS" -d1s "$1" >/dev/null 2>&1 || true
+  [ "${QUICK:-0}" = 1 ] && return 0
+  in_client timeout 20 wrk -t"$CLIENT_THREADS" -c"$CONNS" -d1s "$2" >/dev/null 2>&1 || true
+  if [ "$1" = Tollgate ]; then settle; fi
 }
