@@ -51,7 +51,7 @@ each_proxy "$CORES" measure
 
 sec init bulk_download "Bulk HTTPS download of $MB MB: Tollgate vs nginx vs HAProxy"
 sec text "$(machine_line) One ${MB} MiB file ($BYTES bytes) served by the nginx backend (sendfile) through each proxy in turn on $CORES worker core(s) (CPUs $(worker_cpus "$CORES")), same veths and client: \`curl -o /dev/null https://198.18.0.1/files/bulk.bin\` (TLS 1.3 as negotiated) on CPUs $CLIENT_CPUS, $RUNS run(s) each on a new connection; MB/s = 10^6 bytes of body per second of curl's total time (connect and handshake included). CPU per GB of body: Tollgate = its workers' busy cycles; nginx/HAProxy = utime + stime of their processes (nginx with proxy_max_temp_file_size 0: the body streams through memory buffers). The client's decryption and the backend share core 0 on this 2-core machine."
-sec table "bulk download ($CORES core(s))" proxy "MB/s (median)" "MB/s (min)" "MB/s (max)" runs "proxy CPU s per GB" "Tollgate / this (MB/s)" "this / Tollgate (CPU per GB)"
+sec table "bulk download ($CORES core(s))" proxy "MB/s (median)" "MB/s (min)" "MB/s (max)" runs "proxy CPU s per GB" "Tollgate / this (MB/s)" "Tollgate / this (CPU per GB)"
 sec plot bulk_download_mbps "${MB} MB HTTPS download, $CORES core(s)" proxy "MB/s" --kind bars
 stats() { "$PY" -c 'import statistics,sys; v=sorted(float(x) for x in sys.argv[1:]); print(statistics.median(v), v[0], v[-1])' "$@"; }
 read -r tmed _ _ <<<"$(stats ${R[Tollgate]%|*})"
@@ -60,7 +60,7 @@ for who in Tollgate nginx HAProxy; do
   read -r med lo hi <<<"$(stats ${R[$who]%|*})"
   cpu=$(calc "${R[$who]#*|} * 1000000000 / ($RUNS * $BYTES)")
   sec row "$who" "$(fix "$med" 0)" "$(fix "$lo" 0)" "$(fix "$hi" 0)" "$RUNS" "$(fix "$cpu" 2)" "$(ratio "$tmed" "$med")" \
-    "$(ratio "$cpu" "$tcpu")"
+    "$(ratio "$tcpu" "$cpu")"
   sec point bulk_download_mbps "MB/s (median)" "$who" "$(fix "$med" 1)"
   sec raw "$who" "{\"mb_per_s\": [$(echo ${R[$who]%|*} | tr ' ' ',')], \"cpu_s\": ${R[$who]#*|}}"
 done

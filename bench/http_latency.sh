@@ -66,14 +66,14 @@ sec init http_latency "HTTPS latency at fixed offered loads: Tollgate vs nginx v
 how="offered loads given by --loads"
 [ -n "$SATURATION" ] && how="offered loads = $FRACTIONS of Tollgate's saturation rate, $(fix "$SATURATION" 0) req/s by an unthrottled h2load run with the same connections, rounded to 100"
 sec text "$(machine_line) Each proxy on $CORES worker core(s) (CPUs $(worker_cpus "$CORES")), in turn on the same veths, nginx backend and client: \`h2load --h1 -t$CLIENT_THREADS -c$CONNS -D $SECS --rps LOAD/$CONNS --log-file\` on CPUs $CLIENT_CPUS, keep-alive HTTPS (TLS 1.3) GET / (64-byte body); $how. Percentiles of every request's response time (nearest rank) after the first $SKIP s of each run. h2load sends a connection's next request only after the previous response, so beyond a proxy's saturation the achieved rate falls behind the offered one and the latency is understated (no wrk2-style coordinated-omission correction)."
-sec table "latency at fixed offered loads ($CORES core(s))" "offered req/s" proxy "achieved req/s" "p50 ms" "p99 ms" "p99.9 ms" "non-2xx" "this / Tollgate (p99)"
+sec table "latency at fixed offered loads ($CORES core(s))" "offered req/s" proxy "achieved req/s" "p50 ms" "p99 ms" "p99.9 ms" "non-2xx" "Tollgate / this (p99)"
 sec plot http_latency_p99 "HTTPS p99 latency vs offered load, $CORES core(s)" "offered requests/s" "p99 ms" --logy
 sec plot http_latency_p50 "HTTPS p50 latency vs offered load, $CORES core(s)" "offered requests/s" "p50 ms" --logy
 for load in ${LOADS//,/ }; do
   read -r -a t <<<"${R[Tollgate-$load]}"
   for who in Tollgate nginx HAProxy; do
     read -r -a v <<<"${R[$who-$load]}"
-    sec row "$load" "$who" "$(fix "${v[1]}" 0)" "${v[2]}" "${v[3]}" "${v[4]}" "${v[5]}" "$(ratio "${v[3]}" "${t[3]}")"
+    sec row "$load" "$who" "$(fix "${v[1]}" 0)" "${v[2]}" "${v[3]}" "${v[4]}" "${v[5]}" "$(ratio "${t[3]}" "${v[3]}")"
     sec point http_latency_p99 "$who" "$load" "${v[3]}"
     sec point http_latency_p50 "$who" "$load" "${v[2]}"
     sec raw "$who $load" "{\"requests\": ${v[0]}, \"per_second\": ${v[1]}, \"p50_ms\": ${v[2]}, \"p99_ms\": ${v[3]}, \"p999_ms\": ${v[4]}, \"non_2xx\": ${v[5]}}"

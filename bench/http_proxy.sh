@@ -43,7 +43,7 @@ each_proxy "$CORES" measure
 sec init http_proxy "HTTP(S) keep-alive requests/s: Tollgate vs nginx vs HAProxy"
 sec text "$(machine_line) Each proxy on $CORES worker core(s) (CPUs $(worker_cpus "$CORES")), in turn on the same veths, nginx backend (64-byte body, keep-alive upstream) and client: \`wrk -t$CLIENT_THREADS -c$CONNS -d${SECS}s --latency\` on CPUs $CLIENT_CPUS against https://198.18.0.1/ (TLS 1.3, ECDSA P-256, X25519) and http://198.18.0.1/, after a warm-up. Configs: bench/peers/tollgate-http.toml, nginx-http.conf, haproxy-http.cfg."
 sec text "CPU: Tollgate = its workers' busy cycles (a polling worker always shows 100% CPU; the busy cycles include the af_xdp copies and TX kicks, which on veths run the client's and backend's kernel receive path); nginx/HAProxy = utime + stime of all their processes. Machine softirq = the kernel's softirq time on all cores during the run (for the peers mostly their own TCP/IP work). On this 2-core machine the client and the backend share core 0: rates can be client-bound; CPU per request is the comparable figure."
-sec table "keep-alive requests ($CORES core(s))" run proxy "requests/s" "p50 ms" "p99 ms" errors "proxy CPU s" "CPU s per 1,000 requests" "machine softirq s" "Tollgate / this (req/s)" "this / Tollgate (CPU per request)"
+sec table "keep-alive requests ($CORES core(s))" run proxy "requests/s" "p50 ms" "p99 ms" errors "proxy CPU s" "CPU s per 1,000 requests" "machine softirq s" "Tollgate / this (req/s)" "Tollgate / this (CPU per request)"
 sec plot http_proxy_rps "Keep-alive requests/s, $CORES core(s)" proxy "requests/s" --kind bars
 for mode in https http; do
   run="HTTPS keep-alive"; [ $mode = http ] && run="plain HTTP keep-alive"
@@ -53,7 +53,7 @@ for mode in https http; do
     read -r -a v <<<"${R[$who-$mode]}"
     k=$(calc "${v[5]} * 1000 / ${v[0]}")
     sec row "$run" "$who" "$(fix "${v[1]}" 0)" "$(fix "${v[2]}" 3)" "$(fix "${v[3]}" 3)" "${v[4]}" "$(fix "${v[5]}" 2)" \
-      "$(fix "$k" 4)" "$(fix "${v[6]}" 2)" "$(ratio "${t[1]}" "${v[1]}")" "$(ratio "$k" "$tk")"
+      "$(fix "$k" 4)" "$(fix "${v[6]}" 2)" "$(ratio "${t[1]}" "${v[1]}")" "$(ratio "$tk" "$k")"
     sec point http_proxy_rps "$run" "$who" "$(fix "${v[1]}" 0)"
     sec raw "$who $run" "{\"requests\": ${v[0]}, \"rps\": ${v[1]}, \"p50_ms\": ${v[2]}, \"p99_ms\": ${v[3]}, \"errors\": ${v[4]}, \"cpu_s\": ${v[5]}, \"softirq_s\": ${v[6]}}"
   done

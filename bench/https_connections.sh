@@ -90,7 +90,7 @@ each_proxy "$CORES" measure
 sec init https_connections "New TLS connections/s through the HTTPS proxy: full and resumed, Tollgate vs nginx vs HAProxy"
 sec text "$(machine_line) Each proxy on $CORES worker core(s) (CPUs $(worker_cpus "$CORES")), in turn on the same veths, nginx backend and clients (CPUs $CLIENT_CPUS). One connection = TCP open, TLS 1.3 handshake (ECDSA P-256 certificate, X25519), one GET / proxied to the backend (64-byte body), close. Full: $PROCS \`openssl s_time -new -www / -time $SECS\` processes in parallel (s_time never resumes in -new mode). Resumed: the same with \`-reuse\` (each process resumes its first session: TLS 1.3 PSK with ECDHE from the proxy's ticket). Resumed at higher concurrency: \`wrk -c$CONNS -d${SECS}s -H 'Connection: close'\` (wrk, like h2load, resumes the session of its previous connection). Configs: bench/peers/tollgate-http.toml, nginx-http.conf, haproxy-http.cfg."
 sec text "Resumption verified: the s_time columns count the connections s_time reported as resumed ('r') and as full ('*'), for every proxy; Tollgate's own counter of resumed handshakes during the run is shown beside it. CPU per connection: Tollgate = its workers' busy cycles; nginx/HAProxy = utime + stime of their processes; machine softirq = the kernel's softirq time on all cores. The client's handshakes (ECDSA verification, ECDHE) cost about as much as the server's and share core 0 with the backend here, so the rates are client-bound on this 2-core machine; CPU per connection is the comparable figure."
-sec table "new TLS connections ($CORES core(s))" run proxy "connections/s" "resumed (client)" "full (client)" "resumed (Tollgate counter)" "proxy CPU us per connection" "machine softirq us per connection" "Tollgate / this (conn/s)" "this / Tollgate (CPU per connection)"
+sec table "new TLS connections ($CORES core(s))" run proxy "connections/s" "resumed (client)" "full (client)" "resumed (Tollgate counter)" "proxy CPU us per connection" "machine softirq us per connection" "Tollgate / this (conn/s)" "Tollgate / this (CPU per connection)"
 sec plot https_connections_cps "New TLS connections/s, $CORES core(s)" proxy "connections/s" --kind bars
 for mode in full resumed wrk; do
   case $mode in full) run="full handshake (s_time -new)" ;; resumed) run="resumed (s_time -reuse)" ;;
@@ -106,7 +106,7 @@ for mode in full resumed wrk; do
     us=$(calc "${v[4]} * 1000000 / ${v[0]}")
     sus=$(calc "${v[5]} * 1000000 / ${v[0]}")
     sec row "$run" "$who" "$(fix "${v[1]}" 0)" "${v[2]}" "${v[3]}" "${v[6]}" "$(fix "$us" 0)" "$(fix "$sus" 0)" \
-      "$(ratio "${t[1]}" "${v[1]}")" "$(ratio "$us" "$tus")"
+      "$(ratio "${t[1]}" "${v[1]}")" "$(ratio "$tus" "$us")"
     sec point https_connections_cps "$run" "$who" "$(fix "${v[1]}" 0)"
     sec raw "$who $mode" "{\"connections\": ${v[0]}, \"per_second\": ${v[1]}, \"resumed_client\": \"${v[2]}\", \"full_client\": \"${v[3]}\", \"cpu_s\": ${v[4]}, \"softirq_s\": ${v[5]}, \"resumed_tollgate\": \"${v[6]}\"}"
   done
