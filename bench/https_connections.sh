@@ -35,43 +35,6 @@ while [ $# -gt 0 ]; do
     *) sed -n '2,17p' "$0"; exit 2 ;;
   esac
 done
-tls_counter() { "$PY" -c 'import json,sys; print(sum(c["http_listeners"][0]["tls"][sys.argv[2]] for c in json.load(open(sys.argv[1]))["cores"]))' "$RUN/stats.json" "$1"; }
-
-# s_time_measure NAME WHO PID new|reuse → "connections per_second resumed full cpu_s softirq_s server_resumed"
-s_time_measure() {
-  local name=$1 who=$2 pid=$3 mode=$4 c0 s0 h0=0 i
-  if [ "$who" = Tollgate ]; then h0=$(tls_counter handshakes_resumed); fi
-  c0=$(proxy_cpu_seconds "$who" "$pid"); s0=$(softirq_seconds)
-  for i in $(seq "$PROCS"); do
-    (
-      t0=$(date +%s.%N)
-      in_client timeout $((SECS + 20)) openssl s_time -connect 198.18.0.1:443 -"$mode" -www / -time "$SECS" \
-        >"$RAW/$name-$i.txt" 2>&1
-      echo "elapsed $(calc "$(date +%s.%N) - $t0")" >>"$RAW/$name-$i.txt"
-    ) &
-  done
-  wait
-  if [ "$who" = Tollgate ]; then settle; fi
-  local c1 s1 hr=n/a
-  c1=$(proxy_cpu_seconds "$who" "$pid"); s1=$(softirq_seconds)
-  [ "$who" = Tollgate ] && hr=$(($(tls_counter handshakes_resumed) - h0))
-  echo "$("$PY" - "$RAW/$name" "$PROCS" <<'PYEOF'
-import re, sys
-base, procs = sys.argv[1], int(sys.argv[2])
-n = rate = resumed = full = 0
-for i in range(1, procs + 1):
-    t = open(f"{base}-{i}.txt").read()
-    c = int(re.findall(r"(\d+) connections in [\d.]+ real seconds", t)[-1])
-    n += c
-    rate += c / float(re.search(r"^elapsed ([\d.]+)$", t, re.M).group(1))
-    marks = "".join(re.findall(r"^[*rt3]+$", t, re.M))
-    resumed += marks.count("r")
-    full += marks.count("*")
-print(n, f"{rate:.1f}", resumed, full)
-PYEOF
-)" "$(calc "$c1 - $c0")" "$(calc "$s1 - $s0")" "$hr"
-}
-
 declare -A R
 measure() {
   local who=$1 pid=$2 f h0=0
