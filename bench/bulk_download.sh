@@ -10,22 +10,14 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
+HELP_LINES=9
 RAW_NAME=bulk-download
 # shellcheck source=peers/lib.sh
 . "$ROOT/bench/peers/lib.sh"  # the lab (prefix $P) and the peers, torn down on exit
 common_args "$@"
-RUNS=3; [ $QUICK = 1 ] && RUNS=1
-MB=100
-CORES=1
-set -- "${REST[@]}"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --runs) RUNS=$2; shift 2 ;;
-    --megabytes) MB=$2; shift 2 ;;
-    --cores) CORES=$2; shift 2 ;;
-    *) sed -n '2,9p' "$0"; exit 2 ;;
-  esac
-done
+RUNS=$(opt runs 3 1)
+MB=$(opt megabytes 100)
+CORES=$(opt cores 1)
 # The file the backend serves (removed on exit: the raw dir keeps the measurements, not 100 MB of zeros).
 FILES=$RAW/files
 mkdir -p "$FILES"

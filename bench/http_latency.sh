@@ -14,26 +14,17 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
+HELP_LINES=13
 RAW_NAME=http-latency
 # shellcheck source=peers/lib.sh
 . "$ROOT/bench/peers/lib.sh"  # the lab (prefix $P) and the peers, torn down on exit
 common_args "$@"
-SECS=9; FRACTIONS=0.2,0.4,0.6,0.8,0.9; SKIP=1
-[ $QUICK = 1 ] && { SECS=2; FRACTIONS=0.3,0.8; SKIP=0.5; }
-CONNS=32
-LOADS=""
-CORES=1
-set -- "${REST[@]}"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --seconds) SECS=$2; shift 2 ;;
-    --connections) CONNS=$2; shift 2 ;;
-    --fractions) FRACTIONS=$2; shift 2 ;;
-    --loads) LOADS=$2; shift 2 ;;
-    --cores) CORES=$2; shift 2 ;;
-    *) sed -n '2,14p' "$0"; exit 2 ;;
-  esac
-done
+SECS=$(opt seconds 9 2)
+FRACTIONS=$(opt fractions 0.2,0.4,0.6,0.8,0.9 0.3,0.8)
+SKIP=1; [ $QUICK = 1 ] && SKIP=0.5
+CONNS=$(opt connections 32)
+LOADS=$(opt loads "")
+CORES=$(opt cores 1)
 command -v h2load >/dev/null || { echo "h2load is missing (nghttp2-client): scripts/setup.sh" >&2; exit 1; }
 URL=https://198.18.0.1/
 

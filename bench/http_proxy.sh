@@ -13,22 +13,14 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
+HELP_LINES=12
 RAW_NAME=http-proxy
 # shellcheck source=peers/lib.sh
 . "$ROOT/bench/peers/lib.sh"  # the lab (prefix $P) and the peers, torn down on exit
 common_args "$@"
-SECS=10; [ $QUICK = 1 ] && SECS=2
-CONNS=32
-CORES=1
-set -- "${REST[@]}"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --seconds) SECS=$2; shift 2 ;;
-    --connections) CONNS=$2; shift 2 ;;
-    --cores) CORES=$2; shift 2 ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
-  esac
-done
+SECS=$(opt seconds 10 2)
+CONNS=$(opt connections 32)
+CORES=$(opt cores 1)
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/setup.sh" >&2; exit 1; }
 
 declare -A R  # R[WHO-MODE] = wrk_measure's fields

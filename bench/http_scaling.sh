@@ -16,24 +16,15 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
+HELP_LINES=15
 RAW_NAME=http-scaling
 # shellcheck source=peers/lib.sh
 . "$ROOT/bench/peers/lib.sh"  # the lab (prefix $P) and the peers, torn down on exit
 common_args "$@"
-SECS=8; [ $QUICK = 1 ] && SECS=1
-CONNS=32
-PROCS=4
-CORES_LIST=1,2
-set -- "${REST[@]}"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --seconds) SECS=$2; shift 2 ;;
-    --connections) CONNS=$2; shift 2 ;;
-    --procs) PROCS=$2; shift 2 ;;
-    --cores-list) CORES_LIST=$2; shift 2 ;;
-    *) sed -n '2,16p' "$0"; exit 2 ;;
-  esac
-done
+SECS=$(opt seconds 8 1)
+CONNS=$(opt connections 32)
+PROCS=$(opt procs 4)
+CORES_LIST=$(opt cores-list 1,2)
 MODES="keepalive close"; [ $QUICK = 1 ] || MODES+=" full"
 
 declare -A R  # R[WHO-MODE-CORES] = "units per_second cpu_s"

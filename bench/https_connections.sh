@@ -17,24 +17,16 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
+HELP_LINES=16
 RAW_NAME=https-connections
 # shellcheck source=peers/lib.sh
 . "$ROOT/bench/peers/lib.sh"  # the lab (prefix $P) and the peers, torn down on exit
 common_args "$@"
-SECS=8; [ $QUICK = 1 ] && SECS=2 && WRK_SECS=1
-PROCS=4
-CONNS=32
-CORES=1
-set -- "${REST[@]}"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --seconds) SECS=$2; shift 2 ;;
-    --procs) PROCS=$2; shift 2 ;;
-    --connections) CONNS=$2; shift 2 ;;
-    --cores) CORES=$2; shift 2 ;;
-    *) sed -n '2,17p' "$0"; exit 2 ;;
-  esac
-done
+SECS=$(opt seconds 8 2)
+[ $QUICK = 1 ] && WRK_SECS=1
+PROCS=$(opt procs 4)
+CONNS=$(opt connections 32)
+CORES=$(opt cores 1)
 declare -A R
 measure() {
   local who=$1 pid=$2 f h0=0

@@ -19,20 +19,13 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
+HELP_LINES=18
 RAW_NAME=tls-idle-memory
 # shellcheck source=peers/lib.sh
 . "$ROOT/bench/peers/lib.sh"  # the lab (prefix $P) and the peers, torn down on exit
 common_args "$@"
-COUNTS=10000,50000; [ $QUICK = 1 ] && COUNTS=10000
-PEERS=1
-set -- "${REST[@]}"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --connections) COUNTS=$2; shift 2 ;;
-    --no-peers) PEERS=0; shift ;;
-    *) sed -n '2,16p' "$0"; exit 2 ;;
-  esac
-done
+COUNTS=$(opt connections 10000,50000 10000)
+PEERS=1; [ -n "${OPT[no-peers]:-}" ] && PEERS=0
 # Descriptors: no process may exceed the hard RLIMIT_NOFILE (20,000 on the lab VM, and without
 # CAP_SYS_RESOURCE it cannot be raised), so the clients, the backend and nginx's workers are split into
 # processes; HAProxy is one process needing 2 per connection, so it holds at most HAPROXY_MAX.

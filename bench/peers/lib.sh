@@ -153,22 +153,29 @@ PYEOF
 # ---- The HTTP comparisons (http_proxy, https_connections, http_latency, bulk_download, http_scaling) ----
 
 # common_args ARGS...: the options every lab section script takes — [--quick] [--json FILE] [--raw DIR] —
-# into QUICK, JSON and RAW (RAW defaults to $TMPDIR/tollgate-$1 when the caller set RAW_NAME); the rest
-# are left in REST for the script's own options.
+# into QUICK, JSON and RAW (RAW defaults to $TMPDIR/tollgate-$RAW_NAME), and the ones most of them take
+# into OPT[seconds|connections|cores|procs|runs|loads|fractions|cores-list] (the script applies its
+# defaults); --help and anything else print the script's header (its lines 2 to HELP_LINES).
 common_args() {
-  QUICK=0; REST=()
+  QUICK=0
+  declare -gA OPT=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --quick) QUICK=1; shift ;;
       --json) JSON=$(readlink -f "$2"); shift 2 ;;
       --raw) RAW=$2; shift 2 ;;
-      *) REST+=("$1"); shift ;;
+      --seconds|--connections|--cores|--procs|--runs|--megabytes|--loads|--fractions|--cores-list)
+        OPT[${1#--}]=$2; shift 2 ;;
+      --no-peers) OPT[no-peers]=1; shift ;;
+      *) sed -n "2,${HELP_LINES:-12}p" "$0"; exit 2 ;;
     esac
   done
   RAW=${RAW:-${TMPDIR:-/tmp}/tollgate-$RAW_NAME}
   rm -rf "$RAW"; mkdir -p "$RAW"; RAW=$(readlink -f "$RAW")
   JSON=${JSON:-$RAW/section.json}
 }
+# opt NAME DEFAULT QUICK_DEFAULT: the option's value, else the default for this mode.
+opt() { if [ -n "${OPT[$1]:-}" ]; then echo "${OPT[$1]}"; elif [ "$QUICK" = 1 ]; then echo "${3:-$2}"; else echo "$2"; fi; }
 
 # sec CMD ARGS...: bench/peers/section.py CMD "$JSON" ARGS... (the section this script writes).
 sec() { local c=$1; shift; "$PY" "$ROOT/bench/peers/section.py" "$c" "$JSON" "$@"; }
