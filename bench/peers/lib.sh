@@ -33,7 +33,8 @@ machine_line() {
 }
 
 # Seconds of the workers' busy cycles, all cores summed (a polling worker always shows 100% CPU; its cost
-# is its busy cycles).
+# is its busy cycles). They are TSC time of busy poll iterations: a worker preempted inside one (a CPU
+# shared with other processes) counts the preempted time as busy, unlike the peers' utime + stime.
 busy_seconds() {
   "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.6f" % (sum(c["cycles_busy"] for c in d["cores"]) / d["tsc_hz"]))' \
     "$RUN/stats.json"
