@@ -14,7 +14,8 @@
 # RLIMIT_NOFILE, 20,000 here, not raisable without CAP_SYS_RESOURCE); haproxy-tls.cfg (one process with 2
 # descriptors per connection: it holds at most (RLIMIT_NOFILE - 1400) / 2, 9,300 here, and is not run at
 # 50,000). 50,000 connections use a wider ephemeral port range in the client namespace (10000-65000, set
-# here) and several client processes (15,000 connections each).
+# here) and several client processes (7,000 connections each, at least 4), each from its own address
+# 198.18.0.11, .12, ... added to the client namespace.
 #   bench/tls_idle_memory.sh [--quick] [--json FILE] [--raw DIR] [--connections N,N,...] [--no-peers]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +33,9 @@ PEERS=1; [ -n "${OPT[no-peers]:-}" ] && PEERS=0
 NOFILE=$(ulimit -Hn)
 ulimit -n "$NOFILE"
 HAPROXY_MAX=$(( (NOFILE - 1400) / 2 ))
+MAXN=$(tr ',' '\n' <<<"$COUNTS" | sort -n | tail -1)
+MAX_HOLDERS=$(( (MAXN + 6999) / 7000 )); [ "$MAX_HOLDERS" -ge 4 ] || MAX_HOLDERS=4
+[ "$MAX_HOLDERS" -le 200 ] || { echo "at most 1,400,000 connections" >&2; exit 2; }
 HOLDERS=()
 stop_holder() {
   local pid
@@ -51,6 +55,8 @@ lab_up() {
   "$LAB" up --prefix "$P" --cores 1 --config "$ROOT/bench/peers/tollgate-tls-idle.toml" >"$RAW/lab-up.log" ||
     { cat "$RAW/lab-up.log" >&2; return 1; }
   ip netns exec "$P-client" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
+  local i
+  for i in $(seq 11 $((10 + MAX_HOLDERS))); do ip -n "$P-client" addr add "198.18.0.$i/24" dev "$P-cli0"; done
   local a
   for a in 11 12 13; do  # one process per address: each holds a third of the backend connections
     peer_start "$P-backend" "$BACKEND_CPUS" "$RAW/idle-backend-$a.log" "$PY" "$ROOT/bench/peers/idle_backend.py" 7100 \
@@ -67,16 +73,18 @@ warm_up() {  # first-use allocations (OpenSSL tables, first growth of session po
 }
 
 # hold N NAME: the clients connect N and stay idle (up to 600 s); HELD = "held resumed seconds". One client
-# process per 15,000 connections (the descriptor limit), at least 4. Not to be called in $(...): the clients stay.
+# process per 7,000 connections (under the descriptor limit), at least 4, each from its own address
+# 198.18.0.(10 + i) (the kernel's search for a free port to one destination slows as the range fills: 50,000
+# from one address took 4 minutes). Not to be called in $(...): the clients stay.
 hold() {
   local n=$1 name=$2 k i t0 share
-  k=$(( (n + 14999) / 15000 )); [ "$k" -ge 4 ] || k=4  # several in parallel: each waits on its handshakes
+  k=$(( (n + 6999) / 7000 )); [ "$k" -ge 4 ] || k=4
   t0=$(date +%s.%N)
   for i in $(seq "$k"); do
     share=$((n / k)); [ "$i" = 1 ] && share=$((share + n % k))
     rm -f "$RAW/held-$name-$i"
     ip netns exec "$P-client" taskset -c "$CLIENT_CPUS" "$PY" "$ROOT/bench/peers/idle_clients.py" 198.18.0.1 8443 \
-      "$share" "$RUN/certs/ca.pem" "$RAW/held-$name-$i" 600 >/dev/null 2>"$RAW/clients-$name-$i.log" &
+      "$share" "$RUN/certs/ca.pem" "$RAW/held-$name-$i" 600 "198.18.0.$((10 + i))" >/dev/null 2>"$RAW/clients-$name-$i.log" &
     HOLDERS+=($!)
   done
   for i in $(seq "$k"); do
@@ -136,7 +144,7 @@ for n in ${COUNTS//,/ }; do
 done
 
 sec init tls_idle_memory "Memory per idle TLS connection: Tollgate vs nginx vs HAProxy"
-sec text "$(machine_line) Python clients (bench/peers/idle_clients.py, one process per 15,000 connections, CPUs $CLIENT_CPUS) open N TLS 1.3 connections (ECDSA P-256; the first full, the rest resuming its session) through each proxy's TLS-terminating L4 listener on 198.18.0.1:8443 to an epoll echo backend (bench/peers/idle_backend.py; each client connection also holds one backend connection) and keeps them idle. Each proxy starts afresh for each N on CPU 1 and is warmed up first. Configs: bench/peers/tollgate-tls-idle.toml; nginx-tls.conf (stream ssl, one worker per 6,000 connections sharing the port by reuseport, all on CPU 1: no process may hold more than the hard RLIMIT_NOFILE of $NOFILE descriptors, and nginx needs 2 per connection); haproxy-tls.cfg (mode tcp, ssl, one thread; one process, so it holds at most $HAPROXY_MAX connections here and is measured with that many in the 10,000 row)."
+sec text "$(machine_line) Python clients (bench/peers/idle_clients.py, one process per 7,000 connections and at least 4, each from its own address 198.18.0.11, .12, ..., CPUs $CLIENT_CPUS) open N TLS 1.3 connections (ECDSA P-256; the first full, the rest resuming its session) through each proxy's TLS-terminating L4 listener on 198.18.0.1:8443 to an epoll echo backend (bench/peers/idle_backend.py; each client connection also holds one backend connection) and keeps them idle. Each proxy starts afresh for each N on CPU 1 and is warmed up first. Configs: bench/peers/tollgate-tls-idle.toml; nginx-tls.conf (stream ssl, one worker per 6,000 connections sharing the port by reuseport, all on CPU 1: no process may hold more than the hard RLIMIT_NOFILE of $NOFILE descriptors, and nginx needs 2 per connection); haproxy-tls.cfg (mode tcp, ssl, one thread; one process, so it holds at most $HAPROXY_MAX connections here and is measured with that many in the 10,000 row)."
 sec text "Counted: the proxy's resident memory growth per held connection (RSS after − before). Tollgate: the dataplane process — its TLS sessions and per-connection state; TCP control blocks are preallocated per core (max_connections) and already resident, so they are not in the growth (the engine's own accounting, unit test AnIdleConnectionHoldsNoRecordBuffer, is ~3.7 KB per idle connection with both TCBs). nginx: master + worker; HAProxy: its process. Kernel slab growth (machine-wide) is shown beside: for Tollgate it is the client's and backend's sockets only; for the peers it also holds their own two sockets per connection, so the last column adds the difference (peer slab − Tollgate slab at the same N) to the peer's RSS growth."
 sec table "memory per idle TLS connection" connections proxy established "RSS before KiB" "RSS after KiB" "RSS bytes per connection" "kernel slab bytes per connection (machine)" "proxy total bytes per connection (RSS + own kernel sockets)" "Tollgate / this (total)" "seconds to open"
 sec plot tls_idle_memory_bytes "Memory per idle TLS connection (RSS + own kernel sockets)" proxy "bytes per connection" --kind bars
