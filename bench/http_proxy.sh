@@ -1,114 +1,68 @@
 #!/usr/bin/env bash
-# L7 end to end: HTTPS (TLS 1.3, ECDSA P-256 lab certificate) → proxy → keep-alive HTTP/1.1 to a fast
-# backend (nginx answering a 64-byte body on 198.19.0.11-13:8081), Tollgate vs nginx vs HAProxy, one core
-# each, on the same veths, backends and client (wrk pinned to core 0, 1 thread):
-#   (a) keep-alive requests/s with -c CONNS, p50/p99 latency;  (b) new TLS connections/s
-#   (wrk -H 'Connection: close'); CPU per request: Tollgate = worker busy cycles, peers = process CPU time
-#   (utime + stime of all their processes) with the machine's softirq time shown beside it.
-#   bench/http_proxy.sh [--seconds S] [--connections C] [--raw DIR]
+# L7 keep-alive requests/s, Tollgate vs nginx vs HAProxy: HTTPS (TLS 1.3, ECDSA P-256 lab certificate) and
+# plain HTTP → proxy → keep-alive HTTP/1.1 to a fast backend (nginx answering a 64-byte body on
+# 198.19.0.11-13:8081, bench/peers/nginx-backend.conf). Each proxy on the same worker core(s) (Tollgate's
+# CPUs 1..N; nginx worker_processes N, HAProxy nbthread N, pinned there), the same veths and backend, the
+# same client runs: wrk (CLIENT_THREADS threads on CLIENT_CPUS, default 1 on core 0) with C connections.
+# Configs: bench/peers/tollgate-http.toml, nginx-http.conf, haproxy-http.cfg.
+# CPU: Tollgate = its workers' busy cycles (a polling worker always shows 100%); nginx/HAProxy = utime +
+# stime of all their processes; the machine's softirq time (where the kernel's TCP work for the peers runs,
+# and for Tollgate the clients' and backend's side of the veths) is shown beside it.
+# New TLS connections per second: bench/https_connections.sh; 1 vs 2 cores: bench/http_scaling.sh.
+#   bench/http_proxy.sh [--quick] [--json FILE] [--raw DIR] [--seconds S] [--connections C] [--cores N]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
-SECS=10
-CONNS=32
-RAW=${TMPDIR:-/tmp}/tollgate-http-proxy
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --seconds) SECS=$2; shift 2 ;;
-    --connections) CONNS=$2; shift 2 ;;
-    --raw) RAW=$2; shift 2 ;;
-    *) sed -n '2,9p' "$0"; exit 2 ;;
-  esac
-done
+HELP_LINES=12
+RAW_NAME=http-proxy
 # shellcheck source=peers/lib.sh
-. "$ROOT/bench/peers/lib.sh"  # the lab (prefix tb) and the peers, torn down on exit
+. "$ROOT/bench/peers/lib.sh"  # the lab (prefix $P) and the peers, torn down on exit
+common_args "$@"
+SECS=$(opt seconds 10 2)
+CONNS=$(opt connections 32)
+CORES=$(opt cores 1)
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/setup.sh" >&2; exit 1; }
-rm -rf "$RAW"; mkdir -p "$RAW"
-URL=https://198.18.0.1/
 
-# wrk_run NAME [wrk args...]: one bounded wrk run from the client namespace on core 0; raw output in $RAW.
-wrk_run() {
-  local name=$1
-  shift
-  ip netns exec $P-client timeout $((SECS + 30)) taskset -c 0 wrk -t1 -c"$CONNS" -d"${SECS}s" --timeout 5s --latency \
-    "$@" "$URL" >"$RAW/$name.txt" 2>&1 || { echo "wrk failed ($name):" >&2; cat "$RAW/$name.txt" >&2; return 1; }
-}
-warm() { ip netns exec $P-client timeout 20 taskset -c 0 wrk -t1 -c"$CONNS" -d2s "$URL" >/dev/null 2>&1 || true; }
-
-
-# measure NAME COST_FN → "ka_req ka_rps ka_p50 ka_p99 ka_non2xx ka_err ka_cpu ka_soft cl_req cl_rps ... cl_soft"
+declare -A R  # R[WHO-MODE] = wrk_measure's fields
 measure() {
-  local name=$1 cost=$2 out=() c0 s0 mode
-  warm
-  for mode in keepalive close; do
-    settle
-    c0=$($cost); s0=$(softirq_seconds)
-    if [ $mode = close ]; then wrk_run "$name-$mode" -H 'Connection: close'; else wrk_run "$name-$mode"; fi
-    settle
-    out+=($(wrk_fields "$RAW/$name-$mode.txt") "$(echo "$($cost) - $c0" | bc -l)" "$(echo "$(softirq_seconds) - $s0" | bc -l)")
-  done
-  echo "${out[@]}"
+  local who=$1 pid=$2
+  wrk_warm "$who" https://198.18.0.1/
+  R[$who-https]=$(wrk_measure "${who,,}-https" "$who" "$pid" https://198.18.0.1/)
+  R[$who-http]=$(wrk_measure "${who,,}-http" "$who" "$pid" http://198.18.0.1/)
 }
+each_proxy "$CORES" measure
 
-"$LAB" up --prefix $P --cores 1 --config "$ROOT/bench/peers/tollgate-http.toml" >/dev/null
-render "$ROOT/bench/peers/nginx-backend.conf" "$RUN/nginx-backend.conf"
-peer_start $P-backend 0 "$RAW/nginx-backend.log" nginx -p "$RUN" -c "$RUN/nginx-backend.conf" -e stderr -g 'daemon off;'
-for a in 11 12 13; do wait_tcp $P-backend 198.19.0.$a 8081; done
-
-# Tollgate.
-read -r -a T <<<"$(measure tollgate busy_seconds)"
-[ ${#T[@]} -eq 16 ] || { echo "Tollgate runs failed (raw output in $RAW)" >&2; exit 1; }
-cp "$RUN/stats.json" "$RAW/tollgate-stats.json"
-"$PY" - "$RUN/stats.json" >"$RAW/tollgate-counters.txt" <<'PYEOF'
-import json, sys
-d = json.load(open(sys.argv[1]))["cores"][0]
-l = d["http_listeners"][0]
-t = l["tls"]
-print(f"requests {l['requests']}, responses {l['responses']}, local errors "
-      f"{ {k: v for k, v in l['local_errors'].items() if v} or 0}, retries {l['retries']}; "
-      f"TLS handshakes {t['handshakes']} ({t['handshakes_resumed']} resumed), failures {t['handshake_failures']}; "
-      f"upstream connects {d['upstreams']['connects']}, reuses {d['upstreams']['reuses']}, "
-      f"connect failures {d['upstreams']['connect_failures']}; TCP resets sent {d['tcp']['resets_sent']}, "
-      f"retransmits {d['tcp']['retransmits']}")
-PYEOF
-
-# The peers on the same veths, backends and client.
-move_to_proxy_ns
-render "$ROOT/bench/peers/nginx-http.conf" "$RUN/nginx-http.conf"
-peer_start $P-proxy 1 "$RAW/nginx-proxy.log" nginx -p "$RUN" -c "$RUN/nginx-http.conf" -e stderr -g 'daemon off;'
-NGINX=$PEER_PID
-wait_tcp $P-client 198.18.0.1 443
-read -r -a N <<<"$(measure nginx "tree_cpu_seconds $NGINX")"
-[ ${#N[@]} -eq 16 ] || { echo "nginx runs failed (raw output in $RAW)" >&2; exit 1; }
-peer_stop "$NGINX"
-
-haproxy_pem
-render "$ROOT/bench/peers/haproxy-http.cfg" "$RUN/haproxy-http.cfg"
-peer_start $P-proxy 1 "$RAW/haproxy.log" haproxy -f "$RUN/haproxy-http.cfg" -db
-HAPROXY=$PEER_PID
-wait_tcp $P-client 198.18.0.1 443
-read -r -a H <<<"$(measure haproxy "tree_cpu_seconds $HAPROXY")"
-[ ${#H[@]} -eq 16 ] || { echo "HAProxy runs failed (raw output in $RAW)" >&2; exit 1; }
-peer_stop "$HAPROXY"
-
-# Report. Indices: 0 req, 1 rps, 2 p50, 3 p99, 4 non2xx, 5 socket errors, 6 CPU s, 7 softirq s; +8 for close.
-us() { echo "$1 * 1000000 / $2" | bc -l; }
-printf 'HTTPS (TLS 1.3, ECDSA P-256) → proxy → HTTP/1.1 keep-alive to nginx (64-byte body), one proxy core each,\n'
-printf 'wrk 1 thread on core 0, %s connections, %s s per run\n' "$CONNS" "$SECS"
-machine_line
-echo
-echo "| run | proxy | requests/s | p50 ms | p99 ms | non-2xx | socket errors | proxy CPU s | CPU us/request | machine softirq s | Tollgate / this (req/s) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
-for o in 0 8; do
-  run=keep-alive; [ $o = 8 ] && run="new TLS conn/request"
+sec init http_proxy "HTTP(S) keep-alive requests/s: Tollgate vs nginx vs HAProxy"
+sec text "$(machine_line). Each proxy on $CORES worker core(s) (CPUs $(worker_cpus "$CORES")), in turn on the same veths, nginx backend (64-byte body, keep-alive upstream) and client: \`wrk -t$CLIENT_THREADS -c$CONNS -d${SECS}s --latency\` on CPUs $CLIENT_CPUS against https://198.18.0.1/ (TLS 1.3, ECDSA P-256, X25519) and http://198.18.0.1/, after a warm-up. Configs: bench/peers/tollgate-http.toml, nginx-http.conf, haproxy-http.cfg."
+sec text "CPU: Tollgate = its workers' busy cycles (a polling worker always shows 100% CPU; the busy cycles include the af_xdp copies and TX kicks, which on veths run the client's and backend's kernel receive path; on a busy machine, time the worker spends preempted inside a busy iteration counts too); nginx/HAProxy = utime + stime of all their processes. Machine softirq = the kernel's softirq time on all cores during the run (for the peers mostly their own TCP/IP work). On this 2-core machine the client and the backend share core 0: rates can be client-bound; CPU per request is the comparable figure."
+sec table "keep-alive requests ($CORES core(s))" run proxy "requests/s" "p50 ms" "p99 ms" errors "proxy CPU s" "CPU s per 1,000 requests" "machine softirq s" "Tollgate / this (req/s)" "Tollgate / this (CPU per request)"
+sec plot http_proxy_rps "Keep-alive requests/s, $CORES core(s)" proxy "requests/s" --kind bars
+for mode in https http; do
+  run="HTTPS keep-alive"; [ $mode = http ] && run="plain HTTP keep-alive"
+  read -r -a t <<<"${R[Tollgate-$mode]}"
+  tk=$(calc "${t[5]} * 1000 / ${t[0]}")
   for who in Tollgate nginx HAProxy; do
-    case $who in Tollgate) v=("${T[@]}"); cpu="busy" ;; nginx) v=("${N[@]}"); cpu="process" ;; HAProxy) v=("${H[@]}"); cpu="process" ;; esac
-    printf '| %s | %s | %.0f | %.2f | %.2f | %s | %s | %.2f (%s) | %.1f | %.2f | %.2fx |\n' "$run" "$who" "${v[o+1]}" \
-      "${v[o+2]}" "${v[o+3]}" "${v[o+4]}" "${v[o+5]}" "${v[o+6]}" "$cpu" "$(us "${v[o+6]}" "${v[o]}")" "${v[o+7]}" \
-      "$(echo "${T[o+1]} / ${v[o+1]}" | bc -l)"
+    read -r -a v <<<"${R[$who-$mode]}"
+    k=$(calc "${v[5]} * 1000 / ${v[0]}")
+    sec row "$run" "$who" "$(fix "${v[1]}" 0)" "$(fix "${v[2]}" 3)" "$(fix "${v[3]}" 3)" "${v[4]}" "$(fix "${v[5]}" 2)" \
+      "$(fix "$k" 4)" "$(fix "${v[6]}" 2)" "$(ratio "${t[1]}" "${v[1]}")" "$(ratio "$tk" "$k")"
+    sec point http_proxy_rps "$run" "$who" "$(fix "${v[1]}" 0)"
+    sec raw "$who $run" "{\"requests\": ${v[0]}, \"rps\": ${v[1]}, \"p50_ms\": ${v[2]}, \"p99_ms\": ${v[3]}, \"errors\": ${v[4]}, \"cpu_s\": ${v[5]}, \"softirq_s\": ${v[6]}}"
   done
 done
-echo
-echo "Tollgate counters after both runs: $(cat "$RAW/tollgate-counters.txt")"
-echo "Raw wrk output and Tollgate's last stats snapshot: $RAW"
-noise_line
+counters=$("$PY" - "$RAW/tollgate-stats-${CORES}core.json" <<'PYEOF'
+import json, sys
+cores = json.load(open(sys.argv[1]))["cores"]
+s = lambda f: sum(f(c) for c in cores)
+print(f"Tollgate counters after its runs (all cores): HTTPS requests {s(lambda c: c['http_listeners'][0]['requests'])}, "
+      f"plain HTTP requests {s(lambda c: c['http_listeners'][1]['requests'])}, TLS handshakes "
+      f"{s(lambda c: c['http_listeners'][0]['tls']['handshakes'])} (failures "
+      f"{s(lambda c: c['http_listeners'][0]['tls']['handshake_failures'])}), upstream connects "
+      f"{s(lambda c: c['upstreams']['connects'])}, reuses {s(lambda c: c['upstreams']['reuses'])}, "
+      f"TCP retransmits {s(lambda c: c['tcp']['retransmits'])}.")
+PYEOF
+)
+sec text "$counters Raw wrk output and Tollgate's last stats snapshot: $RAW."
+sec text "$(noise_line)"
+sec raw settings "{\"seconds\": $SECS, \"connections\": $CONNS, \"cores\": $CORES, \"client_cpus\": \"$CLIENT_CPUS\", \"quick\": $QUICK}"
+sec markdown

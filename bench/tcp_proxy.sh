@@ -17,7 +17,7 @@ while [ $# -gt 0 ]; do
     *) sed -n '2,8p' "$0"; exit 2 ;;
   esac
 done
-P=tb
+P=${P:-tb}
 RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
 LAB="$ROOT/scripts/lab.sh"
 HAPROXY_PID=""
