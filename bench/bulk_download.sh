@@ -19,8 +19,10 @@ RUNS=$(opt runs 3 1)
 MB=$(opt megabytes 100)
 CORES=$(opt cores 1)
 # The file the backend serves (removed on exit: the raw dir keeps the measurements, not 100 MB of zeros).
-FILES=$RAW/files
-mkdir -p "$FILES"
+# A directory of its own that nginx's unprivileged worker can read: the raw dir may be private
+# (bench/run.sh's work dir is a mode-700 mktemp), which made the backend answer 403.
+FILES=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-bulk.XXXXXX")
+chmod 755 "$FILES"
 head -c "${MB}M" /dev/zero >"$FILES/bulk.bin"
 trap 'rm -rf "$FILES"; cleanup' EXIT
 BYTES=$((MB * 1048576))

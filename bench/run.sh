@@ -31,12 +31,13 @@ PRODUCERS=(
   "micro_http     micro   bench/http_benchmark"
   "micro_tcp      micro   bench/tcp_benchmark"
   "micro_stats    micro   bench/stats_benchmark"
-  # To plug in as the other pieces of issue 7 land (uncomment, keep the order: micro first, labs after):
-  # "http_proxy       script  bench/http_proxy.sh"
-  # "tls_handshakes   script  bench/tls_handshakes.sh"
-  # "tcp_proxy        script  bench/tcp_proxy.sh"
-  # "tls_idle_memory  script  bench/tls_idle_memory.sh"
-  # "loadgen          script  bench/loadgen.sh"
+  "loadgen_memif      script  bench/loadgen.sh"
+  "http_proxy         script  bench/http_proxy.sh"
+  "https_connections  script  bench/https_connections.sh"
+  "bulk_download      script  bench/bulk_download.sh"
+  "http_latency       script  bench/http_latency.sh"
+  "http_scaling       script  bench/http_scaling.sh"
+  "tls_idle_memory    script  bench/tls_idle_memory.sh"
 )
 
 QUICK_BUDGET_S=300

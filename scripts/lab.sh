@@ -66,17 +66,23 @@ build() {
   ninja -C "$BUILD" >/dev/null
 }
 
-# Stops the process in PIDFILE (only if it is still the one we started), waiting up to 10 s.
-stop_pid() {
-  local pidfile=$1 pid
-  [ -f "$pidfile" ] || return 0
-  pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
+# stop_pids PIDFILE...: TERM to every live one, then waits up to 10 s for them all, then KILL.
+stop_pids() {
+  local f pids=() pid
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  for _ in $(seq 100); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 1 ] || break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null; done
+  for f in "$@"; do rm -f "$f"; done
+  return 0
 }
 
 make_veth() {  # root-end ns ns-end queues
@@ -241,9 +247,8 @@ MSG
 
 lab_down() {
   need_root
-  stop_pid "$RUN/controlplane.pid"
-  stop_pid "$RUN/dataplane.pid"
-  for f in "$RUN"/backend-*.pid; do [ -e "$f" ] && stop_pid "$f"; done
+  # All at once: each takes up to ~2 s to exit, and nothing here depends on another's exit order.
+  stop_pids "$RUN/controlplane.pid" "$RUN/dataplane.pid" "$RUN"/backend-*.pid
   net_down
   # A dataplane that stopped cleanly removed its segment; one that was killed left it.
   rm -f "/dev/shm/tollgate-$SEGMENT"
