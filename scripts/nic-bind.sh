@@ -8,7 +8,9 @@
 #
 # A device is refused, with the reason, when one of its interfaces carries a default route (IPv4 or IPv6),
 # has any IP address, or is administratively up: the machine would lose a network it uses. Take the
-# interface down and flush its addresses first if it really is free. Only the devices named are touched.
+# interface down and flush its addresses first if it really is free. Devices that are not network
+# controllers, and NICs whose kernel driver shows no interface here (another network namespace?), are
+# refused too. Only the devices named are touched.
 # --dry-run prints every command it would run and changes nothing.
 #
 # Environment (for tests): NIC_BIND_SYSFS (default /sys), NIC_BIND_IP (default ip), NIC_BIND_DEVBIND
@@ -24,7 +26,7 @@ PY=/usr/bin/python3
 PCI_RE='^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$'
 
 usage() {
-  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-2}"
 }
 die() { echo "nic-bind: $*" >&2; exit 1; }
@@ -104,8 +106,18 @@ EOF
 
 # refusals PCI: why the device must stay with the kernel, one reason a line; nothing when it is free.
 refusals() {
-  local ifc
-  for ifc in $(ifaces_of "$1"); do why_busy "$ifc"; done
+  local pci=$1 class drv ifcs ifc
+  class=$(cat "$SYSFS/bus/pci/devices/$pci/class" 2>/dev/null || echo unknown)
+  # PCI class 0x02xxxx is a network controller: anything else (a disk, a GPU) is never ours to take.
+  if [[ $class != 0x02* ]]; then echo "$pci is not a network controller (PCI class $class)"; return; fi
+  ifcs=$(ifaces_of "$pci")
+  drv=$(driver_of "$pci")
+  # A kernel NIC driver with no interface in sight: it may live in another network namespace, where
+  # the route and address checks cannot see it.
+  if [ -z "$ifcs" ] && [ -n "$drv" ] && [[ ! $drv =~ ^(vfio-pci|uio_pci_generic|igb_uio)$ ]]; then
+    echo "$pci has driver $drv but no interface in this network namespace"
+  fi
+  for ifc in $ifcs; do why_busy "$ifc"; done
 }
 
 bind_one() {
@@ -146,9 +158,12 @@ esac
 [ ${#devices[@]} -gt 0 ] || usage
 # Resolve and check everything before changing anything: one bad name stops the whole run.
 pcis=()
+names=()
 for dev in "${devices[@]}"; do
   pci=$(pci_of "$dev") || exit 1
+  [[ " ${pcis[*]} " == *" $pci "* ]] && continue  # named twice (address and interface)
   pcis+=("$pci")
+  names+=("$dev")
 done
 if [ $MODE = bind ]; then
   refused=0
@@ -157,7 +172,7 @@ if [ $MODE = bind ]; then
     reasons=$(refusals "${pcis[$i]}") || exit 1
     [ -n "$reasons" ] || continue
     refused=1
-    echo "nic-bind: refusing ${devices[$i]} (${pcis[$i]}):" >&2
+    echo "nic-bind: refusing ${names[$i]} (${pcis[$i]}):" >&2
     while IFS= read -r r; do echo "  $r" >&2; done <<<"$reasons"
   done
   [ $refused = 0 ] || die "nothing was changed"

@@ -8,12 +8,13 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 SYS=$T/sys
 mkdir -p "$SYS/class/net" "$SYS/bus/pci/drivers/ixgbe" "$SYS/bus/pci/drivers/virtio-pci" \
-         "$SYS/bus/pci/drivers/vfio-pci"
+         "$SYS/bus/pci/drivers/vfio-pci" "$SYS/bus/pci/drivers/nvme"
 # fake_nic IFACE PCI DRIVER: a PCI function bound to DRIVER and, unless IFACE is "-", its interface
 # (class/net/IF/device leads to the function, the function's net/ lists the interface, as in sysfs).
 fake_nic() {
   local ifc=$1 pci=$2 drv=$3 dev=$SYS/bus/pci/devices/$2
   mkdir -p "$dev"
+  echo "${CLASS:-0x020000}" >"$dev/class"
   ln -s "../../../../bus/pci/drivers/$drv" "$dev/driver"
   [ "$ifc" != - ] || return 0
   mkdir -p "$dev/net/$ifc" "$SYS/class/net/$ifc"
@@ -26,6 +27,8 @@ fake_nic eth3 0000:3b:00.2 ixgbe        # the IPv6 default route, no address
 fake_nic eth4 0000:3b:00.3 ixgbe        # up, nothing else
 fake_nic eth5 0000:3b:00.4 ixgbe        # free too, never named
 fake_nic - 0000:3c:00.0 vfio-pci        # already DPDK's
+fake_nic - 0000:3b:00.5 ixgbe           # its interface is in another network namespace
+CLASS=0x010802 fake_nic - 0000:01:00.0 nvme  # the machine's disk
 
 cat >"$T/ip" <<'EOF'
 #!/usr/bin/env bash
@@ -62,6 +65,8 @@ refused 0000:00:03.0 "eth0 carries the IPv4 default route"
 refused eth2 "eth2 has address 198.18.7.2/24"
 refused eth3 "eth3 carries the IPv6 default route via fd00::1"
 refused eth4 "eth4 is up"
+refused 0000:01:00.0 "0000:01:00.0 is not a network controller (PCI class 0x010802)"
+refused 0000:3b:00.5 "0000:3b:00.5 has driver ixgbe but no interface in this network namespace"
 # One refused device stops the whole run: the free one named with it is not bound either.
 out=$(nb --dry-run eth1 eth2 2>&1) && fail "eth1 eth2 was accepted: $out"
 grep -q "would run" <<<"$out" && fail "a run with a refused device still plans commands: $out"
@@ -81,6 +86,9 @@ plan_is eth1 -- "would run: modprobe vfio-pci" \
   "would record in $T/state/0000:3b:00.0: driver=ixgbe iface=eth1" \
   "would run: $T/devbind --bind=vfio-pci 0000:3b:00.0"
 plan_is 0000:3b:00.0 -- "would run: modprobe vfio-pci" \
+  "would record in $T/state/0000:3b:00.0: driver=ixgbe iface=eth1" \
+  "would run: $T/devbind --bind=vfio-pci 0000:3b:00.0"
+plan_is eth1 0000:3b:00.0 -- "would run: modprobe vfio-pci" \
   "would record in $T/state/0000:3b:00.0: driver=ixgbe iface=eth1" \
   "would run: $T/devbind --bind=vfio-pci 0000:3b:00.0"
 plan_is 0000:3c:00.0 -- "would run: modprobe vfio-pci" "0000:3c:00.0: already bound to vfio-pci"
@@ -105,4 +113,4 @@ grep -qF "no driver recorded" <<<"$out" || fail "restore without a record: $out"
 [ ! -e "$T/devbind-ran" ] || fail "--dry-run ran dpdk-devbind.py: $(cat "$T/devbind-ran")"
 [ "$(cat "$T/state/0000:3c:00.0")" = $'driver=ixgbe\niface=eth7' ] || fail "--dry-run changed the state dir"
 [ "$(ls "$T/state")" = 0000:3c:00.0 ] || fail "--dry-run wrote to the state dir: $(ls "$T/state")"
-note "5 busy devices refused with their reasons, free ones planned for vfio-pci, unknown names refused"
+note "7 busy or foreign devices refused with their reasons, free ones planned for vfio-pci, unknown names refused"
