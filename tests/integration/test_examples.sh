@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Every config in deploy/examples/ passes the checks both processes run at start (tollgatectl config check:
+# the shared reader plus the certificate checks), with its /etc/tollgate/certs paths pointed at a throwaway
+# PKI holding the names the examples use; a broken copy is refused with file:line: key.
+source "$(dirname "$0")/lib.sh"
+
+ctl="$ROOT/build/controlplane/tollgatectl"
+[ -x "$ctl" ] || fail "no $ctl (ninja -C build controlplane/tollgatectl)"
+examples="$ROOT/deploy/examples"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The PKI: the lab's CA and intermediate, leaves for the examples' names signed by the intermediate (chain =
+# leaf + intermediate, as public ones are), and the backend CA of backend-tls.toml.
+certs=$tmp/certs
+"$ROOT/scripts/lab/make-certs.sh" "$certs" >/dev/null 2>&1 || fail "make-certs.sh failed"
+leaf() {  # FILE-STEM KEY-ALGORITHM SAN
+  local stem=$1 alg=$2 san=$3
+  if [ "$alg" = rsa ]; then
+    openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$certs/$stem.key"
+  else
+    openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$certs/$stem.key"
+  fi
+  openssl req -new -key "$certs/$stem.key" -subj "/CN=${san#DNS:}" -out "$tmp/$stem.csr" 2>/dev/null
+  printf 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$san" >"$tmp/$stem.ext"
+  openssl x509 -req -in "$tmp/$stem.csr" -CA "$certs/intermediate.pem" -CAkey "$certs/intermediate.key" \
+    -set_serial "0x$(openssl rand -hex 16)" -days 365 -extfile "$tmp/$stem.ext" -out "$certs/$stem.pem" 2>/dev/null
+  cat "$certs/$stem.pem" "$certs/intermediate.pem" >"$certs/$stem-chain.pem"
+}
+leaf www.example.com ec "DNS:www.example.com,DNS:example.com"
+leaf www.example.com-rsa rsa "DNS:www.example.com,DNS:example.com"
+leaf wildcard.example.net ec "DNS:*.example.net"
+leaf shop.example.org ec "DNS:shop.example.org"
+cp "$certs/ca.pem" "$certs/backend-ca.pem"
+
+# Every certificate path an example names must be one the PKI above made (else the check would only
+# prove the test's PKI, not the example).
+for path in $(grep -ho '/etc/tollgate/certs/[^"]*' "$examples"/*.toml | sort -u); do
+  [ -s "$certs/${path#/etc/tollgate/certs/}" ] || fail "an example names $path, which this test does not make"
+done
+
+mkdir "$tmp/log"  # the access log's directory must exist (install.sh makes /var/log/tollgate)
+checked=0
+for example in "$examples"/*.toml; do
+  name=$(basename "$example")
+  sed "s|/etc/tollgate/certs/|$certs/|g; s|/var/log/tollgate/|$tmp/log/|g" "$example" >"$tmp/$name"
+  rc=0
+  out=$("$ctl" config check "$tmp/$name" 2>&1) || rc=$?
+  # allowed_clients comes with the allow-list feature (issue 8), merged separately: until then the checker
+  # knows no such key. Remove this skip once it is merged.
+  if [ $rc -ne 0 ] && [ "$name" = allowed-clients.toml ] && grep -q 'allowed_clients: unknown key' <<<"$out"; then
+    note "SKIP $name: the checker does not know listener.allowed_clients yet (the allow-list feature is not merged)"
+    continue
+  fi
+  [ $rc -eq 0 ] || fail "$name is refused: $out"
+  checked=$((checked + 1))
+done
+[ $checked -ge 6 ] || fail "only $checked examples checked"
+
+# A broken copy: a typo in a key of path-routing.toml is refused with file:line: key.
+sed 's/^algorithm = "round_robin"/algoritm = "round_robin"/' "$tmp/path-routing.toml" >"$tmp/broken.toml"
+line=$(grep -n '^algoritm' "$tmp/broken.toml" | cut -d: -f1)
+[ -n "$line" ] || fail "the broken copy has no typo (path-routing.toml changed?)"
+out=$("$ctl" config check "$tmp/broken.toml" 2>&1) && fail "the broken copy was accepted"
+grep -qF "$tmp/broken.toml:$line: pool[1].algoritm: unknown key" <<<"$out" || fail "broken copy not reported as file:line: key: $out"
+# ...and so is an example whose certificate is missing.
+rm "$certs/shop.example.org.key"
+out=$("$ctl" config check "$tmp/sni-certificates.toml" 2>&1) && fail "a missing certificate key was accepted"
+grep -qE "sni-certificates.toml:[0-9]+: listener\[0\]\.certificates\[3\]\.key: cannot read" <<<"$out" ||
+  fail "missing key not reported as file:line: key: $out"
+note "$checked examples pass the config check; broken copies refused with file:line: key"
