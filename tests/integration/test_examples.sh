@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Every config in deploy/examples/ passes the checks both processes run at start (tollgatectl config check:
-# the shared reader plus the certificate checks), with its /etc/tollgate/certs paths pointed at a throwaway
+# the control plane's reader plus the certificate checks; tollgate-dataplane --check-config), with its /etc/tollgate/certs paths pointed at a throwaway
 # PKI holding the names the examples use; a broken copy is refused with file:line: key.
 source "$(dirname "$0")/lib.sh"
 
 ctl="$ROOT/build/controlplane/tollgatectl"
-[ -x "$ctl" ] || fail "no $ctl (ninja -C build controlplane/tollgatectl)"
+dataplane="$ROOT/build/dataplane/tollgate-dataplane"
+[ -x "$ctl" ] && [ -x "$dataplane" ] || fail "build tollgatectl and tollgate-dataplane first"
 examples="$ROOT/deploy/examples"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -53,6 +54,7 @@ for example in "$examples"/*.toml; do
     continue
   fi
   [ $rc -eq 0 ] || fail "$name is refused: $out"
+  out=$("$dataplane" -c "$tmp/$name" --check-config 2>&1) || fail "$name is refused by the dataplane: $out"
   checked=$((checked + 1))
 done
 [ $checked -ge 6 ] || fail "only $checked examples checked"
@@ -63,6 +65,8 @@ line=$(grep -n '^algoritm' "$tmp/broken.toml" | cut -d: -f1)
 [ -n "$line" ] || fail "the broken copy has no typo (path-routing.toml changed?)"
 out=$("$ctl" config check "$tmp/broken.toml" 2>&1) && fail "the broken copy was accepted"
 grep -qF "$tmp/broken.toml:$line: pool[1].algoritm: unknown key" <<<"$out" || fail "broken copy not reported as file:line: key: $out"
+out=$("$dataplane" -c "$tmp/broken.toml" --check-config 2>&1) && fail "the dataplane accepted the broken copy"
+grep -qF "$tmp/broken.toml:$line: pool[1].algoritm: unknown key" <<<"$out" || fail "dataplane: broken copy not reported as file:line: key: $out"
 # ...and so is an example whose certificate is missing.
 rm "$certs/shop.example.org.key"
 out=$("$ctl" config check "$tmp/sni-certificates.toml" 2>&1) && fail "a missing certificate key was accepted"
