@@ -1,44 +1,27 @@
 #!/usr/bin/env bash
-# Every config in deploy/examples/ passes the checks both processes run at start (tollgatectl config check:
-# the control plane's reader plus the certificate checks; tollgate-dataplane --check-config), with its /etc/tollgate/certs paths pointed at a throwaway
-# PKI holding the names the examples use; a broken copy is refused with file:line: key.
+# Every config in deploy/examples/ passes the checks both processes run at start (tollgatectl config
+# check: the reader plus the certificate checks; tollgate-dataplane --check-config), with its
+# /etc/tollgate/certs paths pointed at a throwaway PKI holding the names the examples use; a broken copy
+# is refused with file:line: key.
 source "$(dirname "$0")/lib.sh"
 
 ctl="$ROOT/build/controlplane/tollgatectl"
 dataplane="$ROOT/build/dataplane/tollgate-dataplane"
-[ -x "$ctl" ] && [ -x "$dataplane" ] || fail "build tollgatectl and tollgate-dataplane first"
+[ -x "$ctl" ] || fail "no $ctl (build it first)"
+[ -x "$dataplane" ] || fail "no $dataplane (build it first)"
 examples="$ROOT/deploy/examples"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The PKI: the lab's CA and intermediate, leaves for the examples' names signed by the intermediate (chain =
-# leaf + intermediate, as public ones are), and the backend CA of backend-tls.toml.
+source "$ROOT/tests/integration/example_certs.sh"
 certs=$tmp/certs
-"$ROOT/scripts/lab/make-certs.sh" "$certs" >/dev/null 2>&1 || fail "make-certs.sh failed"
-leaf() {  # FILE-STEM KEY-ALGORITHM SAN
-  local stem=$1 alg=$2 san=$3
-  if [ "$alg" = rsa ]; then
-    openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$certs/$stem.key"
-  else
-    openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$certs/$stem.key"
-  fi
-  openssl req -new -key "$certs/$stem.key" -subj "/CN=${san#DNS:}" -out "$tmp/$stem.csr" 2>/dev/null
-  printf 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$san" >"$tmp/$stem.ext"
-  openssl x509 -req -in "$tmp/$stem.csr" -CA "$certs/intermediate.pem" -CAkey "$certs/intermediate.key" \
-    -set_serial "0x$(openssl rand -hex 16)" -days 365 -extfile "$tmp/$stem.ext" -out "$certs/$stem.pem" 2>/dev/null
-  cat "$certs/$stem.pem" "$certs/intermediate.pem" >"$certs/$stem-chain.pem"
-}
-leaf www.example.com ec "DNS:www.example.com,DNS:example.com"
-leaf www.example.com-rsa rsa "DNS:www.example.com,DNS:example.com"
-leaf wildcard.example.net ec "DNS:*.example.net"
-leaf shop.example.org ec "DNS:shop.example.org"
-cp "$certs/ca.pem" "$certs/backend-ca.pem"
+make_example_certs "$certs"
 
 # Every certificate path an example names must be one the PKI above made (else the check would only
 # prove the test's PKI, not the example).
-for path in $(grep -ho '/etc/tollgate/certs/[^"]*' "$examples"/*.toml | sort -u); do
+while read -r path; do
   [ -s "$certs/${path#/etc/tollgate/certs/}" ] || fail "an example names $path, which this test does not make"
-done
+done < <(grep -ho '/etc/tollgate/certs/[^"]*' "$examples"/*.toml | sort -u)
 
 mkdir "$tmp/log"  # the access log's directory must exist (install.sh makes /var/log/tollgate)
 checked=0
