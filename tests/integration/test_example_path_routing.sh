@@ -27,9 +27,13 @@ backend_of() {  # PATH → the name of the backend that answered over HTTPS
     "https://www.example.com$1" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["server"])'
 }
 for _ in 1 2 3 4; do
-  b=$(backend_of /api/x) || fail "GET /api/x failed"
-  [ "$b" = backend-1 ] || fail "/api/x reached $b, not the api pool (backend-1)"
-  b=$(backend_of /x) || fail "GET /x failed"
-  case $b in backend-2|backend-3) ;; *) fail "/x reached $b, not the web pool (backend-2/3)" ;; esac
+  for path in /api/x /api/v1/users /api; do
+    b=$(backend_of $path) || fail "GET $path failed"
+    [ "$b" = backend-1 ] || fail "$path reached $b, not the api pool (backend-1)"
+  done
+  for path in /x /apix; do
+    b=$(backend_of $path) || fail "GET $path failed"
+    case $b in backend-2|backend-3) ;; *) fail "$path reached $b, not the web pool (backend-2/3)" ;; esac
+  done
 done
 note "path-routing.toml in the lab: /api/x → api pool, /x → web pool"
