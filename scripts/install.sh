@@ -46,8 +46,8 @@ for u in "$ROOT"/deploy/systemd/*.service; do
 done
 [ -e "$DESTDIR/etc/default/tollgate" ] || install -m 0644 "$ROOT/deploy/systemd/tollgate.env" "$DESTDIR/etc/default/tollgate"
 [ -e "$DESTDIR/etc/tollgate/tollgate.toml" ] || install -m 0644 "$ROOT/deploy/systemd/tollgate.toml" "$DESTDIR/etc/tollgate/tollgate.toml"
-install -m 0644 "$ROOT/README.md" "$ROOT/deploy/systemd/README.md" "$DESTDIR$docdir/" 2>/dev/null ||
-  install -m 0644 "$ROOT/README.md" "$DESTDIR$docdir/"
+install -m 0644 "$ROOT/README.md" "$DESTDIR$docdir/"
+install -m 0644 "$ROOT/deploy/systemd/README.md" "$DESTDIR$docdir/README.systemd.md"
 install -m 0644 "$ROOT/deploy/lab.toml" "$DESTDIR$docdir/example-lab.toml"
 
 if [ -z "$DESTDIR" ]; then

@@ -6,6 +6,7 @@
 #   scripts/lab.sh down|status [--prefix P]
 #   scripts/lab.sh exec [--prefix P] CMD...     run CMD inside the client namespace
 #   scripts/lab.sh ctl [--prefix P] ARGS...     run tollgatectl against the lab's control plane
+# TOLLGATE_BIN_DIR=DIR: run the programs installed in DIR instead of building build/.
 #
 # Addresses (198.18.0.0/15 only, the benchmarking range):
 #   P-client  : P-cli0 198.18.0.2/24, default via 198.18.0.1 (the VIP, answered by the dataplane on P-front)

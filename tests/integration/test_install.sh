@@ -38,7 +38,8 @@ grep -q "postinst" <<<"$info" || fail "no postinst"
 contents=$(dpkg-deb --contents "$deb" | awk '{print $6}')
 for f in ./usr/bin/tollgate-dataplane ./usr/bin/tollgate-controlplane ./usr/bin/tollgatectl ./etc/default/tollgate \
          ./etc/tollgate/tollgate.toml ./lib/systemd/system/tollgate-dataplane.service \
-         ./lib/systemd/system/tollgate-controlplane.service ./lib/systemd/system/tollgate-hugepages.service; do
+         ./lib/systemd/system/tollgate-controlplane.service ./lib/systemd/system/tollgate-hugepages.service \
+         ./usr/share/doc/tollgate/README.systemd.md; do
   grep -qx "$f" <<<"$contents" || fail "$f not in the package"
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/tollgate/tollgate.toml || fail "the config is not a conffile"
