@@ -14,3 +14,20 @@ for u in tollgate-dataplane tollgate-controlplane; do
   grep -q '^RemoveIPC=no' "$D/$u.service" || fail "$u: the shared segment could be removed when it stops"
 done
 note "units verify, a broken unit is rejected, no lifetime ties between the two processes"
+
+# The hugepage unit's shell line, run against a file standing in for nr_hugepages: systemd's $$ is the
+# shell's $, its line continuations are joined.
+H=$(mktemp)
+trap 'rm -f "$H"' EXIT
+line=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$D/tollgate-hugepages.service" | sed 's/\\$//' | tr -d '\n' |
+  sed -e 's/^ExecStart=//' -e 's/[$][$]/$/g' -e "s#/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages#$H#")
+script=$(eval "set -- $line"; [ "$1 $2" = "/bin/sh -c" ] || exit 1; printf '%s' "$3") || fail "hugepages ExecStart is not /bin/sh -c '...': $line"
+echo 5 >"$H"
+out=$(TOLLGATE_HUGEPAGES=300 sh -c "$script") || fail "hugepages: 300 refused"
+assert_eq "$(cat "$H")" 300 "nr_hugepages after TOLLGATE_HUGEPAGES=300"
+grep -q "asked for 300, have 300" <<<"$out" || fail "hugepages: no report of the grant: $out"
+TOLLGATE_HUGEPAGES=0 sh -c "$script" >/dev/null || fail "hugepages: 0 refused"
+assert_eq "$(cat "$H")" 300 "nr_hugepages after TOLLGATE_HUGEPAGES=0 (left alone)"
+TOLLGATE_HUGEPAGES=12x sh -c "$script" >/dev/null 2>&1 && fail "hugepages: 12x accepted"
+assert_eq "$(cat "$H")" 300 "nr_hugepages after TOLLGATE_HUGEPAGES=12x"
+note "the hugepage line writes the count, leaves 0 alone and refuses a non-number"
