@@ -6,6 +6,7 @@
 #   scripts/lab.sh down|status [--prefix P]
 #   scripts/lab.sh exec [--prefix P] CMD...     run CMD inside the client namespace
 #   scripts/lab.sh ctl [--prefix P] ARGS...     run tollgatectl against the lab's control plane
+# TOLLGATE_BIN_DIR=DIR: run the programs installed in DIR instead of building build/.
 #
 # Addresses (198.18.0.0/15 only, the benchmarking range):
 #   P-client  : P-cli0 198.18.0.2/24, default via 198.18.0.1 (the VIP, answered by the dataplane on P-front)
@@ -14,6 +15,15 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${TOLLGATE_BUILD_DIR:-$ROOT/build}
+# TOLLGATE_BIN_DIR: run installed programs from this directory (e.g. scripts/install.sh's DESTDIR/usr/bin)
+# instead of building and running the build directory's.
+BIN_DIR=${TOLLGATE_BIN_DIR:-}
+DATAPLANE=${BIN_DIR:+$BIN_DIR/tollgate-dataplane}
+DATAPLANE=${DATAPLANE:-$BUILD/dataplane/tollgate-dataplane}
+CONTROLPLANE=${BIN_DIR:+$BIN_DIR/tollgate-controlplane}
+CONTROLPLANE=${CONTROLPLANE:-$BUILD/controlplane/tollgate-controlplane}
+CTL=${BIN_DIR:+$BIN_DIR/tollgatectl}
+CTL=${CTL:-$BUILD/controlplane/tollgatectl}
 PY=/usr/bin/python3
 
 PREFIX=tg
@@ -59,6 +69,10 @@ need_root() { [ "$(id -u)" -eq 0 ] || { echo "lab: run as root (network namespac
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 build() {
+  if [ -n "$BIN_DIR" ]; then
+    [ -x "$DATAPLANE" ] && [ -x "$CONTROLPLANE" ] && [ -x "$CTL" ] && return 0
+    echo "lab: TOLLGATE_BIN_DIR=$BIN_DIR lacks tollgate-dataplane, tollgate-controlplane or tollgatectl" >&2; return 1
+  fi
   "$ROOT/scripts/setup.sh" >/dev/null
   if [ ! -f "$BUILD/build.ninja" ]; then
     meson setup "$BUILD" "$ROOT" >/dev/null
@@ -164,12 +178,12 @@ write_lab_config() {
 # The control plane, after the dataplane: it attaches to the dataplane's segment (lab-PREFIX, the name the
 # dataplane is started with) and serves tollgatectl on $RUN/ctl.sock. Up means the socket answers.
 start_controlplane() {
-  setsid "$BUILD/controlplane/tollgate-controlplane" -c "$RUN/dataplane.toml" --segment "lab-$PREFIX" \
+  setsid "$CONTROLPLANE" -c "$RUN/dataplane.toml" --segment "lab-$PREFIX" \
     --socket "$RUN/ctl.sock" --foreground >>"$RUN/controlplane.log" 2>&1 &
   echo $! >"$RUN/controlplane.pid"
   for _ in $(seq 100); do
     alive "$RUN/controlplane.pid" || break
-    "$BUILD/controlplane/tollgatectl" --socket "$RUN/ctl.sock" show cores >/dev/null 2>&1 && return 0
+    "$CTL" --socket "$RUN/ctl.sock" show cores >/dev/null 2>&1 && return 0
     sleep 0.1
   done
   echo "lab: the control plane did not come up:" >&2; tail -20 "$RUN/controlplane.log" >&2
@@ -183,7 +197,7 @@ start_dataplane() {
   [ -n "$DRIVER" ] && args+=(--driver "$DRIVER")
   # XDP programs and AF_XDP umems are locked memory.
   ulimit -l unlimited 2>/dev/null || true
-  setsid "$BUILD/dataplane/tollgate-dataplane" "${args[@]}" >"$RUN/dataplane.log" 2>&1 &
+  setsid "$DATAPLANE" "${args[@]}" >"$RUN/dataplane.log" 2>&1 &
   echo $! >"$RUN/dataplane.pid"
   # The control plane (and tollgate-shm-tool) attach by this name: tollgate-controlplane --segment "$(cat $RUN/segment)".
   echo "$SEGMENT" >"$RUN/segment"
@@ -219,7 +233,7 @@ lab_up() {
     echo "lab: making the lab certificates failed:" >&2; cat "$RUN/certs.log" >&2; exit 1
   fi
   write_lab_config
-  "$BUILD/dataplane/tollgate-dataplane" -c "$RUN/dataplane.toml" --check-config >/dev/null
+  "$DATAPLANE" -c "$RUN/dataplane.toml" --check-config >/dev/null
   mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
   echo "lab: creating namespaces $NS_CLIENT, $NS_BACKEND ($cores queue(s) per veth)"
   net_up "$cores"
@@ -285,6 +299,6 @@ case "$cmd" in
   exec)
     [ ${#rest[@]} -gt 0 ] || { echo "lab: exec needs a command" >&2; exit 2; }
     exec ip netns exec "$NS_CLIENT" "${rest[@]}" ;;
-  ctl) exec "$BUILD/controlplane/tollgatectl" --socket "$RUN/ctl.sock" "${rest[@]}" ;;
+  ctl) exec "$CTL" --socket "$RUN/ctl.sock" "${rest[@]}" ;;
   *) usage ;;
 esac
