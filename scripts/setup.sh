@@ -13,6 +13,8 @@ PACKAGES=(
   # lab and tests
   iproute2 iputils-ping arping curl openssl python3 socat netcat-openbsd ethtool tcpdump
   wrk iperf3 hping3 nginx-light libnginx-mod-stream haproxy procps psmisc kmod bc nftables
+  # deployment kit: systemd-analyze verify of the units, util-linux setpriv, dpkg-deb for the package
+  systemd util-linux dpkg
   # benchmarks: h2load (HTTP/2 and constant-rate load) and the report's plots
   nghttp2-client gnuplot-nox
 )
