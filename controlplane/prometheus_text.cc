@@ -89,6 +89,8 @@ void render_listeners(Exposition& x, const StatsSnapshot& s) {
   x.family("tollgate_bytes_received_total", "counter", "Bytes received from clients.");
   x.family("tollgate_bytes_sent_total", "counter", "Bytes sent to clients.");
   x.family("tollgate_listener_timeouts_total", "counter", "Client connections or requests timed out.");
+  x.family("tollgate_listener_connections_denied_total", "counter",
+           "Client connections refused (reset at SYN) by the listener's allowed_clients.");
   x.family("tollgate_tls_handshakes_total", "counter", "TLS handshakes by result (full, resumed, failed).");
   x.family("tollgate_tls_handshake_failures_total", "counter", "Failed TLS handshakes by reason.");
   for (const ListenerSnapshot& l : s.listeners) {
@@ -102,6 +104,7 @@ void render_listeners(Exposition& x, const StatsSnapshot& s) {
     x.sample("tollgate_bytes_received_total", {{"listener", l.name}}, t[C::kBytesIn]);
     x.sample("tollgate_bytes_sent_total", {{"listener", l.name}}, t[C::kBytesOut]);
     x.sample("tollgate_listener_timeouts_total", {{"listener", l.name}}, t[C::kTimeouts]);
+    x.sample("tollgate_listener_connections_denied_total", {{"listener", l.name}}, t[C::kConnectionsDenied]);
     if (l.protocol == "tls" || l.protocol == "https") {
       x.sample("tollgate_tls_handshakes_total", {{"listener", l.name}, {"result", "full"}},
                t[C::kTlsHandshakesFull]);

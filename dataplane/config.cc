@@ -1,6 +1,7 @@
 #include "dataplane/config.h"
 
 #include "dataplane/append_file.h"
+#include "dataplane/config_allow_list.h"
 #include "dataplane/config_health.h"
 #include "dataplane/config_http.h"
 #include "dataplane/config_management.h"
@@ -207,10 +208,11 @@ class ConfigReader : public TomlReader {
     for (size_t i = 0; i < arr->size(); ++i) {
       const toml::table& t = *arr->get(i)->as_table();
       const std::string p = fmt::format("listener[{}].", i);
-      check_keys(t, p,
-                 {"name", "protocol", "address", "port", "pool", "max_connections", "certificates",
-                  "security_policy", "handshake_timeout_ms", "rule", "default_action", "hsts",
-                  "header_timeout_ms", "idle_timeout_ms", "max_head_bytes", "max_body_bytes"});
+      check_keys(
+          t, p,
+          {"name", "protocol", "address", "port", "pool", "max_connections", "certificates",
+           "security_policy", "handshake_timeout_ms", "rule", "default_action", "hsts", "header_timeout_ms",
+           "idle_timeout_ms", "max_head_bytes", "max_body_bytes", "allowed_clients"});
       ListenerConfig l;
       l.name = read_string(t, "name", p + "name", true).value_or("");
       if (!l.name.empty() && !names.insert(l.name).second) {
@@ -243,6 +245,7 @@ class ConfigReader : public TomlReader {
       if (!t.get("port")) error(&t, p + "port", "is required");
       read_uint(t, "port", p, l.port, 1, 65535);
       read_uint(t, "max_connections", p, l.max_connections, 0, 1u << 24);
+      read_allowed_clients(*this, t, p, l);
       if (l.port && !endpoints.insert({l.address.value, l.port}).second) {
         error(t.get("port"), p + "port", "another listener already uses this address and port");
       }

@@ -38,6 +38,10 @@ void assign_all(const std::vector<shm::EntityStats<E>>& from, std::vector<shm::E
   for (size_t i = 0; i < from.size(); ++i) assign(from[i], to[i]);
 }
 
+const net::AddressAllowList* allow_list(const ListenerConfig& l) {
+  return l.allowed_clients ? &*l.allowed_clients : nullptr;
+}
+
 }  // namespace
 
 GenerationSet::GenerationSet(tcp::TcpStack& stack, proxy::TlsTerminator* upstream_tls)
@@ -58,7 +62,7 @@ bool GenerationSet::start(std::unique_ptr<Generation> first, std::string& error)
   const DataplaneConfig& c = *first->config;
   const auto listen = [&](uint32_t index, tcp::ListenerHandler* handler) {
     const ListenerConfig& l = c.listeners[index];
-    if (stack_.listen(l.address, l.port, handler, l.max_connections)) return true;
+    if (stack_.listen(l.address, l.port, handler, l.max_connections, allow_list(l))) return true;
     error =
         "listener '" + l.name + "': cannot listen on " + l.address.to_string() + ":" + std::to_string(l.port);
     return false;
@@ -82,7 +86,8 @@ void GenerationSet::install(const Generation& g) {
   const DataplaneConfig& c = *g.config;
   const auto set = [&](uint32_t index, tcp::ListenerHandler* handler) {
     const ListenerConfig& l = c.listeners[index];
-    stack_.set_handler(l.address, l.port, handler, l.max_connections);
+    // The allow-list lives in the config this generation owns: it is adopted with the handler, live.
+    stack_.set_handler(l.address, l.port, handler, l.max_connections, allow_list(l));
   };
   for (const auto& part : g.l4) set(part->listener, part->handler());
   if (g.http) {
@@ -376,6 +381,11 @@ void GenerationSet::export_stats(const shm::CoreView& v) {
     const size_t n = c.pools[p].targets.size();
     sum_pool_targets(std::span<const shm::TargetStats>(stage_.targets.data() + base, n), stage_.pools[p]);
     base += n;
+  }
+  // SYNs denied by an allow-list are counted by the stack's listener, which outlives generations.
+  for (size_t i = 0; i < stage_.listeners.size() && i < c.listeners.size(); ++i) {
+    const tcp::Listener* l = stack_.listener(c.listeners[i].address, c.listeners[i].port);
+    stage_.listeners[i][shm::ListenerCounter::kConnectionsDenied].set(l ? l->denied : 0);
   }
   for (size_t i = 0; i < stage_.listeners.size(); ++i) assign(stage_.listeners[i], v.listeners[i]);
   for (size_t i = 0; i < stage_.rules.size(); ++i) assign(stage_.rules[i], v.rules[i]);

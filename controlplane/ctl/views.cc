@@ -74,14 +74,14 @@ std::string render_summary(const json& stats) {
 }
 
 std::string render_listeners(const json& stats) {
-  Table t({"LISTENER", "PROTO", "ENDPOINT", "POOL", "ACTIVE", "CONNS", "REQUESTS", "2XX", "3XX", "4XX", "5XX",
-           "TLS_FULL", "TLS_RESUMED", "TLS_FAILED", "P50", "P99"});
+  Table t({"LISTENER", "PROTO", "ENDPOINT", "POOL", "ACTIVE", "CONNS", "DENIED", "REQUESTS", "2XX", "3XX",
+           "4XX", "5XX", "TLS_FULL", "TLS_RESUMED", "TLS_FAILED", "P50", "P99"});
   for (const json& l : section(stats, "listeners")) {
     t.add({str(l, "name"), str(l, "protocol"), str(l, "endpoint"), str(l, "pool"),
-           num(l, "connections_active"), num(l, "connections_total"), num(l, "requests"),
-           num(l, "responses_2xx"), num(l, "responses_3xx"), num(l, "responses_4xx"), num(l, "responses_5xx"),
-           num(l, "tls_handshakes_full"), num(l, "tls_handshakes_resumed"), num(l, "tls_handshake_failures"),
-           latency(l, "p50_us"), latency(l, "p99_us")});
+           num(l, "connections_active"), num(l, "connections_total"), num(l, "connections_denied"),
+           num(l, "requests"), num(l, "responses_2xx"), num(l, "responses_3xx"), num(l, "responses_4xx"),
+           num(l, "responses_5xx"), num(l, "tls_handshakes_full"), num(l, "tls_handshakes_resumed"),
+           num(l, "tls_handshake_failures"), latency(l, "p50_us"), latency(l, "p99_us")});
   }
   return t.render();
 }

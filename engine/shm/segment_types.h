@@ -17,7 +17,8 @@
 namespace tollgate::shm {
 
 inline constexpr uint64_t kMagic = 0x314d485354474c54;  // "TLGTSHM1" read as little-endian bytes
-inline constexpr uint32_t kAbiVersion = 3;       // 2: ControlBlock::config_refusal; 3: PoolCounter::kFailOpen
+// 2: ControlBlock::config_refusal; 3: PoolCounter::kFailOpen; 4: ListenerCounter::kConnectionsDenied
+inline constexpr uint32_t kAbiVersion = 4;
 inline constexpr uint64_t kSectionAlign = 4096;  // sections and core regions start on their own pages
 
 // How much the segment holds, fixed when the dataplane makes it (from its config's maxima).

@@ -31,7 +31,8 @@ constexpr std::array<std::string_view, static_cast<size_t>(ListenerCounter::kTls
                       "responses_5xx",
                       "bytes_in",
                       "bytes_out",
-                      "timeouts"};
+                      "timeouts",
+                      "connections_denied"};
 
 constexpr std::array<std::string_view, kCounterCount<RuleCounter>> kRuleNames = {"matches", "fixed_responses",
                                                                                  "redirects", "forwarded"};

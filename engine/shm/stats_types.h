@@ -47,6 +47,7 @@ enum class ListenerCounter : uint16_t {
   kBytesIn,
   kBytesOut,
   kTimeouts,
+  kConnectionsDenied,   // SYNs reset because the listener's allowed_clients does not hold the source
   kTlsFailureByReason,  // first of kTlsFailureReasons counters: see tls_failure_counter()
   kCount = kTlsFailureByReason + kTlsFailureReasons
 };

@@ -96,6 +96,13 @@ void TcpStack::negotiate(Connection& c, const TcpOptions& peer) {
 void TcpStack::input_listen(Listener& l, PacketRef packet, uint32_t payload_offset, const SegmentHeader& h,
                             const Tuple& t, uint32_t payload_len, uint64_t now_us) {
   if (h.has(flags::kRst)) return;
+  // The listener's client allow-list, before any state or cookie: a denied source is reset. A cookie ACK
+  // from a source denied since (a new allow-list adopted live) is reset too, and not counted again.
+  if (l.allowed_clients && !l.allowed_clients->allows(net::Ipv4Address{t.remote_ip})) {
+    if (h.has(flags::kSyn)) ++l.denied;
+    send_reset_for(t, h, payload_len);
+    return;
+  }
   if (h.has(flags::kAck) && !h.has(flags::kSyn)) {
     // The third step of a handshake answered with a cookie: the connection exists only if it checks.
     const std::optional<uint32_t> tsecr =

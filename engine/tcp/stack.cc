@@ -68,26 +68,35 @@ TcpStack::~TcpStack() {
 }
 
 bool TcpStack::listen(net::Ipv4Address address, uint16_t port, ListenerHandler* handler,
-                      uint32_t max_connections) {
+                      uint32_t max_connections, const net::AddressAllowList* allowed_clients) {
   if (find_listener(address, port)) return false;
   Listener l;
   l.address = address;
   l.port = port;
   l.handler = handler;
   l.max_connections = max_connections;
+  l.allowed_clients = allowed_clients;
   listeners_.push_back(l);
   return true;
 }
 
 bool TcpStack::set_handler(net::Ipv4Address address, uint16_t port, ListenerHandler* handler,
-                           uint32_t max_connections) {
+                           uint32_t max_connections, const net::AddressAllowList* allowed_clients) {
   for (Listener& l : listeners_) {
     if (l.port != port || l.address != address) continue;
     l.handler = handler;
     l.max_connections = max_connections;
+    l.allowed_clients = allowed_clients;
     return true;
   }
   return false;
+}
+
+const Listener* TcpStack::listener(net::Ipv4Address address, uint16_t port) const {
+  for (const Listener& l : listeners_) {
+    if (l.port == port && l.address == address) return &l;
+  }
+  return nullptr;
 }
 
 Listener* TcpStack::find_listener(net::Ipv4Address address, uint16_t port) {

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "engine/net/address_allow_list.h"
 #include "engine/net/addresses.h"
 #include "engine/tcp/buffer.h"
 #include "engine/tcp/connection.h"
@@ -46,6 +47,10 @@ struct Listener {
   uint32_t max_connections = 0;  // 0: unlimited
   uint32_t connections = 0;      // established or half-open, not yet closed
   uint32_t half_open = 0;        // in SYN-RECEIVED
+  // Sources a SYN may come from; nullptr: any. Owned by the config generation that installed it.
+  const net::AddressAllowList* allowed_clients = nullptr;
+  // SYNs refused (reset) because of allowed_clients, kept across generations; read on the owning core.
+  uint64_t denied = 0;
 };
 
 class TcpStack {
@@ -56,12 +61,15 @@ class TcpStack {
   TcpStack& operator=(const TcpStack&) = delete;
 
   // Passive open on address:port (RFC 9293 LISTEN). False if the table is full or the port taken.
-  bool listen(net::Ipv4Address address, uint16_t port, ListenerHandler* handler, uint32_t max_connections);
+  bool listen(net::Ipv4Address address, uint16_t port, ListenerHandler* handler, uint32_t max_connections,
+              const net::AddressAllowList* allowed_clients = nullptr);
   // A listening address:port gets another handler (a new config generation): connections established from
   // now on — half-open ones included — are accepted by `handler`; those accepted before keep the stream
   // handler they got. False if nothing listens there.
   bool set_handler(net::Ipv4Address address, uint16_t port, ListenerHandler* handler,
-                   uint32_t max_connections);
+                   uint32_t max_connections, const net::AddressAllowList* allowed_clients = nullptr);
+  // The listener on exactly address:port (its counters), or nullptr.
+  const Listener* listener(net::Ipv4Address address, uint16_t port) const;
 
   // Active open from `local` to remote:port with an ephemeral port this core owns. nullptr if no port
   // or connection slot is free.

@@ -30,12 +30,6 @@ for example in "$examples"/*.toml; do
   sed "s|/etc/tollgate/certs/|$certs/|g; s|/var/log/tollgate/|$tmp/log/|g" "$example" >"$tmp/$name"
   rc=0
   out=$("$ctl" config check "$tmp/$name" 2>&1) || rc=$?
-  # allowed_clients comes with the allow-list feature (issue 8), merged separately: until then the checker
-  # knows no such key. Remove this skip once it is merged.
-  if [ $rc -ne 0 ] && [ "$name" = allowed-clients.toml ] && grep -q 'allowed_clients: unknown key' <<<"$out"; then
-    note "SKIP $name: the checker does not know listener.allowed_clients yet (the allow-list feature is not merged)"
-    continue
-  fi
   [ $rc -eq 0 ] || fail "$name is refused: $out"
   out=$("$dataplane" -c "$tmp/$name" --check-config 2>&1) || fail "$name is refused by the dataplane: $out"
   checked=$((checked + 1))

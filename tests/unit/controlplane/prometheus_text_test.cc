@@ -53,6 +53,7 @@ StatsSnapshot fake() {
   ListenerSnapshot echo;
   echo.name = "echo";
   echo.protocol = "tcp";
+  echo.totals.counters[static_cast<size_t>(ListenerCounter::kConnectionsDenied)] = 4;
   s.listeners = {web, echo};
   TargetSnapshot t;
   t.pool = "api";
@@ -73,6 +74,7 @@ TEST(PrometheusText, UpAndConventionalCounters) {
   const std::string text = render_prometheus(fake());
   EXPECT_TRUE(has_line(text, "tollgate_up 1")) << text;
   EXPECT_TRUE(has_line(text, "tollgate_dataplane_up 1"));
+  EXPECT_TRUE(has_line(text, "tollgate_listener_connections_denied_total{listener=\"echo\"} 4")) << text;
   EXPECT_TRUE(has_line(text, "tollgate_config_generation 4"));
   EXPECT_TRUE(has_line(text, "tollgate_config_adopted_generation 3"));
   EXPECT_TRUE(has_line(text, "tollgate_config_refused_generation 4"));

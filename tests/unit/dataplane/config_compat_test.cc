@@ -199,6 +199,21 @@ pool = "echo"
   EXPECT_NE(std::find(n.begin(), n.end(), "listener[3] 'app'.port: 8080 → 80"), n.end());
 }
 
+// allowed_clients is per-listener routing state: adopted live, rebuilding only the listener it is on.
+TEST(ConfigCompat, AllowListChangesAreLive) {
+  const DataplaneConfig a = read(kBase);
+  const std::string tcp =
+      replace(kBase, "port = 7000\n", "port = 7000\nallowed_clients = [\"198.18.0.0/24\"]\n");
+  EXPECT_EQ(needed(tcp), std::vector<std::string>{});
+  const DataplaneConfig b = read(tcp);
+  EXPECT_FALSE(same_l4_listener(a, b, 0));
+  EXPECT_TRUE(same_l4_listener(a, b, 1));
+  EXPECT_TRUE(same_http(a, b));
+  const std::string app = replace(kBase, "port = 8080\n", "port = 8080\nallowed_clients = []\n");
+  EXPECT_EQ(needed(app), std::vector<std::string>{});
+  EXPECT_FALSE(same_http(a, read(app)));
+}
+
 TEST(ConfigCompat, TheSegmentsCapacitiesBoundLiveGrowth) {
   shm::Capacities caps;
   caps.rules = 2;

@@ -94,6 +94,36 @@ TEST(DataplaneConfig, ErrorsNameFileLineAndKey) {
                "dataplane.steering_ring_size", 2, "power of two");
 }
 
+TEST(DataplaneConfig, AllowedClients) {
+  const std::string base =
+      "[[port]]\nname='f'\niface='x'\nipv4='198.18.0.1/24'\n[[pool]]\nname='p'\ntargets=['198.18.0.9:1']\n"
+      "[[listener]]\nname='t'\nprotocol='tcp'\naddress='198.18.0.1'\nport=1\npool='p'\n";
+  const ConfigLoad absent = load_config_string(base, "test.toml");
+  ASSERT_TRUE(absent.config);
+  EXPECT_FALSE(absent.config->listeners[0].allowed_clients);  // everyone
+  const ConfigLoad empty = load_config_string(base + "allowed_clients = []\n", "test.toml");
+  ASSERT_TRUE(empty.config);
+  ASSERT_TRUE(empty.config->listeners[0].allowed_clients);
+  EXPECT_FALSE(empty.config->listeners[0].allowed_clients->allows(*net::Ipv4Address::parse("198.18.0.2")));
+  const ConfigLoad some =
+      load_config_string(base + "allowed_clients = ['198.18.0.0/30', '198.18.1.7/32']\n", "test.toml");
+  ASSERT_TRUE(some.config) << some.errors[0].to_string();
+  const net::AddressAllowList& l = *some.config->listeners[0].allowed_clients;
+  EXPECT_TRUE(l.allows(*net::Ipv4Address::parse("198.18.0.3")));
+  EXPECT_TRUE(l.allows(*net::Ipv4Address::parse("198.18.1.7")));
+  EXPECT_FALSE(l.allows(*net::Ipv4Address::parse("198.18.0.4")));
+
+  expect_error(base + "allowed_clients = ['198.18.0.1/24']\n", "listener[0].allowed_clients[0]", 14,
+               "host bits set");
+  expect_error(base + "allowed_clients = ['198.18.0.0/24',\n  '198.18.0.0/33']\n",
+               "listener[0].allowed_clients[1]", 15, "not an IPv4 prefix");
+  expect_error(base + "allowed_clients = ['198.18.0.7']\n", "listener[0].allowed_clients[0]", 14,
+               "not an IPv4 prefix");
+  expect_error(base + "allowed_clients = [7]\n", "listener[0].allowed_clients[0]", 14, "must be a string");
+  expect_error(base + "allowed_clients = '198.18.0.0/24'\n", "listener[0].allowed_clients", 14,
+               "must be an array");
+}
+
 TEST(DataplaneConfig, MemifPorts) {
   const ConfigLoad load = load_config_string(
       "[[port]]\nname='front'\ndriver='memif'\nsocket='/run/tg/front.sock'\nipv4='198.18.0.1/24'\n"

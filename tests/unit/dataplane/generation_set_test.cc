@@ -258,6 +258,33 @@ TEST_F(Generations, AnUnchangedConfigKeepsEveryPartAndDrainsNothing) {
   EXPECT_EQ(listener_requests(), 2u);
 }
 
+// The clients are 198.18.0.2. A list without them resets their SYNs, counted on the listener's block; a
+// reload that allows them is adopted at once (the stack takes the new generation's list with its handler)
+// and the count carries over.
+TEST_F(Generations, AllowListsAreAdoptedLiveAndDeniedSynsCounted) {
+  const std::string base = config_text("api", 1);
+  const auto with_list = [&](const std::string& list) {
+    std::string t = base;
+    const std::string at = "port = 80\n";
+    t.replace(t.find(at), at.size(), at + "allowed_clients = " + list + "\n");
+    return t;
+  };
+  start(with_list("[\"198.18.0.9/32\"]"));
+  RecordingHandler& denied = connect();
+  EXPECT_TRUE(denied.closed);
+  EXPECT_EQ(denied.reason, tcp::CloseReason::kRefused);
+  set_->export_stats(port().view());
+  EXPECT_EQ(port().view().listeners[1][shm::ListenerCounter::kConnectionsDenied].get(), 1u);
+  EXPECT_EQ(port().view().listeners[0][shm::ListenerCounter::kConnectionsDenied].get(), 0u);
+
+  set_->adopt(build(with_list("[\"198.18.0.0/24\"]"), 1), pair_->now);
+  RecordingHandler& allowed = connect();
+  EXPECT_TRUE(allowed.connected);
+  EXPECT_NE(exchange(allowed, "/api/1").find("200"), std::string::npos);
+  set_->export_stats(port().view());
+  EXPECT_EQ(port().view().listeners[1][shm::ListenerCounter::kConnectionsDenied].get(), 1u);
+}
+
 TEST_F(Generations, ReloadsFasterThanDrainsCloseTheOldest) {
   start(config_text("api", 1));
   std::vector<RecordingHandler*> idle;

@@ -424,6 +424,52 @@ TEST_F(TcpStackTest, ListenerConnectionLimitResetsExtraSyns) {
   EXPECT_EQ(pair_->server().counters().listen_overflow.get(), 1u);
 }
 
+// The client is 198.18.0.2: a listener that allows only other addresses resets its SYN, holds no state
+// and counts it; one that allows it (or has no list) accepts as before. A list swapped in by set_handler
+// (a new config generation) applies to the next SYN.
+TEST_F(TcpStackTest, AllowListResetsDeniedSynsAndAdmitsAllowed) {
+  pair_ = std::make_unique<TcpPair>();
+  server_.stack = &pair_->server();
+  server_.now = &pair_->now;
+  const net::Ipv4Prefix others[] = {*net::Ipv4Prefix::parse("198.18.0.8/29"),
+                                    *net::Ipv4Prefix::parse("198.18.1.2/32")};
+  const net::AddressAllowList deny_client(others);
+  EXPECT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kPort, &server_, 0, &deny_client));
+  RecordingHandler a, b;
+  a.stack = b.stack = &pair_->client();
+  a.now = b.now = &pair_->now;
+  pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kPort, &a, pair_->now);
+  ASSERT_TRUE(pair_->run([&] { return a.closed; }));
+  EXPECT_EQ(a.reason, CloseReason::kRefused);
+  EXPECT_EQ(pair_->server().listener(TcpPair::kAddress[1], kPort)->denied, 1u);
+  EXPECT_EQ(pair_->server().connection_count(), 0u);
+  EXPECT_EQ(pair_->server().counters().syn_cookies_sent.get(), 0u);
+
+  const net::Ipv4Prefix client_net[] = {*net::Ipv4Prefix::parse("198.18.0.0/30")};
+  const net::AddressAllowList allow_client(client_net);
+  EXPECT_TRUE(pair_->server().set_handler(TcpPair::kAddress[1], kPort, &server_, 0, &allow_client));
+  pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kPort, &b, pair_->now);
+  ASSERT_TRUE(pair_->run([&] { return b.connected && server_.connected; }));
+  EXPECT_EQ(pair_->server().listener(TcpPair::kAddress[1], kPort)->denied, 1u);
+}
+
+TEST_F(TcpStackTest, AllowListAppliesToCookieSyns) {
+  TcpConfig cfg;
+  cfg.syn_backlog = 0;  // a SYN would be answered with a cookie: the list comes first
+  pair_ = std::make_unique<TcpPair>(cfg);
+  const net::AddressAllowList nobody;
+  EXPECT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kPort, &server_, 0, &nobody));
+  SegmentHeader syn;
+  syn.source_port = 40001;
+  syn.destination_port = kPort;
+  syn.seq = 1000;
+  syn.flags = flags::kSyn;
+  pair_->inject(1, syn);
+  EXPECT_EQ(pair_->server().counters().syn_cookies_sent.get(), 0u);
+  EXPECT_EQ(pair_->server().listener(TcpPair::kAddress[1], kPort)->denied, 1u);
+  EXPECT_EQ(pair_->sent[1].back().flags, flags::kRst | flags::kAck);
+}
+
 TEST_F(TcpStackTest, PeerThatVanishesTimesOut) {
   TcpConfig cfg;
   cfg.max_retransmits = 3;
