@@ -26,6 +26,11 @@ pid=$(cat "$RUN/backend-1.pid")
 tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "backend.py --addr 198.19.0.11 " ||
   fail "pid $pid from $RUN/backend-1.pid is not backend-1: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
 
+# Both targets reached once (ARP, first upstream connections) before the timed load: this test judges the
+# failures around the kill. Four 502s on the load's first requests, right after lab start-up, were seen
+# once in a CI run — a start-up finding of its own, left open in the session note, not this test's subject.
+for _ in 1 2 3 4; do in_client curl -s -o /dev/null --max-time 5 "http://$VIP:8080/api/x" || true; done
+
 fresh_stats
 retries_before=$(stat_value cores.0.http_listeners.2.retries)
 failures_before=$(stat_value cores.0.upstreams.connect_failures)
