@@ -165,6 +165,14 @@ size_t GenerationSet::draining_sessions() const {
   return n;
 }
 
+void GenerationSet::run_deferred() {
+  for (size_t i = 0; i < live_.size(); ++i) {
+    Generation& g = *live_[i].generation;
+    if (!g.http || !owns(i, g.http.get())) continue;
+    for (HttpListener& l : g.http->listeners) l.proxy->run_deferred();
+  }
+}
+
 void GenerationSet::flush_tls() {
   for (size_t i = 0; i < live_.size(); ++i) {
     Generation& g = *live_[i].generation;

@@ -53,6 +53,8 @@ class GenerationSet {
 
   // The TLS layers of every live generation, then the core's client-role layer (see Worker::flush_tls).
   void flush_tls();
+  // Once per poll iteration: the HTTP proxies go on with pipelines left over from the last one.
+  void run_deferred();
   // The proxies' timers, then drain deadlines and retirement.
   void expire(uint64_t now_us);
   // A retired generation for the main lcore to free (null: none).

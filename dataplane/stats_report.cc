@@ -45,8 +45,9 @@ nlohmann::json tls_json(const proxy::TlsCounters& c, size_t sessions_active) {
 // The generation new connections use: after a config reload its counters start at zero (the segment,
 // which the control plane reads, carries totals across generations).
 nlohmann::json http_json(const Generation* g) {
-  static constexpr const char* kLocal[] = {"400", "408", "413", "431", "501",
-                                           "502", "503", "504", "505", "other"};
+  static constexpr const char* kLocal[] = {"400", "408", "413", "431",   "501", "502",
+                                           "503", "504", "505", "other", "405", "429"};
+  static_assert(std::size(kLocal) == static_cast<size_t>(proxy::LocalStatus::kCount));
   nlohmann::json out = nlohmann::json::array();
   if (!g || !g->http) return out;
   for (const HttpListener& l : g->http->listeners) {
@@ -68,6 +69,10 @@ nlohmann::json http_json(const Generation* g) {
                    {"retries", c.retries.get()},
                    {"tunnels", c.tunnels.get()},
                    {"no_session", c.no_session.get()},
+                   {"pipeline_deferred", c.pipeline_deferred.get()},
+                   {"pipeline_backpressure", c.pipeline_backpressure.get()},
+                   {"transfer_timeouts", c.transfer_timeouts.get()},
+                   {"linger_timeouts", c.linger_timeouts.get()},
                    {"body_bytes_from_clients", c.bytes_from_clients.get()},
                    {"body_bytes_to_clients", c.bytes_to_clients.get()}});
     if (l.tls) out.back()["tls"] = tls_json(l.tls->counters(), l.tls->sessions_active());

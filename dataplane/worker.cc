@@ -188,6 +188,7 @@ int Worker::run() {
       handled += n;
     }
     if (fabric_.workers() > 1) poll_neighbour_updates();
+    generations_->run_deferred();
     flush_tls();
     tcp_->advance(now_us_);
     for (PortState& ps : ports_) flush(ps);

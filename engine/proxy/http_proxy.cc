@@ -18,11 +18,25 @@ namespace tollgate::proxy {
 namespace {
 
 constexpr size_t kScratchBytes = 64 * 1024;
+// Pipelined requests one event answers before the rest wait for the next poll: the other connections of
+// the core get their turn, whatever one client queued.
+constexpr uint32_t kRequestsPerEvent = 32;
+// Room the client's stream must have before another request is taken: below it the client is not reading
+// what it asked for, and its requests wait until it does.
+constexpr uint32_t kAnswerRoom = 4096;
+// Local answers gathered before they are written (several small answers share one buffer).
+constexpr size_t kAnswerBatchBytes = 8192;
+// What a listener answers CONNECT with: it is a load balancer, not a forward proxy.
+constexpr std::string_view kAllowedMethods = "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH";
 
 LocalStatus local_status(uint16_t status) {
   switch (status) {
     case 400:
       return LocalStatus::k400;
+    case 405:
+      return LocalStatus::k405;
+    case 429:
+      return LocalStatus::k429;
     case 408:
       return LocalStatus::k408;
     case 413:
@@ -77,10 +91,12 @@ HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSet
       prng_((settings_.seed ? settings_.seed : now_us) ^ settings_.core),
       scratch_(kScratchBytes),
       out_(kScratchBytes),
+      answers_(kAnswerBatchBytes),
       id_salt_(random_salt()),
       now_us_(now_us),
       rule_counters_(settings_.routes ? settings_.routes->rule_count() : 0) {
-  response_limits_.max_body_bytes = UINT64_MAX >> 1;
+  deferred_.reserve(std::min<size_t>(max_sessions_, 4096));
+  deferring_.reserve(deferred_.capacity());
 }
 
 HttpProxy::~HttpProxy() = default;
@@ -119,6 +135,8 @@ HttpProxy::Session* HttpProxy::open_session() {
   s->client_shut = false;
   s->upstream = nullptr;
   s->stage = Stage::kHead;
+  s->scanned = 0;
+  s->scan_state = 0;
   s->active_index = active_list_.size();
   active_list_.push_back(s);
   ++active_;
@@ -189,7 +207,7 @@ void HttpProxy::client_data(Session& s) {
   if (!s.down) return;
   switch (s.stage) {
     case Stage::kHead:
-      return start_request(s);
+      return serve(s);
     case Stage::kForwarding:
       if (!s.request_done) pump_request_body(s);
       return;
@@ -204,21 +222,137 @@ void HttpProxy::client_data(Session& s) {
   }
 }
 
-void HttpProxy::start_request(Session& s) {
+void HttpProxy::serve(Session& s) {
+  if (s.serving) return;  // already looping further up this call chain: it takes the next request
+  s.serving = true;
+  // Another session's loop may be running further up (an event it caused): its gathered answers stay its
+  // own, and this one writes directly.
+  const bool gathering = answers_owner_ == nullptr;
+  if (gathering) answers_owner_ = &s;
+  for (uint32_t taken = 0; s.down && s.stage == Stage::kHead;) {
+    PlainStream& d = *s.down;
+    if (d.input().bytes() == 0) {
+      if (d.input_ended()) close_client(s);  // a keep-alive client that is done
+      break;
+    }
+    if (taken == kRequestsPerEvent) {
+      counters_.pipeline_deferred.add();
+      defer(s);
+      break;
+    }
+    if (d.write_space() < answers_len_ + kAnswerRoom) {
+      // The client does not read its answers: its next requests wait for room (stream_writable).
+      counters_.pipeline_backpressure.add();
+      d.want_writable();
+      break;
+    }
+    if (!start_request(s)) break;
+    ++taken;
+  }
+  if (gathering) {
+    if (s.down && s.stage != Stage::kClosing && !flush_answers(s)) reset_client(s);
+    answers_owner_ = nullptr;
+    answers_len_ = 0;
+  }
+  s.serving = false;
+}
+
+void HttpProxy::defer(Session& s) {
+  if (s.deferred) return;
+  s.deferred = true;
+  deferred_.push_back(&s);
+}
+
+void HttpProxy::run_deferred() {
+  if (deferred_.empty()) return;
+  // Serving one may defer it again: that goes to the next poll's list, not this one.
+  deferring_.swap(deferred_);
+  for (Session* s : deferring_) {
+    if (!s->deferred) continue;  // freed (and perhaps reused) since
+    s->deferred = false;
+    if (s->in_use && s->stage == Stage::kHead) serve(*s);
+  }
+  deferring_.clear();
+}
+
+namespace {
+
+// Bytes of CRLF pairs at the front of `queue` (a lone CR at its end waits for its LF).
+uint32_t leading_empty_lines(const tcp::ChunkQueue& queue, const tcp::BufferOps& ops) {
+  uint32_t n = 0;
+  for (const tcp::Chunk* k = queue.front(); k; k = k->next) {
+    for (const uint8_t c : ops.view(k->packet).subspan(k->offset, k->length)) {
+      if (c != ((n % 2 == 0) ? '\r' : '\n')) return n - n % 2;
+      ++n;
+    }
+  }
+  return n - n % 2;
+}
+
+}  // namespace
+
+// A head ends at an empty line: LF, optional CR, LF. The search goes on from where the last one stopped,
+// so a head that trickles in is scanned once in all; only a head that may be complete is parsed.
+bool HttpProxy::head_may_be_complete(Session& s) {
+  const tcp::ChunkQueue& q = s.down->input();
+  uint32_t skip = s.scanned;
+  uint8_t state = s.scan_state;  // 0: in a line; 1: after LF; 2: after LF CR
+  for (const tcp::Chunk* k = q.front(); k; k = k->next) {
+    if (skip >= k->length) {
+      skip -= k->length;
+      continue;
+    }
+    const std::span<const uint8_t> bytes =
+        stack_.buffers().view(k->packet).subspan(k->offset + skip, k->length - skip);
+    skip = 0;
+    for (const uint8_t c : bytes) {
+      ++s.scanned;
+      if (c == '\n') {
+        if (state != 0) {
+          s.scan_state = 0;
+          return true;
+        }
+        state = 1;
+      } else {
+        state = (c == '\r' && state == 1) ? 2 : 0;
+      }
+    }
+  }
+  s.scan_state = state;
+  return false;
+}
+
+bool HttpProxy::start_request(Session& s) {
   PlainStream& d = *s.down;
-  if (d.input().bytes() == 0) {
-    if (d.input_ended()) close_client(s);  // a keep-alive client that is done
-    return;
+  // RFC 9112 §2.2: empty lines before a request line are ignored. Dropped here, they cannot make the scan
+  // below find an "end" that the parser does not take as one.
+  if (s.scanned == 0) {
+    if (const uint32_t empty = leading_empty_lines(d.input(), stack_.buffers())) d.consume(empty);
   }
   http::RequestHead head;
-  const http::ParseResult r = parse_request_head(d.input(), head);
-  if (r.status == http::ParseStatus::kIncomplete) {
-    if (d.input().bytes() > settings_.limits.max_head_bytes) return respond_local(s, 431, true);
-    if (d.input_ended()) return respond_local(s, 400, true);
-    if (s.deadline != Deadline::kHeader) arm(s, Deadline::kHeader, settings_.header_timeout_us);
-    return;
+  http::ParseResult r;
+  bool parsed = false;
+  while (!parsed && head_may_be_complete(s)) {
+    r = parse_request_head(d.input(), head);
+    parsed = r.status != http::ParseStatus::kIncomplete;
   }
-  if (r.status == http::ParseStatus::kError) return respond_local(s, http::status_for(r.error), true);
+  if (!parsed) {
+    if (d.input().bytes() > settings_.limits.max_head_bytes) {
+      respond_local(s, 431, true);
+    } else if (d.input_ended()) {
+      respond_local(s, 400, true);
+    } else {
+      if (s.deadline != Deadline::kHeader) arm(s, Deadline::kHeader, settings_.header_timeout_us);
+      return false;
+    }
+    return true;
+  }
+  s.scanned = 0;
+  s.scan_state = 0;
+  if (r.status == http::ParseStatus::kError) {
+    respond_local(s, http::status_for(r.error), true);
+    return true;
+  }
 
   counters_.requests.add();
   s.method = head.method;
@@ -233,6 +367,14 @@ void HttpProxy::start_request(Session& s) {
   s.started_us = now_us_;
   s.sent_us = s.answered_us = 0;
   s.timing = true;
+
+  if (head.method == http::Method::kConnect) {
+    // Not a forward proxy: a tunnel to wherever the client names would bypass every rule. What follows
+    // the head is tunnel content, so the connection closes after the answer.
+    if (settings_.access_log) log_request(s, head, 0);
+    respond_local(s, 405, true);
+    return true;
+  }
 
   routing::RequestView view;
   view.method = head.method_text;
@@ -254,29 +396,39 @@ void HttpProxy::start_request(Session& s) {
   if (const auto* fixed = std::get_if<routing::FixedResponseAction>(&action.what)) {
     counters_.fixed_responses.add();
     if (rule) rule->fixed_responses.add();
-    const size_t n =
-        http::write_fixed_response(fixed->status, fixed->content_type, fixed->body, out_, close_after);
+    const size_t n = http::write_fixed_response(fixed->status, fixed->content_type, fixed->body, out_,
+                                                reply_fields(s, close_after));
     d.consume(static_cast<uint32_t>(head.head_bytes));
-    return respond(s, {out_.data(), n}, fixed->status, close_after);
+    respond(s, {out_.data(), n}, fixed->status, close_after);
+    return true;
   }
   if (const auto* redirect = std::get_if<routing::RedirectAction>(&action.what)) {
     counters_.redirects.add();
     if (rule) rule->redirects.add();
     char location[4096];
     const size_t len = routing::render_redirect(*redirect, view, location);
-    if (len == 0) return respond_local(s, 500, true);
-    const size_t n = http::write_redirect(redirect->status, {location, len}, out_, close_after);
+    if (len == 0) {
+      respond_local(s, 500, true);
+      return true;
+    }
+    const size_t n =
+        http::write_redirect(redirect->status, {location, len}, out_, reply_fields(s, close_after));
     d.consume(static_cast<uint32_t>(head.head_bytes));
-    return respond(s, {out_.data(), n}, redirect->status, close_after);
+    respond(s, {out_.data(), n}, redirect->status, close_after);
+    return true;
   }
   const auto& forward = std::get<routing::ForwardAction>(action.what);
   if (rule) rule->forwarded.add();
   const std::optional<uint32_t> pool = balancing::choose_pool(forward, prng_);
-  if (!pool) return respond_local(s, 503, close_after);
+  if (!pool) {
+    respond_local(s, 503, close_after);
+    return true;
+  }
   s.pool = *pool;
   s.target = -1;
   if (s.logging) s.log->pool = static_cast<int32_t>(*pool);
   dispatch(s, &head);
+  return true;
 }
 
 void HttpProxy::dispatch(Session& s, const http::RequestHead* parsed) {
@@ -348,7 +500,12 @@ bool HttpProxy::send_request_head(Session& s, const http::RequestHead* parsed) {
     respond_local(s, 502, true);
     return false;
   }
-  arm(s, Deadline::kResponse, pools_.settings(s.pool).response_timeout_us);
+  // The response timeout runs from the request's last byte: an upload that keeps moving is not late.
+  if (s.request_done) {
+    arm(s, Deadline::kResponse, pools_.settings(s.pool).response_timeout_us);
+  } else {
+    arm(s, Deadline::kBody, settings_.idle_timeout_us);
+  }
   if (s.logging) {
     const balancing::TargetState& t = pools_.targets(s.pool).target(s.target);
     s.log->target_ip = t.address.value;
@@ -374,9 +531,12 @@ void HttpProxy::pump_request_body(Session& s) {
   }
   if (s.request_body.done()) {
     s.request_done = true;
-    if (s.response_done) finish_exchange(s);
+    if (s.response_done) return finish_exchange(s);
+    if (!s.response_started) arm(s, Deadline::kResponse, pools_.settings(s.pool).response_timeout_us);
     return;
   }
+  if (moved > 0)
+    arm(s, s.response_started ? Deadline::kTransfer : Deadline::kBody, settings_.idle_timeout_us);
   if (s.down->input_ended() && s.down->input().bytes() == 0) {
     drop_upstream(s, false);  // the client went away mid-body
     close_client(s);
@@ -402,10 +562,10 @@ bool HttpProxy::take_response_head(Session& s) {
   if (u.input().bytes() == 0) return false;
   http::ResponseHead head;
   const http::ParseResult r = parse_head(u.input(), [&](std::span<const uint8_t> bytes) {
-    return http::parse_response(bytes, settings_.limits, headers_, s.method, head);
+    return http::parse_response(bytes, settings_.response_limits, headers_, s.method, head);
   });
   if (r.status == http::ParseStatus::kIncomplete) {
-    if (u.input().bytes() > settings_.limits.max_head_bytes) {
+    if (u.input().bytes() > settings_.response_limits.max_head_bytes) {
       drop_upstream(s, false);
       respond_local(s, 502, true);
     }
@@ -417,6 +577,11 @@ bool HttpProxy::take_response_head(Session& s) {
     return false;
   }
   const bool interim = head.status >= 100 && head.status < 200 && head.status != 101;
+  if (interim && s.http10) {
+    // HTTP/1.0 has no interim responses (RFC 9110 §15.2): a 1.0 client would take it as the answer.
+    u.consume(static_cast<uint32_t>(head.head_bytes));
+    return true;
+  }
   const bool upgrade = head.status == 101 && s.websocket;
   if (head.status == 101 && !upgrade) {
     drop_upstream(s, false);  // a switch nobody asked for
@@ -462,7 +627,8 @@ bool HttpProxy::take_response_head(Session& s) {
   }
   if (interim) return true;
   s.response_started = true;
-  s.deadline = Deadline::kNone;
+  // From here the response (or the tunnel) runs as long as bytes move.
+  arm(s, Deadline::kTransfer, settings_.idle_timeout_us);
   if (close) s.keep_alive = false;
   if (upgrade) {
     counters_.tunnels.add();
@@ -475,7 +641,7 @@ bool HttpProxy::take_response_head(Session& s) {
   }
   s.response_kind = head.body;
   s.upstream_keep_alive = head.keep_alive;
-  s.response_body = http::BodyFramer::for_response(head, response_limits_);
+  s.response_body = http::BodyFramer::for_response(head, settings_.response_limits);
   if (head.body == http::BodyKind::kNone) {
     s.response_done = true;
     finish_exchange(s);
@@ -493,6 +659,7 @@ void HttpProxy::pump_response_body(Session& s) {
   counters_.bytes_to_clients.add(moved);
   pools_.target_counters(s.pool, s.target).bytes_received.add(moved);
   if (s.logging) s.log->bytes_out += moved;
+  if (moved > 0) arm(s, Deadline::kTransfer, settings_.idle_timeout_us);
   if (failed) {
     // Part of the response is with the client: all that can be said now is a reset.
     drop_upstream(s, false);
@@ -519,11 +686,7 @@ void HttpProxy::finish_exchange(Session& s) {
   if (!s.keep_alive) return close_client(s);
   s.stage = Stage::kHead;
   arm(s, Deadline::kIdle, settings_.idle_timeout_us);
-  if (s.down && s.down->input().bytes() > 0) {
-    start_request(s);
-  } else if (s.down && s.down->input_ended()) {
-    close_client(s);
-  }
+  serve(s);  // the next request, perhaps already waiting; or the end of a client that is done
 }
 
 void HttpProxy::pump_tunnel(Session& s) {
@@ -531,8 +694,11 @@ void HttpProxy::pump_tunnel(Session& s) {
   PlainStream& d = *s.down;
   Upstream& u = *s.upstream;
   bool failed = false;
-  counters_.bytes_from_clients.add(to_upstream(s, nullptr, failed));
-  counters_.bytes_to_clients.add(to_client(s, nullptr, failed));
+  const uint32_t up = to_upstream(s, nullptr, failed);
+  const uint32_t back = to_client(s, nullptr, failed);
+  counters_.bytes_from_clients.add(up);
+  counters_.bytes_to_clients.add(back);
+  if (up + back > 0) arm(s, Deadline::kTransfer, settings_.idle_timeout_us);
   // Half-closes travel once everything before them has moved.
   if (d.input_ended() && d.input().bytes() == 0 && !u.shut) {
     u.shut = true;
@@ -557,6 +723,15 @@ void HttpProxy::upstream_failed(Session& s, bool retryable, bool timed_out) {
     return dispatch(s, nullptr);
   }
   respond_local(s, timed_out ? 504 : 502, true);
+}
+
+// A request whose kept-alive connection the target closed before answering may go again on a fresh one
+// only when it had no body and repeating it is harmless (RFC 9110 §9.2.2, RFC 9112 §9.3.1): a POST the
+// target may have acted on is answered 502, never sent twice.
+bool HttpProxy::may_resend(const Session& s) const {
+  const bool safe = s.method == http::Method::kGet || s.method == http::Method::kHead ||
+                    s.method == http::Method::kOptions || s.method == http::Method::kTrace;
+  return s.reused && s.head_kept > 0 && safe;
 }
 
 void HttpProxy::drop_upstream(Session& s, bool reusable) {
@@ -620,11 +795,22 @@ void HttpProxy::request_ended(Session& s) {
 
 // ---- Answers from here ----
 
+http::ReplyFields HttpProxy::reply_fields(const Session& s, bool close) const {
+  http::ReplyFields f;
+  f.close = close;
+  f.keep_alive_http10 = s.http10 && !close;
+  f.head = s.method == http::Method::kHead;
+  if (settings_.https) f.hsts = settings_.hsts;
+  return f;
+}
+
 void HttpProxy::respond_local(Session& s, uint16_t status, bool close) {
   close = close || draining_;
   counters_.local_errors[static_cast<size_t>(local_status(status))].add();
   drop_upstream(s, false);
-  const size_t n = http::write_error_response(status, out_, close);
+  http::ReplyFields fields = reply_fields(s, close);
+  if (status == 405) fields.allow = kAllowedMethods;
+  const size_t n = http::write_error_response(status, out_, fields);
   respond(s, {out_.data(), n}, status, close);
 }
 
@@ -642,18 +828,40 @@ void HttpProxy::respond(Session& s, std::span<const uint8_t> bytes, uint16_t sta
     s.answered_us = now_us_;
     log_push(s, status);
   }
-  if (!copy_to(*s.down, bytes)) return reset_client(s);
+  if (!deliver(s, bytes)) return reset_client(s);
   if (close) return close_client(s);
   s.stage = Stage::kHead;
   arm(s, Deadline::kIdle, settings_.idle_timeout_us);
-  if (s.down->input().bytes() > 0) start_request(s);
+  // Requests queued behind this one are taken by the loop that is serving this session, or, when the
+  // answer came from another event (a target that failed), at the next poll.
+  if (!s.serving && s.down->input().bytes() > 0) defer(s);
+}
+
+bool HttpProxy::deliver(Session& s, std::span<const uint8_t> bytes) {
+  if (answers_owner_ != &s) return copy_to(*s.down, bytes);
+  if (answers_len_ + bytes.size() > answers_.size()) {
+    if (!flush_answers(s)) return false;
+    if (bytes.size() > answers_.size()) return copy_to(*s.down, bytes);
+  }
+  std::memcpy(answers_.data() + answers_len_, bytes.data(), bytes.size());
+  answers_len_ += bytes.size();
+  return true;
+}
+
+bool HttpProxy::flush_answers(Session& s) {
+  if (answers_owner_ != &s || answers_len_ == 0 || !s.down) return true;
+  const size_t n = answers_len_;
+  answers_len_ = 0;
+  return copy_to(*s.down, {answers_.data(), n});
 }
 
 void HttpProxy::close_client(Session& s) {
   s.stage = Stage::kClosing;
-  s.deadline = Deadline::kNone;
   if (!s.down) return;
   if (s.down->input().bytes()) s.down->consume(s.down->input().bytes());
+  if (!flush_answers(s)) return reset_client(s);
+  // The client gets idle_timeout_us to take the last answer; one that never reads is reset then.
+  arm(s, Deadline::kLinger, settings_.idle_timeout_us);
   shut_client(s);
 }
 
@@ -670,6 +878,7 @@ void HttpProxy::Session::stream_data() {
 }
 
 void HttpProxy::Session::stream_writable() {
+  if (stage == Stage::kHead) return proxy->serve(*this);  // room for the answers of waiting requests
   if (stage == Stage::kForwarding) return proxy->pump_response_body(*this);
   if (stage == Stage::kTunnel) return proxy->pump_tunnel(*this);
 }
@@ -701,7 +910,7 @@ void HttpProxy::Session::upstream_peer_closed(Upstream& u) {
   if (response_started) return p.pump_response_body(*this);  // until-close bodies end here
   // FIN before a complete response head: what did arrive is not a response.
   if (u.stream && u.stream->input().bytes() > 0) p.upstream_data(*this);
-  if (!response_started && upstream == &u) p.upstream_failed(*this, reused && head_kept > 0, false);
+  if (!response_started && upstream == &u) p.upstream_failed(*this, p.may_resend(*this), false);
 }
 
 void HttpProxy::Session::upstream_closed(Upstream& u) {
@@ -713,7 +922,7 @@ void HttpProxy::Session::upstream_closed(Upstream& u) {
     return;
   }
   if (stage == Stage::kConnecting) return p.upstream_failed(*this, true, false);
-  if (!response_started) return p.upstream_failed(*this, reused && head_kept > 0, false);
+  if (!response_started) return p.upstream_failed(*this, p.may_resend(*this), false);
   if (response_kind == http::BodyKind::kUntilClose && !response_done) {
     // Everything that arrived has been passed on; a close after FIN ends the body.
     response_done = true;
@@ -725,6 +934,7 @@ void HttpProxy::Session::upstream_closed(Upstream& u) {
 }
 
 void HttpProxy::reset_client(Session& s) {
+  if (answers_owner_ == &s) answers_len_ = 0;
   drop_upstream(s, false);
   if (s.down) s.down->abort();  // → stream_closed → client_closed
 }
@@ -739,6 +949,7 @@ void HttpProxy::client_closed(Session& s) {
 void HttpProxy::maybe_free(Session& s) {
   if (!s.in_use || s.down) return;
   s.in_use = false;
+  s.deferred = false;
   s.deadline = Deadline::kNone;
   Session* last = active_list_.back();
   active_list_[s.active_index] = last;
@@ -785,6 +996,24 @@ void HttpProxy::expire(uint64_t now_us) {
         break;
       case Deadline::kResponse:
         respond_local(s, 504, true);
+        break;
+      case Deadline::kBody:
+        // The client stopped sending its body: the target has part of it, so its connection goes too.
+        counters_.transfer_timeouts.add();
+        if (s.response_started) {
+          reset_client(s);
+        } else {
+          drop_upstream(s, false);
+          respond_local(s, 408, true);
+        }
+        break;
+      case Deadline::kTransfer:
+        counters_.transfer_timeouts.add();
+        reset_client(s);
+        break;
+      case Deadline::kLinger:
+        counters_.linger_timeouts.add();
+        reset_client(s);
         break;
       case Deadline::kNone:
         break;

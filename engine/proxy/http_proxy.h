@@ -18,6 +18,7 @@
 #include "engine/balancing/prng.h"
 #include "engine/common/counter.h"
 #include "engine/http/body_framer.h"
+#include "engine/http/local_responses.h"
 #include "engine/http/request_parser.h"
 #include "engine/proxy/access_log_ring.h"
 #include "engine/proxy/access_record.h"
@@ -30,16 +31,30 @@
 
 namespace tollgate::proxy {
 
+inline http::ParseLimits default_response_limits() {
+  http::ParseLimits l;
+  l.max_head_bytes = 32 * 1024;
+  l.max_headers = http::HeaderStore::kCapacity;
+  l.max_body_bytes = UINT64_MAX >> 1;
+  return l;
+}
+
 struct HttpListenerSettings {
   std::string name;
   bool https = false;  // X-Forwarded-Proto, redirect #{protocol}, HSTS
   uint16_t port = 80;  // X-Forwarded-Port, redirect #{port}
   const routing::RouteTable* routes = nullptr;
-  std::string hsts;  // Strict-Transport-Security value added to HTTPS responses; empty: none
-  http::ParseLimits limits;
+  std::string hsts;          // Strict-Transport-Security value added to HTTPS responses; empty: none
+  http::ParseLimits limits;  // requests
+  // Responses from targets: their own head limits (a target's large cookie set is not a client's abuse),
+  // no body limit (the client reads at its own pace). A head over them is a 502.
+  http::ParseLimits response_limits = default_response_limits();
   uint64_t header_timeout_us = 10'000'000;  // first byte to complete head (slow headers → 408)
-  uint64_t idle_timeout_us = 60'000'000;    // keep-alive connection without a request → closed
-  uint32_t core = 0;                        // in request ids
+  // Inactivity of any kind: a keep-alive connection without a request is closed; a request body, a
+  // response or a tunnel that moves no byte either way for this long is reset; an answer the client does
+  // not read within it after we closed our side is reset too (ALB's idle timeout).
+  uint64_t idle_timeout_us = 60'000'000;
+  uint32_t core = 0;  // in request ids
   // Access log: one record per request into this core's ring (none when null). `listener_index` is the
   // listener's position in the config; wall clock = now_us + unix_offset_us.
   AccessLogRing* access_log = nullptr;
@@ -50,7 +65,21 @@ struct HttpListenerSettings {
 };
 
 // Statuses the proxy answers itself, counted apiece.
-enum class LocalStatus : uint8_t { k400, k408, k413, k431, k501, k502, k503, k504, k505, kOther, kCount };
+enum class LocalStatus : uint8_t {
+  k400,
+  k408,
+  k413,
+  k431,
+  k501,
+  k502,
+  k503,
+  k504,
+  k505,
+  kOther,
+  k405,
+  k429,
+  kCount
+};
 
 struct HttpProxyCounters {
   Counter connections;
@@ -63,6 +92,14 @@ struct HttpProxyCounters {
   Counter retries;    // a failed connect retried on another target
   Counter tunnels;    // upgraded connections (WebSocket)
   Counter no_session;
+  // Pipelining: a connection's queued requests left for the next poll once an event's budget was spent,
+  // and a pause because the client did not read the answers already queued for it.
+  Counter pipeline_deferred;
+  Counter pipeline_backpressure;
+  // Requests, responses or tunnels reset after idle_timeout_us without a byte moving, and closing
+  // connections whose client never read our last answer.
+  Counter transfer_timeouts;
+  Counter linger_timeouts;
   Counter bytes_from_clients;  // body bytes forwarded
   Counter bytes_to_clients;
   // Request head parsed to the end of the response (or of our own answer; a WebSocket's 101), microseconds.
@@ -89,9 +126,11 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   // A client whose stream another layer carries (TLS for https listeners): the returned events receiver
   // is the session; nullptr when no session is free (the caller resets the client).
   StreamEvents* attach(PlainStream& down) override;
-  // Timeouts: slow headers, idle keep-alive clients, upstream connect and response. Called by the
-  // core's timers.
+  // Timeouts: slow headers, idle keep-alive clients, upstream connect and response, stalled transfers.
+  // Called by the core's timers.
   void expire(uint64_t now_us);
+  // Once per poll iteration: connections whose pipelined requests outlasted an event's budget go on.
+  void run_deferred();
   // A newer config generation takes the listener's new connections: the connections here finish on this
   // one. Every response from now on carries `Connection: close` and its connection closes after it (the
   // client opens a new one, which the new generation takes). A connection idle between requests is left
@@ -118,7 +157,16 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
     kTunnel,      // after 101 Switching Protocols: bytes both ways until either side closes
     kClosing,     // the last response is queued; the client connection closes after it
   };
-  enum class Deadline : uint8_t { kNone, kIdle, kHeader, kConnect, kResponse };
+  enum class Deadline : uint8_t {
+    kNone,
+    kIdle,      // between requests
+    kHeader,    // a request head under way
+    kConnect,   // the upstream connection being opened
+    kBody,      // the request body moving to the target (re-armed by progress)
+    kResponse,  // the whole request sent, its response head awaited
+    kTransfer,  // the response body or a tunnel moving (re-armed by progress)
+    kLinger,    // our side closed, the last answer not yet taken by the client
+  };
 
   struct Session : UpstreamOwner, StreamEvents {
     HttpProxy* proxy = nullptr;
@@ -156,6 +204,12 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
     bool timing = false;  // a request was parsed and its request_time is not recorded yet
     bool in_use = false;
     size_t active_index = 0;
+    bool serving = false;   // serve() runs for this session (it never nests)
+    bool deferred = false;  // in deferred_: its pipeline goes on at the next poll
+    // How far the pending head has been searched for its end, and the search state there: a head that
+    // arrives a byte at a time is scanned once, not parsed again from its start on every segment.
+    uint32_t scanned = 0;
+    uint8_t scan_state = 0;
 
     void upstream_connected(Upstream&) override;
     void upstream_data(Upstream&) override;
@@ -170,7 +224,14 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
 
   // Request side.
   void client_data(Session& s);
-  void start_request(Session& s);
+  // Takes the requests waiting in the client's input one after another, in a loop: until one must wait
+  // (for its target, for the rest of its head, for the client to read what is queued for it) or the
+  // event's budget is spent (the rest goes on from run_deferred at the next poll).
+  void serve(Session& s);
+  void defer(Session& s);
+  // One request from the front of the input; false when its head is not complete yet.
+  bool start_request(Session& s);
+  bool head_may_be_complete(Session& s);
   void dispatch(Session& s, const http::RequestHead* parsed);  // pick a target and get a connection to it
   bool send_request_head(Session& s, const http::RequestHead* parsed);
   void pump_request_body(Session& s);
@@ -183,6 +244,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   // The upstream connection failed before a response started. `retryable`: the request can be sent again
   // (it never reached the target, or a bodiless one went out on a stale keep-alive connection).
   void upstream_failed(Session& s, bool retryable, bool timed_out);
+  bool may_resend(const Session& s) const;
 
   // Answers the client from here and, when close is set, closes its connection after the answer.
   void log_request(Session& s, const http::RequestHead& head, uint32_t rule_priority);
@@ -190,6 +252,11 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   void request_ended(Session& s);              // records the request's time (once per request)
   void respond_local(Session& s, uint16_t status, bool close);
   void respond(Session& s, std::span<const uint8_t> bytes, uint16_t status, bool close);
+  http::ReplyFields reply_fields(const Session& s, bool close) const;
+  // Local answers made while a session is served are gathered here and written together (one buffer for
+  // many small pipelined answers, not one each).
+  bool deliver(Session& s, std::span<const uint8_t> bytes);
+  bool flush_answers(Session& s);
   void close_client(Session& s);
   void shut_client(Session& s);  // our side of the client stream ends after what is queued (once)
   void drop_upstream(Session& s, bool reusable);
@@ -217,13 +284,16 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   std::vector<std::unique_ptr<Session>> sessions_;  // made on demand up to max_sessions_, then reused
   std::vector<Session*> free_;
   std::vector<Session*> active_list_;  // walked by expire()
+  std::vector<Session*> deferred_, deferring_;
   size_t active_ = 0;
   routing::RouteScratch route_scratch_;
   http::HeaderStore headers_;
-  http::ParseLimits response_limits_;  // responses are bounded by the client, not by us: no body limit
-  balancing::Prng prng_;               // weighted forward actions
-  std::vector<uint8_t> scratch_;       // gathered heads
-  std::vector<uint8_t> out_;           // heads we write
+  balancing::Prng prng_;          // weighted forward actions
+  std::vector<uint8_t> scratch_;  // gathered heads
+  std::vector<uint8_t> out_;      // heads we write
+  std::vector<uint8_t> answers_;  // local answers of the session being served, not yet written
+  size_t answers_len_ = 0;
+  Session* answers_owner_ = nullptr;
   uint64_t request_seq_ = 0;
   uint64_t id_salt_ = 0;
   bool draining_ = false;

@@ -85,6 +85,7 @@ class HttpProxyTest : public ::testing::Test {
     proxy_ = std::make_unique<HttpProxy>(pair_->server(), *upstreams_, settings, std::move(scratch.value()),
                                          64, pair_->now);
     ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
+    pair_->after_step = [this] { proxy_->run_deferred(); };
   }
 
   RecordingHandler& connect_client() {
@@ -496,6 +497,140 @@ TEST_F(HttpProxyTest, AccessLogRecordsEachExchange) {
   EXPECT_EQ(fixed.bytes_out, r[1].size());
   EXPECT_EQ(out[2].status, 400);
   EXPECT_TRUE(out[2].request_line.view().empty());
+}
+
+// A pipelined burst behind a forwarded request once overflowed the worker's stack: the end of each answer
+// started the next request, which answered and started the next. They are now taken in a loop, at most a
+// budget per event, the rest at the next poll: every one is answered, in order.
+TEST_F(HttpProxyTest, DeepPipelineIsAnsweredInOrderByALoopNotByRecursion) {
+  start();
+  RecordingHandler& c = connect_client();
+  constexpr size_t kLocal = 6000;
+  std::string all = "GET /api/first HTTP/1.1\r\nHost: h\r\n\r\n";
+  for (size_t i = 0; i < kLocal; ++i) all += "GET /fixed HTTP/1.1\r\nHost: h\r\n\r\n";
+  all += "GET /api/last HTTP/1.1\r\nHost: h\r\n\r\n";
+  send(c, all);
+  auto r = responses(c, kLocal + 2, 120'000'000);
+  ASSERT_EQ(r.size(), kLocal + 2);
+  EXPECT_NE(r.front().find("GET /api/first"), std::string::npos);
+  for (size_t i = 1; i <= kLocal; ++i) ASSERT_EQ(r[i].rfind("HTTP/1.1 418 ", 0), 0u) << i << ": " << r[i];
+  EXPECT_NE(r.back().find("GET /api/last"), std::string::npos);
+  EXPECT_FALSE(c.closed);
+  EXPECT_EQ(proxy_->counters().requests.get(), kLocal + 2);
+  EXPECT_GT(proxy_->counters().pipeline_deferred.get(), 0u) << "the budget per event was never reached";
+}
+
+// A client that pipelines without reading its answers stops being served once its answers fill the send
+// buffer: it cannot make us hold more than that; when it reads, everything is answered.
+TEST_F(HttpProxyTest, ClientNotReadingItsAnswersIsNotServedFurther) {
+  start();
+  RecordingHandler& c = connect_client();
+  c.consume = false;
+  constexpr size_t kRequests = 8000;
+  std::string all;
+  for (size_t i = 0; i < kRequests; ++i) all += "GET /fixed HTTP/1.1\r\nHost: h\r\n\r\n";
+  send(c, all);
+  pair_->run([] { return false; }, 5'000'000);
+  const uint64_t taken = proxy_->counters().requests.get();
+  EXPECT_LT(taken, kRequests);
+  EXPECT_GT(proxy_->counters().pipeline_backpressure.get(), 0u);
+  pair_->run([] { return false; }, 5'000'000);
+  EXPECT_EQ(proxy_->counters().requests.get(), taken) << "served although nothing was read";
+  c.consume = true;
+  c.on_data(*c.connection);
+  auto r = responses(c, kRequests, 120'000'000);
+  EXPECT_EQ(r.size(), kRequests);
+  EXPECT_FALSE(c.closed);
+}
+
+// CONNECT would make the balancer a forward proxy past every rule: it is answered here, never forwarded,
+// and nothing after it reaches a target.
+TEST_F(HttpProxyTest, ConnectIsRefusedWith405AndAllow) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c,
+       "CONNECT 198.18.0.2:8082 HTTP/1.1\r\nHost: 198.18.0.2:8082\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: "
+       "internal\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return c.peer_closed; }));
+  EXPECT_EQ(c.received.rfind("HTTP/1.1 405 Method Not Allowed\r\n", 0), 0u) << c.received;
+  EXPECT_EQ(HttpBackend::field(c.received, "allow"), "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH");
+  EXPECT_EQ(HttpBackend::field(c.received, "connection"), "close");
+  EXPECT_EQ(c.received.find("HTTP/1.1", 1), std::string::npos) << "one answer only: " << c.received;
+  for (auto& b : backends_) EXPECT_EQ(b.accepted, 0u);
+  EXPECT_EQ(proxy_->counters().local_errors[static_cast<size_t>(LocalStatus::k405)].get(), 1u);
+}
+
+// RFC 9112 §9.3: an HTTP/1.0 client that asked for keep-alive and is kept open must be told so, or it
+// waits for a close that never comes (ab -k against a fixed response hung).
+TEST_F(HttpProxyTest, Http10KeepAliveClientIsToldItStaysOpenOnLocalAnswers) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "GET /fixed HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  auto r = responses(c, 1);
+  ASSERT_EQ(r.size(), 1u) << c.received;
+  EXPECT_EQ(HttpBackend::field(r[0], "connection"), "keep-alive");
+  send(c, "GET /fixed HTTP/1.0\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return c.peer_closed; }));
+  r = responses(c, 2);
+  ASSERT_EQ(r.size(), 2u) << c.received;
+  EXPECT_EQ(HttpBackend::field(r[1], "connection"), "close");
+}
+
+TEST_F(HttpProxyTest, HeadOfAFixedResponseHasItsLengthButNoBody) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "HEAD /fixed HTTP/1.1\r\nHost: h\r\n\r\nGET /fixed HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return c.received.find("short and stout") != std::string::npos; }));
+  EXPECT_EQ(c.received.rfind("HTTP/1.1 418 ", 0), 0u);
+  EXPECT_EQ(c.received.find("short and stout"), c.received.rfind("short and stout")) << c.received;
+  EXPECT_EQ(c.received.find("HTTP/1.1 418 ", 1), c.received.find("\r\n\r\n") + 4) << c.received;
+}
+
+// A POST on a kept-alive connection the target closed may have been acted on: it is not sent again.
+TEST_F(HttpProxyTest, StaleKeptAliveConnectionIsNotRetriedForAPost) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "GET /one HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_EQ(responses(c, 1).size(), 1u);
+  backends_[2].mode = HttpBackend::Mode::kCloseWithoutAnswer;
+  send(c, "POST /two HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return c.peer_closed; }));
+  EXPECT_NE(c.received.find("HTTP/1.1 502 "), std::string::npos) << c.received;
+  EXPECT_EQ(backends_[2].requests.size(), 2u);
+  EXPECT_EQ(backends_[2].accepted, 1u);
+  EXPECT_EQ(proxy_->counters().retries.get(), 0u);
+}
+
+// An upload slower than the response timeout but steadily moving is not a late response: the timeout
+// runs from the request's last byte.
+TEST_F(HttpProxyTest, ResponseTimeoutStartsAfterTheLastBodyByte) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\n");
+  for (int i = 0; i < 6; ++i) {
+    for (int j = 0; j < 9; ++j) {  // 5.4 s in all, beyond the pool's 2 s response timeout
+      pair_->run([] { return false; }, 100'000);
+      proxy_->expire(pair_->now);
+    }
+    send(c, "x");
+  }
+  auto r = responses(c, 1);
+  ASSERT_EQ(r.size(), 1u) << c.received;
+  EXPECT_EQ(r[0].rfind("HTTP/1.1 200 ", 0), 0u) << r[0];
+}
+
+// A request body that stops moving is cut off after the idle timeout (408), its target connection closed.
+TEST_F(HttpProxyTest, StalledUploadGets408AfterTheIdleTimeout) {
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\nonly some");
+  for (int i = 0; i < 100 && !c.peer_closed; ++i) {  // the test listener's idle timeout: 5 s
+    pair_->run([&] { return c.peer_closed; }, 100'000);
+    proxy_->expire(pair_->now);
+  }
+  ASSERT_TRUE(c.peer_closed);
+  EXPECT_EQ(c.received.rfind("HTTP/1.1 408 ", 0), 0u) << c.received;
+  EXPECT_EQ(proxy_->counters().transfer_timeouts.get(), 1u);
 }
 
 }  // namespace

@@ -165,6 +165,8 @@ class TcpPair {
   bool drop_next[2] = {false, false};
   int oversized = 0;                                           // segments bigger than a 1500-byte MTU allows
   std::function<bool(int side, const SegmentHeader&)> filter;  // return false to drop
+  // Runs after every step, like the work a dataplane worker does once per poll iteration.
+  std::function<void()> after_step;
 
   // Runs the link and timers until `until` returns true or `max_us` of virtual time passes.
   bool run(const std::function<bool()>& until, uint64_t max_us = 60000000) {
@@ -193,6 +195,7 @@ class TcpPair {
     }
     stacks_[0]->advance(now);
     stacks_[1]->advance(now);
+    if (after_step) after_step();
   }
 
   // Injects a raw segment into `to` as if it came from the other side.
