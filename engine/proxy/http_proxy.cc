@@ -9,6 +9,7 @@
 #include "engine/http/forward_writer.h"
 #include "engine/http/local_responses.h"
 #include "engine/http/response_parser.h"
+#include "engine/proxy/body_framing.h"
 #include "engine/proxy/send_copy.h"
 #include "engine/proxy/splice.h"
 #include "engine/routing/redirect.h"
@@ -176,27 +177,14 @@ bool HttpProxy::copy_to(PlainStream& stream, std::span<const uint8_t> bytes) {
          }) == CopyResult::kOk;
 }
 
-namespace {
-
-// A body's framer as a splice framing step; none: everything moves.
-auto framing(http::BodyFramer* framer) {
-  return [framer](std::span<const uint8_t> bytes) {
-    if (!framer) return FrameStep{bytes.size(), false, false};
-    const http::FrameResult f = framer->advance(bytes);
-    return FrameStep{f.consumed, f.done, f.error != http::ParseError::kNone};
-  };
-}
-
-}  // namespace
-
 uint32_t HttpProxy::to_upstream(Session& s, http::BodyFramer* framer, bool& failed) {
-  const MoveResult r = stream_to_stream(stack_.buffers(), *s.down, *s.upstream->stream, framing(framer));
+  const MoveResult r = stream_to_stream(stack_.buffers(), *s.down, *s.upstream->stream, BodyFraming(framer));
   failed = r.failed;
   return r.moved;
 }
 
 uint32_t HttpProxy::to_client(Session& s, http::BodyFramer* framer, bool& failed) {
-  const MoveResult r = stream_to_stream(stack_.buffers(), *s.upstream->stream, *s.down, framing(framer));
+  const MoveResult r = stream_to_stream(stack_.buffers(), *s.upstream->stream, *s.down, BodyFraming(framer));
   failed = r.failed;
   return r.moved;
 }

@@ -18,7 +18,9 @@ struct MoveResult {
   bool failed = false;   // the framing step found the bytes malformed
 };
 
-// How much of the next bytes may move: {consumed, message ended, malformed}.
+// How much of the next bytes may move: {consumed, message ended, malformed}. A framing step is a callable
+// returning this for the bytes offered, with commit() called once those it consumed were written (a step
+// that keeps state must keep it only then: see BodyFraming).
 struct FrameStep {
   size_t consumed = 0;
   bool done = false;
@@ -28,6 +30,7 @@ struct FrameStep {
 // Everything moves (L4 forwarding, tunnels, bodies that run until close).
 struct Unframed {
   FrameStep operator()(std::span<const uint8_t> bytes) const { return {bytes.size(), false, false}; }
+  void commit() const {}
 };
 
 template <typename Space, typename Write, typename Frame>
@@ -52,6 +55,7 @@ MoveResult move_chunks(const tcp::ChunkQueue& from, const tcp::BufferOps& ops, S
       r.blocked = true;
       break;
     }
+    frame.commit();
     r.moved += n;
     if (n < k->length) {
       r.blocked = !ended;
