@@ -633,5 +633,24 @@ TEST_F(HttpProxyTest, StalledUploadGets408AfterTheIdleTimeout) {
   EXPECT_EQ(proxy_->counters().transfer_timeouts.get(), 1u);
 }
 
+// A client that stops reading in the middle of a large response pins the session, the target connection
+// and their buffers: once nothing moved for the idle timeout, both are reset.
+TEST_F(HttpProxyTest, ResponseThatStopsMovingIsResetAfterTheIdleTimeout) {
+  start();
+  backends_[2].response_body_bytes = 4 << 20;
+  RecordingHandler& c = connect_client();
+  c.consume = false;
+  send(c, "GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
+  for (int i = 0; i < 200 && !c.closed; ++i) {  // the test listener's idle timeout: 5 s
+    pair_->run([&] { return c.closed; }, 100'000);
+    proxy_->expire(pair_->now);
+  }
+  EXPECT_TRUE(c.closed);
+  EXPECT_EQ(c.reason, tcp::CloseReason::kReset);
+  EXPECT_EQ(proxy_->counters().transfer_timeouts.get(), 1u);
+  EXPECT_EQ(proxy_->sessions_active(), 0u);
+  EXPECT_EQ(upstreams_->idle_connections(), 0u) << "a half-sent response's connection is not reusable";
+}
+
 }  // namespace
 }  // namespace tollgate::proxy
