@@ -2,6 +2,7 @@
 
 #include "dataplane/append_file.h"
 #include "dataplane/config_allow_list.h"
+#include "dataplane/config_client_limits.h"
 #include "dataplane/config_health.h"
 #include "dataplane/config_http.h"
 #include "dataplane/config_management.h"
@@ -212,7 +213,7 @@ class ConfigReader : public TomlReader {
           t, p,
           {"name", "protocol", "address", "port", "pool", "max_connections", "certificates",
            "security_policy", "handshake_timeout_ms", "rule", "default_action", "hsts", "header_timeout_ms",
-           "idle_timeout_ms", "max_head_bytes", "max_body_bytes", "allowed_clients"});
+           "idle_timeout_ms", "max_head_bytes", "max_body_bytes", "allowed_clients", "client_limits"});
       ListenerConfig l;
       l.name = read_string(t, "name", p + "name", true).value_or("");
       if (!l.name.empty() && !names.insert(l.name).second) {
@@ -246,6 +247,7 @@ class ConfigReader : public TomlReader {
       read_uint(t, "port", p, l.port, 1, 65535);
       read_uint(t, "max_connections", p, l.max_connections, 0, 1u << 24);
       read_allowed_clients(*this, t, p, l);
+      read_client_limits(*this, t, p, l);
       if (l.port && !endpoints.insert({l.address.value, l.port}).second) {
         error(t.get("port"), p + "port", "another listener already uses this address and port");
       }

@@ -11,6 +11,7 @@
 #include "engine/health/types.h"
 #include "engine/net/address_allow_list.h"
 #include "engine/net/addresses.h"
+#include "engine/net/client_limits.h"
 #include "engine/net/neighbour_table.h"
 #include "engine/routing/types.h"
 #include "engine/tls/handshake_types.h"
@@ -100,6 +101,8 @@ struct ListenerConfig {
   uint32_t max_connections = 0;  // per core; 0 = limited only by the connection table
   // Client sources a connection may come from (any protocol); none: everyone. Checked at SYN time.
   std::optional<net::AddressAllowList> allowed_clients;
+  // protocol "http"/"https": per client address limits (client_limits); none set: no limits.
+  net::ClientLimits client_limits;
   // protocol "tls": certificates chosen by SNI (the first is the default) and the security policy.
   std::vector<CertificateConfig> certificates;
   std::string security_policy = "default";  // "default" (TLS 1.2 + 1.3, ECDHE AEAD) or "tls13-only"

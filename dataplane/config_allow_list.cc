@@ -4,14 +4,12 @@
 
 namespace tollgate::dataplane {
 
-void read_allowed_clients(TomlReader& r, const toml::table& t, const std::string& prefix, ListenerConfig& l) {
-  const toml::node* n = t.get("allowed_clients");
-  if (!n) return;
-  const std::string key = prefix + "allowed_clients";
-  const toml::array* arr = n->as_array();
+std::optional<net::AddressAllowList> read_prefix_list(TomlReader& r, const toml::node& n,
+                                                      const std::string& key) {
+  const toml::array* arr = n.as_array();
   if (!arr) {
-    r.error(n, key, "must be an array of IPv4 prefixes", "e.g. allowed_clients = [\"198.18.0.0/24\"]");
-    return;
+    r.error(&n, key, "must be an array of IPv4 prefixes", "e.g. [\"198.18.0.0/24\"]");
+    return std::nullopt;
   }
   std::vector<net::Ipv4Prefix> prefixes;
   bool ok = true;
@@ -35,7 +33,13 @@ void read_allowed_clients(TomlReader& r, const toml::table& t, const std::string
       prefixes.push_back(*p);
     }
   }
-  if (ok) l.allowed_clients = net::AddressAllowList(prefixes);
+  if (!ok) return std::nullopt;
+  return net::AddressAllowList(prefixes);
+}
+
+void read_allowed_clients(TomlReader& r, const toml::table& t, const std::string& prefix, ListenerConfig& l) {
+  if (const toml::node* n = t.get("allowed_clients"))
+    l.allowed_clients = read_prefix_list(r, *n, prefix + "allowed_clients");
 }
 
 }  // namespace tollgate::dataplane

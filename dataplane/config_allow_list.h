@@ -2,6 +2,7 @@
 // load into the matcher the TCP stack checks every SYN against.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "dataplane/config.h"
@@ -12,5 +13,9 @@ namespace tollgate::dataplane {
 // Absent: every client is allowed (l.allowed_clients stays empty). An array of IPv4 CIDR strings; `[]`
 // allows nobody. A prefix with host bits set is an error (it almost always means a typo'd length).
 void read_allowed_clients(TomlReader& r, const toml::table& t, const std::string& prefix, ListenerConfig& l);
+
+// An array of IPv4 CIDR strings at `n` (named `key` in errors) as one matcher; nullopt after an error.
+std::optional<net::AddressAllowList> read_prefix_list(TomlReader& r, const toml::node& n,
+                                                      const std::string& key);
 
 }  // namespace tollgate::dataplane

@@ -127,6 +127,7 @@ Result<std::shared_ptr<HttpSide>> build_http(const CoreResources& core,
     settings.limits.max_body_bytes = l.max_body_bytes;
     settings.header_timeout_us = uint64_t{l.header_timeout_ms} * 1000;
     settings.idle_timeout_us = uint64_t{l.idle_timeout_ms} * 1000;
+    settings.client_limits = l.client_limits;
     settings.core = core.core;
     settings.access_log = core.access_log;
     settings.listener_index = static_cast<uint16_t>(i);

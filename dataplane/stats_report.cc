@@ -75,6 +75,13 @@ nlohmann::json http_json(const Generation* g) {
                    {"linger_timeouts", c.linger_timeouts.get()},
                    {"body_bytes_from_clients", c.bytes_from_clients.get()},
                    {"body_bytes_to_clients", c.bytes_to_clients.get()}});
+    if (const net::ClientLimiter* limiter = p->client_limiter()) {
+      const net::ClientLimitCounters& k = limiter->counters();
+      out.back()["client_limits"] = {{"connections_refused", k.connections_refused.get()},
+                                     {"connections_rated", k.connections_rated.get()},
+                                     {"requests_limited", k.requests_limited.get()},
+                                     {"untracked", k.untracked.get()}};
+    }
     if (l.tls) out.back()["tls"] = tls_json(l.tls->counters(), l.tls->sessions_active());
   }
   return out;

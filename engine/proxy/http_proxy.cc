@@ -96,6 +96,7 @@ HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSet
       id_salt_(random_salt()),
       now_us_(now_us),
       rule_counters_(settings_.routes ? settings_.routes->rule_count() : 0) {
+  if (settings_.client_limits.enabled()) limiter_.emplace(settings_.client_limits, random_salt());
   deferred_.reserve(std::min<size_t>(max_sessions_, 4096));
   deferring_.reserve(deferred_.capacity());
 }
@@ -103,7 +104,7 @@ HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSet
 HttpProxy::~HttpProxy() = default;
 
 tcp::StreamHandler* HttpProxy::on_accept(tcp::Connection& client) {
-  Session* s = open_session();
+  Session* s = open_session(net::Ipv4Address{client.tuple.remote_ip});
   if (!s) return nullptr;  // the stack resets the client
   s->tcp.attach(stack_, client, now_us_);
   s->tcp.events = s;
@@ -112,16 +113,24 @@ tcp::StreamHandler* HttpProxy::on_accept(tcp::Connection& client) {
 }
 
 StreamEvents* HttpProxy::attach(PlainStream& down) {
-  Session* s = open_session();
+  Session* s = open_session(down.peer);
   if (!s) return nullptr;
   s->down = &down;
   return s;
 }
 
-HttpProxy::Session* HttpProxy::open_session() {
+HttpProxy::Session* HttpProxy::open_session(net::Ipv4Address client) {
+  bool counted = false;
+  if (limiter_) {
+    const net::ClientLimiter::Admission a = limiter_->admit_connection(client, now_us_);
+    if (a == net::ClientLimiter::Admission::kTooMany || a == net::ClientLimiter::Admission::kTooFast)
+      return nullptr;  // reset by the layer below (TCP, or TLS after its handshake)
+    counted = a == net::ClientLimiter::Admission::kTracked;
+  }
   if (free_.empty()) {
     if (sessions_.size() >= max_sessions_) {
       counters_.no_session.add();
+      if (counted) limiter_->connection_closed(client);
       return nullptr;
     }
     // Made on first need and reused after: most listeners never see max_sessions_ clients at once.
@@ -133,6 +142,8 @@ HttpProxy::Session* HttpProxy::open_session() {
   Session* s = free_.back();
   free_.pop_back();
   s->in_use = true;
+  s->client = client;
+  s->counted_client = counted;
   s->client_shut = false;
   s->upstream = nullptr;
   s->stage = Stage::kHead;
@@ -356,6 +367,15 @@ bool HttpProxy::start_request(Session& s) {
   s.sent_us = s.answered_us = 0;
   s.timing = true;
 
+  if (limiter_) {
+    if (const uint32_t retry_after = limiter_->limit_request(s.client, now_us_)) {
+      if (settings_.access_log) log_request(s, head, 0);
+      // A body is not read: the connection closes after the answer, as after any local answer.
+      d.consume(static_cast<uint32_t>(head.head_bytes));
+      respond_local(s, 429, head.body != http::BodyKind::kNone || !head.keep_alive, retry_after);
+      return true;
+    }
+  }
   if (head.method == http::Method::kConnect) {
     // Not a forward proxy: a tunnel to wherever the client names would bypass every rule. What follows
     // the head is tunnel content, so the connection closes after the answer.
@@ -792,12 +812,13 @@ http::ReplyFields HttpProxy::reply_fields(const Session& s, bool close) const {
   return f;
 }
 
-void HttpProxy::respond_local(Session& s, uint16_t status, bool close) {
+void HttpProxy::respond_local(Session& s, uint16_t status, bool close, uint32_t retry_after_s) {
   close = close || draining_;
   counters_.local_errors[static_cast<size_t>(local_status(status))].add();
   drop_upstream(s, false);
   http::ReplyFields fields = reply_fields(s, close);
   if (status == 405) fields.allow = kAllowedMethods;
+  fields.retry_after_s = retry_after_s;
   const size_t n = http::write_error_response(status, out_, fields);
   respond(s, {out_.data(), n}, status, close);
 }
@@ -938,6 +959,8 @@ void HttpProxy::maybe_free(Session& s) {
   if (!s.in_use || s.down) return;
   s.in_use = false;
   s.deferred = false;
+  if (s.counted_client) limiter_->connection_closed(s.client);
+  s.counted_client = false;
   s.deadline = Deadline::kNone;
   Session* last = active_list_.back();
   active_list_[s.active_index] = last;

@@ -20,6 +20,7 @@
 #include "engine/http/body_framer.h"
 #include "engine/http/local_responses.h"
 #include "engine/http/request_parser.h"
+#include "engine/net/client_limiter.h"
 #include "engine/proxy/access_log_ring.h"
 #include "engine/proxy/access_record.h"
 #include "engine/proxy/tcp_stream.h"
@@ -62,6 +63,9 @@ struct HttpListenerSettings {
   int64_t unix_offset_us = 0;
   uint64_t config_generation = 0;  // in each access-log record: which config's names its indices are
   uint64_t seed = 0;               // weighted forward actions; 0: taken from now_us at construction
+  // Per client address: connections held and opened per second (over them: reset at accept), requests
+  // per second (over it: 429 with Retry-After). Counted per core and listener.
+  net::ClientLimits client_limits;
 };
 
 // Statuses the proxy answers itself, counted apiece.
@@ -146,6 +150,8 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   // By the rule's position in the route table (priority order); the default action has none.
   std::span<const RuleCounters> rule_counters() const { return rule_counters_; }
   const HttpListenerSettings& settings() const { return settings_; }
+  // nullptr when the listener has no client limits.
+  const net::ClientLimiter* client_limiter() const { return limiter_ ? &*limiter_ : nullptr; }
   size_t sessions_active() const { return active_; }
 
  private:
@@ -204,8 +210,10 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
     bool timing = false;  // a request was parsed and its request_time is not recorded yet
     bool in_use = false;
     size_t active_index = 0;
-    bool serving = false;   // serve() runs for this session (it never nests)
-    bool deferred = false;  // in deferred_: its pipeline goes on at the next poll
+    net::Ipv4Address client;      // the client's address, for its per-client limits
+    bool counted_client = false;  // counted in limiter_ until the session ends
+    bool serving = false;         // serve() runs for this session (it never nests)
+    bool deferred = false;        // in deferred_: its pipeline goes on at the next poll
     // How far the pending head has been searched for its end, and the search state there: a head that
     // arrives a byte at a time is scanned once, not parsed again from its start on every segment.
     uint32_t scanned = 0;
@@ -220,7 +228,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
     void stream_writable() override;
     void stream_closed() override;
   };
-  Session* open_session();
+  Session* open_session(net::Ipv4Address client);
 
   // Request side.
   void client_data(Session& s);
@@ -250,7 +258,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   void log_request(Session& s, const http::RequestHead& head, uint32_t rule_priority);
   void log_push(Session& s, uint16_t status);  // the exchange ended: the record goes to the ring
   void request_ended(Session& s);              // records the request's time (once per request)
-  void respond_local(Session& s, uint16_t status, bool close);
+  void respond_local(Session& s, uint16_t status, bool close, uint32_t retry_after_s = 0);
   void respond(Session& s, std::span<const uint8_t> bytes, uint16_t status, bool close);
   http::ReplyFields reply_fields(const Session& s, bool close) const;
   // Local answers made while a session is served are gathered here and written together (one buffer for
@@ -288,6 +296,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   size_t active_ = 0;
   routing::RouteScratch route_scratch_;
   http::HeaderStore headers_;
+  std::optional<net::ClientLimiter> limiter_;
   balancing::Prng prng_;          // weighted forward actions
   std::vector<uint8_t> scratch_;  // gathered heads
   std::vector<uint8_t> out_;      // heads we write

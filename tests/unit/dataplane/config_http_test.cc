@@ -207,5 +207,37 @@ TEST(HttpConfig, PoolTlsMistakes) {
       "listener[0].pool", 26, "speaks TLS to its targets");
 }
 
+TEST(DataplaneConfigHttp, ClientLimits) {
+  const ConfigLoad load = load_config_string(
+      with_listener(
+          "pool = \"web\"\nclient_limits = { connections = 10, requests_per_second = 5, burst = 20, "
+          "exempt = [\"198.18.0.0/30\"] }\n"),
+      "test.toml");
+  ASSERT_TRUE(load.config) << load.errors[0].to_string();
+  const net::ClientLimits& c = load.config->listeners[0].client_limits;
+  EXPECT_EQ(c.max_connections, 10u);
+  EXPECT_EQ(c.connections_per_second, 0u);
+  EXPECT_EQ(c.requests_per_second, 5u);
+  EXPECT_EQ(c.burst, 20u);
+  ASSERT_TRUE(c.exempt);
+  EXPECT_TRUE(c.exempt->allows(*net::Ipv4Address::parse("198.18.0.2")));
+  EXPECT_FALSE(c.exempt->allows(*net::Ipv4Address::parse("198.18.0.4")));
+  EXPECT_FALSE(load_config_string(with_listener("pool = \"web\"\n"), "test.toml")
+                   .config->listeners[0]
+                   .client_limits.enabled());
+
+  expect_error(with_listener("pool = \"web\"\nclient_limits = { requests_per_second = 0 }\n"),
+               "listener[0].client_limits.requests_per_second", 27, "");
+  expect_error(with_listener("pool = \"web\"\nclient_limits = { rps = 5 }\n"),
+               "listener[0].client_limits.rps", 27, "");
+  expect_error(with_listener("pool = \"web\"\nclient_limits = { burst = 5 }\n"), "listener[0].client_limits",
+               27, "sets no limit");
+  expect_error(
+      with_listener("pool = \"web\"\nclient_limits = { connections = 5, exempt = [\"198.18.0.1/24\"] }\n"),
+      "listener[0].client_limits.exempt[0]", 27, "host bits set");
+  expect_error(with_listener("pool = \"web\"\nclient_limits = 5\n"), "listener[0].client_limits", 27,
+               "must be a table");
+}
+
 }  // namespace
 }  // namespace tollgate::dataplane

@@ -80,6 +80,7 @@ class HttpProxyTest : public ::testing::Test {
     settings.access_log = log;
     settings.listener_index = 3;
     settings.unix_offset_us = 1'700'000'000'000'000;
+    settings.client_limits = client_limits_;
     auto scratch = routing::RouteScratch::for_table(*routes_);
     ASSERT_TRUE(scratch.ok()) << scratch.error();
     proxy_ = std::make_unique<HttpProxy>(pair_->server(), *upstreams_, settings, std::move(scratch.value()),
@@ -137,6 +138,7 @@ class HttpProxyTest : public ::testing::Test {
   std::unique_ptr<routing::RouteTable> routes_;
   std::unique_ptr<HttpProxy> proxy_;
   HttpBackend backends_[3];
+  net::ClientLimits client_limits_;  // set before start()
   std::vector<std::unique_ptr<RecordingHandler>> clients_;
   int baseline_ = 0;
 };
@@ -650,6 +652,46 @@ TEST_F(HttpProxyTest, ResponseThatStopsMovingIsResetAfterTheIdleTimeout) {
   EXPECT_EQ(proxy_->counters().transfer_timeouts.get(), 1u);
   EXPECT_EQ(proxy_->sessions_active(), 0u);
   EXPECT_EQ(upstreams_->idle_connections(), 0u) << "a half-sent response's connection is not reusable";
+}
+
+TEST_F(HttpProxyTest, ClientOverItsRequestRateGets429WithRetryAfter) {
+  client_limits_.requests_per_second = 2;
+  start();
+  RecordingHandler& c = connect_client();
+  send(c,
+       "GET /fixed HTTP/1.1\r\nHost: h\r\n\r\nGET /fixed HTTP/1.1\r\nHost: h\r\n\r\nGET /fixed "
+       "HTTP/1.1\r\nHost: "
+       "h\r\n\r\n");
+  auto r = responses(c, 3);
+  ASSERT_EQ(r.size(), 3u) << c.received;
+  EXPECT_EQ(r[1].rfind("HTTP/1.1 418 ", 0), 0u);
+  EXPECT_EQ(r[2].rfind("HTTP/1.1 429 Too Many Requests\r\n", 0), 0u) << r[2];
+  EXPECT_EQ(HttpBackend::field(r[2], "retry-after"), "1");
+  EXPECT_FALSE(c.peer_closed) << "a limited client keeps its connection";
+  EXPECT_EQ(proxy_->client_limiter()->counters().requests_limited.get(), 1u);
+  EXPECT_EQ(proxy_->counters().local_errors[static_cast<size_t>(LocalStatus::k429)].get(), 1u);
+  pair_->run([] { return false; }, 1'000'000);
+  send(c, "GET /fixed HTTP/1.1\r\nHost: h\r\n\r\n");
+  r = responses(c, 4);
+  ASSERT_EQ(r.size(), 4u) << c.received;
+  EXPECT_EQ(r[3].rfind("HTTP/1.1 418 ", 0), 0u) << "served again once the rate allows";
+}
+
+TEST_F(HttpProxyTest, ClientOverItsConnectionLimitIsResetAndCountsDropWhenItCloses) {
+  client_limits_.max_connections = 1;
+  start();
+  RecordingHandler& first = connect_client();
+  send(first, "GET /fixed HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_EQ(responses(first, 1).size(), 1u);
+  RecordingHandler& second = connect_client();
+  ASSERT_TRUE(pair_->run([&] { return second.closed; }));
+  EXPECT_EQ(proxy_->client_limiter()->counters().connections_refused.get(), 1u);
+  first.stack->shutdown(*first.connection, pair_->now);
+  ASSERT_TRUE(pair_->run([&] { return first.closed; }));
+  pair_->run([&] { return proxy_->sessions_active() == 0; });
+  RecordingHandler& third = connect_client();
+  send(third, "GET /fixed HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_EQ(responses(third, 1).size(), 1u) << "the closed connection no longer counts";
 }
 
 }  // namespace
