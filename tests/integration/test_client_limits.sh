@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Per-client limits (client_limits) in their own lab, prefix kl: the lab config with http-app (:8080)
+# limited to 3 connections and 5 requests per second (burst 5) per client address, 198.18.0.3/32 exempt.
+# From the client address: a sixth request within the second gets 429 with Retry-After, the connection
+# stays usable and is served again a second later; a fourth concurrent connection is reset while three are
+# held, and accepted once one of them closes. The exempt address is never limited. Each refusal is counted.
+source "$(dirname "$0")/lib.sh"
+own_lab kl
+P=kl
+EXEMPT=198.18.0.3
+HOLDER=198.18.0.4  # a limited address of its own for the connection test (its requests stay under 5/s)
+work=$(mktemp -d /tmp/tollgate-client-limits.XXXXXX)
+cleanup() {
+  rm -rf "$work"
+  "$ROOT/scripts/lab.sh" down --prefix $P >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+"$PY" - "$ROOT/deploy/lab.toml" "$work/lab.toml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+text, n = re.subn(r'(\nport = 8080\n)',
+                  r'\1client_limits = { connections = 3, requests_per_second = 5, burst = 5, exempt = ["198.18.0.3/32"] }\n',
+                  text, count=1)
+assert n == 1
+open(sys.argv[2], "w").write(text)
+PY
+"$ROOT/scripts/lab.sh" up --prefix $P --cores 1 --config "$work/lab.toml" >"$work/up.log" 2>&1 ||
+  fail "lab up: $(tail -20 "$work/up.log")"
+ip -n "$NS_CLIENT" addr add "$EXEMPT/24" dev "$P-cli0"
+ip -n "$NS_CLIENT" addr add "$HOLDER/24" dev "$P-cli0"
+limits_stat() { stat_value "cores.0.http_listeners.2.client_limits.$1"; }
+
+# burst FROM N: N requests on one keep-alive connection from FROM, all at once; prints the statuses and
+# the Retry-After of the first 429, then one more request 1.2 s later.
+in_client "$PY" - "$VIP" 198.18.0.2 6 >"$work/burst" <<'PY'
+import re, socket, sys, time
+vip, src, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = socket.socket(); s.settimeout(5); s.bind((src, 0)); s.connect((vip, 8080))
+def answers(count):
+    buf = b""
+    while buf.count(b"HTTP/1.1 ") < count or not buf.endswith(b"\n"):
+        d = s.recv(65536)
+        if not d: break
+        buf += d
+    return buf
+s.sendall(b"GET /tollgate/health HTTP/1.1\r\nHost: lab\r\n\r\n" * n)
+buf = answers(n)
+statuses = [m.decode() for m in re.findall(rb"HTTP/1\.1 (\d{3}) ", buf)]
+retry = [m.decode() for m in re.findall(rb"\r\nRetry-After: (\d+)\r\n", buf)]
+time.sleep(1.2)
+s.sendall(b"GET /tollgate/health HTTP/1.1\r\nHost: lab\r\n\r\n")
+later = re.findall(rb"HTTP/1\.1 (\d{3}) ", answers(1))[0].decode()
+print(" ".join(statuses), "retry-after", retry[0] if retry else "none", "later", later)
+PY
+assert_eq "$(cat "$work/burst")" "200 200 200 200 200 429 retry-after 1 later 200" "burst of 6 at 5/s"
+note "requests: 5 served, the sixth 429 (Retry-After: 1), served again a second later on the same connection"
+
+# hold FROM N: holds N connections from FROM open, then one more; prints whether the extra one was served,
+# then closes one held connection and tries again.
+cat >"$work/hold.py" <<'PY'
+import socket, sys
+vip, src, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def served(s):
+    try:
+        s.sendall(b"GET /tollgate/health HTTP/1.1\r\nHost: lab\r\n\r\n")
+        return s.recv(4096).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+def connect():
+    s = socket.socket(); s.settimeout(3); s.bind((src, 0)); s.connect((vip, 8080)); return s
+held = [connect() for _ in range(n)]
+ok = [served(s) for s in held]
+extra = connect()
+first = "served" if served(extra) else "refused"
+extra.close()
+held.pop().close()
+import time; time.sleep(0.3)
+again = connect()
+second = "served" if served(again) else "refused"
+print(sum(ok), first, second)
+PY
+fresh_stats
+refused_before=$(limits_stat connections_refused)
+assert_eq "$(in_client "$PY" "$work/hold.py" "$VIP" "$HOLDER" 3)" "3 refused served" "4th connection with 3 held"
+assert_eq "$(in_client "$PY" "$work/hold.py" "$VIP" "$EXEMPT" 3)" "3 served served" "exempt address"
+note "connections: the 4th from one address reset while 3 are held, accepted after one closes; exempt not limited"
+fresh_stats
+assert_ge "$(limits_stat requests_limited)" 1 "requests_limited counted"
+assert_ge "$(limits_stat connections_refused)" $((refused_before + 1)) "connections_refused counted"
+dataplane_alive || fail "dataplane died"
