@@ -26,7 +26,7 @@ constexpr size_t kEventBatch = 64;
 // creates a new one, which has another inode.
 ino_t segment_inode(const std::string& name) {
   struct stat st {};
-  return ::stat(("/dev/shm" + name).c_str(), &st) == 0 ? st.st_ino : 0;
+  return ::stat(shm::Segment::path_of(name).c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
 }  // namespace

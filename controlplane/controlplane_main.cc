@@ -81,9 +81,9 @@ class MetricsEndpoint {
   uint64_t retry_ns_ = 0;
 };
 
-int run(const std::string& config_path, const std::string& segment_prefix, const std::string& socket_path,
-        bool foreground) {
-  Result<std::string> segment = shm::Segment::name_for(segment_prefix);
+int run(const std::string& config_path, const std::string& segment_prefix, const std::string& segment_dir,
+        const std::string& socket_path, bool foreground) {
+  Result<std::string> segment = shm::Segment::name_for(segment_prefix, segment_dir);
   if (!segment) {
     log_error("--segment: {}", segment.error());
     return 2;
@@ -156,15 +156,17 @@ int run(const std::string& config_path, const std::string& segment_prefix, const
 int main(int argc, char** argv) {
   CLI::App app{
       "tollgate-controlplane: config, health and stats for the Tollgate dataplane, over shared memory"};
-  std::string config, segment, socket;
+  std::string config, segment, segment_dir, socket;
   bool foreground = false;
   app.add_option("-c,--config", config, "the TOML config (the dataplane's file)")
       ->required()
       ->check(CLI::ExistingFile);
   app.add_option("--segment", segment, "the dataplane's segment name (its --segment; /dev/shm/tollgate-NAME)")
       ->required();
+  app.add_option("--segment-dir", segment_dir,
+                 "the dataplane's --segment-dir: its segment is the file DIR/tollgate-NAME, not in /dev/shm");
   app.add_option("--socket", socket, "the operator socket tollgatectl talks to (mode 0600)")->required();
   app.add_flag("--foreground", foreground, "stay in the foreground (default: detach after the socket is up)");
   CLI11_PARSE(app, argc, argv);
-  return tollgate::controlplane::run(config, segment, socket, foreground);
+  return tollgate::controlplane::run(config, segment, segment_dir, socket, foreground);
 }

@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
   using namespace tollgate::dataplane;
   CLI::App app{"Tollgate dataplane: kernel-bypass packet processing, one polled worker per core"};
   std::string config_path, stats_path, file_prefix = "tollgate", driver_override, segment_prefix = "tollgate";
+  std::string segment_dir;
   int cores = -1;
   bool check_only = false, print_eal = false;
   std::vector<std::string> extra_eal;
@@ -98,6 +99,9 @@ int main(int argc, char** argv) {
   app.add_option("--stats-file", stats_path, "write a JSON stats snapshot here every stats_interval_ms");
   app.add_option("--segment", segment_prefix,
                  "shared-memory segment for the control plane: /dev/shm/tollgate-NAME (1-48 of [a-z0-9-])");
+  app.add_option("--segment-dir", segment_dir,
+                 "make the segment the file DIR/tollgate-NAME instead of a /dev/shm object: DIR must be writable "
+                 "by this user alone (the systemd units use /run/tollgate), so no other local user can take its name");
   app.add_option("--eal", extra_eal, "extra EAL argument (repeatable)");
   app.add_flag("--check-config", check_only, "validate the config and exit");
   app.add_flag("--print-eal", print_eal, "print the EAL command line that would be used and exit");
@@ -122,7 +126,7 @@ int main(int argc, char** argv) {
   const ConfigOverrides overrides{cores, driver_override};
   apply_overrides(config, overrides);
 
-  const tollgate::Result<std::string> segment_name = tollgate::shm::Segment::name_for(segment_prefix);
+  const tollgate::Result<std::string> segment_name = tollgate::shm::Segment::name_for(segment_prefix, segment_dir);
   if (!segment_name) {
     std::fprintf(stderr, "--segment: %s\n", segment_name.error().c_str());
     return 2;
@@ -249,7 +253,7 @@ int main(int argc, char** argv) {
     }
     std::unique_ptr<OwnedSegment> segment = std::make_unique<OwnedSegment>(std::move(created.value()));
     for (Worker* wk : view) wk->attach_segment(tollgate::shm::WorkerPort(segment->segment, wk->index()));
-    std::printf("shared segment: /dev/shm%s, %lu KiB\n", segment->segment.name().c_str(),
+    std::printf("shared segment: %s, %lu KiB\n", tollgate::shm::Segment::path_of(segment->segment.name()).c_str(),
                 static_cast<unsigned long>(segment->segment.bytes() >> 10));
     // The access log: every worker's ring drained by one writer thread, which outlives the workers' run.
     // Declared after `owned`, so it is destroyed (and stops reading the rings) before the workers are.

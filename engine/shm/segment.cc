@@ -32,6 +32,35 @@ Result<uint8_t*> map(const std::string& name, int fd, uint64_t bytes) {
   return static_cast<uint8_t*>(p);
 }
 
+// A name with a directory is a file of our own; otherwise a POSIX shm object.
+bool is_file(const std::string& name) {
+  return name.find('/', 1) != std::string::npos;
+}
+
+int open_object(const std::string& name, int flags, mode_t mode) {
+  return is_file(name) ? ::open(name.c_str(), flags | O_NOFOLLOW, mode)
+                       : ::shm_open(name.c_str(), flags, mode);
+}
+
+int unlink_object(const std::string& name) {
+  return is_file(name) ? ::unlink(name.c_str()) : ::shm_unlink(name.c_str());
+}
+
+// The directory of a file segment must be ours (or root's) and writable by nobody else: otherwise another
+// user could take or swap the name.
+Status check_directory(const std::string& name) {
+  const std::string dir = name.substr(0, name.rfind('/'));
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return Error{fmt::format("{}: {}", dir, errno_text(errno))};
+  if (!S_ISDIR(st.st_mode)) return Error{fmt::format("{}: not a directory", dir)};
+  if (st.st_uid != ::geteuid() && st.st_uid != 0)
+    return Error{fmt::format("{}: owned by uid {}, not by us or root: refusing it", dir, st.st_uid)};
+  if ((st.st_mode & 022) != 0)
+    return Error{fmt::format("{}: mode {:04o} lets other users create files in it: refusing it", dir,
+                             st.st_mode & 07777)};
+  return Ok{};
+}
+
 template <typename T>
 T* construct_array(uint8_t* at, uint64_t count) {
   T* first = reinterpret_cast<T*>(at);
@@ -41,7 +70,11 @@ T* construct_array(uint8_t* at, uint64_t count) {
 
 }  // namespace
 
-Result<std::string> Segment::name_for(std::string_view prefix) {
+std::string Segment::path_of(const std::string& name) {
+  return is_file(name) ? name : "/dev/shm" + name;
+}
+
+Result<std::string> Segment::name_for(std::string_view prefix, std::string_view dir) {
   if (prefix.empty() || prefix.size() > 48) {
     return Error{fmt::format("segment prefix '{}' must be 1 to 48 characters", prefix)};
   }
@@ -50,27 +83,35 @@ Result<std::string> Segment::name_for(std::string_view prefix) {
       return Error{fmt::format("segment prefix '{}' may hold only a-z, 0-9 and '-'", prefix)};
     }
   }
+  if (!dir.empty()) {
+    if (dir.front() != '/') return Error{fmt::format("segment directory '{}' must be an absolute path", dir)};
+    while (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+    return fmt::format("{}/tollgate-{}", dir, prefix);
+  }
   return fmt::format("/tollgate-{}", prefix);
 }
 
 Result<Segment> Segment::create(const std::string& name, const Capacities& caps) {
   Result<Layout> layout = compute_layout(caps);
   if (!layout) return Error{fmt::format("{}: {}", name, layout.error())};
-  if (::shm_unlink(name.c_str()) != 0 && errno != ENOENT) {
+  if (is_file(name)) {
+    if (Status dir = check_directory(name); !dir) return Error{dir.error()};
+  }
+  if (unlink_object(name) != 0 && errno != ENOENT) {
     return Error{fmt::format("{}: removing the old segment: {}", name, errno_text(errno))};
   }
   // O_EXCL: were someone to recreate the name between the unlink and here, we fail rather than share it.
-  FdCloser fd{::shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
-  if (fd.fd < 0) return Error{fmt::format("{}: shm_open: {}", name, errno_text(errno))};
+  FdCloser fd{open_object(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
+  if (fd.fd < 0) return Error{fmt::format("{}: creating it: {}", name, errno_text(errno))};
   // The umask can only take bits away; fchmod makes 0600 exact and documents the intent.
   if (::fchmod(fd.fd, 0600) != 0 || ::ftruncate(fd.fd, static_cast<off_t>(layout->total_bytes)) != 0) {
     const int e = errno;
-    ::shm_unlink(name.c_str());
+    unlink_object(name);
     return Error{fmt::format("{}: sizing to {} bytes: {}", name, layout->total_bytes, errno_text(e))};
   }
   Result<uint8_t*> base = map(name, fd.fd, layout->total_bytes);
   if (!base) {
-    ::shm_unlink(name.c_str());
+    unlink_object(name);
     return Error{base.error()};
   }
   Segment s(name, base.value(), layout.value());
@@ -112,10 +153,10 @@ void Segment::initialise() {
 }
 
 Result<Segment> Segment::attach(const std::string& name) {
-  FdCloser fd{::shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0)};
+  FdCloser fd{open_object(name, O_RDWR | O_CLOEXEC, 0)};
   if (fd.fd < 0) {
     if (errno == ENOENT) return Error{fmt::format("{}: no such segment (is the dataplane running?)", name)};
-    return Error{fmt::format("{}: shm_open: {}", name, errno_text(errno))};
+    return Error{fmt::format("{}: opening it: {}", name, errno_text(errno))};
   }
   struct stat st {};
   if (::fstat(fd.fd, &st) != 0) return Error{fmt::format("{}: fstat: {}", name, errno_text(errno))};
@@ -143,8 +184,7 @@ Result<Segment> Segment::attach(const std::string& name) {
 }
 
 Status Segment::unlink(const std::string& name) {
-  if (::shm_unlink(name.c_str()) != 0)
-    return Error{fmt::format("{}: shm_unlink: {}", name, errno_text(errno))};
+  if (unlink_object(name) != 0) return Error{fmt::format("{}: unlink: {}", name, errno_text(errno))};
   return Ok{};
 }
 

@@ -6,6 +6,12 @@
 // disk, and the control plane's private data — ticket keys, later — never lands in a file that survives a
 // reboot), it needs no run directory to exist first, and a restarted control plane finds it by name. Mode
 // 0600 whatever the umask, and an attacher refuses a segment another user owns or others can open.
+//
+// Or, given a directory (`--segment-dir`, the systemd units' /run/tollgate): a file `DIR/tollgate-<prefix>`
+// on that directory's tmpfs. /dev/shm is writable by every local user, who could take the name first and
+// keep a dataplane that runs as an unprivileged user from starting (it may not remove another user's file
+// there); a directory only the service user can write has no such hole. Such a directory must not be
+// writable by anyone else (create refuses it).
 #pragma once
 
 #include <cstdint>
@@ -21,7 +27,10 @@ namespace tollgate::shm {
 class Segment {
  public:
   // "/tollgate-<prefix>"; the prefix is 1-48 characters of [a-z0-9-] (the lab's --prefix, a test's pid).
-  static Result<std::string> name_for(std::string_view prefix);
+  // With `dir`: "DIR/tollgate-<prefix>", a file there.
+  static Result<std::string> name_for(std::string_view prefix, std::string_view dir = {});
+  // Where the object behind a name lives in the file system (for stat): the file, or /dev/shm/<name>.
+  static std::string path_of(const std::string& name);
 
   // Dataplane: a fresh, zeroed and initialised segment for `caps`. An old segment of the same name — left
   // by a dataplane that died — is unlinked first: one dataplane per prefix (the lab's PID files ensure it).
