@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 COUNT=$(soak 5000 100000)
 begin
 fixed0=$(hstat http:http-app.fixed_responses)
-attack storm "$PY" "$HOSTILE/pipeline.py" storm 8080 6000 --delay-ms 3000 --timeout 30
+attack storm "$PY" "$HOSTILE/pipeline.py" storm 8080 6000 --delay-ms 3000 --timeout 15
 storm=$LAST_ATTACK
 sleep 1
 good_all  # while the slow response holds 6,000 requests back

@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 COUNT=$(soak 20000 200000)
 begin
+good_tcp 7001  # the listener works before the flood
 cookies0=$(hstat totals.tcp.syn_cookies_sent)
 attack flood "$PY" "$ROOT/tests/integration/syn_flood.py" $VIP 7001 "$COUNT" 5000
 flood=$LAST_ATTACK

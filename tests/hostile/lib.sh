@@ -95,5 +95,5 @@ counted() {
   note "$1 +$((now - $2))"
 }
 
-# py_attack TOOL ARGS...: one of the suite's attack tools (tests/hostile/*.py) in the client namespace.
+# py TOOL ARGS...: one of the suite's attack tools (tests/hostile/*.py) in the client namespace.
 py() { in_client "$PY" "$HOSTILE/$@"; }

@@ -7,6 +7,10 @@
   rawhttp.py paths PORT [--tls]
       /%61pi/x, /./api/x, //api/x ... must be routed like /api/x (the api pool: backend-1 or -2) and
       forwarded as /api/x.
+  rawhttp.py local PORT [--tls]
+      answers the balancer makes itself: an HTTP/1.0 keep-alive request gets Connection: keep-alive or a
+      close (RFC 9112 9.3, else the client waits forever); HEAD gets no body (the GET pipelined after it
+      must parse as its own answer).
   rawhttp.py smuggle PORT --log FILE [--tls] [--only NAME]
       the smuggling corpus; FILE is the probe backend's log (one line per request it parsed). Each entry
       must be refused (a 4xx/501 from the balancer, nothing reaching the target) or forwarded
@@ -100,6 +104,33 @@ def do_paths(a):
               f"{p} routed like /api/x: reached {seen['server']} as {seen['path']}")
 
 
+def do_local(a):
+    s = connect(a.port, tls=a.tls, timeout=3)
+    s.sendall(b"GET /tollgate/health HTTP/1.0\r\nHost: lab.tollgate.test\r\nConnection: keep-alive\r\n\r\n")
+    r = Reader(s)
+    try:
+        resp = r.response()
+        kept = "keep-alive" in (resp.header("connection") or "").lower()
+        rest, closed = read_all(s, 1.0)
+        check(resp.status == 200 and (kept or closed),
+              f"HTTP/1.0 keep-alive: {resp.status}, Connection: {resp.header('connection')}, closed by the server: {closed}")
+    except (Closed, OSError, ValueError) as e:
+        check(False, f"HTTP/1.0 keep-alive: {type(e).__name__}: {e}")
+    s.close()
+    s = connect(a.port, tls=a.tls, timeout=3)
+    s.sendall(b"HEAD /tollgate/health HTTP/1.1\r\nHost: lab.tollgate.test\r\n\r\n"
+              b"GET /tollgate/health HTTP/1.1\r\nHost: lab.tollgate.test\r\n\r\n")
+    r = Reader(s)
+    try:
+        head = r.response(head_request=True)
+        get = r.response()
+        check(head.status == 200 and get.status == 200 and get.body == b"ok\n",
+              f"HEAD answered without a body: HEAD {head.status}, then GET {get.status} {get.body!r}")
+    except (Closed, OSError, ValueError) as e:
+        check(False, f"HEAD answered without a body: the GET after it did not parse ({e})")
+    s.close()
+
+
 def corpus(tag):
     """(name, bytes): P is the outer request's path, Q the one smuggled inside it."""
     p = f"/probe/s-{tag}"
@@ -152,7 +183,7 @@ def do_smuggle(a):
             continue
         tag = f"{a.port}-{int(time.time() * 1000) % 100000000}-{k}"  # unique in the log across runs
         raw = corpus(tag)[k][1]
-        data, _ = exchange(a, raw.encode("latin-1"), 1.5)
+        data, _ = exchange(a, raw.encode("latin-1"), 1.0)
         rs, rest = responses(data)
         time.sleep(0.3)  # the backend logs after it answered
         seen = backend_lines(a.log, tag)
@@ -178,13 +209,13 @@ def do_smuggle(a):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["connect", "paths", "smuggle"])
+    ap.add_argument("cmd", choices=["connect", "paths", "local", "smuggle"])
     ap.add_argument("port", type=int)
     ap.add_argument("--tls", action="store_true")
     ap.add_argument("--log")
     ap.add_argument("--only")
     a = ap.parse_args()
-    {"connect": do_connect, "paths": do_paths, "smuggle": do_smuggle}[a.cmd](a)
+    {"connect": do_connect, "paths": do_paths, "local": do_local, "smuggle": do_smuggle}[a.cmd](a)
     print(f"{len(FAILED)} failed")
     return 1 if FAILED else 0
 
