@@ -7,8 +7,9 @@
                                       tcp:INDEX.PATH       a tcp listener by index (tcp:1.sessions_active)
                                       PATH                 a path from the root (mbufs_in_use, totals.tcp.active)
   stats.py baseline FILE OUT        saves what the leak check compares (leak_values below) to OUT
-  stats.py settle FILE BASE SECONDS waits until every value is back at BASE's (within its slack); exit 1 and
-                                    the values that are not, after SECONDS
+  stats.py settle FILE BASE SECONDS [SKIP,...]
+                                    waits until every value (but SKIP) is back at BASE's (within its slack);
+                                    exit 1 and the values that are not, after SECONDS
   stats.py peak FILE OUT            until killed: the largest mbufs_in_use and sessions seen, into OUT
 """
 import json
@@ -75,13 +76,15 @@ def slack(key, base):
     return {"sessions": 0, "client_tcbs": 6, "chunks_in_use": 64, "mbufs_in_use": max(512, base // 20)}[key]
 
 
-def settle(path, base_path, seconds):
+def settle(path, base_path, seconds, skip=()):
     with open(base_path) as f:
         base = json.load(f)
+    for k in skip:
+        base.pop(k, None)
     deadline = time.time() + seconds
     while True:
         now = leak_values(load(path))
-        over = {k: (v, base[k]) for k, v in now.items() if v > base[k] + slack(k, base[k])}
+        over = {k: (v, base[k]) for k, v in now.items() if k in base and v > base[k] + slack(k, base[k])}
         if not over:
             return 0
         if time.time() > deadline:
@@ -116,7 +119,7 @@ def main(argv):
         with open(argv[3], "w") as f:
             json.dump(leak_values(load(path)), f)
     elif cmd == "settle":
-        return settle(path, argv[3], float(argv[4]))
+        return settle(path, argv[3], float(argv[4]), argv[5].split(",") if len(argv) > 5 else ())
     elif cmd == "peak":
         return peak(path, argv[3])
     else:
