@@ -20,7 +20,7 @@ alive slowloris
 for who in plain tls; do
   out=$(attack_out $who)
   note "$who: $out"
-  read -r n ended max got <<<"$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["connections"], d["ended_by_server"], d["ended_max_s"], d["answered_408"])' "$out")"
+  read -r n ended _ got <<<"$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["connections"], d["ended_by_server"], d["ended_max_s"], d["answered_408"])' "$out")"
   [ "$ended" = "$n" ] || fail "$who slowloris: the server ended $ended of $n connections within 14 s (header timeout 5 s)"
   [ "$got" = "$n" ] || fail "$who slowloris: $got of $n connections were answered 408"
 done

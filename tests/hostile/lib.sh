@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034,SC2120
 # Shared by the hostile cases (tests/hostile/case_*.sh): sourced after run.sh brought the lab up with
 # tests/hostile/config.py's config. On top of tests/integration/lib.sh: the four assertions every case
 # makes (alive, a well-behaved client served during the attack, no leak afterwards, the defence counted)
