@@ -98,4 +98,4 @@ counted() {
 }
 
 # py TOOL ARGS...: one of the suite's attack tools (tests/hostile/*.py) in the client namespace.
-py() { in_client "$PY" "$HOSTILE/$@"; }
+py() { local tool=$1; shift; in_client "$PY" "$HOSTILE/$tool" "$@"; }
