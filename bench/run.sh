@@ -38,6 +38,7 @@ PRODUCERS=(
   "http_latency       script  bench/http_latency.sh"
   "http_scaling       script  bench/http_scaling.sh"
   "tls_idle_memory    script  bench/tls_idle_memory.sh"
+  "hostile            script  bench/hostile.sh"
 )
 
 QUICK_BUDGET_S=300

@@ -202,19 +202,23 @@ http_lab_up() {
 }
 
 # http_peer_start nginx|haproxy CORES: after move_to_proxy_ns, the peer with CORES workers (nginx
-# worker_processes, HAProxy nbthread) pinned to worker_cpus CORES; its PID in PEER_PID.
+# worker_processes, HAProxy nbthread) pinned to worker_cpus CORES; its PID in PEER_PID. PEER_TWEAK, when a
+# script sets it, names a function called as FN nginx|haproxy FILE on the rendered config before the start
+# (bench/hostile.sh: the same timeouts as Tollgate's).
 http_peer_start() {
   local cpus
   cpus=$(worker_cpus "$2")
   if [ "$1" = nginx ]; then
     render "$ROOT/bench/peers/nginx-http.conf" "$RUN/nginx-http.conf"
     sed -i "s/^worker_processes 1;/worker_processes $2;/" "$RUN/nginx-http.conf"
+    [ -z "${PEER_TWEAK:-}" ] || "$PEER_TWEAK" nginx "$RUN/nginx-http.conf"
     peer_start "$P-proxy" "$cpus" "$RAW/nginx-proxy.log" nginx -p "$RUN" -c "$RUN/nginx-http.conf" -e stderr \
       -g 'daemon off;'
   else
     haproxy_pem
     render "$ROOT/bench/peers/haproxy-http.cfg" "$RUN/haproxy-http.cfg"
     sed -i "s/^    nbthread 1$/    nbthread $2/" "$RUN/haproxy-http.cfg"
+    [ -z "${PEER_TWEAK:-}" ] || "$PEER_TWEAK" haproxy "$RUN/haproxy-http.cfg"
     peer_start "$P-proxy" "$cpus" "$RAW/haproxy.log" haproxy -f "$RUN/haproxy-http.cfg" -db
   fi
   wait_tcp "$P-client" 198.18.0.1 443
