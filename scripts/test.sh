@@ -2,7 +2,7 @@
 # Runs every test: the unit tests under ASan+UBSan (clang), bounded fuzzing of every parser from the same
 # instrumented build, a smoke run of the micro-benchmarks (gcc build), and the integration tests against
 # real Linux peers in network namespaces (gcc build, warnings are errors). Prints the elapsed time after
-# each stage: the whole run must stay within 20 minutes on a clean 2-core machine. Installs what is missing first. Exits non-zero on any failure; the last line says
+# each stage: the whole run must stay within 30 minutes on a clean 2-core machine. Installs what is missing first. Exits non-zero on any failure; the last line says
 # "N passed, N failed". Needs root (namespaces, XDP). FUZZ_SECONDS (default 10) bounds each fuzzer.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -158,4 +158,19 @@ if [ -z "$p" ]; then result "integration:runner" 1; else
   passed=$((passed + p)); failed=$((failed + f))
   [ "$f" -eq 0 ] || failures+=($(sed -n 's/^FAIL \(test_[a-z_0-9]*\.sh\).*/\1/p' <<<"$out"))
 fi
+elapsed
+
+stage "hostile clients (tests/hostile: attacks against a lab of their own, each bounded)"
+hout=$(bash tests/hostile/run.sh 2>&1)
+echo "$hout" | grep -E '^(ok|FAIL)|^hostile:'
+hp=$(sed -n 's/^hostile: \([0-9]\+\) passed, \([0-9]\+\) failed.*/\1/p' <<<"$hout")
+hf=$(sed -n 's/^hostile: \([0-9]\+\) passed, \([0-9]\+\) failed.*/\2/p' <<<"$hout")
+if [ -z "$hp" ]; then result "hostile:runner" 1; echo "$hout" | tail -30; else
+  passed=$((passed + hp)); failed=$((failed + hf))
+  if [ "$hf" -ne 0 ]; then
+    failures+=($(sed -n 's/^FAIL \(case_[a-z_0-9]*\).*/hostile:\1/p' <<<"$hout"))
+    echo "$hout" | grep -B3 '^FAIL' | head -60
+  fi
+fi
+elapsed
 finish
