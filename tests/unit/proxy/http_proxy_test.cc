@@ -694,5 +694,20 @@ TEST_F(HttpProxyTest, ClientOverItsConnectionLimitIsResetAndCountsDropWhenItClos
   EXPECT_EQ(responses(third, 1).size(), 1u) << "the closed connection no longer counts";
 }
 
+// A listener's limits are for requests: a response larger than a request may be is the target's business
+// (it once got 502 for a body above max_body_bytes).
+TEST_F(HttpProxyTest, ResponsesAreNotHeldToTheRequestLimits) {
+  start();
+  // Its Content-Length is above the listener's 4 MiB max_body_bytes (the test backend sends only what its
+  // send buffer takes: the head is what matters here).
+  backends_[2].response_body_bytes = (4 << 20) + 1000;
+  RecordingHandler& c = connect_client();
+  send(c, "GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(pair_->run([&] { return c.received.size() > 100'000 || c.closed; }));
+  EXPECT_EQ(c.received.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << c.received.substr(0, 200);
+  EXPECT_EQ(HttpBackend::field(c.received.substr(0, c.received.find("\r\n\r\n") + 4), "content-length"),
+            std::to_string((4 << 20) + 1000));
+}
+
 }  // namespace
 }  // namespace tollgate::proxy
