@@ -298,7 +298,7 @@ void read_http_listener(TomlReader& r, const toml::table& t, const std::string& 
   const bool http = l.protocol == ListenerProtocol::kHttp || l.protocol == ListenerProtocol::kHttps;
   if (!http) {
     for (const char* key : {"rule", "default_action", "hsts", "header_timeout_ms", "idle_timeout_ms",
-                            "max_head_bytes", "max_body_bytes"}) {
+                            "max_head_bytes", "max_body_bytes", "normalize_path", "xff"}) {
       if (const toml::node* n = t.get(key)) {
         r.error(n, p + key, "only an \"http\" or \"https\" listener takes this");
       }
@@ -309,6 +309,18 @@ void read_http_listener(TomlReader& r, const toml::table& t, const std::string& 
   r.read_uint(t, "idle_timeout_ms", p, l.idle_timeout_ms, 100, 3600000);
   r.read_uint(t, "max_head_bytes", p, l.max_head_bytes, 1024, 65536);
   r.read_uint(t, "max_body_bytes", p, l.max_body_bytes, 0, uint64_t{1} << 40);
+  r.read_bool(t, "normalize_path", p, l.normalize_path);
+  if (auto xff = r.read_string(t, "xff", p + "xff", false)) {
+    if (*xff == "append")
+      l.xff = http::XffMode::kAppend;
+    else if (*xff == "preserve")
+      l.xff = http::XffMode::kPreserve;
+    else if (*xff == "remove")
+      l.xff = http::XffMode::kRemove;
+    else
+      r.error(t.get("xff"), p + "xff", fmt::format("unknown X-Forwarded-For mode '{}'", *xff),
+              "use \"append\" (the default), \"preserve\" or \"remove\"");
+  }
   if (const toml::node* h = t.get("hsts")) {
     const toml::table* ht = h->as_table();
     if (l.protocol != ListenerProtocol::kHttps) {

@@ -68,6 +68,7 @@ nlohmann::json http_json(const Generation* g) {
                    {"retries", c.retries.get()},
                    {"tunnels", c.tunnels.get()},
                    {"no_session", c.no_session.get()},
+                   {"paths_normalized", c.paths_normalized.get()},
                    {"body_bytes_from_clients", c.bytes_from_clients.get()},
                    {"body_bytes_to_clients", c.bytes_to_clients.get()}});
     if (l.tls) out.back()["tls"] = tls_json(l.tls->counters(), l.tls->sessions_active());

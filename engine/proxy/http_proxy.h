@@ -18,6 +18,7 @@
 #include "engine/balancing/prng.h"
 #include "engine/common/counter.h"
 #include "engine/http/body_framer.h"
+#include "engine/http/forward_writer.h"
 #include "engine/http/request_parser.h"
 #include "engine/proxy/access_log_ring.h"
 #include "engine/proxy/access_record.h"
@@ -47,6 +48,10 @@ struct HttpListenerSettings {
   int64_t unix_offset_us = 0;
   uint64_t config_generation = 0;  // in each access-log record: which config's names its indices are
   uint64_t seed = 0;               // weighted forward actions; 0: taken from now_us at construction
+  // Rules match, and targets get, the path's normal form (http/path_normalize.h); off: the path as received.
+  bool normalize_path = true;
+  // What becomes of a client's X-Forwarded-For (http/forward_writer.h).
+  http::XffMode xff = http::XffMode::kAppend;
 };
 
 // Statuses the proxy answers itself, counted apiece.
@@ -63,6 +68,8 @@ struct HttpProxyCounters {
   Counter retries;    // a failed connect retried on another target
   Counter tunnels;    // upgraded connections (WebSocket)
   Counter no_session;
+  // Requests whose path's normal form differs from its spelling.
+  Counter paths_normalized;
   Counter bytes_from_clients;  // body bytes forwarded
   Counter bytes_to_clients;
   // Request head parsed to the end of the response (or of our own answer; a WebSocket's 101), microseconds.
@@ -224,6 +231,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   balancing::Prng prng_;               // weighted forward actions
   std::vector<uint8_t> scratch_;       // gathered heads
   std::vector<uint8_t> out_;           // heads we write
+  std::vector<char> path_;             // the normal form of the request path being handled
   uint64_t request_seq_ = 0;
   uint64_t id_salt_ = 0;
   bool draining_ = false;
