@@ -209,11 +209,27 @@ class ConfigReader : public TomlReader {
     for (size_t i = 0; i < arr->size(); ++i) {
       const toml::table& t = *arr->get(i)->as_table();
       const std::string p = fmt::format("listener[{}].", i);
-      check_keys(
-          t, p,
-          {"name", "protocol", "address", "port", "pool", "max_connections", "certificates",
-           "security_policy", "handshake_timeout_ms", "rule", "default_action", "hsts", "header_timeout_ms",
-           "idle_timeout_ms", "max_head_bytes", "max_body_bytes", "allowed_clients", "client_limits"});
+      check_keys(t, p,
+                 {"name",
+                  "protocol",
+                  "address",
+                  "port",
+                  "pool",
+                  "max_connections",
+                  "certificates",
+                  "security_policy",
+                  "handshake_timeout_ms",
+                  "rule",
+                  "default_action",
+                  "hsts",
+                  "header_timeout_ms",
+                  "idle_timeout_ms",
+                  "max_head_bytes",
+                  "max_body_bytes",
+                  "normalize_path",
+                  "xff",
+                  "allowed_clients",
+                  "client_limits"});
       ListenerConfig l;
       l.name = read_string(t, "name", p + "name", true).value_or("");
       if (!l.name.empty() && !names.insert(l.name).second) {

@@ -9,6 +9,7 @@
 
 #include "engine/balancing/target_pool.h"
 #include "engine/health/types.h"
+#include "engine/http/forward_writer.h"
 #include "engine/net/address_allow_list.h"
 #include "engine/net/addresses.h"
 #include "engine/net/client_limits.h"
@@ -116,6 +117,10 @@ struct ListenerConfig {
   uint32_t idle_timeout_ms = 60000;    // keep-alive client connections without a request
   uint32_t max_head_bytes = 16384;     // request head limit (→ 431)
   uint64_t max_body_bytes = 1ull << 30;  // request body limit (→ 413)
+  // Rules match (and targets get) the path's normal form; a client's X-Forwarded-For is appended to,
+  // preserved or removed.
+  bool normalize_path = true;
+  http::XffMode xff = http::XffMode::kAppend;
   bool operator==(const ListenerConfig&) const = default;
 };
 

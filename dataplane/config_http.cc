@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 #include <set>
+#include <utility>
 
 #include "engine/routing/route_table.h"
 #include "engine/tls/client_context.h"
@@ -38,6 +40,23 @@ std::vector<std::string> read_strings(TomlReader& r, const toml::table& t, std::
   }
   if (out.empty()) r.error(n, key, "must not be empty");
   return out;
+}
+
+// A string naming one of a fixed set of choices: `out` is set to the named one; anything else is an error
+// "unknown <what> '<value>'" with `hint`.
+template <typename T>
+void read_choice(TomlReader& r, const toml::table& t, std::string_view name, const std::string& key,
+                 std::initializer_list<std::pair<std::string_view, T>> choices, std::string_view what,
+                 std::string_view hint, T& out) {
+  const auto value = r.read_string(t, name, key, false);
+  if (!value) return;
+  for (const auto& [text, choice] : choices) {
+    if (*value == text) {
+      out = choice;
+      return;
+    }
+  }
+  r.error(t.get(name), key, fmt::format("unknown {} '{}'", what, *value), std::string(hint));
 }
 
 std::optional<uint32_t> pool_index(TomlReader& r, const toml::node* at, const std::string& key,
@@ -181,19 +200,12 @@ void read_rule(TomlReader& r, const toml::table& t, const std::string& p,
   if (t.get("path")) {
     routing::PathCondition path;
     path.values = read_strings(r, t, "path", p + "path");
-    if (auto kind = r.read_string(t, "path_match", p + "path_match", false)) {
-      if (*kind == "glob")
-        path.kind = routing::PathMatch::kGlob;
-      else if (*kind == "exact")
-        path.kind = routing::PathMatch::kExact;
-      else if (*kind == "prefix")
-        path.kind = routing::PathMatch::kPrefix;
-      else if (*kind == "regex")
-        path.kind = routing::PathMatch::kRegex;
-      else
-        r.error(t.get("path_match"), p + "path_match", fmt::format("unknown path match '{}'", *kind),
-                "use glob (the default), exact, prefix or regex");
-    }
+    read_choice(r, t, "path_match", p + "path_match",
+                {{"glob", routing::PathMatch::kGlob},
+                 {"exact", routing::PathMatch::kExact},
+                 {"prefix", routing::PathMatch::kPrefix},
+                 {"regex", routing::PathMatch::kRegex}},
+                "path match", "use glob (the default), exact, prefix or regex", path.kind);
     rule.path = std::move(path);
   } else if (t.get("path_match")) {
     r.error(t.get("path_match"), p + "path_match", "path_match needs a path");
@@ -229,17 +241,11 @@ void read_rule(TomlReader& r, const toml::table& t, const std::string& p,
 }  // namespace
 
 void read_pool_http(TomlReader& r, const toml::table& t, const std::string& p, PoolConfig& pool) {
-  if (auto a = r.read_string(t, "algorithm", p + "algorithm", false)) {
-    if (*a == "round_robin")
-      pool.algorithm = balancing::Algorithm::kRoundRobin;
-    else if (*a == "least_outstanding_requests")
-      pool.algorithm = balancing::Algorithm::kLeastOutstanding;
-    else if (*a == "weighted_random")
-      pool.algorithm = balancing::Algorithm::kWeightedRandom;
-    else
-      r.error(t.get("algorithm"), p + "algorithm", fmt::format("unknown algorithm '{}'", *a),
-              "use round_robin, least_outstanding_requests or weighted_random");
-  }
+  read_choice(r, t, "algorithm", p + "algorithm",
+              {{"round_robin", balancing::Algorithm::kRoundRobin},
+               {"least_outstanding_requests", balancing::Algorithm::kLeastOutstanding},
+               {"weighted_random", balancing::Algorithm::kWeightedRandom}},
+              "algorithm", "use round_robin, least_outstanding_requests or weighted_random", pool.algorithm);
   r.read_uint(t, "connect_timeout_ms", p, pool.connect_timeout_ms, 10, 600000);
   r.read_uint(t, "response_timeout_ms", p, pool.response_timeout_ms, 10, 3600000);
   r.read_uint(t, "idle_timeout_ms", p, pool.idle_timeout_ms, 10, 3600000);
@@ -298,7 +304,7 @@ void read_http_listener(TomlReader& r, const toml::table& t, const std::string& 
   const bool http = l.protocol == ListenerProtocol::kHttp || l.protocol == ListenerProtocol::kHttps;
   if (!http) {
     for (const char* key : {"rule", "default_action", "hsts", "header_timeout_ms", "idle_timeout_ms",
-                            "max_head_bytes", "max_body_bytes"}) {
+                            "max_head_bytes", "max_body_bytes", "normalize_path", "xff"}) {
       if (const toml::node* n = t.get(key)) {
         r.error(n, p + key, "only an \"http\" or \"https\" listener takes this");
       }
@@ -309,6 +315,12 @@ void read_http_listener(TomlReader& r, const toml::table& t, const std::string& 
   r.read_uint(t, "idle_timeout_ms", p, l.idle_timeout_ms, 100, 3600000);
   r.read_uint(t, "max_head_bytes", p, l.max_head_bytes, 1024, 65536);
   r.read_uint(t, "max_body_bytes", p, l.max_body_bytes, 0, uint64_t{1} << 40);
+  r.read_bool(t, "normalize_path", p, l.normalize_path);
+  read_choice(r, t, "xff", p + "xff",
+              {{"append", http::XffMode::kAppend},
+               {"preserve", http::XffMode::kPreserve},
+               {"remove", http::XffMode::kRemove}},
+              "X-Forwarded-For mode", "use \"append\" (the default), \"preserve\" or \"remove\"", l.xff);
   if (const toml::node* h = t.get("hsts")) {
     const toml::table* ht = h->as_table();
     if (l.protocol != ListenerProtocol::kHttps) {

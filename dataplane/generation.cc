@@ -125,6 +125,8 @@ Result<std::shared_ptr<HttpSide>> build_http(const CoreResources& core,
     settings.hsts = l.hsts;
     settings.limits.max_head_bytes = l.max_head_bytes;
     settings.limits.max_body_bytes = l.max_body_bytes;
+    settings.normalize_path = l.normalize_path;
+    settings.xff = l.xff;
     settings.header_timeout_us = uint64_t{l.header_timeout_ms} * 1000;
     settings.idle_timeout_us = uint64_t{l.idle_timeout_ms} * 1000;
     settings.client_limits = l.client_limits;

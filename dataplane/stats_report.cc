@@ -73,6 +73,7 @@ nlohmann::json http_json(const Generation* g) {
                    {"pipeline_backpressure", c.pipeline_backpressure.get()},
                    {"transfer_timeouts", c.transfer_timeouts.get()},
                    {"linger_timeouts", c.linger_timeouts.get()},
+                   {"paths_normalized", c.paths_normalized.get()},
                    {"body_bytes_from_clients", c.bytes_from_clients.get()},
                    {"body_bytes_to_clients", c.bytes_to_clients.get()}});
     if (const net::ClientLimiter* limiter = p->client_limiter()) {

@@ -7,21 +7,53 @@
 namespace tollgate::http {
 namespace {
 
-// The fields we set ourselves on a forwarded request.
-bool is_ours(std::string_view name) {
-  return iequals(name, "host") || iequals(name, "x-forwarded-for") || iequals(name, "x-forwarded-proto") ||
-         iequals(name, "x-forwarded-port") || iequals(name, "x-request-id");
+// Equal ignoring ASCII case, with '_' and '-' alike: CGI turns both into '_' (HTTP_X_FORWARDED_FOR), so
+// servers built on it (PHP, WSGI, Rack) read X_Forwarded_For as X-Forwarded-For.
+constexpr bool same_name(char a, char b) {
+  return ascii_lower(a == '_' ? '-' : a) == ascii_lower(b == '_' ? '-' : b);
+}
+constexpr bool name_starts_like(std::string_view name, std::string_view prefix) {
+  if (name.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (!same_name(name[i], prefix[i])) return false;
+  return true;
+}
+constexpr bool name_like(std::string_view name, std::string_view dashed) {
+  return name.size() == dashed.size() && name_starts_like(name, dashed);
 }
 
+// Fields only this hop may set on a forwarded request: ours (Host, X-Forwarded-For/-Proto/-Port,
+// X-Request-Id) and the others a target would take as a proxy's word about the client (Forwarded,
+// X-Forwarded-Host and the rest of X-Forwarded-*, X-Real-IP).
+bool is_ours(std::string_view name) {
+  return iequals(name, "host") || iequals(name, "forwarded") || name_starts_like(name, "x-forwarded-") ||
+         name_like(name, "x-real-ip") || name_like(name, "x-request-id");
+}
+
+// origin-form and absolute-form (RFC 9112 §3.2.2) both become the path, "/" when empty, and the query as
+// received ('?' is in no authority, so the first one starts the query).
 void put_origin_target(OutBuffer& b, const RequestHead& head) {
   const std::string_view t = head.target;
-  if (head.method == Method::kConnect || t.front() == '/' || t == "*") {
+  if (head.method == Method::kConnect || t == "*") {
     b.put(t);
     return;
   }
-  // absolute-form (RFC 9112 §3.2.2): what follows the authority, "/" when the path is empty.
-  if (head.path.empty()) b.put("/");
-  b.put(t.substr(static_cast<size_t>(head.path.data() - t.data())));
+  b.put(head.path.empty() ? "/" : head.path);
+  if (const size_t q = t.find('?'); q != std::string_view::npos) b.put(t.substr(q));
+}
+
+// X-Forwarded-For (info.xff): the values of the client's fields of that exact name, in order, joined.
+void put_xff(OutBuffer& b, const RequestHead& head, const ForwardInfo& info) {
+  if (info.xff == XffMode::kRemove) return;
+  b.put("X-Forwarded-For: ");
+  bool any = false;
+  for (const HeaderField& f : head.headers) {
+    if (!iequals(f.name, "x-forwarded-for") || f.value.empty()) continue;
+    b.put(any ? ", " : "").put(f.value);
+    any = true;
+  }
+  if (info.xff == XffMode::kAppend || !any) b.put(any ? ", " : "").put(info.client_ip);
+  b.put("\r\n");
 }
 
 // Forwards every field of `fields` except hop-by-hop ones (Upgrade kept when `keep_upgrade`) and those for
@@ -51,15 +83,12 @@ size_t write_forwarded_request(const RequestHead& head, const ForwardInfo& info,
   // An Expect that HTTP/1.0 told us to ignore (RFC 9110 §10.1.1) must not start to mean something at the
   // backend.
   const bool drop_expect = http10;
-  put_end_to_end(b, head.headers, head.upgrade_websocket, [drop_expect](std::string_view name) {
+  put_end_to_end(b, head.headers, false, [drop_expect](std::string_view name) {
     return is_ours(name) || (drop_expect && iequals(name, "expect"));
   });
-  if (head.upgrade_websocket) b.field("Connection", "Upgrade");
+  if (head.upgrade_websocket) b.field("Upgrade", "websocket").field("Connection", "Upgrade");
 
-  b.put("X-Forwarded-For: ");
-  for (const HeaderField& f : head.headers)
-    if (iequals(f.name, "x-forwarded-for") && !f.value.empty()) b.put(f.value).put(", ");
-  b.put(info.client_ip).put("\r\n");
+  put_xff(b, head, info);
   b.field("X-Forwarded-Proto", info.tls ? "https" : "http");
   b.put("X-Forwarded-Port: ").put_uint(info.listener_port).put("\r\n");
   if (!info.request_id.empty()) b.field("X-Request-Id", info.request_id);

@@ -11,11 +11,19 @@
 
 namespace tollgate::http {
 
+// What becomes of an X-Forwarded-For the client sent (AWS ALB's routing.http.xff_header_processing.mode).
+enum class XffMode : uint8_t {
+  kAppend,    // the client's list, then the client's address
+  kPreserve,  // the client's list unchanged; the client's address only when it sent none
+  kRemove,    // no X-Forwarded-For at all, neither the client's nor ours
+};
+
 struct ForwardInfo {
-  std::string_view client_ip;   // the client's address as text, appended to X-Forwarded-For
+  std::string_view client_ip;   // the client's address as text, for X-Forwarded-For
   bool tls = false;             // X-Forwarded-Proto: https when the client came over TLS, else http
   uint16_t listener_port = 0;   // X-Forwarded-Port: the port the client connected to
   std::string_view request_id;  // X-Request-Id; the client's is always dropped, none is sent when empty
+  XffMode xff = XffMode::kAppend;
 };
 
 struct ResponseInfo {
@@ -25,16 +33,21 @@ struct ResponseInfo {
                                // added when the backend sent none; nothing when empty
 };
 
-// Request line in origin-form (absolute-form targets are reduced to path and query, "/" when empty), as
-// HTTP/1.1 so the backend connection stays reusable (no Connection field: keep-alive is the default); an
-// HTTP/1.0 client's request as HTTP/1.0 with "Connection: keep-alive", so that the response cannot be
-// chunked (which a 1.0 client cannot read).
-// Host first, from head.host. Hop-by-hop fields removed (hop_by_hop.h), except that a WebSocket upgrade
-// keeps Upgrade and sends "Connection: Upgrade". X-Forwarded-For: every value the client sent, in order,
-// joined into one field, then client_ip. X-Forwarded-Proto, X-Forwarded-Port and X-Request-Id from the
-// client are dropped and ours written instead: they are facts about this hop that only we know, and a
-// client could forge them. Expect is forwarded, except from HTTP/1.0 clients (where it is ignored). Returns
-// the bytes written, or 0 if `out` is too small or `info` holds a character that cannot be in a field value.
+// Request line in origin-form: head.path (the normal form when the caller normalised it: what the rules
+// matched is what the target gets), "/" when empty, then the query as received; asterisk-form and
+// CONNECT's authority as received. As HTTP/1.1 so the backend connection stays reusable (no Connection
+// field: keep-alive is the default); an HTTP/1.0 client's request as HTTP/1.0 with
+// "Connection: keep-alive", so that the response cannot be chunked (which a 1.0 client cannot read).
+// Host first, from head.host. Hop-by-hop fields removed (hop_by_hop.h). The client's Upgrade is never
+// forwarded: a WebSocket upgrade (head.upgrade_websocket) is sent as "Upgrade: websocket" and
+// "Connection: Upgrade", whatever else the client's list offered (h2c, TLS/1.0, ...), which the target
+// must not be asked to switch to behind our back. X-Forwarded-For as info.xff says, from the fields spelt
+// exactly so, joined into one field. Fields that would let a client speak for this hop are dropped:
+// Forwarded, X-Real-IP, X-Request-Id and every X-Forwarded-* (X-Forwarded-Proto, -Port and X-Request-Id
+// are ours and written instead: facts about this hop that only we know), each also under the name with
+// '_' for '-' (X_Forwarded_For), which CGI-style servers read as the same field. Expect is forwarded,
+// except from HTTP/1.0 clients (where it is ignored). Returns the bytes written, or 0 if `out` is too small
+// or `info` holds a character that cannot be in a field value.
 size_t write_forwarded_request(const RequestHead& head, const ForwardInfo& info, std::span<uint8_t> out);
 
 // Status line as HTTP/1.1 with the backend's code and reason, fields minus hop-by-hop ones (a 101 keeps

@@ -49,8 +49,11 @@ struct RequestHead {
   std::string_view method_text;
   std::string_view target;  // as received
   // Origin-form path (or the path of an absolute-form target; empty there when the target has none, which
-  // forwards as "/"). "*" for asterisk-form; empty for authority-form (CONNECT).
+  // forwards as "/"). "*" for asterisk-form; empty for authority-form (CONNECT). After
+  // normalize_request_path (path_normalize.h), the normal form in the caller's buffer.
   std::string_view path;
+  // normalize_request_path changed the path's spelling.
+  bool path_normalized = false;
   std::string_view query;     // after '?', without it; empty when absent
   uint8_t version_minor = 1;  // HTTP/1.0 or HTTP/1.1
   // The Host field's value, or the authority of an absolute-form target (RFC 9112 §3.2.2), or the

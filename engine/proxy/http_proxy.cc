@@ -8,6 +8,7 @@
 #include "engine/balancing/pool_choice.h"
 #include "engine/http/forward_writer.h"
 #include "engine/http/local_responses.h"
+#include "engine/http/path_normalize.h"
 #include "engine/http/response_parser.h"
 #include "engine/proxy/body_framing.h"
 #include "engine/proxy/send_copy.h"
@@ -93,6 +94,7 @@ HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSet
       scratch_(kScratchBytes),
       out_(kScratchBytes),
       answers_(kAnswerBatchBytes),
+      path_(kScratchBytes),
       id_salt_(random_salt()),
       now_us_(now_us),
       rule_counters_(settings_.routes ? settings_.routes->rule_count() : 0) {
@@ -176,9 +178,13 @@ http::ParseResult HttpProxy::parse_head(const tcp::ChunkQueue& queue, Parse pars
 }
 
 http::ParseResult HttpProxy::parse_request_head(const tcp::ChunkQueue& queue, http::RequestHead& head) {
-  return parse_head(queue, [&](std::span<const uint8_t> bytes) {
+  const http::ParseResult r = parse_head(queue, [&](std::span<const uint8_t> bytes) {
     return http::parse_request(bytes, settings_.limits, headers_, head);
   });
+  if (r.status != http::ParseStatus::kComplete || !settings_.normalize_path) return r;
+  // Rules match the path's normal form, and the target gets it (forward_writer.h).
+  const http::ParseError e = http::normalize_request_path(head, path_);
+  return e == http::ParseError::kNone ? r : http::ParseResult{http::ParseStatus::kError, e};
 }
 
 // Heads and local answers: copies in packet-sized buffers.
@@ -354,6 +360,7 @@ bool HttpProxy::start_request(Session& s) {
   }
 
   counters_.requests.add();
+  if (head.path_normalized) counters_.paths_normalized.add();
   s.method = head.method;
   s.keep_alive = head.keep_alive;
   s.http10 = head.version_minor == 0;
@@ -486,6 +493,7 @@ bool HttpProxy::send_request_head(Session& s, const http::RequestHead* parsed) {
   info.tls = settings_.https;
   info.listener_port = settings_.port;
   info.request_id = {id, id_len};
+  info.xff = settings_.xff;
   const size_t n = http::write_forwarded_request(head, info, out_);
   if (n == 0) {
     respond_local(s, 431, true);

@@ -18,6 +18,7 @@
 #include "engine/balancing/prng.h"
 #include "engine/common/counter.h"
 #include "engine/http/body_framer.h"
+#include "engine/http/forward_writer.h"
 #include "engine/http/local_responses.h"
 #include "engine/http/request_parser.h"
 #include "engine/net/client_limiter.h"
@@ -66,6 +67,10 @@ struct HttpListenerSettings {
   // Per client address: connections held and opened per second (over them: reset at accept), requests
   // per second (over it: 429 with Retry-After). Counted per core and listener.
   net::ClientLimits client_limits;
+  // Rules match, and targets get, the path's normal form (http/path_normalize.h); off: the path as received.
+  bool normalize_path = true;
+  // What becomes of a client's X-Forwarded-For (http/forward_writer.h).
+  http::XffMode xff = http::XffMode::kAppend;
 };
 
 // Statuses the proxy answers itself, counted apiece.
@@ -104,6 +109,8 @@ struct HttpProxyCounters {
   // connections whose client never read our last answer.
   Counter transfer_timeouts;
   Counter linger_timeouts;
+  // Requests whose path's normal form differs from its spelling.
+  Counter paths_normalized;
   Counter bytes_from_clients;  // body bytes forwarded
   Counter bytes_to_clients;
   // Request head parsed to the end of the response (or of our own answer; a WebSocket's 101), microseconds.
@@ -303,6 +310,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   std::vector<uint8_t> answers_;  // local answers of the session being served, not yet written
   size_t answers_len_ = 0;
   Session* answers_owner_ = nullptr;
+  std::vector<char> path_;  // the normal form of the request path being handled
   uint64_t request_seq_ = 0;
   uint64_t id_salt_ = 0;
   bool draining_ = false;

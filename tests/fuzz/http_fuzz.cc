@@ -5,6 +5,9 @@
 // written back out with the forwarding writers and must parse again, with the same framing: a proxy that
 // emits what it would refuse would desync the next hop. Mode bits also pick tight limits, so the limit
 // paths run. Checks: no crash or UB, consumed and head_bytes within the input, views inside the input.
+// The request path is normalised as the proxy does: the normal form is no longer than the path, in normal
+// form already (normalising it again changes nothing), free of dot segments and doubled slashes, and what
+// the forwarded request line carries.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -12,6 +15,7 @@
 
 #include "engine/http/body_framer.h"
 #include "engine/http/forward_writer.h"
+#include "engine/http/path_normalize.h"
 #include "engine/http/request_parser.h"
 #include "engine/http/response_parser.h"
 
@@ -76,7 +80,20 @@ void frame_body(const BodyFramer& proto, std::span<const uint8_t> body, size_t s
   check(bytewise.data_bytes() == whole.data_bytes() && whole.data_bytes() <= whole.wire_bytes());
 }
 
-void fuzz_request(std::span<const uint8_t> in, const ParseLimits& limits, size_t split) {
+bool has(std::string_view s, std::string_view part) {
+  return s.find(part) != std::string_view::npos;
+}
+
+void check_normal_form(std::string_view raw, std::string_view normal) {
+  check(!normal.empty() && normal.size() <= raw.size() && normal.front() == '/');
+  check(!has(normal, "//") && !has(normal, "/./") && !has(normal, "/../"));
+  check(!normal.ends_with("/.") && !normal.ends_with("/.."));
+  static char again[32768];
+  const size_t n = normalize_path(normal, again);
+  check(n == normal.size() && std::string_view(again, n) == normal);
+}
+
+void fuzz_request(std::span<const uint8_t> in, const ParseLimits& limits, size_t split, uint8_t mode) {
   HeaderStore store;
   RequestHead req;
   const ParseResult r = parse_request(in, limits, store, req);
@@ -89,8 +106,16 @@ void fuzz_request(std::span<const uint8_t> in, const ParseLimits& limits, size_t
   const std::span<const uint8_t> body = in.subspan(req.head_bytes);
   frame_body(BodyFramer::for_request(req, limits), body, split % (body.size() + 1));
 
+  const std::string_view raw_path = req.path;
+  static char path[32768];
+  const ParseError normalised = normalize_request_path(req, path);
+  check(normalised == ParseError::kNone);  // the parser let only valid percent-encoding through
+  if (!raw_path.empty() && raw_path.front() == '/') check_normal_form(raw_path, req.path);
+
   static uint8_t out[32768];
-  const size_t n = write_forwarded_request(req, {"198.51.100.1", true, 443, "id-1"}, out);
+  ForwardInfo info{"198.51.100.1", true, 443, "id-1"};
+  info.xff = static_cast<XffMode>((mode >> 3) % 3);
+  const size_t n = write_forwarded_request(req, info, out);
   check(n != 0);  // a head under 16 KiB plus our fields always fits 32 KiB
   HeaderStore store2;
   RequestHead again;
@@ -99,6 +124,7 @@ void fuzz_request(std::span<const uint8_t> in, const ParseLimits& limits, size_t
   check(r2.status == ParseStatus::kComplete && again.head_bytes == n);
   check(again.body == req.body && again.content_length == req.content_length && again.method == req.method);
   check(again.upgrade_websocket == req.upgrade_websocket && again.host == req.host);
+  check(again.path == req.path || (req.path.empty() && again.path == "/"));
 }
 
 void fuzz_response(std::span<const uint8_t> in, const ParseLimits& limits, Method method, size_t split) {
@@ -134,7 +160,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t split = data[1];
   const std::span<const uint8_t> in(data + 2, size - 2);
   const ParseLimits limits = limits_for(mode);
-  fuzz_request(in, limits, split);
+  fuzz_request(in, limits, split, mode);
   fuzz_response(in, limits, kMethods[(mode >> 1) & 3], split);
   return 0;
 }

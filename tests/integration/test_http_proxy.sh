@@ -3,7 +3,8 @@
 # with the lab's Python backends reporting what they received: path rules to their pools, X-Forwarded-*
 # and X-Request-Id values, Host preserved, keep-alive reuse towards the targets, the :80 redirect to
 # HTTPS, a fixed response, 100 MB up (chunked) and down (chunked and Content-Length) with SHA-256
-# equality, request-smuggling and oversized heads refused, and a wrk run without errors.
+# equality, request-smuggling and oversized heads refused, path spellings matched in normal form, forged
+# proxy fields dropped, and a wrk run without errors.
 source "$(dirname "$0")/lib.sh"
 APP="http://$VIP:8080"
 json() { "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); print(eval(sys.argv[1], {}, {"d": d}))' "$1"; }
@@ -116,6 +117,33 @@ big=$("$PY" -c "print('X-Big: ' + 'a' * 20000)")
 out=$(raw "GET / HTTP/1.1\\r\\nHost: h\\r\\n$big\\r\\n\\r\\n")
 assert_eq "$out" "HTTP/1.1 431 Request Header Fields Too Large 1 closed" "oversized head"
 note "CL.TE and obfuscated TE → 400, 20 kB header → 431, connection closed each time"
+
+# Path spellings cannot walk around the /api/* rule: each is matched, and forwarded, as /api/x.
+fresh_stats
+norm_before=$(http_stat 2.paths_normalized)
+for p in '/%61pi/x' '/./api/x' '//api/x' '/foo/../api/x' '/%2e%2E/api//%78'; do
+  got=$(in_client curl -sS -m 5 --path-as-is "$APP$p?q=/../") || fail "GET $p: $got"
+  case "$(json 'd["server"]' <<<"$got")" in backend-1 | backend-2) ;; *) fail "$p escaped /api/*: went to $(json 'd["server"]' <<<"$got")" ;; esac
+  assert_eq "$(json 'd["path"]' <<<"$got")" "/api/x?q=/../" "$p forwarded in normal form"
+done
+out=$(raw 'GET /%zz HTTP/1.1\r\nHost: h\r\n\r\n')
+assert_eq "$out" "HTTP/1.1 400 Bad Request 1 closed" "invalid percent-encoding"
+fresh_stats
+assert_ge "$(( $(http_stat 2.paths_normalized) - norm_before ))" 5 "paths_normalized counted"
+note "/%61pi/x, /./api/x, //api/x, /foo/../api/x, /%2e%2E/api//%78 → /api/x on the api pool; %zz → 400"
+
+# A client cannot speak for the balancer: forged proxy fields (any spelling) and non-WebSocket upgrades
+# stay here.
+f=$(in_client curl -sS -m 5 "$APP/x" -H 'X_Forwarded_For: 203.0.113.66' -H 'X-Real-IP: 203.0.113.66' \
+    -H 'Forwarded: for=203.0.113.66' -H 'X-Forwarded-Host: admin.internal' -H 'X_Request_Id: forged' \
+    -H 'Upgrade: h2c' -H 'Connection: Upgrade, HTTP2-Settings' -H 'HTTP2-Settings: AAMAAABkAAQCAAAA') ||
+  fail "GET with forged fields: $f"
+names=$("$PY" -c 'import json,sys; print(" ".join(sorted(k.lower() for k, v in json.loads(sys.stdin.read())["headers"])))' <<<"$f")
+for n in x_forwarded_for x-real-ip forwarded x-forwarded-host x_request_id upgrade http2-settings; do
+  case " $names " in *" $n "*) fail "$n reached the target (it saw: $names)" ;; esac
+done
+assert_eq "$(header x-forwarded-for <<<"$f")" "$CLIENT_IP" "X-Forwarded-For is the client's address only"
+note "forged Forwarded/X-Real-IP/X-Forwarded-Host/underscore fields and Upgrade: h2c not forwarded"
 
 # The same application over HTTPS (:443): TLS ends in Tollgate, the targets see X-Forwarded-Proto https,
 # every response carries HSTS, 100 MB each way intact, keep-alive inside one TLS connection.

@@ -156,6 +156,36 @@ action = { type = "redirect", status = 305 }
                "listener[0].rule", 27, "only an \"http\" or \"https\" listener");
 }
 
+TEST(HttpConfig, NormalizePathAndXff) {
+  const ConfigLoad defaults = load_config_string(with_listener("pool = \"web\"\n"), "test.toml");
+  ASSERT_TRUE(defaults.config) << defaults.errors[0].to_string();
+  EXPECT_TRUE(defaults.config->listeners[0].normalize_path);
+  EXPECT_EQ(defaults.config->listeners[0].xff, http::XffMode::kAppend);
+  for (const auto& [text, mode] :
+       {std::pair{"preserve", http::XffMode::kPreserve}, std::pair{"remove", http::XffMode::kRemove},
+        std::pair{"append", http::XffMode::kAppend}}) {
+    const ConfigLoad load = load_config_string(
+        with_listener(std::string("pool = \"web\"\nnormalize_path = false\nxff = \"") + text + "\"\n"),
+        "test.toml");
+    ASSERT_TRUE(load.config) << load.errors[0].to_string();
+    EXPECT_FALSE(load.config->listeners[0].normalize_path);
+    EXPECT_EQ(load.config->listeners[0].xff, mode);
+  }
+  expect_error(with_listener("pool = \"web\"\nxff = \"replace\"\n"), "listener[0].xff", 27,
+               "unknown X-Forwarded-For mode 'replace'");
+  expect_error(with_listener("pool = \"web\"\nxff = true\n"), "listener[0].xff", 27, "must be a string");
+  expect_error(with_listener("pool = \"web\"\nnormalize_path = \"yes\"\n"), "listener[0].normalize_path", 27,
+               "must be true or false");
+  for (const char* key : {"normalize_path = true", "xff = \"remove\""}) {
+    expect_error(std::string(kPorts) +
+                     "\n[[listener]]\nname = \"t\"\nprotocol = \"tcp\"\naddress = \"198.18.0.1\"\n"
+                     "port = 7000\npool = \"web\"\n" +
+                     key + "\n",
+                 std::string("listener[0].") + std::string(key).substr(0, std::string(key).find(' ')), 27,
+                 "only an \"http\" or \"https\" listener");
+  }
+}
+
 // A pool that speaks HTTPS to its targets: `tls = { ... }` after the listener's default pool (line 26).
 std::string with_tls_pool(const std::string& tls) {
   return with_listener(

@@ -109,8 +109,103 @@ TEST_F(ForwardWriterTest, WebSocketUpgradeKeepsUpgrade) {
   EXPECT_EQ(
       forwarded_client_part("GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                             "Sec-WebSocket-Key: k\r\nSec-WebSocket-Version: 13\r\n\r\n"),
-      "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nSec-WebSocket-Key: k\r\n"
-      "Sec-WebSocket-Version: 13\r\nConnection: Upgrade\r\n");
+      "GET /chat HTTP/1.1\r\nHost: h\r\nSec-WebSocket-Key: k\r\n"
+      "Sec-WebSocket-Version: 13\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
+}
+
+// Only a WebSocket upgrade goes on, as "Upgrade: websocket" alone: the target must not be offered a
+// protocol switch (h2c, TLS/1.0) the balancer would then tunnel without understanding it.
+TEST_F(ForwardWriterTest, OnlyWebSocketIsOfferedUpstream) {
+  EXPECT_EQ(
+      forwarded_client_part("GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: h2c, websocket, TLS/1.0\r\n"
+                            "Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQCAAAA\r\n"
+                            "Sec-WebSocket-Key: k\r\n\r\n"),
+      "GET /chat HTTP/1.1\r\nHost: h\r\nSec-WebSocket-Key: k\r\n"
+      "Upgrade: websocket\r\nConnection: Upgrade\r\n");
+  EXPECT_EQ(forwarded_client_part("GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nUpgrade: websocket\r\n"
+                                  "Connection: Upgrade\r\n\r\n"),
+            "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
+  // Not a WebSocket upgrade (no websocket token, not GET, HTTP/1.0): no Upgrade, and the fields its
+  // Connection nominated stay here too.
+  for (const char* text :
+       {"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+        "HTTP2-Settings: AAMAAABkAAQCAAAA\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: TLS/1.0\r\nConnection: Upgrade\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"}) {
+    const std::string got = forwarded_client_part(text);
+    EXPECT_EQ(got.find("Upgrade"), std::string::npos) << got;
+    EXPECT_EQ(got.find("HTTP2-Settings"), std::string::npos) << got;
+  }
+}
+
+// A client must not speak for this hop: none of these reaches the target, in either spelling.
+TEST_F(ForwardWriterTest, ClientCannotForgeProxyFields) {
+  const std::string got = forward_request(
+      "GET / HTTP/1.1\r\nHost: h\r\n"
+      "Forwarded: for=10.9.9.9;proto=https\r\n"
+      "X-Forwarded-Host: admin.internal\r\n"
+      "X-Real-IP: 10.9.9.9\r\n"
+      "X_Real_IP: 10.9.9.9\r\n"
+      "X_Forwarded_For: 10.9.9.9\r\n"
+      "x-forwarded_proto: https\r\n"
+      "X_FORWARDED_PORT: 443\r\n"
+      "X_Forwarded_Host: admin.internal\r\n"
+      "X-Forwarded-Ssl: on\r\n"
+      "X_Request_Id: forged\r\n"
+      "X-Request-ID: forged\r\n"
+      "X-Forwarded-For: 203.0.113.1\r\n"
+      "X-Realm: kept\r\n"
+      "X-Forwarder: kept\r\n"
+      "\r\n",
+      info);
+  EXPECT_EQ(got,
+            "GET / HTTP/1.1\r\nHost: h\r\n"
+            "X-Realm: kept\r\n"
+            "X-Forwarder: kept\r\n"
+            "X-Forwarded-For: 203.0.113.1, 192.0.2.7\r\n"
+            "X-Forwarded-Proto: https\r\n"
+            "X-Forwarded-Port: 443\r\n"
+            "X-Request-Id: req-42\r\n"
+            "\r\n");
+}
+
+TEST_F(ForwardWriterTest, XffModes) {
+  const std::string_view with =
+      "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 10.0.0.1\r\n"
+      "X-Forwarded-For: \r\nX-Forwarded-For: 10.0.0.2, 10.0.0.3\r\n\r\n";
+  const std::string_view without = "GET / HTTP/1.1\r\nHost: h\r\nX_Forwarded_For: 10.0.0.9\r\n\r\n";
+  const auto xff = [&](std::string_view text, XffMode mode) {
+    info.xff = mode;
+    const std::string got = forward_request(text, info);
+    const size_t at = got.find("X-Forwarded-For: ");
+    return at == std::string::npos ? std::string("<none>")
+                                   : got.substr(at + 17, got.find("\r\n", at) - at - 17);
+  };
+  EXPECT_EQ(xff(with, XffMode::kAppend), "10.0.0.1, 10.0.0.2, 10.0.0.3, 192.0.2.7");
+  EXPECT_EQ(xff(without, XffMode::kAppend), "192.0.2.7");
+  EXPECT_EQ(xff(with, XffMode::kPreserve), "10.0.0.1, 10.0.0.2, 10.0.0.3");
+  EXPECT_EQ(xff(without, XffMode::kPreserve), "192.0.2.7");
+  EXPECT_EQ(xff(with, XffMode::kRemove), "<none>");
+  EXPECT_EQ(xff(without, XffMode::kRemove), "<none>");
+  // The other fields of ours are written whatever the mode.
+  info.xff = XffMode::kRemove;
+  EXPECT_NE(forward_request(with, info)
+                .find("X-Forwarded-Proto: https\r\nX-Forwarded-Port: 443\r\n"
+                      "X-Request-Id: req-42\r\n"),
+            std::string::npos);
+}
+
+// The path goes on as the head holds it: normalised, it is what the rules matched; the query as received.
+TEST_F(ForwardWriterTest, TargetIsThePathThenTheQuery) {
+  ASSERT_EQ(request("GET /%61pi//x/../y?a=/../b&c HTTP/1.1\r\nHost: h\r\n\r\n").status,
+            ParseStatus::kComplete);
+  req.path = "/api/y";
+  const size_t n = write_forwarded_request(req, info, out);
+  EXPECT_EQ(as_text(out, n).substr(0, 33), "GET /api/y?a=/../b&c HTTP/1.1\r\nHo");
+  ASSERT_EQ(request("GET http://a.example/p/../q? HTTP/1.1\r\nHost: a.example\r\n\r\n").status,
+            ParseStatus::kComplete);
+  req.path = "/q";
+  EXPECT_EQ(as_text(out, write_forwarded_request(req, info, out)).substr(0, 20), "GET /q? HTTP/1.1\r\nHo");
 }
 
 TEST_F(ForwardWriterTest, RequestDoesNotFitOrUnsafeInfo) {

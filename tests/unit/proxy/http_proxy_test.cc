@@ -78,6 +78,8 @@ class HttpProxyTest : public ::testing::Test {
     settings.limits.max_head_bytes = 4096;
     settings.limits.max_body_bytes = 4 << 20;
     settings.access_log = log;
+    settings.normalize_path = normalize_path_;
+    settings.xff = xff_;
     settings.listener_index = 3;
     settings.unix_offset_us = 1'700'000'000'000'000;
     settings.client_limits = client_limits_;
@@ -141,6 +143,8 @@ class HttpProxyTest : public ::testing::Test {
   net::ClientLimits client_limits_;  // set before start()
   std::vector<std::unique_ptr<RecordingHandler>> clients_;
   int baseline_ = 0;
+  bool normalize_path_ = true;
+  http::XffMode xff_ = http::XffMode::kAppend;
 };
 
 TEST_F(HttpProxyTest, ForwardsWithForwardedHeadersAndHostPreserved) {
@@ -324,6 +328,65 @@ TEST_F(HttpProxyTest, SmugglingVectorIsRefusedAndNothingReachesTheTarget) {
   EXPECT_NE(c.received.find("Connection: close"), std::string::npos);
   for (auto& b : backends_) EXPECT_TRUE(b.requests.empty());
   EXPECT_EQ(proxy_->counters().local_errors[static_cast<size_t>(LocalStatus::k400)].get(), 1u);
+}
+
+// Spellings of /api/x that a raw-path match would send past the /api/* rule (to the default pool, 8082):
+// each is matched, and forwarded, as /api/x.
+TEST_F(HttpProxyTest, PathSpellingsCannotEscapeAPathRule) {
+  start();
+  RecordingHandler& c = connect_client();
+  const std::vector<std::string> spellings = {"/%61pi/x",      "/./api/x",        "//api/x",
+                                              "/foo/../api/x", "/%2e%2E/api/%78", "/api/x"};
+  std::string pipelined;
+  for (const std::string& p : spellings) pipelined += "GET " + p + "?q=%2e HTTP/1.1\r\nHost: h\r\n\r\n";
+  send(c, pipelined);
+  auto r = responses(c, spellings.size());
+  ASSERT_EQ(r.size(), spellings.size()) << c.received;
+  EXPECT_TRUE(backends_[2].requests.empty());
+  ASSERT_EQ(backends_[0].requests.size() + backends_[1].requests.size(), spellings.size());
+  for (int i : {0, 1}) {
+    for (const auto& req : backends_[i].requests)
+      EXPECT_EQ(req.head.rfind("GET /api/x?q=%2e HTTP/1.1\r\n", 0), 0u) << req.head;
+  }
+  EXPECT_EQ(proxy_->counters().paths_normalized.get(), spellings.size() - 1);
+}
+
+TEST_F(HttpProxyTest, PathNormalisationCanBeTurnedOff) {
+  normalize_path_ = false;
+  start();
+  RecordingHandler& c = connect_client();
+  send(c, "GET //api/x HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_EQ(responses(c, 1).size(), 1u) << c.received;
+  ASSERT_EQ(backends_[2].requests.size(), 1u);  // the default pool: the raw path is not /api/*
+  EXPECT_EQ(backends_[2].requests[0].head.rfind("GET //api/x HTTP/1.1\r\n", 0), 0u);
+  EXPECT_EQ(proxy_->counters().paths_normalized.get(), 0u);
+}
+
+TEST_F(HttpProxyTest, InvalidPercentEncodingGets400) {
+  start();
+  for (const char* target : {"/%zz", "/%0", "/api/%", "/a%2"}) {
+    RecordingHandler& c = connect_client();
+    send(c, std::string("GET ") + target + " HTTP/1.1\r\nHost: h\r\n\r\n");
+    ASSERT_TRUE(pair_->run([&] { return c.peer_closed || c.closed; }));
+    EXPECT_EQ(c.received.rfind("HTTP/1.1 400 ", 0), 0u) << target << ": " << c.received;
+  }
+  for (auto& b : backends_) EXPECT_TRUE(b.requests.empty());
+}
+
+TEST_F(HttpProxyTest, XffRemoveSendsNoneAndForgedFieldsAreDropped) {
+  xff_ = http::XffMode::kRemove;
+  start();
+  RecordingHandler& c = connect_client();
+  send(c,
+       "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 203.0.113.9\r\nX_Forwarded_For: 203.0.113.9\r\n"
+       "X-Real-IP: 203.0.113.9\r\nForwarded: for=203.0.113.9\r\nX-Forwarded-Host: evil\r\n\r\n");
+  ASSERT_EQ(responses(c, 1).size(), 1u) << c.received;
+  ASSERT_EQ(backends_[2].requests.size(), 1u);
+  const std::string& head = backends_[2].requests[0].head;
+  EXPECT_EQ(head.find("203.0.113.9"), std::string::npos) << head;
+  EXPECT_EQ(head.find("evil"), std::string::npos) << head;
+  EXPECT_EQ(HttpBackend::field(head, "x-forwarded-proto"), "http");
+  EXPECT_EQ(HttpBackend::field(head, "x-request-id").size(), 32u);
 }
 
 TEST_F(HttpProxyTest, OversizedHeadGets431) {
