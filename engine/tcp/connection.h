@@ -121,6 +121,10 @@ class Connection {
   uint64_t last_activity_us = 0;
   uint8_t keepalive_probes = 0;
   bool persist = false;  // retransmit_timer is running as the persist timer
+  // The peer's window has been zero since zero_window_since_us while we had something to send (bounded by
+  // TcpConfig::zero_window_timeout_us); cleared when the window opens or nothing is left to send.
+  bool zero_window = false;
+  uint64_t zero_window_since_us = 0;
 
   Connection* next_free = nullptr;  // pool free list
 
