@@ -159,6 +159,8 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
       {"reassembly_stalled", t.reassembly_stalled.get()},
       {"zero_window_timeouts", t.zero_window_timeouts.get()},
       {"small_mss_raised", t.small_mss_raised.get()},
+      {"rx_coalesced", t.rx_coalesced.get()},
+      {"tiny_out_of_order_refused", t.tiny_out_of_order_refused.get()},
       {"chunks_in_use", w.tcp().chunks_in_use()},
   };
   const Generation* g = w.current_generation();

@@ -55,7 +55,15 @@ class ChunkQueue {
  public:
   bool empty() const { return head_ == nullptr; }
   uint32_t bytes() const { return bytes_; }
+  uint32_t chunks() const { return chunks_; }  // each holds a reference to its packet buffer
   Chunk* front() const { return head_; }
+  Chunk* back() const { return tail_; }
+
+  // The last chunk covers `n` more bytes of its packet, which follow it there (the caller wrote them).
+  void extend_back(uint32_t n) {
+    tail_->length += n;
+    bytes_ += n;
+  }
 
   // Appends `length` bytes of `packet` from `offset`, retaining the packet. False when the pool is empty.
   bool append(ChunkPool& pool, const BufferOps& ops, PacketRef packet, uint32_t offset, uint32_t length) {
@@ -73,6 +81,7 @@ class ChunkQueue {
     }
     tail_ = c;
     bytes_ += length;
+    ++chunks_;
     return true;
   }
 
@@ -89,6 +98,7 @@ class ChunkQueue {
       n -= c->length;
       head_ = c->next;
       if (!head_) tail_ = nullptr;
+      --chunks_;
       ops.drop(c->packet);
       pool.put(c);
     }
@@ -117,6 +127,7 @@ class ChunkQueue {
   Chunk* head_ = nullptr;
   Chunk* tail_ = nullptr;
   uint32_t bytes_ = 0;
+  uint32_t chunks_ = 0;
 };
 
 }  // namespace tollgate::tcp

@@ -79,6 +79,11 @@ class Connection {
   Seq rcv_nxt = 0;
   Seq rcv_adv = 0;           // right edge of the window we last advertised
   ChunkQueue receive_queue;  // in-order bytes the application has not consumed
+  // Tiny in-order payloads are copied into this buffer of our own once the receive queue is long (see
+  // TcpStack::append_received), rather than each pinning the packet buffer it arrived in. We hold one
+  // reference while it has room; bytes [0, rx_pack_used) belong to chunks, the rest is free.
+  PacketRef rx_pack = nullptr;
+  uint32_t rx_pack_used = 0;
   Reassembly* reassembly = nullptr;
   bool fin_received = false;
   bool fin_pending = false;  // a FIN arrived (possibly ahead of missing data) at fin_seq

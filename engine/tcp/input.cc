@@ -528,7 +528,7 @@ void TcpStack::process_data(Connection& c, PacketRef packet, uint32_t payload_of
   len = std::min(len, room - beyond);
 
   if (seq == c.rcv_nxt) {
-    if (!c.receive_queue.append(chunks_, env_.buffers, packet, payload_offset, len)) {
+    if (!append_received(c, packet, payload_offset, len)) {
       counters_.no_memory.add();
       return;
     }
@@ -565,6 +565,10 @@ void TcpStack::process_data(Connection& c, PacketRef packet, uint32_t payload_of
   c.segments_unacked = 2;  // out of order: immediate duplicate ACK carrying SACK (RFC 5681 §4.2)
   if (!q) {
     counters_.no_memory.add();
+    return;
+  }
+  if (len <= kTinyPayload && q->size() >= kTinyOutOfOrderEntries) {
+    counters_.tiny_out_of_order_refused.add();  // each would pin a packet buffer for a few bytes
     return;
   }
   env_.buffers.hold(packet);

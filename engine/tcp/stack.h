@@ -20,6 +20,13 @@
 
 namespace tollgate::tcp {
 
+// Received data held in buffers, not only bytes (engine/tcp/receive_buffers.cc): payloads up to
+// kTinyPayload bytes are copied into a shared buffer once the receive queue holds kCoalesceAfterChunks
+// chunks, and refused out of order once the reassembly queue holds kTinyOutOfOrderEntries entries.
+inline constexpr uint32_t kTinyPayload = 512;
+inline constexpr uint32_t kCoalesceAfterChunks = 8;
+inline constexpr size_t kTinyOutOfOrderEntries = 16;
+
 // A segment to put on the wire: header fields plus `length` payload bytes taken `offset` bytes into
 // `payload` (the connection's send queue), or no payload.
 struct OutgoingSegment {
@@ -116,6 +123,9 @@ class TcpStack {
   void process_data(Connection& c, PacketRef packet, uint32_t payload_offset, Seq seq, uint32_t len,
                     uint64_t now_us);
   void process_fin(Connection& c, uint64_t now_us);
+  bool append_received(Connection& c, PacketRef packet, uint32_t offset, uint32_t len);
+  bool coalesce(Connection& c, PacketRef packet, uint32_t offset, uint32_t len);
+  void release_rx_pack(Connection& c);
   void on_established(Connection& c, uint64_t now_us);
   void negotiate(Connection& c, const TcpOptions& peer);
   void send_reset_for(const Tuple& t, const SegmentHeader& h, uint32_t payload_len);

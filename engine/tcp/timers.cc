@@ -48,6 +48,7 @@ void TcpStack::enter_time_wait(Connection& c, uint64_t now_us) {
   if (h) h->on_closed(c, CloseReason::kNormal);
   c.send_queue.clear(chunks_, env_.buffers);
   c.receive_queue.clear(chunks_, env_.buffers);
+  release_rx_pack(c);
   release_reassembly(c);
 }
 

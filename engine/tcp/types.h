@@ -105,6 +105,8 @@ struct TcpCounters {
   Counter reassembly_stalled;    // in-order data left out of order for want of chunks: not acknowledged
   Counter zero_window_timeouts;  // peer held a zero window past zero_window_timeout_us: reset
   Counter small_mss_raised;      // peer announced an MSS below kMinSendMss: we send kMinSendMss anyway
+  Counter rx_coalesced;          // tiny in-order payloads copied into a shared buffer (receive queue long)
+  Counter tiny_out_of_order_refused;  // tiny out-of-order segments refused (reassembly queue long)
 };
 
 }  // namespace tollgate::tcp

@@ -2,7 +2,9 @@
 // chunk exhaustion while holes are filled, readers that never open their window, tiny MSS values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <vector>
 
 #include "engine/tcp/stack.h"
 #include "tests/unit/tcp/tcp_harness.h"
@@ -220,6 +222,62 @@ TEST_F(HostilePeerTest, TinyMssIsRaisedToTheFloor) {
   EXPECT_EQ(c.flight_size(), 5000u) << "the stream was cut into segments below the floor";
   EXPECT_EQ(pair_->server().counters().segments_out.get() - before, (5000u + kMinSendMss - 1) / kMinSendMss);
   pair_->server().abort(c);
+}
+
+// Packet buffers the server's receive queue holds (each chunk holds a reference to one).
+size_t distinct_buffers(const ChunkQueue& q) {
+  std::vector<PacketRef> seen;
+  for (const Chunk* k = q.front(); k; k = k->next) {
+    if (std::find(seen.begin(), seen.end(), k->packet) == seen.end()) seen.push_back(k->packet);
+  }
+  return seen.size();
+}
+
+// One-byte segments to a reader that is not keeping up: after a few, they share buffers of our own
+// instead of each pinning the ~2 KiB buffer it arrived in.
+TEST_F(HostilePeerTest, TinySegmentsShareBuffers) {
+  start();
+  connect();
+  server_.consume = false;
+  const std::string data = pattern(3000);
+  for (size_t i = 0; i < data.size(); ++i) {
+    ASSERT_TRUE(send(client_, data.substr(i, 1)));
+    if (i % 50 == 49) pair_->step();
+  }
+  const Connection& s = *server_.connection;
+  ASSERT_TRUE(pair_->run([&] { return s.receive_queue.bytes() == data.size(); }, 10'000'000));
+  EXPECT_LE(distinct_buffers(s.receive_queue), kCoalesceAfterChunks + data.size() / 2048 + 2)
+      << "one buffer pinned per tiny segment";
+  EXPECT_GT(pair_->server().counters().rx_coalesced.get(), 0u);
+  server_.consume = true;
+  server_.on_data(*server_.connection);
+  EXPECT_TRUE(server_.received == data);
+  EXPECT_EQ(s.rx_pack, nullptr) << "a drained connection still holds a buffer";
+}
+
+// One-byte segments behind a hole: the reassembly queue takes a few, refuses the rest (the peer sends
+// them again), and the stream still arrives whole.
+TEST_F(HostilePeerTest, TinyOutOfOrderSegmentsAreBounded) {
+  start();
+  connect();
+  const std::string data = pattern(300);
+  pair_->drop_next[0] = true;  // the first byte is lost: everything after it waits out of order
+  size_t most_entries = 0;
+  const Connection& s = *server_.connection;
+  for (size_t i = 0; i < data.size(); ++i) {
+    ASSERT_TRUE(send(client_, data.substr(i, 1)));
+    if (i % 20 == 19) pair_->step();
+    if (s.reassembly) most_entries = std::max(most_entries, s.reassembly->size());
+  }
+  ASSERT_TRUE(pair_->run(
+      [&] {
+        if (s.reassembly) most_entries = std::max(most_entries, s.reassembly->size());
+        return server_.received.size() == data.size();
+      },
+      120'000'000));
+  EXPECT_TRUE(server_.received == data);
+  EXPECT_LE(most_entries, kTinyOutOfOrderEntries + 1);
+  EXPECT_GT(pair_->server().counters().tiny_out_of_order_refused.get(), 0u);
 }
 
 }  // namespace
