@@ -157,8 +157,7 @@ void TcpStack::input_listen(Listener& l, PacketRef packet, uint32_t payload_offs
   // never complete) cannot take the places of real clients.
   const bool at_limit = l.max_connections && l.connections >= l.max_connections;
   if (l.half_open >= config_.syn_backlog || used_ == connections_.size() || at_limit) {
-    if (at_limit && l.half_open < config_.syn_backlog && used_ < connections_.size())
-      counters_.syn_cookies_at_limit.add();
+    if (at_limit) counters_.syn_cookies_at_limit.add();
     // Stateless answer: everything we need later is folded into our ISN (and TSval).
     // Only what we would agree to goes into the cookie: the MAC covers it, and the ACK must match.
     const bool ts = config_.timestamps && h.options.has_timestamps;

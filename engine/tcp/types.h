@@ -99,8 +99,8 @@ struct TcpCounters {
   Counter listen_overflow;  // listener at its connection limit: SYN refused
   Counter no_memory;        // a pool was empty (connection, chunk)
   Counter time_wait_reused;
-  // SYNs answered with a cookie because half-open entries had filled the listener's max_connections (a
-  // spoofed flood must not lock real clients out: cookies take over before the limit).
+  // SYNs answered with a cookie while half-open entries filled the listener's max_connections (a spoofed
+  // flood must not lock real clients out: cookies take over before the limit).
   Counter syn_cookies_at_limit;
   Counter reassembly_stalled;    // in-order data left out of order for want of chunks: not acknowledged
   Counter zero_window_timeouts;  // peer held a zero window past zero_window_timeout_us: reset
