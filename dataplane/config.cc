@@ -108,9 +108,10 @@ class ConfigReader : public TomlReader {
 
   void read_tcp(const toml::table& t, DataplaneConfig& cfg) {
     const std::string p = "tcp.";
-    check_keys(t, p,
-               {"max_connections", "receive_window", "send_buffer", "sack", "timestamps",
-                "congestion_control", "syn_backlog", "time_wait_ms", "connect_timeout_ms"});
+    check_keys(
+        t, p,
+        {"max_connections", "receive_window", "send_buffer", "sack", "timestamps", "congestion_control",
+         "syn_backlog", "time_wait_ms", "connect_timeout_ms", "zero_window_timeout_ms"});
     TcpSettings& s = cfg.tcp;
     read_uint(t, "max_connections", p, s.max_connections, 16, 1u << 24);
     read_uint(t, "receive_window", p, s.receive_window, 4096, 1u << 30);
@@ -118,6 +119,12 @@ class ConfigReader : public TomlReader {
     read_uint(t, "syn_backlog", p, s.syn_backlog, 0, 1u << 24);
     read_uint(t, "time_wait_ms", p, s.time_wait_ms, 1000, 240000);
     read_uint(t, "connect_timeout_ms", p, s.connect_timeout_ms, 100, 600000);
+    read_uint(t, "zero_window_timeout_ms", p, s.zero_window_timeout_ms, 0, 3600000);
+    if (s.zero_window_timeout_ms > 0 && s.zero_window_timeout_ms < 1000) {
+      error(t.get("zero_window_timeout_ms"), p + "zero_window_timeout_ms",
+            fmt::format("{} ms would reset readers that merely pause", s.zero_window_timeout_ms),
+            "use 0 (no bound) or at least 1000");
+    }
     read_bool(t, "sack", p, s.sack);
     read_bool(t, "timestamps", p, s.timestamps);
     if (auto cc = read_string(t, "congestion_control", p + "congestion_control", false)) {

@@ -93,6 +93,8 @@ struct CertificateConfig {
   bool operator==(const CertificateConfig&) const = default;
 };
 
+inline constexpr uint32_t kL4IdleTimeoutMs = 350000;  // an AWS NLB's TCP idle timeout
+
 struct ListenerConfig {
   std::string name;
   ListenerProtocol protocol = ListenerProtocol::kTcp;
@@ -114,8 +116,10 @@ struct ListenerConfig {
   std::optional<routing::Action> default_action;
   std::string hsts;                    // Strict-Transport-Security value for https listeners; empty: not sent
   uint32_t header_timeout_ms = 10000;  // slow request heads → 408
-  uint32_t idle_timeout_ms = 60000;    // keep-alive client connections without a request
-  uint32_t max_head_bytes = 16384;     // request head limit (→ 431)
+  // http/https: keep-alive client connections without a request. tcp/tls: sessions with no byte moving
+  // either way, reset on both sides (kL4IdleTimeoutMs unless set).
+  uint32_t idle_timeout_ms = 60000;
+  uint32_t max_head_bytes = 16384;       // request head limit (→ 431)
   uint64_t max_body_bytes = 1ull << 30;  // request body limit (→ 413)
   // Rules match (and targets get) the path's normal form; a client's X-Forwarded-For is appended to,
   // preserved or removed.
@@ -135,6 +139,7 @@ struct TcpSettings {
   uint32_t syn_backlog = 1024;
   uint32_t time_wait_ms = 30000;
   uint32_t connect_timeout_ms = 10000;
+  uint32_t zero_window_timeout_ms = 60000;  // 0: a zero window may last for ever
   bool operator==(const TcpSettings&) const = default;
 };
 

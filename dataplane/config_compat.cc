@@ -85,6 +85,7 @@ std::vector<std::string> restart_needed(const DataplaneConfig& a, const Dataplan
   d.check("tcp.syn_backlog", a.tcp.syn_backlog, b.tcp.syn_backlog);
   d.check("tcp.time_wait_ms", a.tcp.time_wait_ms, b.tcp.time_wait_ms);
   d.check("tcp.connect_timeout_ms", a.tcp.connect_timeout_ms, b.tcp.connect_timeout_ms);
+  d.check("tcp.zero_window_timeout_ms", a.tcp.zero_window_timeout_ms, b.tcp.zero_window_timeout_ms);
 
   if (a.ports.size() != b.ports.size()) {
     d.out.push_back(fmt::format("ports: {} → {}", a.ports.size(), b.ports.size()));

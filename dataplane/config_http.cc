@@ -303,12 +303,15 @@ void read_http_listener(TomlReader& r, const toml::table& t, const std::string& 
                         const std::vector<PoolConfig>& pools, ListenerConfig& l) {
   const bool http = l.protocol == ListenerProtocol::kHttp || l.protocol == ListenerProtocol::kHttps;
   if (!http) {
-    for (const char* key : {"rule", "default_action", "hsts", "header_timeout_ms", "idle_timeout_ms",
-                            "max_head_bytes", "max_body_bytes", "normalize_path", "xff"}) {
+    for (const char* key : {"rule", "default_action", "hsts", "header_timeout_ms", "max_head_bytes",
+                            "max_body_bytes", "normalize_path", "xff"}) {
       if (const toml::node* n = t.get(key)) {
         r.error(n, p + key, "only an \"http\" or \"https\" listener takes this");
       }
     }
+    // tcp/tls: the session idle timeout (no byte either way), an NLB's by default.
+    l.idle_timeout_ms = kL4IdleTimeoutMs;
+    r.read_uint(t, "idle_timeout_ms", p, l.idle_timeout_ms, 1000, 86400000);
     return;
   }
   r.read_uint(t, "header_timeout_ms", p, l.header_timeout_ms, 100, 600000);

@@ -58,15 +58,15 @@ Result<std::shared_ptr<L4Listener>> build_l4(const CoreResources& core, const Da
   balancing::TargetPool targets = l4_targets(config, l.pool, seed);
   if (l.protocol == ListenerProtocol::kTcp) {
     part->tcp = std::make_unique<proxy::TcpProxy>(*core.stack, source, std::move(targets), core.max_sessions,
-                                                  *core.now_us);
+                                                  *core.now_us, uint64_t{l.idle_timeout_ms} * 1000);
     return part;
   }
   auto context = server_context(l, std::move(tickets));
   if (!context) return Error{context.error()};
   part->context = std::move(context.value());
-  part->tls = std::make_unique<proxy::TlsProxy>(*core.stack, *core.aead, *part->context, source,
-                                                std::move(targets), core.max_sessions, *core.now_us,
-                                                uint64_t{l.handshake_timeout_ms} * 1000);
+  part->tls = std::make_unique<proxy::TlsProxy>(
+      *core.stack, *core.aead, *part->context, source, std::move(targets), core.max_sessions, *core.now_us,
+      uint64_t{l.handshake_timeout_ms} * 1000, uint64_t{l.idle_timeout_ms} * 1000);
   return part;
 }
 
@@ -185,6 +185,7 @@ void L4Listener::flush() {
 }
 
 void L4Listener::expire(uint64_t now_us) {
+  if (tcp) tcp->expire(now_us);
   if (tls) tls->expire(now_us);
 }
 

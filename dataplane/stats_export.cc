@@ -42,6 +42,7 @@ void export_listener(const ListenerSources& s, shm::ListenerStats& out) {
     out[L::kConnectionsTotal].set(s.l4->sessions.get());
     out[L::kBytesIn].set(s.l4->bytes_to_backend.get());
     out[L::kBytesOut].set(s.l4->bytes_to_client.get());
+    timeouts += s.l4->idle_timeouts.get();
   }
   if (s.http) {
     const proxy::HttpProxyCounters& h = *s.http;

@@ -168,6 +168,12 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
       {"listen_overflow", t.listen_overflow.get()},
       {"no_memory", t.no_memory.get()},
       {"time_wait_reused", t.time_wait_reused.get()},
+      {"syn_cookies_at_limit", t.syn_cookies_at_limit.get()},
+      {"reassembly_stalled", t.reassembly_stalled.get()},
+      {"zero_window_timeouts", t.zero_window_timeouts.get()},
+      {"small_mss_raised", t.small_mss_raised.get()},
+      {"rx_coalesced", t.rx_coalesced.get()},
+      {"tiny_out_of_order_refused", t.tiny_out_of_order_refused.get()},
       {"chunks_in_use", w.tcp().chunks_in_use()},
   };
   const Generation* g = w.current_generation();
@@ -182,6 +188,7 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
       entry["backend_failures"] = f.backend_failures.get();
       entry["bytes_to_backend"] = f.bytes_to_backend.get();
       entry["bytes_to_client"] = f.bytes_to_client.get();
+      entry["idle_timeouts"] = f.idle_timeouts.get();
       tls.push_back(std::move(entry));
       continue;
     }
@@ -192,7 +199,8 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
                        {"backend_connects", pc.backend_connects.get()},
                        {"backend_failures", pc.backend_failures.get()},
                        {"bytes_to_backend", pc.bytes_to_backend.get()},
-                       {"bytes_to_client", pc.bytes_to_client.get()}});
+                       {"bytes_to_client", pc.bytes_to_client.get()},
+                       {"idle_timeouts", pc.idle_timeouts.get()}});
   }
   j["listeners"] = proxies;
   j["tls_listeners"] = tls;

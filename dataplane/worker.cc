@@ -38,6 +38,7 @@ tcp::TcpConfig tcp_config(const DataplaneConfig& c) {
   t.syn_backlog = c.tcp.syn_backlog;
   t.time_wait_us = c.tcp.time_wait_ms * 1000;
   t.connect_timeout_us = c.tcp.connect_timeout_ms * 1000;
+  t.zero_window_timeout_us = uint64_t{c.tcp.zero_window_timeout_ms} * 1000;
   return t;
 }
 

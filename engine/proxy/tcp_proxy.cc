@@ -13,13 +13,22 @@ balancing::TargetPool even_targets(const std::vector<Target>& targets) {
   return balancing::TargetPool(std::move(states), balancing::Algorithm::kRoundRobin, 1);
 }
 
+namespace {
+// Idle timeouts are minutes: 100 ms slots, and a revolution of about 100 s (later deadlines wait their
+// round).
+constexpr uint64_t kIdleTickUs = 100'000;
+constexpr uint32_t kIdleSlots = 1024;
+}  // namespace
+
 TcpProxy::TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, balancing::TargetPool targets,
-                   uint32_t max_sessions, const uint64_t& now_us)
+                   uint32_t max_sessions, const uint64_t& now_us, uint64_t idle_timeout_us)
     : stack_(stack),
       backend_source_(backend_source),
       targets_(std::move(targets)),
       sessions_(max_sessions),
-      now_us_(now_us) {
+      now_us_(now_us),
+      idle_timeout_us_(idle_timeout_us),
+      idle_timers_(kIdleTickUs, kIdleSlots, now_us) {
   for (Session& s : sessions_) {
     s.proxy = this;
     s.backend.session = &s;
@@ -63,6 +72,8 @@ TcpProxy::Session* TcpProxy::open(PlainStream& down) {
   s->down = &down;
   down.events = s;
   s->backend_connection = b;
+  s->last_activity_us = now_us_;
+  if (idle_timeout_us_) idle_timers_.schedule(s->idle_timer, now_us_ + idle_timeout_us_);
   ++active_;
   counters_.sessions.add();
   counters_.backend_connects.add();
@@ -87,7 +98,9 @@ void TcpProxy::to_backend(Session& s) {
   if (!s.down || !s.backend_connection) return;
   tcp::Connection& dst = *s.backend_connection;
   // Whatever does not fit waits for room on the backend side (on_writable).
-  counters_.bytes_to_backend.add(stream_to_connection(stack_, *s.down, dst, now_us_, Unframed{}).moved);
+  const uint64_t moved = stream_to_connection(stack_, *s.down, dst, now_us_, Unframed{}).moved;
+  counters_.bytes_to_backend.add(moved);
+  if (moved) s.last_activity_us = now_us_;
   // The client's end travels once every byte before it has been handed over (half-close).
   if (s.down && s.down->input_ended() && s.down->input().bytes() == 0 && !s.backend_shut) {
     s.backend_shut = true;
@@ -99,7 +112,9 @@ void TcpProxy::to_client(Session& s) {
   if (!s.down || !s.backend_connection) return;
   tcp::Connection& src = *s.backend_connection;
   PlainStream& dst = *s.down;
-  counters_.bytes_to_client.add(connection_to_stream(stack_, src, dst, now_us_, Unframed{}).moved);
+  const uint64_t moved = connection_to_stream(stack_, src, dst, now_us_, Unframed{}).moved;
+  counters_.bytes_to_client.add(moved);
+  if (moved) s.last_activity_us = now_us_;
   if (src.fin_received && src.receive_queue.bytes() == 0 && !s.client_shut) {
     s.client_shut = true;
     dst.shutdown();
@@ -184,8 +199,32 @@ void TcpProxy::abort_all() {
   }
 }
 
+void TcpProxy::expire(uint64_t now_us) {
+  idle_timers_.advance(now_us, [&](tcp::TimerNode& node) {
+    // Timers are members of the pooled sessions: find which one by address.
+    const auto at = static_cast<size_t>(reinterpret_cast<const char*>(&node) -
+                                        reinterpret_cast<const char*>(sessions_.data()));
+    idle_expired(sessions_[at / sizeof(Session)], now_us);
+  });
+}
+
+void TcpProxy::idle_expired(Session& s, uint64_t now_us) {
+  if (!s.in_use) return;
+  if (now_us - s.last_activity_us < idle_timeout_us_) {
+    idle_timers_.schedule(s.idle_timer, s.last_activity_us + idle_timeout_us_);  // bytes moved since
+    return;
+  }
+  counters_.idle_timeouts.add();
+  if (s.backend_connection) {
+    stack_.abort(*s.backend_connection);  // → backend_gone → the client is reset too
+  } else if (s.down) {
+    s.down->abort();  // → stream_closed → client_gone
+  }
+}
+
 void TcpProxy::maybe_free(Session& s) {
   if (!s.in_use || s.down || s.backend_connection) return;
+  idle_timers_.cancel(s.idle_timer);
   s.in_use = false;
   targets_.end(s.target);
   s.target = -1;

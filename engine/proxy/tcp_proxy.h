@@ -14,6 +14,12 @@
 // touches an established session. Each session holds its target's `outstanding` count (TargetPool::begin/
 // end) from the backend connect to the end of the session: least outstanding is least connections here,
 // and a drain waits for it.
+//
+// Idle sessions: a session in which no byte has moved either way for the listener's idle timeout (an AWS
+// NLB's 350 s by default) is ended with a reset to both sides, counted as idle_timeouts; otherwise a peer
+// that opens a session and goes quiet pins it, its backend connection and their buffers for ever. Each
+// session's timer sits on the proxy's own timing wheel (tcp::TimerWheel, stepped by expire()), armed once
+// per deadline: moving bytes only stamps the session, and an expiry that finds a later stamp re-arms.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +31,7 @@
 #include "engine/net/addresses.h"
 #include "engine/proxy/tcp_stream.h"
 #include "engine/tcp/stack.h"
+#include "engine/tcp/timer_wheel.h"
 
 namespace tollgate::proxy {
 
@@ -41,7 +48,10 @@ struct ProxyCounters {
   Counter no_target;         // no target in service (all drained, disabled or weight 0): the client is reset
   Counter bytes_to_backend;
   Counter bytes_to_client;
+  Counter idle_timeouts;  // sessions with no byte moving for the idle timeout: both sides reset
 };
+
+inline constexpr uint64_t kDefaultL4IdleTimeoutUs = 350'000'000;  // an AWS NLB's TCP idle timeout
 
 // Targets of equal weight in round robin, all healthy (tests).
 balancing::TargetPool even_targets(const std::vector<Target>& targets);
@@ -49,8 +59,9 @@ balancing::TargetPool even_targets(const std::vector<Target>& targets);
 // One listener's L4 proxy on one core. Sessions come from a fixed pool sized at construction.
 class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
  public:
+  // idle_timeout_us: 0 for none.
   TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, balancing::TargetPool targets,
-           uint32_t max_sessions, const uint64_t& now_us);
+           uint32_t max_sessions, const uint64_t& now_us, uint64_t idle_timeout_us = kDefaultL4IdleTimeoutUs);
   ~TcpProxy() override;
 
   // A plaintext client connection ("tcp" listeners).
@@ -61,6 +72,8 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
 
   // Resets every session's client and backend (a config generation's drain time is over).
   void abort_all();
+  // Resets the sessions idle past the idle timeout. Called by the core's timers.
+  void expire(uint64_t now_us);
 
   const ProxyCounters& counters() const { return counters_; }
   size_t sessions_active() const { return active_; }
@@ -92,7 +105,9 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
     bool client_shut = false;   // our side of the client stream is shut down
     bool backend_shut = false;  // FIN sent to the backend
     bool in_use = false;
-    int target = -1;  // position in targets_ while in use
+    int target = -1;                // position in targets_ while in use
+    tcp::TimerNode idle_timer;      // armed while in use, for last_activity_us + the idle timeout
+    uint64_t last_activity_us = 0;  // when a byte last moved either way
     void stream_data() override;
     void stream_writable() override;
     void stream_closed() override;
@@ -104,6 +119,7 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
   void client_gone(Session& s);
   void backend_gone(Session& s, tcp::CloseReason reason);
   void maybe_free(Session& s);
+  void idle_expired(Session& s, uint64_t now_us);
   int choose_target();  // -1: none in service
 
   tcp::TcpStack& stack_;
@@ -114,6 +130,9 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
   size_t active_ = 0;
   const uint64_t& now_us_;
   ProxyCounters counters_;
+  uint64_t idle_timeout_us_;
+  // After sessions_: the wheel unlinks the nodes still scheduled when it goes, so it must go first.
+  tcp::TimerWheel idle_timers_;
 };
 
 }  // namespace tollgate::proxy

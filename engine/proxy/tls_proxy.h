@@ -15,13 +15,17 @@ class TlsProxy : public tcp::ListenerHandler {
  public:
   TlsProxy(tcp::TcpStack& stack, tls::AeadEngine& engine, const tls::ServerContext& context,
            net::Ipv4Address backend_source, balancing::TargetPool targets, uint32_t max_sessions,
-           const uint64_t& now_us, uint64_t handshake_timeout_us = 10'000'000)
-      : forward_(stack, backend_source, std::move(targets), max_sessions, now_us),
+           const uint64_t& now_us, uint64_t handshake_timeout_us = 10'000'000,
+           uint64_t idle_timeout_us = kDefaultL4IdleTimeoutUs)
+      : forward_(stack, backend_source, std::move(targets), max_sessions, now_us, idle_timeout_us),
         tls_(stack, engine, context, forward_, max_sessions, now_us, handshake_timeout_us) {}
 
   tcp::StreamHandler* on_accept(tcp::Connection& client) override { return tls_.on_accept(client); }
   void flush() { tls_.flush(); }
-  void expire(uint64_t now_us) { tls_.expire(now_us); }
+  void expire(uint64_t now_us) {
+    tls_.expire(now_us);
+    forward_.expire(now_us);
+  }
   TlsTerminator& terminator() { return tls_; }
   // Resets every client, handshaking or established, and the backends (a generation's drain is over).
   void abort_all() {

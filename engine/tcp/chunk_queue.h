@@ -55,8 +55,15 @@ class ChunkQueue {
  public:
   bool empty() const { return head_ == nullptr; }
   uint32_t bytes() const { return bytes_; }
-  uint32_t chunks() const { return chunks_; }
+  uint32_t chunks() const { return chunks_; }  // each holds a reference to its packet buffer
   Chunk* front() const { return head_; }
+  Chunk* back() const { return tail_; }
+
+  // The last chunk covers `n` more bytes of its packet, which follow it there (the caller wrote them).
+  void extend_back(uint32_t n) {
+    tail_->length += n;
+    bytes_ += n;
+  }
 
   // Appends `length` bytes of `packet` from `offset`, retaining the packet. False when the pool is empty.
   bool append(ChunkPool& pool, const BufferOps& ops, PacketRef packet, uint32_t offset, uint32_t length) {

@@ -79,6 +79,11 @@ class Connection {
   Seq rcv_nxt = 0;
   Seq rcv_adv = 0;           // right edge of the window we last advertised
   ChunkQueue receive_queue;  // in-order bytes the application has not consumed
+  // Tiny in-order payloads are copied into this buffer of our own once the receive queue is long (see
+  // TcpStack::append_received), rather than each pinning the packet buffer it arrived in. We hold one
+  // reference while it has room; bytes [0, rx_pack_used) belong to chunks, the rest is free.
+  PacketRef rx_pack = nullptr;
+  uint32_t rx_pack_used = 0;
   Reassembly* reassembly = nullptr;
   bool fin_received = false;
   bool fin_pending = false;  // a FIN arrived (possibly ahead of missing data) at fin_seq
@@ -121,6 +126,10 @@ class Connection {
   uint64_t last_activity_us = 0;
   uint8_t keepalive_probes = 0;
   bool persist = false;  // retransmit_timer is running as the persist timer
+  // The peer's window has been zero since zero_window_since_us while we had something to send (bounded by
+  // TcpConfig::zero_window_timeout_us); cleared when the window opens or nothing is left to send.
+  bool zero_window = false;
+  uint64_t zero_window_since_us = 0;
 
   Connection* next_free = nullptr;  // pool free list
 

@@ -77,8 +77,12 @@ void TcpStack::send_reset_for(const Tuple& t, const SegmentHeader& h, uint32_t p
 }
 
 void TcpStack::negotiate(Connection& c, const TcpOptions& peer) {
-  const uint16_t peer_mss = peer.mss ? peer.mss : 536;  // RFC 9293 §3.7.1
-  c.send_mss = std::max<uint16_t>(64, std::min(config_.mss, peer_mss));
+  uint16_t peer_mss = peer.mss ? peer.mss : 536;  // RFC 9293 §3.7.1
+  if (peer_mss < kMinSendMss) {
+    counters_.small_mss_raised.add();
+    peer_mss = kMinSendMss;
+  }
+  c.send_mss = std::min(config_.mss, peer_mss);
   if (peer.window_scale != 0xff) {
     c.snd_wscale = peer.window_scale;
     c.rcv_wscale = config_.window_scale;
@@ -108,8 +112,8 @@ void TcpStack::input_listen(Listener& l, PacketRef packet, uint32_t payload_offs
     const std::optional<uint32_t> tsecr =
         h.options.has_timestamps ? std::optional<uint32_t>(h.options.ts_echo) : std::nullopt;
     const auto opts = cookies_.check(t, h.seq - 1, h.ack - 1, tsecr, now_us);
-    if (!opts || (l.max_connections && l.connections >= l.max_connections)) {
-      if (!opts) counters_.syn_cookies_failed.add();
+    if (!opts || listener_full(l)) {
+      (opts ? counters_.listen_overflow : counters_.syn_cookies_failed).add();
       send_reset_for(t, h, payload_len);
       return;
     }
@@ -134,6 +138,7 @@ void TcpStack::input_listen(Listener& l, PacketRef packet, uint32_t payload_offs
     c->snd_wl2 = h.ack;
     c->listener = &l;
     ++l.connections;
+    ++l.half_open;  // for the moment, until this very segment establishes it
     c->state = TcpState::kSynReceived;
     input_synchronized(*c, packet, payload_offset, h, payload_len, now_us);
     return;
@@ -142,12 +147,17 @@ void TcpStack::input_listen(Listener& l, PacketRef packet, uint32_t payload_offs
     if (h.has(flags::kAck)) send_reset_for(t, h, payload_len);
     return;
   }
-  if (l.max_connections && l.connections >= l.max_connections) {
+  if (listener_full(l)) {
     counters_.listen_overflow.add();
     send_reset_for(t, h, payload_len);
     return;
   }
-  if (l.half_open >= config_.syn_backlog || used_ == connections_.size()) {
+  // max_connections bounds established connections. Half-open entries count towards it only as long as
+  // there is room: once they would fill it, cookies answer instead, so a spoofed SYN flood (whose entries
+  // never complete) cannot take the places of real clients.
+  const bool at_limit = l.max_connections && l.connections >= l.max_connections;
+  if (l.half_open >= config_.syn_backlog || used_ == connections_.size() || at_limit) {
+    if (at_limit) counters_.syn_cookies_at_limit.add();
     // Stateless answer: everything we need later is folded into our ISN (and TSval).
     // Only what we would agree to goes into the cookie: the MAC covers it, and the ACK must match.
     const bool ts = config_.timestamps && h.options.has_timestamps;
@@ -246,6 +256,12 @@ void TcpStack::on_established(Connection& c, uint64_t now_us) {
   const bool passive = c.listener != nullptr;
   if (passive && c.state == TcpState::kSynReceived && c.listener->half_open) --c.listener->half_open;
   c.state = TcpState::kEstablished;
+  // Half-open entries and cookies together may complete more handshakes than the limit has room for.
+  if (passive && c.listener->max_connections && c.listener->established() > c.listener->max_connections) {
+    counters_.listen_overflow.add();
+    abort(c);
+    return;
+  }
   timers_.cancel(c.life_timer);
   c.rtt.reset_backoff();
   if (config_.keepalive_idle_us) timers_.schedule(c.life_timer, now_us + config_.keepalive_idle_us);
@@ -385,6 +401,7 @@ bool TcpStack::process_ack(Connection& c, const SegmentHeader& h, uint32_t paylo
     c.max_snd_wnd = std::max(c.max_snd_wnd, window);
     c.snd_wl1 = h.seq;
     c.snd_wl2 = ack;
+    if (window > 0) c.zero_window = false;
   }
   if (c.sack_ok) {
     std::array<SackBlock, kMaxSackBlocks> blocks;
@@ -408,6 +425,7 @@ bool TcpStack::process_ack(Connection& c, const SegmentHeader& h, uint32_t paylo
     const uint32_t fin_acked = (c.fin_sent && ack == c.data_end() + 1) ? 1u : 0u;
     c.send_queue.consume(chunks_, env_.buffers, std::min(acked - fin_acked, c.send_queue.bytes()));
     c.snd_una = ack;
+    if (c.send_queue.bytes() == 0 && !c.fin_queued) c.zero_window = false;  // nothing left to hold back
     if (seq_lt(c.snd_nxt, c.snd_una)) c.snd_nxt = c.snd_una;
     if (c.in_recovery) {
       if (seq_geq(ack, c.recover)) {
@@ -509,18 +527,24 @@ void TcpStack::process_data(Connection& c, PacketRef packet, uint32_t payload_of
   len = std::min(len, room - beyond);
 
   if (seq == c.rcv_nxt) {
-    if (!c.receive_queue.append(chunks_, env_.buffers, packet, payload_offset, len)) {
+    if (!append_received(c, packet, payload_offset, len)) {
       counters_.no_memory.add();
       return;
     }
     c.rcv_nxt += len;
     if (c.reassembly) {
+      // An entry the receive queue cannot take (no chunk node) stays out of order: RCV.NXT stops before it,
+      // so those bytes are not acknowledged and the peer sends them again; nothing is ACKed and lost.
       c.reassembly->pop_ready(
           c.rcv_nxt,
           [&](PacketRef p, uint32_t off, uint32_t n) {
-            // The queue hands over its reference: append retains again, so drop the queue's.
-            c.receive_queue.append(chunks_, env_.buffers, p, off, n);
-            env_.buffers.drop(p);
+            if (!c.receive_queue.append(chunks_, env_.buffers, p, off, n)) {
+              counters_.no_memory.add();
+              counters_.reassembly_stalled.add();
+              return false;
+            }
+            env_.buffers.drop(p);  // the queue handed over its reference; append took one of its own
+            return true;
           },
           [this](PacketRef p) { env_.buffers.drop(p); });
       if (c.reassembly->size() == 0) release_reassembly(c);
@@ -540,6 +564,10 @@ void TcpStack::process_data(Connection& c, PacketRef packet, uint32_t payload_of
   c.segments_unacked = 2;  // out of order: immediate duplicate ACK carrying SACK (RFC 5681 §4.2)
   if (!q) {
     counters_.no_memory.add();
+    return;
+  }
+  if (len <= kTinyPayload && q->size() >= kTinyOutOfOrderEntries) {
+    counters_.tiny_out_of_order_refused.add();  // each would pin a packet buffer for a few bytes
     return;
   }
   env_.buffers.hold(packet);

@@ -215,7 +215,11 @@ void TcpStack::output(Connection& c, uint64_t now_us) {
   // probes a zero window and overrides sender SWS avoidance (RFC 9293 §3.8.6.1, §3.8.6.2.1).
   if (c.flight_size() == 0 && c.unsent() > 0 && !c.retransmit_timer.scheduled()) {
     c.persist = true;
-    timers_.schedule(c.retransmit_timer, now_us + c.rtt.rto_us());
+    if (c.snd_wnd == 0 && !c.zero_window) {
+      c.zero_window = true;  // the zero-window bound starts now (TcpStack::zero_window_expired)
+      c.zero_window_since_us = now_us;
+    }
+    timers_.schedule(c.retransmit_timer, retransmit_deadline(c, now_us));
   }
   if (!sent_any && c.ack_pending && c.segments_unacked >= 2) send_ack(c, now_us);
 }

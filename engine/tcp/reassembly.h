@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "engine/tcp/sequence.h"
 
@@ -118,7 +119,8 @@ class ReassemblyQueue {
   // Hands over, in order, every entry that continues the stream at `rcv_nxt`: `deliver(handle, offset,
   // len)`, advancing rcv_nxt past each. Entries that RCV.NXT has overtaken (the caller delivered those
   // octets another way) are trimmed, or released when nothing of them is left. Returns how many entries
-  // were delivered.
+  // were delivered. A `deliver` that returns bool may refuse an entry (false: the caller could not take
+  // it, e.g. out of memory): the entry stays queued with its handle, and delivery stops there.
   template <class Deliver, class Release>
   size_t pop_ready(Seq& rcv_nxt, Deliver&& deliver, Release&& release) {
     size_t k = 0;
@@ -135,9 +137,13 @@ class ReassemblyQueue {
         trim_head(e.seq, e.offset, e.len, rcv_nxt);
       }
       if (e.seq != rcv_nxt) break;
+      if constexpr (std::is_same_v<std::invoke_result_t<Deliver&, Handle, uint32_t, uint32_t>, bool>) {
+        if (!deliver(e.handle, e.offset, e.len)) break;
+      } else {
+        deliver(e.handle, e.offset, e.len);
+      }
       bytes_ -= e.len;
       rcv_nxt = e.end();
-      deliver(e.handle, e.offset, e.len);
       ++delivered;
     }
     std::copy(entries_.begin() + k, entries_.begin() + count_, entries_.begin());

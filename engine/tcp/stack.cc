@@ -63,6 +63,7 @@ TcpStack::~TcpStack() {
     if (c.state == TcpState::kClosed) continue;
     c.send_queue.clear(chunks_, env_.buffers);
     c.receive_queue.clear(chunks_, env_.buffers);
+    release_rx_pack(c);
     release_reassembly(c);
   }
 }
@@ -162,6 +163,7 @@ void TcpStack::release(Connection& c) {
   timers_.cancel(c.life_timer);
   c.send_queue.clear(chunks_, env_.buffers);
   c.receive_queue.clear(chunks_, env_.buffers);
+  release_rx_pack(c);
   release_reassembly(c);
   if (c.listener) {
     if (c.state == TcpState::kSynReceived && c.listener->half_open) --c.listener->half_open;
@@ -259,6 +261,7 @@ bool TcpStack::write(Connection& c, PacketRef packet, uint32_t offset, uint32_t 
 void TcpStack::consume(Connection& c, uint32_t bytes, uint64_t now_us) {
   bytes = std::min(bytes, c.receive_queue.bytes());
   c.receive_queue.consume(chunks_, env_.buffers, bytes);
+  if (c.receive_queue.empty()) release_rx_pack(c);  // an idle connection holds no buffer
   if (c.state < TcpState::kEstablished || c.state == TcpState::kTimeWait) return;
   // Window update (RFC 9293 §3.8.6.2.2, receiver SWS avoidance): only when the window the peer can use
   // at least doubles and grows by an MSS, as Linux does; otherwise the next ACK carries it anyway.

@@ -20,6 +20,13 @@
 
 namespace tollgate::tcp {
 
+// Received data held in buffers, not only bytes (engine/tcp/receive_buffers.cc): payloads up to
+// kTinyPayload bytes are copied into a shared buffer once the receive queue holds kCoalesceAfterChunks
+// chunks, and refused out of order once the reassembly queue holds kTinyOutOfOrderEntries entries.
+inline constexpr uint32_t kTinyPayload = 512;
+inline constexpr uint32_t kCoalesceAfterChunks = 8;
+inline constexpr size_t kTinyOutOfOrderEntries = 16;
+
 // A segment to put on the wire: header fields plus `length` payload bytes taken `offset` bytes into
 // `payload` (the connection's send queue), or no payload.
 struct OutgoingSegment {
@@ -44,9 +51,11 @@ struct Listener {
   net::Ipv4Address address;
   uint16_t port = 0;
   ListenerHandler* handler = nullptr;
-  uint32_t max_connections = 0;  // 0: unlimited
+  uint32_t max_connections = 0;  // established connections at most; 0: unlimited
   uint32_t connections = 0;      // established or half-open, not yet closed
   uint32_t half_open = 0;        // in SYN-RECEIVED
+
+  uint32_t established() const { return connections - half_open; }
   // Sources a SYN may come from; nullptr: any. Owned by the config generation that installed it.
   const net::AddressAllowList* allowed_clients = nullptr;
   // SYNs refused (reset) because of allowed_clients, kept across generations; read on the owning core.
@@ -114,9 +123,15 @@ class TcpStack {
   void process_data(Connection& c, PacketRef packet, uint32_t payload_offset, Seq seq, uint32_t len,
                     uint64_t now_us);
   void process_fin(Connection& c, uint64_t now_us);
+  bool append_received(Connection& c, PacketRef packet, uint32_t offset, uint32_t len);
+  bool coalesce(Connection& c, PacketRef packet, uint32_t offset, uint32_t len);
+  void release_rx_pack(Connection& c);
   void on_established(Connection& c, uint64_t now_us);
   void negotiate(Connection& c, const TcpOptions& peer);
   void send_reset_for(const Tuple& t, const SegmentHeader& h, uint32_t payload_len);
+  static bool listener_full(const Listener& l) {
+    return l.max_connections && l.established() >= l.max_connections;
+  }
 
   // output.cc
   void output(Connection& c, uint64_t now_us);
@@ -135,6 +150,8 @@ class TcpStack {
   void on_timer(TimerNode& node, uint64_t now_us);
   void on_retransmit_timeout(Connection& c, uint64_t now_us);
   void arm_retransmit(Connection& c, uint64_t now_us);
+  uint64_t retransmit_deadline(Connection& c, uint64_t now_us);  // one RTO, or the zero-window bound
+  bool zero_window_expired(Connection& c, uint64_t now_us);      // true: the connection was reset
   void enter_time_wait(Connection& c, uint64_t now_us);
 
   // stack.cc

@@ -12,7 +12,30 @@ void TcpStack::advance(uint64_t now_us) {
 
 void TcpStack::arm_retransmit(Connection& c, uint64_t now_us) {
   c.persist = false;
-  timers_.schedule(c.retransmit_timer, now_us + c.rtt.rto_us());
+  timers_.schedule(c.retransmit_timer, retransmit_deadline(c, now_us));
+}
+
+uint64_t TcpStack::retransmit_deadline(Connection& c, uint64_t now_us) {
+  const uint64_t rto = now_us + c.rtt.rto_us();
+  if (!c.zero_window || config_.zero_window_timeout_us == 0) return rto;
+  return std::min(rto, c.zero_window_since_us + config_.zero_window_timeout_us);
+}
+
+// RFC 9293 §3.8.6.1 keeps a zero window open as long as the peer answers the probes; a reader that never
+// reads would pin the connection and its send queue forever. Called when a probe or retransmission is due
+// while the window is zero: starts the clock the first time, resets the connection once it has run out.
+bool TcpStack::zero_window_expired(Connection& c, uint64_t now_us) {
+  if (config_.zero_window_timeout_us == 0 || c.snd_wnd != 0) return false;
+  if (!c.zero_window) {
+    c.zero_window = true;
+    c.zero_window_since_us = now_us;
+    return false;
+  }
+  if (now_us - c.zero_window_since_us < config_.zero_window_timeout_us) return false;
+  counters_.zero_window_timeouts.add();
+  send_reset(c);
+  close_connection(c, CloseReason::kTimeout);
+  return true;
 }
 
 void TcpStack::enter_time_wait(Connection& c, uint64_t now_us) {
@@ -25,6 +48,7 @@ void TcpStack::enter_time_wait(Connection& c, uint64_t now_us) {
   if (h) h->on_closed(c, CloseReason::kNormal);
   c.send_queue.clear(chunks_, env_.buffers);
   c.receive_queue.clear(chunks_, env_.buffers);
+  release_rx_pack(c);
   release_reassembly(c);
 }
 
@@ -80,13 +104,14 @@ void TcpStack::on_retransmit_timeout(Connection& c, uint64_t now_us) {
       return;
     }
     if (avail == 0) return;
+    if (zero_window_expired(c, now_us)) return;
     if (c.snd_wnd == 0) {
       // Zero-window probe: a segment from before SND.UNA that the peer must answer with its current
       // window (RFC 9293 §3.8.6.1); it carries no data, so nothing enters the retransmission queue.
       send_segment(c, c.snd_una - 1, 0, flags::kAck, now_us, false);
       c.rtt.back_off();
       c.persist = true;
-      timers_.schedule(c.retransmit_timer, now_us + c.rtt.rto_us());
+      timers_.schedule(c.retransmit_timer, retransmit_deadline(c, now_us));
       c.rtt.reset_backoff();
       return;
     }
@@ -101,6 +126,8 @@ void TcpStack::on_retransmit_timeout(Connection& c, uint64_t now_us) {
   }
   counters_.rto_expired.add();
   const bool handshake = c.state == TcpState::kSynSent || c.state == TcpState::kSynReceived;
+  // Data (or our FIN) beyond a zero window is retransmitted, not probed: the same bound applies.
+  if (!handshake && zero_window_expired(c, now_us)) return;
   const uint32_t limit = handshake ? config_.syn_retransmits : config_.max_retransmits;
   if (++c.retransmits > limit) {
     if (!handshake) send_reset(c);

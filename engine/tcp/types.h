@@ -38,6 +38,12 @@ enum class CloseReason : uint8_t {
   kRefused,  // RST in answer to our SYN
 };
 
+// The smallest segment size we send, whatever the peer announces: RFC 9293 §3.7.1's default, which every
+// IPv4 host must accept (576-byte datagrams). A peer announcing less (Linux refuses below 48 since
+// CVE-2019-11479) would otherwise make us cut the stream into thousands of tiny segments, each costing a
+// buffer, a header and a transmit.
+inline constexpr uint16_t kMinSendMss = 536;
+
 struct TcpConfig {
   uint16_t mss = 1460;                     // what we advertise and the most we send (from the MTU)
   uint8_t window_scale = 7;                // our receive window shift (RFC 7323)
@@ -59,6 +65,10 @@ struct TcpConfig {
   uint32_t keepalive_interval_us = 10000000;
   uint32_t keepalive_probes = 6;
   uint32_t syn_backlog = 1024;  // half-open connections per listener before SYN cookies
+  // How long the peer may keep its window at zero while we have data (or a FIN) to send: persist probes
+  // it answers keep the connection alive, so without a bound a reader that never reads pins the connection
+  // and its send queue forever. Then the connection is reset (kTimeout). 0: no bound.
+  uint64_t zero_window_timeout_us = 60000000;
 };
 
 struct TcpCounters {
@@ -89,6 +99,14 @@ struct TcpCounters {
   Counter listen_overflow;  // listener at its connection limit: SYN refused
   Counter no_memory;        // a pool was empty (connection, chunk)
   Counter time_wait_reused;
+  // SYNs answered with a cookie while half-open entries filled the listener's max_connections (a spoofed
+  // flood must not lock real clients out: cookies take over before the limit).
+  Counter syn_cookies_at_limit;
+  Counter reassembly_stalled;    // in-order data left out of order for want of chunks: not acknowledged
+  Counter zero_window_timeouts;  // peer held a zero window past zero_window_timeout_us: reset
+  Counter small_mss_raised;      // peer announced an MSS below kMinSendMss: we send kMinSendMss anyway
+  Counter rx_coalesced;          // tiny in-order payloads copied into a shared buffer (receive queue long)
+  Counter tiny_out_of_order_refused;  // tiny out-of-order segments refused (reassembly queue long)
 };
 
 }  // namespace tollgate::tcp

@@ -1,5 +1,6 @@
-// Arbitrary segments into one core's TCP stack: a listener (plain, and with SYN cookies forced), plus
-// connections that the fuzzer's own SYNs open. Each input is a sequence of records
+// Arbitrary segments into one core's TCP stack: a listener (plain, and with SYN cookies forced), one that
+// never reads and takes two connections (port 7001), plus connections that the fuzzer's own SYNs open. Each
+// input is a sequence of records
 //   [control byte][time step byte][length byte][segment bytes...]
 // delivered with the checksum treated as verified, so the fuzzer explores the state machine rather than
 // the checksum. Control bit 0 rewrites the segment's ACK to the stack's last sent sequence number (plus
@@ -34,6 +35,14 @@ class Sink : public StreamHandler, public ListenerHandler {
   void on_closed(Connection&, CloseReason) override {}
 };
 
+// Never reads (port 7001, limited to 2 connections): receive queues grow, tiny payloads get coalesced.
+class Hoarder : public StreamHandler, public ListenerHandler {
+ public:
+  StreamHandler* on_accept(Connection&) override { return this; }
+  void on_data(Connection&) override {}
+  void on_closed(Connection&, CloseReason) override {}
+};
+
 SegmentHeader last_out;
 
 bool transmit(void*, const OutgoingSegment& s) {
@@ -61,12 +70,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     env.buffers = testing::test_buffer_ops();
     env.transmit = transmit;
     Sink sink;
+    Hoarder hoarder;
     uint64_t now = 1000000;
     TcpStack stack(config, env, 64, now);
     sink.stack = &stack;
     const net::Ipv4Address local = net::Ipv4Address::from_octets(198, 18, 0, 1);
     const net::Ipv4Address remote = net::Ipv4Address::from_octets(198, 18, 0, 2);
     stack.listen(local, 7000, &sink, 32);
+    stack.listen(local, 7001, &hoarder, 2);
     stack.connect(local, remote, 8080, &sink, now);
     size_t i = size > 0 ? 1 : 0;
     last_out = {};

@@ -6,6 +6,8 @@
   tcp_client.py halfclose HOST PORT BYTES       send, shut down writing, read the echo to EOF
   tcp_client.py expect-reset HOST PORT SECONDS  the connection must be reset (or closed) within SECONDS
   tcp_client.py abort HOST PORT                 connect, send a little, close with RST (SO_LINGER 0)
+  tcp_client.py idle HOST PORT MIN MAX          one echo, then silence: the connection must be reset between
+                                                MIN and MAX seconds after the last byte
   tcp_client.py cps HOST PORT SECONDS PROCS     connections per second: open, 1 KiB echo, close, in PROCS processes
 
 Prints one JSON line with what it measured; exits non-zero on any mismatch.
@@ -119,6 +121,29 @@ def expect_reset(host, port, seconds):
     return outcome in ("reset", "refused", "eof") and elapsed < seconds
 
 
+def idle(host, port, least, most):
+    s = socket.create_connection((host, port), timeout=10)
+    s.sendall(b"hello")
+    got = b""
+    while len(got) < 5:
+        chunk = s.recv(5 - len(got))
+        if not chunk:
+            break
+        got += chunk
+    quiet_from = time.time()
+    s.settimeout(most + 5)
+    outcome = "open"
+    try:
+        outcome = "eof" if not s.recv(100) else "data"
+    except ConnectionResetError:
+        outcome = "reset"
+    except socket.timeout:
+        outcome = "timeout"
+    elapsed = time.time() - quiet_from
+    print(json.dumps({"echoed": got == b"hello", "outcome": outcome, "seconds": round(elapsed, 3)}))
+    return got == b"hello" and outcome == "reset" and least <= elapsed <= most
+
+
 def abort(host, port):
     s = socket.create_connection((host, port), timeout=10)
     s.sendall(b"about to reset")
@@ -178,6 +203,8 @@ def main(argv):
         ok = expect_reset(host, port, float(argv[4]))
     elif cmd == "abort":
         ok = abort(host, port)
+    elif cmd == "idle":
+        ok = idle(host, port, float(argv[4]), float(argv[5]))
     elif cmd == "cps":
         ok = cps(host, port, float(argv[4]), int(argv[5]))
     else:

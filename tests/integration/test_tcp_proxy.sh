@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The L4 TCP listener (198.18.0.1:7000 → the echo pool) against Linux TCP on both sides: bulk echo with
 # SHA-256 equality clean and under loss/duplication/reordering/delay, 1,000 concurrent connections,
-# half-close, RST propagation both ways, a dead backend, and a bounded SYN flood that meets SYN cookies
-# while service goes on.
+# half-close, RST propagation both ways, a dead backend, a bounded SYN flood that meets SYN cookies
+# while service goes on (also against a listener's connection limit), and an idle session's reset.
 source "$(dirname "$0")/lib.sh"
-P=tt
+P=${TCP_LAB_PREFIX:-tt}  # its own lab (TCP_LAB_PREFIX: another prefix, e.g. a helper's)
 RUN=${TOLLGATE_RUN_DIR:-/run/tollgate}/lab-$P
 NS_CLIENT=$P-client
 NS_BACKEND=$P-backend
@@ -59,6 +59,28 @@ wait $flood
 fresh_stats
 assert_ge "$(( $(stat_value totals.tcp.syn_cookies_sent) - cookies_before ))" 1 "SYN cookies sent"
 note "SYN flood: $(( $(stat_value totals.tcp.syn_cookies_sent) - cookies_before )) cookies sent, echoes kept working"
+
+# A spoofed SYN flood against a listener with max_connections (12 on :7003): half-open entries must not
+# take the real clients' places; SYN cookies answer once they would fill the limit.
+fresh_stats
+at_limit_before=$(stat_value totals.tcp.syn_cookies_at_limit)
+in_client "$PY" "$ROOT/tests/integration/syn_flood.py" $VIP 7003 10000 10000 >/dev/null &
+flood=$!
+sleep 0.3
+for i in $(seq 3); do
+  out=$(in_client "${CLIENT[@]}" concurrent $VIP 7003 6 65536) || fail "locked out by spoofed SYNs (round $i): $out"
+done
+wait $flood
+fresh_stats
+at_limit=$(( $(stat_value totals.tcp.syn_cookies_at_limit) - at_limit_before ))
+assert_ge "$at_limit" 1 "SYN cookies at the listener's limit"
+note "spoofed SYN flood on a listener limited to 12: 3 x 6 concurrent echoes served, $at_limit cookies at the limit"
+
+# An idle session (idle_timeout_ms 2000 on :7004) is reset on both sides, and counted.
+out=$(in_client "${CLIENT[@]}" idle $VIP 7004 1.8 3.5) || fail "idle session: $out"
+fresh_stats
+assert_ge "$(stat_value cores.0.listeners.4.idle_timeouts)" 1 "idle_timeouts of tcp-idle"
+note "idle L4 session reset after $(json_field seconds <<<"$out") s (idle_timeout_ms 2000)"
 
 # Loss, duplication, reordering and delay on both sides, then the same bulk echo with SHA-256 equality.
 # With sch_netem: netem on the egress of $P-cli0 and $P-be0. Without it (this project's CI kernels):

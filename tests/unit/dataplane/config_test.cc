@@ -94,6 +94,30 @@ TEST(DataplaneConfig, ErrorsNameFileLineAndKey) {
                "dataplane.steering_ring_size", 2, "power of two");
 }
 
+// Timeouts against peers that hold resources: tcp/tls sessions idle (an NLB's 350 s unless set; http
+// listeners keep their own keep-alive default) and the TCP stack's zero-window bound.
+TEST(DataplaneConfig, IdleAndZeroWindowTimeouts) {
+  const std::string base =
+      "[[port]]\nname='f'\niface='x'\nipv4='198.18.0.1/24'\n[[pool]]\nname='p'\ntargets=['198.18.0.9:1']\n"
+      "[[listener]]\nname='t'\nprotocol='tcp'\naddress='198.18.0.1'\nport=1\npool='p'\n";
+  const std::string http =
+      "[[listener]]\nname='h'\nprotocol='http'\naddress='198.18.0.1'\nport=2\npool='p'\n";
+  ConfigLoad load = load_config_string(base + http, "t.toml");
+  ASSERT_TRUE(load.config) << load.errors[0].to_string();
+  EXPECT_EQ(load.config->listeners[0].idle_timeout_ms, kL4IdleTimeoutMs);
+  EXPECT_EQ(load.config->listeners[1].idle_timeout_ms, 60000u);
+  EXPECT_EQ(load.config->tcp.zero_window_timeout_ms, 60000u);
+  load = load_config_string(base + "idle_timeout_ms = 5000\n[tcp]\nzero_window_timeout_ms = 0\n", "t.toml");
+  ASSERT_TRUE(load.config) << load.errors[0].to_string();
+  EXPECT_EQ(load.config->listeners[0].idle_timeout_ms, 5000u);
+  EXPECT_EQ(load.config->tcp.zero_window_timeout_ms, 0u);
+  expect_error(base + "idle_timeout_ms = 10\n", "listener[0].idle_timeout_ms", 14, "out of range");
+  expect_error(base + "[tcp]\nzero_window_timeout_ms = 500\n", "tcp.zero_window_timeout_ms", 15,
+               "readers that merely pause");
+  expect_error(base + "[tcp]\nzero_window_timeout_ms = 'long'\n", "tcp.zero_window_timeout_ms", 15,
+               "must be an integer");
+}
+
 TEST(DataplaneConfig, AllowedClients) {
   const std::string base =
       "[[port]]\nname='f'\niface='x'\nipv4='198.18.0.1/24'\n[[pool]]\nname='p'\ntargets=['198.18.0.9:1']\n"

@@ -85,6 +85,7 @@ TEST_F(StatsExport, TcpListener) {
   l4.sessions.add(5);
   l4.bytes_to_backend.add(11);
   l4.bytes_to_client.add(22);
+  l4.idle_timeouts.add(3);
   export_listener({&l4, nullptr, nullptr, 2}, port().listener(0));
   const auto t = controller().totals<ListenerCounter>(0);
   EXPECT_EQ(t[ListenerCounter::kConnectionsTotal], 5u);
@@ -92,6 +93,7 @@ TEST_F(StatsExport, TcpListener) {
   EXPECT_EQ(t[ListenerCounter::kBytesIn], 11u);
   EXPECT_EQ(t[ListenerCounter::kBytesOut], 22u);
   EXPECT_EQ(t[ListenerCounter::kRequests], 0u);
+  EXPECT_EQ(t[ListenerCounter::kTimeouts], 3u);  // idle sessions reset
 }
 
 TEST_F(StatsExport, Rule) {

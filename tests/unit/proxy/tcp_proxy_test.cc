@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <random>
 
 #include "tests/unit/proxy/echo_backend.h"
@@ -43,8 +44,8 @@ class TcpProxyTest : public ::testing::Test {
     backend_.stack = &pair_->client();
     backend_.now = &pair_->now;
     ASSERT_TRUE(pair_->client().listen(TcpPair::kAddress[0], kBackendPort, &backend_, 0));
-    proxy_ =
-        std::make_unique<TcpProxy>(pair_->server(), TcpPair::kAddress[1], std::move(targets), 64, pair_->now);
+    proxy_ = std::make_unique<TcpProxy>(pair_->server(), TcpPair::kAddress[1], std::move(targets), 64,
+                                        pair_->now, idle_timeout_us_);
     ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
     client_.stack = &pair_->client();
     client_.now = &pair_->now;
@@ -72,6 +73,7 @@ class TcpProxyTest : public ::testing::Test {
   EchoBackend backend_;
   RecordingHandler client_;
   int baseline_ = 0;
+  uint64_t idle_timeout_us_ = kDefaultL4IdleTimeoutUs;
 };
 
 std::string pattern(size_t n) {
@@ -240,6 +242,42 @@ TEST_F(TcpProxyTest, HealthChangesLeaveEstablishedSessionsAlone) {
   c.stack->shutdown(*c.connection, pair_->now);
   ASSERT_TRUE(pair_->run([&] { return c.closed && proxy_->sessions_active() == 0; }, 120'000'000));
   EXPECT_EQ(c.reason, tcp::CloseReason::kNormal);
+  EXPECT_EQ(proxy_->sessions_to(0), 0u);
+}
+
+// A session that moves no byte either way for the idle timeout is reset on both sides; one that keeps
+// moving bytes, however slowly, is not.
+TEST_F(TcpProxyTest, IdleSessionIsResetOnBothSides) {
+  idle_timeout_us_ = 1'000'000;
+  start();
+  connect_client();
+  ASSERT_TRUE(pair_->run([&] { return backend_.sessions.size() == 1 && backend_.sessions[0]->connected; }));
+  const auto run_with_timers = [&](const std::function<bool()>& until, uint64_t max_us) {
+    return pair_->run(
+        [&] {
+          proxy_->expire(pair_->now);
+          return until();
+        },
+        max_us);
+  };
+  // A byte every 600 ms, echoed: bytes move both ways well within the timeout, for 3 s.
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(tcp::testing::write_all(client_, *pair_, "x"));
+    run_with_timers([] { return false; }, 600'000);
+    ASSERT_FALSE(client_.closed) << "reset while bytes were moving, after " << i + 1 << " bytes";
+  }
+  ASSERT_TRUE(tcp::testing::write_all(client_, *pair_, "y"));
+  ASSERT_TRUE(run_with_timers([&] { return client_.received.size() == 6; }, 100'000));
+  EXPECT_EQ(client_.received, "xxxxxy");
+  const uint64_t quiet_from = pair_->now;  // the proxy moved the last byte a link delay ago
+  ASSERT_TRUE(run_with_timers([&] { return client_.closed && backend_.sessions[0]->closed; }, 10'000'000))
+      << "an idle session is never reset";
+  EXPECT_GE(pair_->now - quiet_from, 900'000u);
+  EXPECT_LE(pair_->now - quiet_from, 1'300'000u);
+  EXPECT_EQ(client_.reason, tcp::CloseReason::kReset);
+  EXPECT_EQ(backend_.sessions[0]->reason, tcp::CloseReason::kReset);
+  EXPECT_EQ(proxy_->counters().idle_timeouts.get(), 1u);
+  EXPECT_EQ(proxy_->sessions_active(), 0u);
   EXPECT_EQ(proxy_->sessions_to(0), 0u);
 }
 

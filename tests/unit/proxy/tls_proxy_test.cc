@@ -228,7 +228,8 @@ class TlsProxyTest : public ::testing::Test {
     ASSERT_TRUE(pair_->client().listen(TcpPair::kAddress[0], kBackendPort, &backend_, 0));
     if (targets_.empty()) targets_.push_back({TcpPair::kAddress[0], kBackendPort});
     proxy_ = std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1],
-                                        even_targets(targets_), 16, pair_->now, handshake_timeout_us);
+                                        even_targets(targets_), 16, pair_->now, handshake_timeout_us,
+                                        idle_timeout_us_);
     ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
     tcp_.stack = &pair_->client();
     tcp_.now = &pair_->now;
@@ -288,6 +289,7 @@ class TlsProxyTest : public ::testing::Test {
   }
 
   std::vector<Target> targets_;  // the pool: the echo backend when left empty
+  uint64_t idle_timeout_us_ = kDefaultL4IdleTimeoutUs;
   TestCertificate cert_;
   tls::AeadEngine engine_;
   std::unique_ptr<tls::ServerContext> context_;
@@ -537,6 +539,31 @@ TEST_F(TlsProxyTest, AnIdleConnectionHoldsNoRecordBuffer) {
   EXPECT_LT(per_connection, 4096u);
   std::printf("idle TLS connection: %zu bytes (session %zu, TCB %zu)\n", per_connection,
               TlsProxy::session_bytes(), sizeof(tcp::Connection));
+}
+
+// A tls listener's session that moves no byte for its idle timeout is reset on both sides.
+TEST_F(TlsProxyTest, AnIdleSessionIsResetOnBothSides) {
+  idle_timeout_us_ = 1'000'000;
+  start(TLS1_3_VERSION);
+  ASSERT_TRUE(client_->write("hello"));
+  ASSERT_TRUE(run_until([&] { return client_->plaintext == "hello"; }));
+  ASSERT_EQ(backend_.sessions.size(), 1u);
+  const uint64_t quiet_from = pair_->now;
+  ASSERT_TRUE(pair_->run(
+      [&] {
+        proxy_->flush();
+        proxy_->expire(pair_->now);
+        return tcp_.closed && backend_.sessions[0]->closed;
+      },
+      10'000'000))
+      << "an idle session is never reset";
+  EXPECT_GE(pair_->now - quiet_from, 900'000u);
+  EXPECT_LE(pair_->now - quiet_from, 1'300'000u);
+  EXPECT_EQ(tcp_.reason, tcp::CloseReason::kReset);
+  EXPECT_EQ(backend_.sessions[0]->reason, tcp::CloseReason::kReset);
+  EXPECT_EQ(proxy_->forwarding().idle_timeouts.get(), 1u);
+  EXPECT_EQ(proxy_->sessions_active(), 0u);
+  EXPECT_EQ(proxy_->forwarding_active(), 0u);
 }
 
 TEST_F(TlsProxyTest, GarbageInsteadOfAClientHelloIsRefused) {

@@ -97,6 +97,35 @@ TEST_P(ReassemblyTest, OutOfOrderWaitsForTheGap) {
   EXPECT_TRUE(log.released.empty());
 }
 
+// A receiver out of memory refuses an entry: it stays queued (handle, bytes and all), RCV.NXT stops before
+// it, and a later pop_ready() delivers it.
+TEST_P(ReassemblyTest, RefusedDeliveryKeepsTheEntry) {
+  Queue q(10000);
+  Log log;
+  Seq rcv_nxt = at(0);
+  q.insert(at(0), 100, 0, kHdr, rcv_nxt, log.release());
+  q.insert(at(100), 100, 1, kHdr, rcv_nxt, log.release());
+  q.insert(at(200), 100, 2, kHdr, rcv_nxt, log.release());
+  int room = 1;
+  const auto take_while_room = [&](int h, uint32_t offset, uint32_t len) {
+    if (room == 0) return false;
+    --room;
+    log.delivered.push_back({h, offset, len});
+    return true;
+  };
+  EXPECT_EQ(q.pop_ready(rcv_nxt, take_while_room, log.release()), 1u);
+  EXPECT_EQ(rcv_nxt, at(100));
+  EXPECT_TRUE(same(q.entries(), {entry(100, 100, 1, kHdr), entry(200, 100, 2, kHdr)})) << dump(q.entries());
+  EXPECT_EQ(q.bytes(), 200u);
+  EXPECT_TRUE(log.released.empty());
+  room = 2;
+  EXPECT_EQ(q.pop_ready(rcv_nxt, take_while_room, log.release()), 2u);
+  EXPECT_EQ(rcv_nxt, at(300));
+  EXPECT_EQ(log.delivered, (std::vector<Log::Delivery>{{0, kHdr, 100}, {1, kHdr, 100}, {2, kHdr, 100}}));
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0u);
+}
+
 TEST_P(ReassemblyTest, DuplicatesAreReleased) {
   Queue q(10000);
   Log log;

@@ -52,11 +52,7 @@ class TcpStackTest : public ::testing::Test {
   }
 
   bool send(RecordingHandler& from, const std::string& data) {
-    testing::TestBuffer* b = testing::new_buffer(data.size());
-    std::copy(data.begin(), data.end(), b->bytes.begin());
-    const bool ok = from.stack->write(*from.connection, b, 0, static_cast<uint32_t>(data.size()), pair_->now);
-    testing::unref(b);
-    return ok;
+    return testing::write_string(*from.stack, *from.connection, data, pair_->now);
   }
 
   // Writes `data` as fast as the send buffer takes it, running the link meanwhile.

@@ -274,6 +274,15 @@ inline RecordingHandler& connect_recording(TcpPair& pair,
   return c;
 }
 
+// Queues `data` on `c` in one write (one buffer). False if the send buffer refused it.
+inline bool write_string(TcpStack& stack, Connection& c, const std::string& data, uint64_t now) {
+  TestBuffer* b = new_buffer(data.size());
+  std::copy(data.begin(), data.end(), b->bytes.begin());
+  const bool ok = stack.write(c, b, 0, static_cast<uint32_t>(data.size()), now);
+  unref(b);
+  return ok;
+}
+
 inline bool write_all(RecordingHandler& c, TcpPair& pair, const std::string& data, size_t piece = 1400,
                       const std::function<void()>& between = {}) {
   size_t at = 0;
