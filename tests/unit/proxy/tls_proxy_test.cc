@@ -785,7 +785,7 @@ INSTANTIATE_TEST_SUITE_P(
         // exactly one alert.
         BadRecord{"EmptyAlert", kAlertRecord, "", 10}, BadRecord{"EmptyHandshake", kHandshakeRecord, "", 10},
         BadRecord{"AlertOfThreeBytes", kAlertRecord, std::string(3, '\1'), 50}),
-    [](const ::testing::TestParamInfo<BadRecord>& info) { return std::string(info.param.name); });
+    [](const ::testing::TestParamInfo<BadRecord>& p) { return std::string(p.param.name); });
 
 // RFC 8446 §5.1: a handshake message may span records; the keys change once it is whole.
 TEST_F(TlsProxyTest, AKeyUpdateSplitAcrossRecordsIsFollowed) {
