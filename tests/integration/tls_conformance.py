@@ -4,17 +4,21 @@ runs the handshakes over memory BIOs on a plain socket, so the script can write 
 
   tls_conformance.py flood-after-alert HOST PORT [--bytes N] [--seconds S]
       TLS 1.3 handshake, then a forged application-data record (bad_record_mac), then N bytes of junk
-      as fast as the socket takes them. Prints JSON: the alert received, whether the connection was
-      reset, how many junk bytes were accepted and after how many seconds it ended. Exit 0 when the
-      connection ended (reset or closed) within S seconds.
+      as fast as the socket takes them. Prints JSON: whether the connection was reset, how many junk
+      bytes the socket took, how many of them were still unacknowledged at the end (the server's window
+      closed on them) and after how many seconds it ended. Exit 0 when the connection was reset, or
+      everything was acknowledged, within S seconds; 1 when it was left stalled.
   tls_conformance.py legacy-version HOST PORT
       a ClientHello whose legacy_version is 0x0300 (SSL 3.0); prints JSON with the alert received.
 """
 import argparse
+import fcntl
 import json
 import socket
 import ssl
+import struct
 import sys
+import termios
 import time
 
 
@@ -53,6 +57,11 @@ def first_alert(data):
     return None
 
 
+def unacknowledged(sock):
+    """Bytes in the socket's send queue: not yet acknowledged by the server (Linux SIOCOUTQ)."""
+    return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+
+
 def flood_after_alert(args):
     ctx = client_context()
     ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_3
@@ -80,19 +89,21 @@ def flood_after_alert(args):
         try:
             if sent < args.bytes:
                 sent += sock.send(junk[: min(len(junk), args.bytes - sent)])
-            elif closed:
+            elif unacknowledged(sock) == 0:
                 break
+            else:
+                time.sleep(0.01)
         except BlockingIOError:
             time.sleep(0.001)
         except (ConnectionResetError, BrokenPipeError):
             reset = True
             break
     elapsed = time.monotonic() - start
+    left = 0 if reset else unacknowledged(sock)
     sock.close()
-    # The alert is encrypted (TLS 1.3): its presence shows as a record before the end.
-    print(json.dumps({"reset": reset, "closed": closed, "junk_sent": sent, "seconds": round(elapsed, 3),
-                      "bytes_received": len(received)}))
-    return 0 if (reset or closed) and elapsed < args.seconds else 1
+    print(json.dumps({"reset": reset, "closed": closed, "junk_sent": sent, "unacknowledged": left,
+                      "seconds": round(elapsed, 3), "bytes_received": len(received)}))
+    return 0 if (reset or left == 0) and elapsed < args.seconds else 1
 
 
 def legacy_version(args):
