@@ -279,6 +279,10 @@ class ClientRecords {
     ASSERT_TRUE(tls::update_traffic_secret(suite_, secret_));
     ASSERT_TRUE(tls::install_from_secret(engine_, write, suite_, secret_));
   }
+  // One of the client's own records (as OpenSSL sealed it), opened with the client's keys.
+  tls::testing::Opened open_own(std::vector<uint8_t> record) {
+    return tls::testing::our_open(engine_, write, std::move(record));
+  }
   // TLS 1.2: the server's whole records at the front of `wire`, opened and removed.
   std::vector<tls::testing::Opened> open(std::string& wire) {
     std::vector<tls::testing::Opened> out;
@@ -827,14 +831,15 @@ TEST_F(TlsProxyTest, Tls12FinishedCutIntoTwoRecordsIsFollowedByData) {
     const size_t at = ccs + 6;
     ClientRecords keys(client, 0);
     const tls::testing::Opened finished =
-        tls::testing::our_open(*std::make_unique<tls::AeadEngine>(), keys.write,
-                               {flight.begin() + static_cast<std::ptrdiff_t>(at), flight.end()});
+        keys.open_own({flight.begin() + static_cast<std::ptrdiff_t>(at), flight.end()});
     EXPECT_EQ(finished.error, tls::RecordError::kNone);
     const std::string message(finished.content.begin(), finished.content.end());
     keys.write.sequence = 0;
     cut = true;
-    return flight.substr(0, at) + keys.seal(kHandshakeRecord, message.substr(0, 6)) +
-           keys.seal(kHandshakeRecord, message.substr(6));
+    // Sealed one after the other (sequence numbers 0, 1): the operands of + have no order.
+    const std::string first = keys.seal(kHandshakeRecord, message.substr(0, 6));
+    const std::string second = keys.seal(kHandshakeRecord, message.substr(6));
+    return flight.substr(0, at) + first + second;
   };
   handshake(TLS1_2_VERSION, {}, options);
   ASSERT_TRUE(cut);
