@@ -16,9 +16,18 @@ constexpr uint8_t kAlertWarning = 1;
 constexpr uint8_t kAlertFatal = 2;
 constexpr uint8_t kCloseNotify = 0;
 constexpr uint8_t kUnexpectedMessage = 10;
+constexpr uint8_t kDecodeError = 50;
 constexpr uint8_t kInternalError = 80;
-constexpr uint8_t kNewSessionTicket = 4;  // handshake message types (RFC 8446 §4)
-constexpr uint8_t kKeyUpdate = 24;
+constexpr uint8_t kNoRenegotiation = 100;
+constexpr uint8_t kKeyUpdate = 24;  // handshake message type (RFC 8446 §4)
+
+// Post-handshake messages cost a key derivation (KeyUpdate) or an alert (renegotiation) each: a peer may
+// send kPostHandshakePerWindow of them per second per connection, which no genuine peer comes near (keys
+// are updated after gigabytes, tickets come by twos); one more is fatal. A TLS 1.2 client is refused
+// renegotiation kMaxRenegotiations times, then the connection is closed: it will not get one.
+constexpr uint64_t kPostHandshakeWindowUs = 1'000'000;
+constexpr uint16_t kPostHandshakePerWindow = 16;
+constexpr uint8_t kMaxRenegotiations = 3;
 
 // Room for one maximal record and the start of the next: a record's bytes are gathered here until whole.
 constexpr size_t kRecordBuffer = tls::kMaxRecordSize + 2048;
@@ -116,6 +125,10 @@ TlsTerminator::Session* TlsTerminator::open_session() {
   free_.pop_back();
   s->in_use = true;
   s->established = s->peer_done = s->closing = s->app_shutdown = s->app_wants_room = false;
+  s->reset_when_acked = false;
+  s->post_handshake_window_us = now_us_;
+  s->post_handshake_in_window = 0;
+  s->renegotiations = 0;
   s->to_target = false;
   s->app = nullptr;
   s->stream.events = nullptr;
@@ -167,12 +180,47 @@ bool TlsTerminator::send_record(Session& s, tls::ContentType type, std::span<con
 // the connection is gone.
 void TlsTerminator::fatal(Session& s, uint8_t alert) {
   if (s.closing || !s.connection) return;
-  s.closing = true;
   if (s.established) {
     const uint8_t body[2] = {kAlertFatal, alert};
     send_record(s, tls::ContentType::kAlert, body);
   }
+  close_after_alert(s);
+}
+
+// RFC 8446 §6.2: after a fatal alert the connection is closed "immediately". Our FIN follows the alert;
+// whatever the peer still sends is dropped unread (left queued, it would close the window and hold the
+// session at zero window until FIN-WAIT-2 expires), and once the peer has acknowledged everything we sent
+// — the alert with it — the connection is reset. Every acknowledgment calls on_writable from here on
+// (write_blocked), which is where that is checked.
+void TlsTerminator::close_after_alert(Session& s) {
+  s.closing = true;
+  if (!s.connection) return;
+  s.reset_when_acked = true;
   stack_.shutdown(*s.connection, now_us_);
+  discard_input(s);
+  s.connection->write_blocked = true;
+}
+
+// Once closing, nothing the peer sends is read: it is consumed (the window stays open) and dropped.
+void TlsTerminator::discard_input(Session& s) {
+  tcp::Connection& c = *s.connection;
+  if (const uint32_t n = c.receive_queue.bytes(); n > 0) {
+    counters_.discarded_after_close.add(n);
+    stack_.consume(c, n, now_us_);
+  }
+  s.records.clear();
+  return_buffer(s);
+}
+
+void TlsTerminator::reset_if_acknowledged(Session& s) {
+  tcp::Connection* c = s.connection;
+  if (!c) return;
+  if (c->send_queue.bytes() > 0) {
+    c->write_blocked = true;  // not yet: the next acknowledgment asks again
+    return;
+  }
+  counters_.resets_after_alert.add();
+  stack_.abort(*c);  // → on_closed → tcp_closed: the application hears it, the session is freed
 }
 
 void TlsTerminator::close_notify(Session& s) {
@@ -220,6 +268,11 @@ void TlsTerminator::return_buffer(Session& s) {
 
 void TlsTerminator::tcp_data(Session& s) {
   if (!s.connection) return;
+  if (s.closing) {
+    discard_input(s);
+    if (s.reset_when_acked) reset_if_acknowledged(s);
+    return;
+  }
   pull_ciphertext(s);
   if (s.established) return mark(s);  // opened in this poll iteration's batch
   flight_.clear();
@@ -258,9 +311,7 @@ void TlsTerminator::handshake_step(Session& s, Handshake& h, tls::HandshakeStatu
     const auto reason = static_cast<size_t>(h.failure());
     counters_.failures_by_reason[std::min(reason, kHandshakeFailureKinds - 1)].add();
     end_handshake(s);
-    s.closing = true;
-    if (s.connection) stack_.shutdown(*s.connection, now_us_);  // the alert is in the flight
-    return;
+    return close_after_alert(s);  // the alert is in the flight
   }
   if (status != tls::HandshakeStatus::kDone) return;
   if (!h.take_keys(engine_, s.read, s.write, s.secrets, s.records)) {
@@ -269,6 +320,7 @@ void TlsTerminator::handshake_step(Session& s, Handshake& h, tls::HandshakeStatu
   }
   counters_.handshakes.add();
   if (h.resumed()) counters_.handshakes_resumed.add();
+  s.post_handshake.reset(s.read.version, /*server=*/!s.to_target);
   StreamTls& facts = s.stream.tls;
   facts.version = h.version() == tls::TlsVersion::kTls13 ? 0x0304 : 0x0303;
   facts.cipher = h.cipher_id();
@@ -302,33 +354,67 @@ void TlsTerminator::established(Session& s) {
   if (!s.records.empty() || s.connection->receive_queue.bytes() > 0) mark(s);
 }
 
-// TLS 1.3 post-handshake messages (RFC 8446 §4.6): KeyUpdate from either peer; from a target also
-// NewSessionTicket, which we skip (no session is resumed with targets). One record may carry several
-// messages; a KeyUpdate must be the record's last (it changes the keys of whatever follows).
+// Handshake records after the handshake (post_handshake.h): KeyUpdate, a target's tickets (skipped: no
+// session is resumed with targets), TLS 1.2 renegotiation (refused). A KeyUpdate ends its record.
 TlsTerminator::PostHandshake TlsTerminator::handle_post_handshake(Session& s,
-                                                                  std::span<const uint8_t> messages) {
-  if (s.read.version != tls::TlsVersion::kTls13) return PostHandshake::kBad;
-  while (messages.size() >= 4) {
-    const uint8_t type = messages[0];
-    const size_t length = (size_t{messages[1]} << 16) | (size_t{messages[2]} << 8) | messages[3];
-    if (messages.size() - 4 < length) return PostHandshake::kBad;
-    const std::span<const uint8_t> body = messages.subspan(4, length);
-    messages = messages.subspan(4 + length);
-    if (type == kNewSessionTicket && s.to_target) {
-      counters_.tickets_skipped.add();
-      continue;
-    }
-    if (type != kKeyUpdate || length != 1 || body[0] > 1 || !messages.empty()) return PostHandshake::kBad;
-    counters_.key_updates.add();
-    if (!next_generation(s.read, s.secrets.read.data(), s.secrets.length)) return PostHandshake::kBad;
-    if (body[0] == 0) return PostHandshake::kKeysChanged;
+                                                                  std::span<const uint8_t> content) {
+  const tls::PostHandshakeEvent e = s.post_handshake.read(content);
+  counters_.tickets_skipped.add(e.tickets);
+  if (e.alert != 0) {
+    counters_.record_errors.add();
+    fatal(s, e.alert);
+    return PostHandshake::kClosed;
+  }
+  if (!post_handshake_allowed(s, e.messages)) {
+    counters_.post_handshake_floods.add();
+    fatal(s, kUnexpectedMessage);
+    return PostHandshake::kClosed;
+  }
+  for (uint16_t i = 0; i < e.renegotiations; ++i) {
+    if (!refuse_renegotiation(s)) return PostHandshake::kClosed;
+  }
+  if (e.key_update < 0) return PostHandshake::kSkipped;
+  counters_.key_updates.add();
+  bool ok = next_generation(s.read, s.secrets.read.data(), s.secrets.length);
+  if (ok && e.key_update == 1) {
     // update_requested: answer with our own KeyUpdate under the old keys, then switch (RFC 8446 §4.6.3).
     const uint8_t update[5] = {kKeyUpdate, 0, 0, 1, 0};
-    const bool ok = send_record(s, tls::ContentType::kHandshake, update) &&
-                    next_generation(s.write, s.secrets.write.data(), s.secrets.length);
-    return ok ? PostHandshake::kKeysChanged : PostHandshake::kBad;
+    ok = send_record(s, tls::ContentType::kHandshake, update) &&
+         next_generation(s.write, s.secrets.write.data(), s.secrets.length);
   }
-  return messages.empty() ? PostHandshake::kSkipped : PostHandshake::kBad;
+  if (!ok) {
+    fatal(s, kInternalError);
+    return PostHandshake::kClosed;
+  }
+  return PostHandshake::kKeysChanged;
+}
+
+// The rate bound on post-handshake messages: false when this record's `messages` go over it.
+bool TlsTerminator::post_handshake_allowed(Session& s, uint16_t messages) {
+  if (now_us_ - s.post_handshake_window_us >= kPostHandshakeWindowUs) {
+    s.post_handshake_window_us = now_us_;
+    s.post_handshake_in_window = 0;
+  }
+  s.post_handshake_in_window =
+      static_cast<uint16_t>(std::min<uint32_t>(s.post_handshake_in_window + uint32_t{messages}, UINT16_MAX));
+  return s.post_handshake_in_window <= kPostHandshakePerWindow;
+}
+
+// RFC 5246 §7.2.2: a renegotiation we do not do is answered with the warning no_renegotiation and the
+// connection goes on — up to kMaxRenegotiations times. False when the connection is closed instead.
+bool TlsTerminator::refuse_renegotiation(Session& s) {
+  if (s.renegotiations >= kMaxRenegotiations) {
+    counters_.renegotiation_floods.add();
+    fatal(s, kUnexpectedMessage);
+    return false;
+  }
+  ++s.renegotiations;
+  counters_.renegotiations_refused.add();
+  const uint8_t body[2] = {kAlertWarning, kNoRenegotiation};
+  // A record that could not be sent still took a sequence number: the connection cannot go on.
+  if (send_record(s, tls::ContentType::kAlert, body)) return true;
+  fatal(s, kInternalError);
+  return false;
 }
 
 // One direction's next traffic secret and the keys derived from it, sequence number back to 0.
@@ -527,6 +613,13 @@ bool TlsTerminator::finish_opens(Session& s, bool& more, bool& delivered) {
     }
     counters_.records_opened.add();
     at = open_ends_[i];
+    // RFC 8446 §5.1 (RFC 5246 §6.2.1 alike): a handshake message that spans records is not interleaved
+    // with records of another type.
+    if (pt.type != tls::ContentType::kHandshake && s.post_handshake.mid_message()) {
+      counters_.record_errors.add();
+      fatal(s, kUnexpectedMessage);
+      return false;
+    }
     if (pt.type == tls::ContentType::kApplicationData) {
       if (!s.peer_done) {
         if (!deliver(s, pt.content)) {
@@ -539,7 +632,14 @@ bool TlsTerminator::finish_opens(Session& s, bool& more, bool& delivered) {
     }
     if (pt.type == tls::ContentType::kAlert) {
       counters_.alerts_received.add();
-      if (pt.content.size() == 2 && pt.content[1] == kCloseNotify) {
+      if (pt.content.size() != 2) {
+        // An alert record holds exactly one alert (RFC 8446 §5.1): an empty one is unexpected_message
+        // (§5.4 forbids zero-length fragments of anything but application data), a wrong size undecodable.
+        counters_.record_errors.add();
+        fatal(s, pt.content.empty() ? kUnexpectedMessage : kDecodeError);
+        return false;
+      }
+      if (pt.content[1] == kCloseNotify) {
         // The client is done sending: the application sees the end once what came before is read.
         s.peer_done = true;
         delivered = true;
@@ -551,13 +651,14 @@ bool TlsTerminator::finish_opens(Session& s, bool& more, bool& delivered) {
     }
     if (pt.type == tls::ContentType::kHandshake) {
       const PostHandshake h = handle_post_handshake(s, pt.content);
-      if (h == PostHandshake::kSkipped) continue;
+      if (h == PostHandshake::kClosed) return false;
       if (h == PostHandshake::kKeysChanged) {
         more = true;  // records behind it in this batch used the old keys: opened again next round
         break;
       }
+      continue;
     }
-    counters_.record_errors.add();
+    counters_.record_errors.add();  // change_cipher_spec after a TLS 1.2 handshake
     fatal(s, kUnexpectedMessage);
     return false;
   }
@@ -637,6 +738,7 @@ void TlsTerminator::TcpSide::on_peer_closed(tcp::Connection&) {
 }
 
 void TlsTerminator::TcpSide::on_writable(tcp::Connection&) {
+  if (session->reset_when_acked) return session->owner->reset_if_acknowledged(*session);
   session->owner->mark(*session);
 }
 

@@ -28,6 +28,7 @@
 #include "engine/tls/client_context.h"
 #include "engine/tls/client_handshake.h"
 #include "engine/tls/key_schedule.h"
+#include "engine/tls/post_handshake.h"
 #include "engine/tls/record.h"
 #include "engine/tls/record_types.h"
 #include "engine/tls/server_context.h"
@@ -48,11 +49,18 @@ struct TlsCounters {
   std::array<Counter, kHandshakeFailureKinds> failures_by_reason;
   Counter records_opened;
   Counter records_sealed;
-  Counter bulk_records;     // of which larger than one TCP segment's worth (16 KiB-class)
-  Counter aead_batches;     // engine runs: records of every connection of a poll iteration share one
-  Counter record_errors;    // bad_record_mac, record_overflow, ...: fatal alert sent
-  Counter key_updates;      // KeyUpdate messages received
-  Counter tickets_skipped;  // client role: the target's NewSessionTickets (we resume no sessions)
+  Counter bulk_records;   // of which larger than one TCP segment's worth (16 KiB-class)
+  Counter aead_batches;   // engine runs: records of every connection of a poll iteration share one
+  Counter record_errors;  // bad_record_mac, record_overflow, ...: fatal alert sent
+  Counter key_updates;    // KeyUpdate messages received
+  // Post-handshake messages (KeyUpdate, tickets, renegotiation) above kPostHandshakePerSecond on one
+  // connection: fatal unexpected_message.
+  Counter post_handshake_floods;
+  Counter renegotiations_refused;  // TLS 1.2 renegotiation attempts answered with no_renegotiation (warning)
+  Counter renegotiation_floods;    // one connection tried once more after kMaxRenegotiations refusals: fatal
+  Counter discarded_after_close;   // bytes the peer sent after our fatal alert or close_notify: dropped
+  Counter resets_after_alert;      // connections reset once the peer acknowledged our fatal alert
+  Counter tickets_skipped;         // client role: the target's NewSessionTickets (we resume no sessions)
   Counter alerts_received;
   Counter no_memory;      // no packet buffer, chunk or session: the connection is reset
   Counter app_refused;    // the application had no room for another stream: reset
@@ -135,10 +143,14 @@ class TlsTerminator : public tcp::ListenerHandler {
     // Until the handshake is done: one or the other, by role.
     std::unique_ptr<tls::ServerHandshake> server_handshake;
     std::unique_ptr<tls::ClientHandshake> client_handshake;
-    bool to_target = false;        // client role
-    tls::TrafficKeys read;         // peer → us
-    tls::TrafficKeys write;        // us → peer
-    tls::TrafficSecrets secrets;   // TLS 1.3 KeyUpdate
+    bool to_target = false;                   // client role
+    tls::TrafficKeys read;                    // peer → us
+    tls::TrafficKeys write;                   // us → peer
+    tls::TrafficSecrets secrets;              // TLS 1.3 KeyUpdate
+    tls::PostHandshakeReader post_handshake;  // handshake messages after the handshake, across records
+    uint64_t post_handshake_window_us = 0;    // start of the second post_handshake_in_window counts in
+    uint16_t post_handshake_in_window = 0;
+    uint8_t renegotiations = 0;    // TLS 1.2 renegotiation attempts refused on this connection
     std::vector<uint8_t> records;  // ciphertext not opened yet; a buffer is lent only while non-empty
     tcp::ChunkQueue plain_in;      // opened plaintext the application has not consumed
     tcp::ChunkQueue plain_out;     // plaintext the application wrote, not sealed yet
@@ -153,10 +165,11 @@ class TlsTerminator : public tcp::ListenerHandler {
     uint64_t last_seal_us = 0;
     size_t handshaking_index = 0;  // position in handshaking_ while the handshake runs
     bool established = false;
-    bool peer_done = false;       // close_notify or FIN from the peer
-    bool closing = false;         // our close_notify or a fatal alert is out
-    bool app_shutdown = false;    // the application ended its side: close_notify once plain_out is sealed
-    bool app_wants_room = false;  // the application waits for write_space
+    bool peer_done = false;         // close_notify or FIN from the peer
+    bool closing = false;           // our close_notify or a fatal alert is out: the peer's bytes are dropped
+    bool reset_when_acked = false;  // a fatal alert is out: reset once the peer acknowledged it
+    bool app_shutdown = false;      // the application ended its side: close_notify once plain_out is sealed
+    bool app_wants_room = false;    // the application waits for write_space
     bool in_use = false;
   };
 
@@ -178,12 +191,18 @@ class TlsTerminator : public tcp::ListenerHandler {
   void finish_session(Session& s);
   bool finish_opens(Session& s, bool& more, bool& delivered);
   void after_io(Session& s, bool delivered);
-  enum class PostHandshake : uint8_t { kSkipped, kKeysChanged, kBad };
-  PostHandshake handle_post_handshake(Session& s, std::span<const uint8_t> messages);
+  enum class PostHandshake : uint8_t { kSkipped, kKeysChanged, kClosed };
+  PostHandshake handle_post_handshake(Session& s, std::span<const uint8_t> content);
+  bool post_handshake_allowed(Session& s, uint16_t messages);
+  bool refuse_renegotiation(Session& s);
+  bool handle_alert(Session& s, std::span<const uint8_t> content);
   bool deliver(Session& s, std::span<const uint8_t> plaintext);  // onto plain_in, packet-sized copies
   bool send_record(Session& s, tls::ContentType type, std::span<const uint8_t> content);  // one sealed record
   bool next_generation(tls::TrafficKeys& keys, uint8_t* secret, size_t length);           // KeyUpdate
   void fatal(Session& s, uint8_t alert);
+  void close_after_alert(Session& s);
+  void discard_input(Session& s);
+  void reset_if_acknowledged(Session& s);
   void close_notify(Session& s);
   void tcp_closed(Session& s);
   void maybe_free(Session& s);

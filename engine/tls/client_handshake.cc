@@ -61,11 +61,11 @@ HandshakeFailure ClientHandshake::classify_failure() {
 bool ClientHandshake::take_keys(AeadEngine& engine, TrafficKeys& read, TrafficKeys& write,
                                 TrafficSecrets& secrets, std::vector<uint8_t>& leftover) {
   if (!core_.hand_over(engine, read, write, secrets, leftover)) return false;
-  // See the header: TLS 1.3, nothing protected under the application keys yet; TLS 1.2, one Finished
-  // each way.
-  const uint64_t protected_records = version() == TlsVersion::kTls13 ? 0 : 1;
-  read.sequence = protected_records;
-  write.sequence = protected_records;
+  // See the header: TLS 1.3, nothing protected under the application keys yet; TLS 1.2, our Finished in
+  // one record and the target's in as many as it cut it into.
+  const bool tls13 = version() == TlsVersion::kTls13;
+  read.sequence = tls13 ? 0 : core_.callbacks().peer_protected_records;  // its Finished, however cut
+  write.sequence = tls13 ? 0 : 1;
   read.record_size_limit = 0;  // no record_size_limit sent, none received
   write.record_size_limit = 0;
   return true;

@@ -18,7 +18,8 @@
 //            read sequence number (0, 1, ... before the first response record) like any other record.
 //            Opened, a ticket is a handshake message (inner type 22, msg_type 4, RFC 8446 §4.6.1) that
 //            the caller skips; we keep no session, so nothing else is lost.
-//   TLS 1.2  read 1 and write 1: each side's Finished was record 0 under the new keys — the server's
+//   TLS 1.2  write 1 (our Finished); read = the records the target sent after its ChangeCipherSpec (its
+//            Finished, in however many records it cut it into, counted as on the server side) — the server's
 //            ChangeCipherSpec and Finished close the full handshake; a resumed one is not offered.
 //
 // Record size: we send no record_size_limit (RFC 8449), so neither side has a limit below the protocol's;

@@ -25,6 +25,10 @@ struct HandshakeCallbackState {
   // The client's record_size_limit (RFC 8449), 0 when it sent none; refused when it was below 64.
   uint16_t peer_record_size_limit = 0;
   bool record_size_limit_refused = false;
+  // TLS 1.2: the peer's records OpenSSL read after the peer's ChangeCipherSpec — its Finished, in as many
+  // records as the peer cut it into (RFC 5246 §6.2.1): the read sequence number at the hand-over.
+  bool peer_changed_cipher = false;
+  uint64_t peer_protected_records = 0;
 };
 
 // Installs the four callbacks on `ctx` (a server context).

@@ -94,6 +94,19 @@ bool derive_tls12(const SSL* ssl, const NegotiatedParameters& negotiated, const 
   return ok;
 }
 
+// OpenSSL's message callback, for every record header and message it reads or writes: counts the peer's
+// records after its ChangeCipherSpec record (HandshakeCallbackState::peer_protected_records), from the
+// headers of the records it reads (OpenSSL 3.0 reports no read ChangeCipherSpec message of its own).
+void count_peer_records(int write_p, int, int content_type, const void* buf, size_t length, SSL*, void* arg) {
+  if (write_p != 0 || content_type != SSL3_RT_HEADER || length < 1) return;
+  auto* state = static_cast<HandshakeCallbackState*>(arg);
+  if (state->peer_changed_cipher) {
+    ++state->peer_protected_records;
+  } else if (static_cast<const uint8_t*>(buf)[0] == SSL3_RT_CHANGE_CIPHER_SPEC) {
+    state->peer_changed_cipher = true;
+  }
+}
+
 }  // namespace
 
 OpenSslHandshake::OpenSslHandshake(SSL_CTX* ctx, bool server) {
@@ -114,6 +127,8 @@ OpenSslHandshake::OpenSslHandshake(SSL_CTX* ctx, bool server) {
     SSL_set_connect_state(ssl_);
   }
   attach_callback_state(ssl_, &callbacks_);
+  SSL_set_msg_callback(ssl_, count_peer_records);
+  SSL_set_msg_callback_arg(ssl_, &callbacks_);
 }
 
 OpenSslHandshake::~OpenSslHandshake() {

@@ -61,6 +61,7 @@ ServerHandshake::ServerHandshake(const ServerContext& context)
 }
 
 HandshakeStatus ServerHandshake::feed(std::span<const uint8_t> in, std::vector<uint8_t>& out) {
+  if (refuse_legacy_version(in, out)) return core_.fail(HandshakeFailure::kUnsupportedVersion);
   if (!core_.accept_input(in)) return core_.status();
   const size_t out_start = out.size();
   const HandshakeStatus status = core_.run(out);
@@ -80,6 +81,32 @@ HandshakeStatus ServerHandshake::feed(std::span<const uint8_t> in, std::vector<u
   return status;
 }
 
+// RFC 8446 §D.5: "Any endpoint receiving a Hello message with ClientHello.legacy_version ... set to 0x0300
+// [or less] MUST abort the handshake with a protocol_version alert" — with or without supported_versions.
+// True when the client's first record is such a ClientHello: the alert is in `out`.
+bool ServerHandshake::refuse_legacy_version(std::span<const uint8_t> in, std::vector<uint8_t>& out) {
+  if (hello_have_ >= kHelloHead || core_.status() != HandshakeStatus::kInProgress) return false;
+  const size_t n = std::min(kHelloHead - hello_have_, in.size());
+  std::copy_n(in.begin(), n, hello_head_.begin() + hello_have_);
+  hello_have_ = static_cast<uint8_t>(hello_have_ + n);
+  if (hello_have_ < kHelloHead) return false;
+  const uint8_t* h = hello_head_.data();
+  const size_t record_length = size_t{h[3]} << 8 | h[4];
+  // Only when the version lies in the first record (a ClientHello may be cut into tiny records).
+  const bool hello = h[0] == static_cast<uint8_t>(ContentType::kHandshake) && record_length >= 6 && h[5] == 1;
+  const uint16_t legacy_version = static_cast<uint16_t>(h[9] << 8 | h[10]);
+  if (!hello || legacy_version > 0x0300) return false;
+  constexpr uint8_t kProtocolVersionAlert[] = {static_cast<uint8_t>(ContentType::kAlert),
+                                               0x03,
+                                               0x03,
+                                               0x00,
+                                               0x02,
+                                               2 /* fatal */,
+                                               70 /* protocol_version */};
+  out.insert(out.end(), std::begin(kProtocolVersionAlert), std::end(kProtocolVersionAlert));
+  return true;
+}
+
 HandshakeFailure ServerHandshake::classify_failure() const {
   if (core_.callbacks().alpn_refused) return HandshakeFailure::kNoApplicationProtocol;
   if (core_.callbacks().record_size_limit_refused)
@@ -90,7 +117,7 @@ HandshakeFailure ServerHandshake::classify_failure() const {
 bool ServerHandshake::take_keys(AeadEngine& engine, TrafficKeys& read, TrafficKeys& write,
                                 TrafficSecrets& secrets, std::vector<uint8_t>& leftover) {
   if (!core_.hand_over(engine, read, write, secrets, leftover)) return false;
-  read.sequence = version() == TlsVersion::kTls13 ? 0 : 1;
+  read.sequence = version() == TlsVersion::kTls13 ? 0 : core_.callbacks().peer_protected_records;
   write.sequence = application_records_written_;  // 1 in TLS 1.2: our Finished
   // RFC 8449 §4: what we seal keeps to the client's limit; what we open, to the one we announced (the
   // protocol maximum, which the record layer enforces anyway).

@@ -7,7 +7,9 @@
 //   TLS 1.3  read 0 (the client sent nothing under its application keys that OpenSSL read); write = the
 //            records OpenSSL wrote under our application keys, i.e. its NewSessionTicket records, sent in
 //            the same call that read the client's Finished; counted in that call's output.
-//   TLS 1.2  read 1 and write 1: each side's Finished was record 0 under the new keys. Also when resumed:
+//   TLS 1.2  write 1: our Finished was record 0 under the new keys; read = the records the client sent
+//            after its ChangeCipherSpec (its Finished, which it may cut into several, RFC 5246 §6.2.1;
+//            counted by OpenSSL's message callback, handshake_openssl.cc). Also when resumed:
 //            the server's flight (ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished) comes
 //            first and the handshake completes on the client's Finished.
 // A resumed TLS 1.3 handshake sends a NewSessionTicket too (ticket_callback.cc), counted the same way.
@@ -22,6 +24,7 @@
 
 #include <openssl/types.h>
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -80,6 +83,13 @@ class ServerHandshake {
 
  private:
   HandshakeFailure classify_failure() const;
+  bool refuse_legacy_version(std::span<const uint8_t> in, std::vector<uint8_t>& out);
+
+  // The first bytes of the client's first record: its ClientHello's legacy_version is checked here, since
+  // OpenSSL answers 0x0300 with handshake_failure where RFC 8446 §D.5 asks for protocol_version.
+  static constexpr size_t kHelloHead = 11;  // record header (5), handshake header (4), legacy_version (2)
+  std::array<uint8_t, kHelloHead> hello_head_{};
+  uint8_t hello_have_ = 0;
 
   OpenSslHandshake core_;
   uint64_t application_records_written_ = 0;

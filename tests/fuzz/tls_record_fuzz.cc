@@ -3,13 +3,16 @@
 // into pieces of sizes taken from the stream itself, so the fuzzer controls how records split across
 // feeds. Keys are fixed, so nearly every record fails authentication — the point is the framing, the
 // header checks, the length arithmetic and the batch bookkeeping, under ASan/UBSan. When a record does
-// authenticate (the corpus can hold sealed ones), the TLS 1.3 padding scan runs too.
+// authenticate (the corpus can hold sealed ones), the TLS 1.3 padding scan runs too. The same pieces also
+// go, as the contents of opened handshake records, through PostHandshakeReader (version from the mode
+// byte, role from another bit): messages split anywhere, any lengths.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "engine/tls/aead_engine.h"
+#include "engine/tls/post_handshake.h"
 #include "engine/tls/record.h"
 #include "engine/tls/record_reader.h"
 
@@ -19,6 +22,26 @@ using namespace tollgate::tls;
 
 constexpr CipherSuite kSuites[] = {CipherSuite::kAes128GcmSha256, CipherSuite::kAes256GcmSha384,
                                    CipherSuite::kChaCha20Poly1305Sha256};
+
+// Pieces cut as for the record reader, each one handshake record's content. A refused record ends the
+// connection, so reading stops there; an accepted KeyUpdate ends its record and nothing else does.
+void read_post_handshake(TlsVersion version, bool server, std::span<const uint8_t> stream) {
+  PostHandshakeReader reader;
+  reader.reset(version, server);
+  size_t at = 0;
+  while (at < stream.size()) {
+    const size_t piece = std::min<size_t>(stream.size() - at, size_t{stream[at]} + 1);
+    const PostHandshakeEvent e = reader.read(stream.subspan(at, piece));
+    at += piece;
+    if (e.alert != 0) return;
+    if (e.key_update > 1 || (e.key_update >= 0 && (version != TlsVersion::kTls13 || reader.mid_message())))
+      __builtin_trap();
+    if (e.messages < e.tickets + e.renegotiations) __builtin_trap();
+    if ((e.tickets > 0 && (server || version != TlsVersion::kTls13)) ||
+        (e.renegotiations > 0 && version != TlsVersion::kTls12))
+      __builtin_trap();
+  }
+}
 
 }  // namespace
 
@@ -34,6 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!engine.install(keys, version, suite, key, iv)) __builtin_trap();
 
   std::vector<uint8_t> stream(data + 1, data + size);  // mutable: records are opened in place
+  read_post_handshake(version, (mode & 0x80) != 0, stream);
   std::vector<uint8_t> storage(kMaxRecordSize);
   std::vector<uint8_t> out(kMaxCiphertext);
   RecordReader reader(storage);

@@ -13,13 +13,16 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <tuple>
 
+#include "engine/tls/key_schedule.h"
 #include "tests/unit/proxy/echo_backend.h"
 #include "tests/unit/tcp/tcp_harness.h"
 #include "tests/unit/tls/client_probes.h"
+#include "tests/unit/tls/tls_test_util.h"
 
 namespace tollgate::proxy {
 namespace {
@@ -70,9 +73,13 @@ struct TestCertificate {
   ~TestCertificate() { std::filesystem::remove_all(dir); }
 };
 
+class TlsClient;
+
 struct TlsClientOptions {
   uint16_t record_size_limit = 0;  // offered (RFC 8449) when not 0
   std::string groups;              // supported groups, the first gets the key share; empty: OpenSSL's
+  // Applied to every flight OpenSSL writes before it goes out (a client that cuts its records otherwise).
+  std::function<std::string(TlsClient&, std::string)> rewrite;
 };
 
 TlsClientOptions with_limit(uint16_t limit) {
@@ -89,12 +96,20 @@ TlsClientOptions with_groups(std::string groups) {
 // An OpenSSL client whose TLS bytes travel over a RecordingHandler's TCP connection.
 class TlsClient {
  public:
-  explicit TlsClient(int max_version, const TlsClientOptions& o = {}) {
+  explicit TlsClient(int max_version, const TlsClientOptions& o = {}) : rewrite_(o.rewrite) {
     ctx_ = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_max_proto_version(ctx_, max_version);
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
+    // The client's TLS 1.3 application traffic secret, for tests that write records of their own.
+    SSL_CTX_set_keylog_callback(ctx_, [](const SSL* ssl, const char* line) {
+      const std::string_view l(line);
+      constexpr std::string_view kLabel = "CLIENT_TRAFFIC_SECRET_0 ";
+      if (l.substr(0, kLabel.size()) != kLabel) return;
+      static_cast<TlsClient*>(SSL_get_app_data(ssl))->traffic_secret_hex = l.substr(l.rfind(' ') + 1);
+    });
     if (o.record_size_limit != 0) probes.offer_record_size_limit(ctx_, o.record_size_limit);
     ssl_ = SSL_new(ctx_);
+    SSL_set_app_data(ssl_, this);
     if (!o.groups.empty()) {
       EXPECT_EQ(SSL_set1_groups_list(ssl_, o.groups.c_str()), 1);
     }
@@ -137,7 +152,9 @@ class TlsClient {
     char out[16384];
     int n;
     while (tcp_side.connection && (n = BIO_read(wbio_, out, sizeof out)) > 0) {
-      testing_send(tcp_side, pair, std::string(out, static_cast<size_t>(n)));
+      std::string bytes(out, static_cast<size_t>(n));
+      if (rewrite_) bytes = rewrite_(*this, std::move(bytes));
+      testing_send(tcp_side, pair, bytes);
     }
   }
   bool write(const std::string& data) {
@@ -182,6 +199,7 @@ class TlsClient {
   std::string with_finished;          // sent right behind the client's Finished, before anything is flushed
   bool peer_closed = false;
   bool failed = false;
+  std::string traffic_secret_hex;  // TLS 1.3: CLIENT_TRAFFIC_SECRET_0 from the keylog callback
 
  private:
   static void testing_send(RecordingHandler& h, TcpPair& pair, const std::string& data) {
@@ -201,11 +219,100 @@ class TlsClient {
     }
   }
 
+  std::function<std::string(TlsClient&, std::string)> rewrite_;
   SSL_CTX* ctx_ = nullptr;
   SSL* ssl_ = nullptr;
   BIO* rbio_ = nullptr;
   BIO* wbio_ = nullptr;
 };
+
+// The suite of `ssl`'s connection, as our record layer names it.
+tls::CipherSuite suite_of(const SSL* ssl) {
+  switch (SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(ssl))) {
+    case 0x1301:
+    case 0xc02b:
+    case 0xc02f:
+      return tls::CipherSuite::kAes128GcmSha256;
+    case 0x1302:
+    case 0xc02c:
+    case 0xc030:
+      return tls::CipherSuite::kAes256GcmSha384;
+    default:
+      return tls::CipherSuite::kChaCha20Poly1305Sha256;
+  }
+}
+
+// Records the test writes (and, TLS 1.2, reads) itself in a client's name once its handshake is done, as
+// a client that crafts its records would: the client's keys (TLS 1.3 from its traffic secret, TLS 1.2
+// from the master secret, where the server's keys come too). The OpenSSL client's own writes must not
+// be used after: they would repeat sequence numbers.
+class ClientRecords {
+ public:
+  // `sequence`: TLS 1.2, the client's next record under the new keys (1: after its Finished).
+  ClientRecords(TlsClient& client, uint64_t sequence = 1) {
+    SSL* ssl = client.ssl();
+    suite_ = suite_of(ssl);
+    if (SSL_version(ssl) == TLS1_3_VERSION) {
+      secret_ = tls::testing::hex(client.traffic_secret_hex);
+      EXPECT_TRUE(tls::install_from_secret(engine_, write, suite_, secret_));
+      return;
+    }
+    std::array<uint8_t, SSL_MAX_MASTER_KEY_LENGTH> master;
+    std::array<uint8_t, SSL3_RANDOM_SIZE> client_random, server_random;
+    const size_t length = SSL_SESSION_get_master_key(SSL_get_session(ssl), master.data(), master.size());
+    SSL_get_client_random(ssl, client_random.data(), client_random.size());
+    SSL_get_server_random(ssl, server_random.data(), server_random.size());
+    EXPECT_TRUE(tls::install_tls12_keys(engine_, suite_, std::span(master.data(), length), client_random,
+                                        server_random, write, read));
+    write.sequence = sequence;
+    read.sequence = 1;  // after the server's Finished
+  }
+
+  std::string seal(tls::ContentType type, std::string_view content) {
+    const tls::testing::Sealed sealed =
+        tls::testing::our_seal(engine_, write, type, {content.begin(), content.end()});
+    EXPECT_EQ(sealed.error, tls::RecordError::kNone);
+    return {sealed.record.begin(), sealed.record.end()};
+  }
+  // After sending a KeyUpdate: the next generation of the client's keys (RFC 8446 §7.2).
+  void update_keys() {
+    ASSERT_TRUE(tls::update_traffic_secret(suite_, secret_));
+    ASSERT_TRUE(tls::install_from_secret(engine_, write, suite_, secret_));
+  }
+  // One of the client's own records (as OpenSSL sealed it), opened with the client's keys.
+  tls::testing::Opened open_own(std::vector<uint8_t> record) {
+    return tls::testing::our_open(engine_, write, std::move(record));
+  }
+  // TLS 1.2: the server's whole records at the front of `wire`, opened and removed.
+  std::vector<tls::testing::Opened> open(std::string& wire) {
+    std::vector<tls::testing::Opened> out;
+    while (wire.size() >= tls::kHeaderSize) {
+      const size_t total =
+          tls::kHeaderSize + (size_t{static_cast<uint8_t>(wire[3])} << 8 | static_cast<uint8_t>(wire[4]));
+      if (wire.size() < total) break;
+      out.push_back(tls::testing::our_open(
+          engine_, read, {wire.begin(), wire.begin() + static_cast<std::ptrdiff_t>(total)}));
+      wire.erase(0, total);
+    }
+    return out;
+  }
+
+  tls::TrafficKeys write;  // the client's
+  tls::TrafficKeys read;   // TLS 1.2: the server's
+
+ private:
+  tls::AeadEngine engine_;
+  tls::CipherSuite suite_;
+  std::vector<uint8_t> secret_;
+};
+
+std::string handshake_message(uint8_t type, std::string_view body) {
+  std::string m(4, '\0');
+  m[0] = static_cast<char>(type);
+  m[2] = static_cast<char>(body.size() >> 8);
+  m[3] = static_cast<char>(body.size());
+  return m + std::string(body);
+}
 
 class TlsProxyTest : public ::testing::Test {
  protected:
@@ -276,6 +383,16 @@ class TlsProxyTest : public ::testing::Test {
       client.pump(tcp, *pair_);
       return client.handshake_done();
     }));
+  }
+
+  // The proxy alone: the client's bytes stay in tcp_.received, for the test to read.
+  bool run_raw(const std::function<bool()>& done, uint64_t max_us = 10'000'000) {
+    return pair_->run(
+        [&] {
+          proxy_->flush();
+          return done();
+        },
+        max_us);
   }
 
   bool run_until(const std::function<bool()>& done, uint64_t max_us = 60'000'000) {
@@ -596,6 +713,201 @@ TEST_F(TlsProxyTest, TheForwardingSkipsAnUnhealthyTargetAndFailsOpen) {
   handshake_another(tcp, client);
   ASSERT_TRUE(run_until([&] { return proxy_->forwarding().fail_open.get() == 1; }));
   EXPECT_EQ(proxy_->forwarding().no_target.get(), 0u);
+}
+
+// ---- Conformance and hostile peers (RFC 8446, RFC 5246): records the test crafts in the client's name ----
+
+constexpr auto kHandshakeRecord = tls::ContentType::kHandshake;
+constexpr auto kAlertRecord = tls::ContentType::kAlert;
+constexpr auto kDataRecord = tls::ContentType::kApplicationData;
+
+// RFC 8446 §6.2: after a fatal alert the connection is closed at once. A client that keeps sending must
+// neither be left to fill our window (the session held at zero window until FIN-WAIT-2 expires, 30 s)
+// nor be read: its bytes are dropped and the connection is reset once the alert is acknowledged.
+TEST_F(TlsProxyTest, AfterAFatalAlertTheClientsBytesAreDroppedAndTheConnectionReset) {
+  start(TLS1_3_VERSION);
+  send_raw(std::string("\x17\x03\x03\x00\x20", 5) + std::string(32, 'x'));  // bad_record_mac
+  const std::string junk(300 * 1024, 'j');
+  size_t sent = 0;
+  const uint64_t t0 = pair_->now;
+  ASSERT_TRUE(run_raw([&] {
+    // A hostile client: as much as its send buffer takes, whatever it was told.
+    while (tcp_.connection && !tcp_.closed && sent < junk.size()) {
+      const uint32_t n =
+          std::min<uint32_t>(tcp_.stack->write_space(*tcp_.connection),
+                             static_cast<uint32_t>(std::min<size_t>(1400, junk.size() - sent)));
+      if (n == 0) break;
+      tcp::testing::TestBuffer* b = tcp::testing::new_buffer(n);
+      std::copy_n(junk.begin(), n, b->bytes.begin());
+      const bool ok = tcp_.stack->write(*tcp_.connection, b, 0, n, pair_->now);
+      tcp::testing::unref(b);
+      if (!ok) break;
+      sent += n;
+    }
+    return tcp_.closed;
+  }));
+  EXPECT_EQ(tcp_.reason, tcp::CloseReason::kReset);
+  EXPECT_LT(pair_->now - t0, 2'000'000u) << "held until FIN-WAIT-2 expired";
+  EXPECT_EQ(proxy_->counters().record_errors.get(), 1u);
+  EXPECT_EQ(proxy_->counters().resets_after_alert.get(), 1u);
+  EXPECT_GT(proxy_->counters().discarded_after_close.get(), 0u);
+  EXPECT_EQ(proxy_->sessions_active(), 0u);
+}
+
+// KeyUpdate costs us a key derivation: at most 16 post-handshake messages a second per connection.
+TEST_F(TlsProxyTest, KeyUpdatesAboveTheRateBoundAreFatalAndCounted) {
+  start(TLS1_3_VERSION);
+  ClientRecords raw(*client_);
+  const std::string update = handshake_message(24, std::string(1, '\0'));  // update_not_requested
+  for (int i = 0; i < 16; ++i) {
+    send_raw(raw.seal(kHandshakeRecord, update));
+    raw.update_keys();
+  }
+  send_raw(raw.seal(kDataRecord, "still here"));
+  ASSERT_TRUE(run_until([&] { return client_->plaintext == "still here"; }, 500'000));
+  EXPECT_EQ(proxy_->counters().key_updates.get(), 16u);
+  send_raw(raw.seal(kHandshakeRecord, update));
+  ASSERT_TRUE(run_until([&] { return client_->probes.last_alert() >= 0; }, 500'000));
+  EXPECT_EQ(client_->probes.last_alert(), 10);  // unexpected_message
+  EXPECT_EQ(proxy_->counters().post_handshake_floods.get(), 1u);
+  EXPECT_EQ(proxy_->counters().key_updates.get(), 16u);
+}
+
+// One record the client sends after its handshake, and the alert it must get for it.
+struct BadRecord {
+  const char* name;
+  tls::ContentType type;
+  std::string content;
+  int alert;
+};
+
+void PrintTo(const BadRecord& r, std::ostream* os) {
+  *os << r.name;
+}
+
+class TlsProxyBadRecords : public TlsProxyTest, public ::testing::WithParamInterface<BadRecord> {};
+
+TEST_P(TlsProxyBadRecords, GetTheAlertTheRfcNames) {
+  start(TLS1_3_VERSION);
+  ClientRecords raw(*client_);
+  send_raw(raw.seal(GetParam().type, GetParam().content));
+  ASSERT_TRUE(run_until([&] { return client_->probes.last_alert() >= 0; }, 1'000'000));
+  EXPECT_EQ(client_->probes.last_alert(), GetParam().alert);
+  EXPECT_EQ(tcp_.reason, tcp::CloseReason::kNormal) << "reset before the alert";
+  EXPECT_EQ(proxy_->counters().key_updates.get(), 0u);
+  EXPECT_EQ(proxy_->counters().record_errors.get(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Conformance, TlsProxyBadRecords,
+    ::testing::Values(
+        // RFC 8446 §4.6.3: request_update other than 0/1 is illegal_parameter; a KeyUpdate of the wrong
+        // length does not decode.
+        BadRecord{"KeyUpdateRequestTwo", kHandshakeRecord, handshake_message(24, std::string(1, '\2')), 47},
+        BadRecord{"KeyUpdateTooLong", kHandshakeRecord, handshake_message(24, std::string(2, '\0')), 50},
+        BadRecord{"KeyUpdateEmpty", kHandshakeRecord, handshake_message(24, "") + std::string(1, '\0'), 50},
+        // §5.1: the keys change after a KeyUpdate, so nothing may follow it in its record.
+        BadRecord{"KeyUpdateNotLast", kHandshakeRecord,
+                  handshake_message(24, std::string(1, '\0')) + handshake_message(24, std::string(1, '\0')),
+                  10},
+        // A ClientHello after a TLS 1.3 handshake (§4.1.2).
+        BadRecord{"ClientHello", kHandshakeRecord, handshake_message(1, std::string(40, '\3')), 10},
+        // §5.1/§5.4: zero-length fragments are allowed for application data only; an alert record holds
+        // exactly one alert.
+        BadRecord{"EmptyAlert", kAlertRecord, "", 10}, BadRecord{"EmptyHandshake", kHandshakeRecord, "", 10},
+        BadRecord{"AlertOfThreeBytes", kAlertRecord, std::string(3, '\1'), 50}),
+    [](const ::testing::TestParamInfo<BadRecord>& p) { return std::string(p.param.name); });
+
+// RFC 8446 §5.1: a handshake message may span records; the keys change once it is whole.
+TEST_F(TlsProxyTest, AKeyUpdateSplitAcrossRecordsIsFollowed) {
+  start(TLS1_3_VERSION);
+  ClientRecords raw(*client_);
+  const std::string update = handshake_message(24, std::string(1, '\1'));  // update_requested
+  send_raw(raw.seal(kHandshakeRecord, update.substr(0, 2)));
+  send_raw(raw.seal(kHandshakeRecord, update.substr(2)));
+  raw.update_keys();
+  send_raw(raw.seal(kDataRecord, "after the update"));
+  // Our answering KeyUpdate reached the client too: it reads the echo under our next keys.
+  ASSERT_TRUE(run_until([&] { return client_->plaintext == "after the update"; }, 1'000'000))
+      << "alert " << client_->probes.last_alert();
+  EXPECT_EQ(proxy_->counters().key_updates.get(), 1u);
+  EXPECT_EQ(proxy_->counters().record_errors.get(), 0u);
+}
+
+// ... but nothing else may come between its pieces.
+TEST_F(TlsProxyTest, ARecordBetweenThePiecesOfAKeyUpdateIsRefused) {
+  start(TLS1_3_VERSION);
+  ClientRecords raw(*client_);
+  send_raw(raw.seal(kHandshakeRecord, handshake_message(24, std::string(1, '\0')).substr(0, 3)));
+  send_raw(raw.seal(kDataRecord, "between"));
+  ASSERT_TRUE(run_until([&] { return client_->probes.last_alert() >= 0; }, 1'000'000));
+  EXPECT_EQ(client_->probes.last_alert(), 10);  // unexpected_message
+  EXPECT_TRUE(client_->plaintext.empty());
+}
+
+// RFC 5246 §6.2.1: the client may cut its Finished into several records; the read sequence number after
+// the hand-over counts them.
+TEST_F(TlsProxyTest, Tls12FinishedCutIntoTwoRecordsIsFollowedByData) {
+  connect(5);
+  TlsClientOptions options;
+  bool cut = false;
+  options.rewrite = [&](TlsClient& client, std::string flight) {
+    // The client's last flight: ClientKeyExchange, ChangeCipherSpec, then its Finished, protected.
+    const size_t ccs = flight.find(std::string("\x14\x03\x03\x00\x01\x01", 6));
+    if (ccs == std::string::npos || cut) return flight;
+    const size_t at = ccs + 6;
+    ClientRecords keys(client, 0);
+    const tls::testing::Opened finished =
+        keys.open_own({flight.begin() + static_cast<std::ptrdiff_t>(at), flight.end()});
+    EXPECT_EQ(finished.error, tls::RecordError::kNone);
+    const std::string message(finished.content.begin(), finished.content.end());
+    keys.write.sequence = 0;
+    cut = true;
+    // Sealed one after the other (sequence numbers 0, 1): the operands of + have no order.
+    const std::string first = keys.seal(kHandshakeRecord, message.substr(0, 6));
+    const std::string second = keys.seal(kHandshakeRecord, message.substr(6));
+    return flight.substr(0, at) + first + second;
+  };
+  handshake(TLS1_2_VERSION, {}, options);
+  ASSERT_TRUE(cut);
+  ClientRecords raw(*client_, 2);  // two Finished records
+  send_raw(raw.seal(kDataRecord, "after a cut Finished"));
+  ASSERT_TRUE(run_until([&] { return client_->plaintext == "after a cut Finished"; }, 1'000'000))
+      << "alert " << client_->probes.last_alert();
+  EXPECT_EQ(proxy_->counters().record_errors.get(), 0u);
+}
+
+// RFC 5246 §7.2.2: a renegotiation we do not do gets the warning no_renegotiation and the connection goes
+// on; a client that insists is closed after three refusals.
+TEST_F(TlsProxyTest, Tls12RenegotiationIsRefusedWithAWarningThenBounded) {
+  start(TLS1_2_VERSION);
+  ClientRecords raw(*client_);
+  const std::string hello = handshake_message(1, std::string("\x03\x03", 2) + std::string(38, 'r'));
+  auto alerts_from_server = [&] {
+    std::vector<std::pair<int, int>> alerts;
+    for (const tls::testing::Opened& r : raw.open(tcp_.received)) {
+      EXPECT_EQ(r.error, tls::RecordError::kNone);
+      if (r.type == kAlertRecord && r.content.size() == 2) alerts.push_back({r.content[0], r.content[1]});
+    }
+    return alerts;
+  };
+  // The ClientHello in two records: renegotiation messages may span records like any other.
+  send_raw(raw.seal(kHandshakeRecord, hello.substr(0, 10)));
+  send_raw(raw.seal(kHandshakeRecord, hello.substr(10)));
+  ASSERT_TRUE(run_raw([&] { return !tcp_.received.empty(); }));
+  EXPECT_EQ(alerts_from_server(), (std::vector<std::pair<int, int>>{{1, 100}}));  // warning no_renegotiation
+  send_raw(raw.seal(kDataRecord, "still here"));
+  std::string echoed;
+  ASSERT_TRUE(run_raw([&] {
+    for (const tls::testing::Opened& r : raw.open(tcp_.received))
+      if (r.type == kDataRecord) echoed.append(r.content.begin(), r.content.end());
+    return echoed == "still here";
+  }));
+  for (int i = 0; i < 3; ++i) send_raw(raw.seal(kHandshakeRecord, hello));
+  ASSERT_TRUE(run_raw([&] { return tcp_.peer_closed || tcp_.closed; }));
+  EXPECT_EQ(alerts_from_server(), (std::vector<std::pair<int, int>>{{1, 100}, {1, 100}, {2, 10}}));
+  EXPECT_EQ(proxy_->counters().renegotiations_refused.get(), 3u);
+  EXPECT_EQ(proxy_->counters().renegotiation_floods.get(), 1u);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
+#include <array>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -70,6 +72,63 @@ HandshakeStatus run_handshake(ClientHandshake& ours, Server& server,
     EXPECT_EQ(SSL_do_handshake(server.ssl()), 1);  // the server reads our Finished (TLS 1.3: then tickets)
   }
   return status;
+}
+
+// RFC 5246 §6.2.1: a TLS 1.2 target may cut its Finished into several records; the read sequence number
+// at the hand-over counts them (it was fixed at 1: every record after got bad_record_mac).
+TEST(ClientHandshake, Tls12TargetFinishedCutIntoTwoRecords) {
+  auto context = make_client_context(settings_for(Certificates::get().lab_ecdsa));
+  ClientHandshake ours(*context);
+  ServerOptions o = server_options(Certificates::get().lab_ecdsa);
+  o.max_version = TLS1_2_VERSION;
+  o.tls12_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256";
+  Server server(o);
+  std::vector<uint8_t> out;
+  HandshakeStatus status = ours.start(out);
+  server.give(out);
+  out.clear();
+  SSL_do_handshake(server.ssl());
+  ASSERT_EQ(ours.feed(server.take(), out), HandshakeStatus::kInProgress);  // our key exchange, Finished
+  server.give(out);
+  ASSERT_EQ(SSL_do_handshake(server.ssl()), 1);
+  std::vector<uint8_t> flight = server.take();  // [NewSessionTicket], ChangeCipherSpec, Finished
+
+  // The server's keys, to open its Finished and seal it again as two records, then a third record.
+  TrafficKeys client_keys, server_keys;
+  AeadEngine engine;
+  std::array<uint8_t, SSL_MAX_MASTER_KEY_LENGTH> master;
+  std::array<uint8_t, SSL3_RANDOM_SIZE> client_random, server_random;
+  const size_t length =
+      SSL_SESSION_get_master_key(SSL_get_session(server.ssl()), master.data(), master.size());
+  SSL_get_client_random(server.ssl(), client_random.data(), client_random.size());
+  SSL_get_server_random(server.ssl(), server_random.data(), server_random.size());
+  ASSERT_TRUE(install_tls12_keys(engine, CipherSuite::kAes128GcmSha256, std::span(master.data(), length),
+                                 client_random, server_random, client_keys, server_keys));
+  const std::vector<uint8_t> ccs = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01};
+  const auto at = std::search(flight.begin(), flight.end(), ccs.begin(), ccs.end());
+  ASSERT_NE(at, flight.end());
+  const std::vector<uint8_t> protected_finished(at + 6, flight.end());
+  flight.erase(at + 6, flight.end());
+  const Opened finished = our_open(engine, server_keys, protected_finished);
+  ASSERT_EQ(finished.error, RecordError::kNone);
+  server_keys.sequence = 0;
+  const std::vector<uint8_t> first(finished.content.begin(), finished.content.begin() + 5);
+  const std::vector<uint8_t> second(finished.content.begin() + 5, finished.content.end());
+  for (const auto& piece : {first, second}) {
+    const Sealed sealed = our_seal(engine, server_keys, ContentType::kHandshake, piece);
+    flight.insert(flight.end(), sealed.record.begin(), sealed.record.end());
+  }
+  out.clear();
+  status = ours.feed(flight, out);
+  ASSERT_EQ(status, HandshakeStatus::kDone) << failure_name(ours.failure());
+
+  Connection conn;
+  ASSERT_TRUE(ours.take_keys(conn.engine, conn.read, conn.write, conn.secrets, conn.leftover));
+  EXPECT_EQ(conn.read.sequence, 2u);
+  const Sealed data = our_seal(engine, server_keys, ContentType::kApplicationData, kMessages[1]);
+  const Opened opened = our_open(conn.engine, conn.read, data.record);
+  ASSERT_EQ(opened.error, RecordError::kNone);
+  EXPECT_EQ(opened.content, kMessages[1]);
 }
 
 // A decrypted TLS 1.3 NewSessionTicket: a handshake message of type 4 (RFC 8446 §4.6.1).

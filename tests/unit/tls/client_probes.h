@@ -1,7 +1,7 @@
 // Client-side pieces the TLS tests share to look at a handshake from an OpenSSL client: the
 // record_size_limit extension (RFC 8449), which OpenSSL 3.0 lacks, offered through its custom extension
-// API with the server's answer recorded; and a count of the ClientHellos sent (two after a
-// HelloRetryRequest).
+// API with the server's answer recorded; a count of the ClientHellos sent (two after a
+// HelloRetryRequest); and the alerts received.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "engine/tls/record_types.h"
 
@@ -19,6 +20,7 @@ struct ClientProbes {
   uint16_t server_limit = 0;         // the server's record_size_limit, 0 when it sent none
   unsigned server_limit_in = 0;      // the message it came in (SSL_EXT_*)
   int client_hellos = 0;
+  std::vector<std::array<uint8_t, 2>> alerts;  // received: level, description
 
   // Offers `limit` in every ClientHello of `ctx`'s connections. `this` must outlive them.
   void offer_record_size_limit(SSL_CTX* ctx, uint16_t limit) {
@@ -45,13 +47,20 @@ struct ClientProbes {
               1);
   }
 
-  // Counts the ClientHellos `ssl` sends (its message callback). `this` must outlive it.
+  // The description of the last alert received, or -1.
+  int last_alert() const { return alerts.empty() ? -1 : alerts.back()[1]; }
+
+  // Counts the ClientHellos `ssl` sends and records the alerts it receives (its message callback). `this`
+  // must outlive it.
   void count_client_hellos(SSL* ssl) {
     SSL_set_msg_callback(
         ssl, [](int write_p, int, int content_type, const void* buf, size_t len, SSL*, void* arg) {
           if (write_p == 1 && content_type == SSL3_RT_HANDSHAKE && len > 0 &&
               static_cast<const uint8_t*>(buf)[0] == SSL3_MT_CLIENT_HELLO)
             ++static_cast<ClientProbes*>(arg)->client_hellos;
+          const auto* bytes = static_cast<const uint8_t*>(buf);
+          if (write_p == 0 && content_type == SSL3_RT_ALERT && len == 2)
+            static_cast<ClientProbes*>(arg)->alerts.push_back({bytes[0], bytes[1]});
         });
     SSL_set_msg_callback_arg(ssl, this);
   }

@@ -211,6 +211,28 @@ TEST(Handshake, DefaultRefusesATls11Client) {
   EXPECT_EQ(last_alert(sent), 70);
 }
 
+// RFC 8446 §D.5: a ClientHello whose legacy_version is 0x0300 (SSL 3.0) or less is refused with
+// protocol_version — whatever versions it lists in supported_versions.
+TEST(Handshake, LegacyVersionSsl3GetsProtocolVersion) {
+  auto context = make_context();
+  for (const int max_version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    for (const int legacy : {0x0300, 0x0200}) {
+      ServerHandshake server(*context);
+      Client client(client_options([&](ClientOptions& o) { o.max_version = max_version; }));
+      SSL_do_handshake(client.ssl());
+      std::vector<uint8_t> hello = client.take();
+      ASSERT_GT(hello.size(), 11u);
+      hello[9] = static_cast<uint8_t>(legacy >> 8);  // record header (5), handshake header (4), version
+      hello[10] = static_cast<uint8_t>(legacy);
+      std::vector<uint8_t> out;
+      EXPECT_EQ(server.feed(hello, out), HandshakeStatus::kFailed);
+      EXPECT_EQ(server.failure(), HandshakeFailure::kUnsupportedVersion);
+      EXPECT_EQ(last_alert(out), 70) << "max " << max_version << " legacy " << legacy;  // protocol_version
+    }
+  }
+  EXPECT_EQ(ERR_peek_error(), 0u);
+}
+
 TEST(Handshake, CbcOnlyClientHasNoSharedCipher) {
   auto context = make_context();
   ServerHandshake server(*context);
