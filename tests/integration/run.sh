@@ -26,7 +26,7 @@ run_test() {
 if "$ROOT/scripts/lab.sh" up --prefix $LAB_PREFIX --cores 1 >/tmp/tollgate-lab-$LAB_PREFIX.log 2>&1; then
   for t in test_ping_client.sh test_ping_backend.sh test_arping.sh test_flood.sh \
            test_neighbour_resolution.sh test_garbage.sh test_tls_proxy.sh test_http_proxy.sh \
-           test_http_websocket.sh test_http_edge.sh; do
+           test_http_websocket.sh test_http_edge.sh test_tls_conformance.sh; do
     run_test "$t"
   done
 else
