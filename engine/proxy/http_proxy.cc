@@ -771,9 +771,11 @@ void HttpProxy::log_request(Session& s, const http::RequestHead& head, uint32_t 
   r.config_generation = static_cast<uint32_t>(settings_.config_generation);
   r.rule_priority = rule_priority;
   r.bytes_in = head.head_bytes;
-  r.tls_version = s.down->tls.version;
-  r.cipher = s.down->tls.cipher;
-  r.sni.assign({s.down->tls.sni, s.down->tls.sni_length});
+  if (const StreamTls* tls = s.down->tls) {
+    r.tls_version = tls->version;
+    r.cipher = tls->cipher;
+    r.sni.assign({tls->sni, tls->sni_length});
+  }
   if (!head.method_text.empty()) {
     // "METHOD target HTTP/1.x", as received, cut to the field's size.
     char line[decltype(r.request_line)::kCapacity];

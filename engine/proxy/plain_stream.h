@@ -36,7 +36,9 @@ class PlainStream {
   StreamEvents* events = nullptr;
   net::Ipv4Address peer;  // the other end (a client: X-Forwarded-For and logs; or a target)
   uint16_t peer_port = 0;
-  StreamTls tls;
+  // The TLS connection's facts, owned by the TLS layer; nullptr for plaintext (which then pays no bytes
+  // for them: idle connections are budgeted).
+  const StreamTls* tls = nullptr;
 
   // Plaintext received and not consumed yet; consume() releases its front.
   virtual const tcp::ChunkQueue& input() const = 0;

@@ -132,7 +132,8 @@ TlsTerminator::Session* TlsTerminator::open_session() {
   s->to_target = false;
   s->app = nullptr;
   s->stream.events = nullptr;
-  s->stream.tls = StreamTls{};
+  s->tls = StreamTls{};
+  s->stream.tls = &s->tls;
   s->burst_bytes = 0;
   s->last_seal_us = now_us_;
   s->open_count = s->seal_count = 0;
@@ -321,7 +322,7 @@ void TlsTerminator::handshake_step(Session& s, Handshake& h, tls::HandshakeStatu
   counters_.handshakes.add();
   if (h.resumed()) counters_.handshakes_resumed.add();
   s.post_handshake.reset(s.read.version, /*server=*/!s.to_target);
-  StreamTls& facts = s.stream.tls;
+  StreamTls& facts = s.tls;
   facts.version = h.version() == tls::TlsVersion::kTls13 ? 0x0304 : 0x0303;
   facts.cipher = h.cipher_id();
   if constexpr (std::is_same_v<Handshake, tls::ServerHandshake>) {
