@@ -62,10 +62,11 @@ struct TlsCounters {
   Counter resets_after_alert;      // connections reset once the peer acknowledged our fatal alert
   Counter tickets_skipped;         // client role: the target's NewSessionTickets (we resume no sessions)
   Counter alerts_received;
-  Counter no_memory;      // no packet buffer, chunk or session: the connection is reset
-  Counter app_refused;    // the application had no room for another stream: reset
-  Counter plaintext_in;   // bytes opened for the application
-  Counter plaintext_out;  // bytes the application had sealed
+  Counter no_memory;         // no packet buffer, chunk or session: the connection is reset
+  Counter app_refused;       // the application had no room for another stream: reset
+  Counter plaintext_in;      // bytes opened for the application
+  Counter plaintext_packed;  // records whose plaintext went into the room behind the previous one's
+  Counter plaintext_out;     // bytes the application had sealed
 };
 
 class TlsTerminator : public tcp::ListenerHandler {
