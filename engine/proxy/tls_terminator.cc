@@ -81,6 +81,10 @@ TlsTerminator::~TlsTerminator() {
 
 tcp::StreamHandler* TlsTerminator::on_accept(tcp::Connection& client) {
   if (!context_) return nullptr;  // client role only: no listener should lead here
+  if (max_handshakes_ && handshaking_.size() >= max_handshakes_) {
+    counters_.handshakes_refused.add();
+    return nullptr;  // the stack resets the client
+  }
   Session* s = open_session();
   if (!s) return nullptr;  // the stack resets the client
   s->server_handshake = std::make_unique<tls::ServerHandshake>(*context_);

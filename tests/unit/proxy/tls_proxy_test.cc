@@ -677,6 +677,29 @@ TEST_F(TlsProxyTest, OneByteRecordsShareBuffers) {
   EXPECT_EQ(client_->plaintext, sent);
 }
 
+// A handshake flood cannot take every session or the core: past max_handshakes in progress a new client
+// is reset at accept, before any handshake work; once one finishes, clients are taken again.
+TEST_F(TlsProxyTest, ClientsPastMaxHandshakesAreResetAtAccept) {
+  connect(5);
+  proxy_->terminator().set_max_handshakes(1);
+  ASSERT_TRUE(run_raw([&] { return tcp_.connected; }));  // in handshake: no ClientHello yet
+  RecordingHandler second;
+  second.stack = &pair_->client();
+  second.now = &pair_->now;
+  ASSERT_NE(
+      pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &second, pair_->now),
+      nullptr);
+  ASSERT_TRUE(run_raw([&] { return second.closed; }, 2'000'000));
+  EXPECT_EQ(second.reason, tcp::CloseReason::kReset);
+  EXPECT_EQ(proxy_->terminator().counters().handshakes_refused.get(), 1u);
+  handshake(TLS1_3_VERSION);  // the first finishes its handshake
+  RecordingHandler third;
+  TlsClient client(TLS1_3_VERSION);
+  handshake_another(third, client);
+  EXPECT_FALSE(third.closed);
+  EXPECT_EQ(proxy_->terminator().counters().handshakes_refused.get(), 1u);
+}
+
 TEST_F(TlsProxyTest, AnIdleConnectionHoldsNoRecordBuffer) {
   start(TLS1_3_VERSION);
   ASSERT_TRUE(client_->write("hello"));
