@@ -226,6 +226,7 @@ class ConfigReader : public TomlReader {
                   "certificates",
                   "security_policy",
                   "handshake_timeout_ms",
+                  "max_handshakes",
                   "rule",
                   "default_action",
                   "hsts",
@@ -301,9 +302,13 @@ class ConfigReader : public TomlReader {
     const bool tls = l.protocol == ListenerProtocol::kTls || l.protocol == ListenerProtocol::kHttps;
     if (tls) {
       read_uint(t, "handshake_timeout_ms", p, l.handshake_timeout_ms, 100, 600000);
-    } else if (const toml::node* timeout = t.get("handshake_timeout_ms")) {
-      error(timeout, p + "handshake_timeout_ms",
-            "only a \"tls\" or \"https\" listener takes a handshake timeout");
+      read_uint(t, "max_handshakes", p, l.max_handshakes, 1, 1u << 24);
+    } else {
+      if (const toml::node* timeout = t.get("handshake_timeout_ms"))
+        error(timeout, p + "handshake_timeout_ms",
+              "only a \"tls\" or \"https\" listener takes a handshake timeout");
+      if (const toml::node* n = t.get("max_handshakes"))
+        error(n, p + "max_handshakes", "only a \"tls\" or \"https\" listener runs handshakes");
     }
     if (!tls) {
       if (certs) error(certs, p + "certificates", "only a \"tls\" or \"https\" listener takes certificates");

@@ -110,6 +110,7 @@ struct ListenerConfig {
   std::vector<CertificateConfig> certificates;
   std::string security_policy = "default";  // "default" (TLS 1.2 + 1.3, ECDHE AEAD) or "tls13-only"
   uint32_t handshake_timeout_ms = 10000;    // a client that has not finished its handshake is reset
+  uint32_t max_handshakes = 0;              // per core: clients past this many handshakes reset; 0: no cap
   // protocol "http"/"https": rules in priority order of declaration-independent priority numbers, and the
   // action for requests no rule takes. ForwardTarget::pool indexes DataplaneConfig::pools.
   std::vector<routing::Rule> rules;

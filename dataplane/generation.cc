@@ -67,6 +67,7 @@ Result<std::shared_ptr<L4Listener>> build_l4(const CoreResources& core, const Da
   part->tls = std::make_unique<proxy::TlsProxy>(
       *core.stack, *core.aead, *part->context, source, std::move(targets), core.max_sessions, *core.now_us,
       uint64_t{l.handshake_timeout_ms} * 1000, uint64_t{l.idle_timeout_ms} * 1000);
+  part->tls->terminator().set_max_handshakes(l.max_handshakes);
   return part;
 }
 
@@ -147,6 +148,7 @@ Result<std::shared_ptr<HttpSide>> build_http(const CoreResources& core,
       listener.tls = std::make_unique<proxy::TlsTerminator>(*core.stack, *core.aead, *listener.context,
                                                             *listener.proxy, core.max_sessions, *core.now_us,
                                                             uint64_t{l.handshake_timeout_ms} * 1000);
+      listener.tls->set_max_handshakes(l.max_handshakes);
     }
     side->listeners.push_back(std::move(listener));
   }

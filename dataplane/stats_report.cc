@@ -44,6 +44,8 @@ nlohmann::json tls_json(const proxy::TlsCounters& c, size_t sessions_active) {
           {"no_memory", c.no_memory.get()},
           {"app_refused", c.app_refused.get()},
           {"plaintext_in", c.plaintext_in.get()},
+          {"plaintext_packed", c.plaintext_packed.get()},
+          {"handshakes_refused", c.handshakes_refused.get()},
           {"plaintext_out", c.plaintext_out.get()}};
 }
 

@@ -81,6 +81,10 @@ TlsTerminator::~TlsTerminator() {
 
 tcp::StreamHandler* TlsTerminator::on_accept(tcp::Connection& client) {
   if (!context_) return nullptr;  // client role only: no listener should lead here
+  if (max_handshakes_ && handshaking_.size() >= max_handshakes_) {
+    counters_.handshakes_refused.add();
+    return nullptr;  // the stack resets the client
+  }
   Session* s = open_session();
   if (!s) return nullptr;  // the stack resets the client
   s->server_handshake = std::make_unique<tls::ServerHandshake>(*context_);
@@ -545,14 +549,40 @@ void TlsTerminator::queue_opens(Session& s) {
   }
 }
 
-// Opened plaintext onto the application's input queue, in packet-sized copies.
+// Opened plaintext onto the application's input queue, in packet-sized copies. A record's plaintext first
+// fills the room behind the queue's last chunk: plain_in is filled only here, in whole packet-sized buffers
+// written front to back, so the bytes behind its last chunk are ours to write (chunks elsewhere that share
+// the buffer cover only bytes before them). A client sending one-byte records then pins a buffer per
+// packet of plaintext, not one per record.
 bool TlsTerminator::deliver(Session& s, std::span<const uint8_t> plaintext) {
   counters_.plaintext_in.add(plaintext.size());
-  const CopyResult r = copy_in_pieces(stack_.buffers(), plaintext, [&](tcp::PacketRef p, uint32_t n) {
-    return s.plain_in.append(stack_.chunk_pool(), stack_.buffers(), p, 0, n);
-  });
-  if (r != CopyResult::kOk) counters_.no_memory.add();  // no buffer, or no chunk node
-  return r == CopyResult::kOk;
+  const tcp::BufferOps& ops = stack_.buffers();
+  if (const tcp::Chunk* tail = s.plain_in.back(); tail && !plaintext.empty()) {
+    const std::span<const uint8_t> buffer = ops.view(tail->packet);
+    const uint32_t end = tail->offset + tail->length;
+    const auto n = static_cast<uint32_t>(std::min<size_t>(buffer.size() - end, plaintext.size()));
+    if (n > 0) {
+      std::memcpy(const_cast<uint8_t*>(buffer.data()) + end, plaintext.data(), n);
+      s.plain_in.extend_back(n);
+      plaintext = plaintext.subspan(n);
+      counters_.plaintext_packed.add();
+    }
+  }
+  const uint32_t piece = piece_size(ops);
+  while (!plaintext.empty()) {
+    uint8_t* data = nullptr;
+    tcp::PacketRef p = ops.make(piece, &data);
+    const auto n = static_cast<uint32_t>(std::min<size_t>(piece, plaintext.size()));
+    if (p) std::memcpy(data, plaintext.data(), n);
+    if (!p || !s.plain_in.append(stack_.chunk_pool(), ops, p, 0, n)) {
+      if (p) ops.drop(p);
+      counters_.no_memory.add();  // no buffer, or no chunk node
+      return false;
+    }
+    ops.drop(p);
+    plaintext = plaintext.subspan(n);
+  }
+  return true;
 }
 
 void TlsTerminator::finish_session(Session& s) {

@@ -62,10 +62,12 @@ struct TlsCounters {
   Counter resets_after_alert;      // connections reset once the peer acknowledged our fatal alert
   Counter tickets_skipped;         // client role: the target's NewSessionTickets (we resume no sessions)
   Counter alerts_received;
-  Counter no_memory;      // no packet buffer, chunk or session: the connection is reset
-  Counter app_refused;    // the application had no room for another stream: reset
-  Counter plaintext_in;   // bytes opened for the application
-  Counter plaintext_out;  // bytes the application had sealed
+  Counter no_memory;           // no packet buffer, chunk or session: the connection is reset
+  Counter app_refused;         // the application had no room for another stream: reset
+  Counter plaintext_in;        // bytes opened for the application
+  Counter plaintext_packed;    // records whose plaintext went into the room behind the previous one's
+  Counter handshakes_refused;  // clients reset at accept: max_handshakes were in progress
+  Counter plaintext_out;       // bytes the application had sealed
 };
 
 class TlsTerminator : public tcp::ListenerHandler {
@@ -93,6 +95,9 @@ class TlsTerminator : public tcp::ListenerHandler {
   // running keep the one they started in, which the caller keeps alive for handshake_timeout_us() more.
   void set_context(const tls::ServerContext& context) { context_ = &context; }
   uint64_t handshake_timeout_us() const { return handshake_timeout_us_; }
+  // Handshakes this core runs at once for the listener (`max_handshakes`); a client arriving past it is
+  // reset at accept, before any handshake work. 0: no cap beyond max_sessions.
+  void set_max_handshakes(uint32_t n) { max_handshakes_ = n; }
   // Resets every session's connection (a config generation's drain time is over); the application hears
   // stream_closed for each stream it holds.
   void abort_all();
@@ -234,6 +239,7 @@ class TlsTerminator : public tcp::ListenerHandler {
   std::vector<Session*> handshaking_;                // sessions whose handshake is running
   const uint64_t& now_us_;
   uint64_t handshake_timeout_us_;
+  uint32_t max_handshakes_ = 0;
   TlsCounters counters_;
 };
 

@@ -220,5 +220,17 @@ TEST(DataplaneConfig, MissingFileIsAnError) {
   EXPECT_NE(load.errors[0].to_string().find("cannot open"), std::string::npos);
 }
 
+TEST(DataplaneConfig, MaxHandshakes) {
+  const std::string ports =
+      "[[port]]\nname='front'\niface='tg-front'\nipv4='198.18.0.1/"
+      "24'\n[[pool]]\nname='p'\ntargets=['198.18.0.9:1']\n";
+  const std::string tcp =
+      ports + "[[listener]]\nname='t'\nprotocol='tcp'\naddress='198.18.0.1'\nport=1\npool='p'\n";
+  const ConfigLoad none = load_config_string(tcp, "test.toml");
+  ASSERT_TRUE(none.config) << none.errors[0].to_string();
+  EXPECT_EQ(none.config->listeners[0].max_handshakes, 0u);
+  expect_error(tcp + "max_handshakes = 10\n", "listener[0].max_handshakes", 14, "runs handshakes");
+}
+
 }  // namespace
 }  // namespace tollgate::dataplane

@@ -645,6 +645,61 @@ TEST_F(TlsProxyTest, AClientThatStallsMidHandshakeIsResetAtTheTimeout) {
   EXPECT_EQ(proxy_->sessions_active(), 0u);
 }
 
+// A client sending its bytes as one-byte records while the application cannot take them yet (here the
+// backend is still being connected to) must not pin a packet buffer per record: their plaintext shares
+// buffers. Everything still arrives, in order.
+TEST_F(TlsProxyTest, OneByteRecordsShareBuffers) {
+  bool backend_reachable = false;
+  connect(5);
+  pair_->filter = [&](int, const tcp::SegmentHeader& h) {
+    return backend_reachable || (h.destination_port != kBackendPort && h.source_port != kBackendPort);
+  };
+  handshake(TLS1_3_VERSION);
+  const int before = tcp::testing::live_buffers();
+  std::string sent;
+  for (int i = 0; i < 2000; ++i) {
+    sent += static_cast<char>('a' + i % 26);
+    ASSERT_TRUE(client_->write(sent.substr(sent.size() - 1)));  // a record each
+    if (i % 100 == 99) run_until([] { return false; }, 5'000);
+  }
+  run_until([] { return false; }, 300'000);
+  EXPECT_EQ(proxy_->terminator().counters().plaintext_in.get(), 2000u);
+  EXPECT_LT(tcp::testing::live_buffers() - before, 100) << "a buffer per record";
+  EXPECT_GT(proxy_->terminator().counters().plaintext_packed.get(), 1900u);
+  backend_reachable = true;
+  ASSERT_TRUE(run_until(
+      [&] {
+        client_->pump(tcp_, *pair_);
+        return client_->plaintext.size() >= sent.size();
+      },
+      20'000'000))
+      << client_->plaintext.size();
+  EXPECT_EQ(client_->plaintext, sent);
+}
+
+// A handshake flood cannot take every session or the core: past max_handshakes in progress a new client
+// is reset at accept, before any handshake work; once one finishes, clients are taken again.
+TEST_F(TlsProxyTest, ClientsPastMaxHandshakesAreResetAtAccept) {
+  connect(5);
+  proxy_->terminator().set_max_handshakes(1);
+  ASSERT_TRUE(run_raw([&] { return tcp_.connected; }));  // in handshake: no ClientHello yet
+  RecordingHandler second;
+  second.stack = &pair_->client();
+  second.now = &pair_->now;
+  ASSERT_NE(
+      pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &second, pair_->now),
+      nullptr);
+  ASSERT_TRUE(run_raw([&] { return second.closed; }, 2'000'000));
+  EXPECT_EQ(second.reason, tcp::CloseReason::kReset);
+  EXPECT_EQ(proxy_->terminator().counters().handshakes_refused.get(), 1u);
+  handshake(TLS1_3_VERSION);  // the first finishes its handshake
+  RecordingHandler third;
+  TlsClient client(TLS1_3_VERSION);
+  handshake_another(third, client);
+  EXPECT_FALSE(third.closed);
+  EXPECT_EQ(proxy_->terminator().counters().handshakes_refused.get(), 1u);
+}
+
 TEST_F(TlsProxyTest, AnIdleConnectionHoldsNoRecordBuffer) {
   start(TLS1_3_VERSION);
   ASSERT_TRUE(client_->write("hello"));
