@@ -8,6 +8,7 @@ RECORDS=$(soak 2000 16000)
 begin
 base=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["mbufs_in_use"])' "$CASE_TMP/baseline.json")
 opened0=$(hstat http:https.tls.records_opened)
+packed0=$(hstat http:https.tls.plaintext_packed)
 "$PY" "$HOSTILE/stats.py" peak "$RUN/stats.json" "$CASE_TMP/peak.json" &
 ATTACK_PIDS+=($!); peak=$!
 attack tiny "$PY" "$HOSTILE/tls_attacks.py" tiny 443 "$CONNS" "$RECORDS" --hold 4
@@ -26,4 +27,7 @@ note "mbufs in use: baseline $base, peak $pk"
 [ $((pk - base)) -le $((CONNS * 512)) ] ||
   fail "one-byte records pinned $((pk - base)) mbufs for $CONNS connections (more than 512 each)"
 settled
-counted http:https.tls.records_opened "$opened0" $((CONNS * RECORDS))
+each=$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["records_each"])' "$out")
+counted http:https.tls.records_opened "$opened0" $((CONNS * each))
+# The defence: a record's plaintext goes into the room behind the previous one's.
+counted http:https.tls.plaintext_packed "$packed0" $((CONNS * each / 2))
