@@ -9,10 +9,6 @@ void read_client_limits(TomlReader& r, const toml::table& t, const std::string& 
   if (!n) return;
   const std::string key = prefix + "client_limits";
   const bool http = l.protocol == ListenerProtocol::kHttp || l.protocol == ListenerProtocol::kHttps;
-  if (!http) {
-    r.error(n, key, "only an \"http\" or \"https\" listener takes client limits (not yet tcp/tls)");
-    return;
-  }
   const toml::table* ct = n->as_table();
   if (!ct) {
     r.error(n, key, "must be a table", "client_limits = { connections = 100, requests_per_second = 50 }");
@@ -29,6 +25,10 @@ void read_client_limits(TomlReader& r, const toml::table& t, const std::string& 
   r.read_uint(*ct, "burst", p, c.burst, 1, 1u << 24);
   r.read_uint(*ct, "tracked_clients", p, c.tracked_clients, 64, 1u << 22);
   if (const toml::node* e = ct->get("exempt")) c.exempt = read_prefix_list(r, *e, p + "exempt");
+  if (!http && c.requests_per_second) {
+    r.error(ct->get("requests_per_second"), p + "requests_per_second",
+            "only an \"http\" or \"https\" listener sees requests", "limit connections on tcp/tls listeners");
+  }
   if (!c.enabled()) {
     r.error(n, key, "sets no limit", "give connections, connections_per_second or requests_per_second");
   }

@@ -1,5 +1,5 @@
-// The section reader for a [[listener]]'s `client_limits` (http and https listeners): what one client
-// address may hold and how fast it may come (net::ClientLimits).
+// The section reader for a [[listener]]'s `client_limits`: what one client address may hold and how fast
+// it may come (net::ClientLimits); requests_per_second on http and https listeners only.
 #pragma once
 
 #include <string>

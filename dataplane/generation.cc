@@ -3,12 +3,19 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <random>
 
 #include "dataplane/config_compat.h"
 #include "dataplane/config_http.h"
 
 namespace tollgate::dataplane {
 namespace {
+
+// Keys the per-client tables' hashing: unknown to clients, different per core and generation.
+uint64_t client_hash_key(uint64_t now_us, uint32_t core) {
+  std::random_device device;
+  return ((uint64_t{device()} << 32) ^ device() ^ now_us) * 0x9e3779b97f4a7c15ull + core;
+}
 
 bool is_http(const ListenerConfig& l) {
   return l.protocol == ListenerProtocol::kHttp || l.protocol == ListenerProtocol::kHttps;
@@ -59,6 +66,7 @@ Result<std::shared_ptr<L4Listener>> build_l4(const CoreResources& core, const Da
   if (l.protocol == ListenerProtocol::kTcp) {
     part->tcp = std::make_unique<proxy::TcpProxy>(*core.stack, source, std::move(targets), core.max_sessions,
                                                   *core.now_us, uint64_t{l.idle_timeout_ms} * 1000);
+    part->tcp->set_client_limits(l.client_limits, client_hash_key(*core.now_us, core.core));
     return part;
   }
   auto context = server_context(l, std::move(tickets));
@@ -68,6 +76,7 @@ Result<std::shared_ptr<L4Listener>> build_l4(const CoreResources& core, const Da
       *core.stack, *core.aead, *part->context, source, std::move(targets), core.max_sessions, *core.now_us,
       uint64_t{l.handshake_timeout_ms} * 1000, uint64_t{l.idle_timeout_ms} * 1000);
   part->tls->terminator().set_max_handshakes(l.max_handshakes);
+  part->tls->set_client_limits(l.client_limits, client_hash_key(*core.now_us, core.core));
   return part;
 }
 
@@ -149,6 +158,7 @@ Result<std::shared_ptr<HttpSide>> build_http(const CoreResources& core,
                                                             *listener.proxy, core.max_sessions, *core.now_us,
                                                             uint64_t{l.handshake_timeout_ms} * 1000);
       listener.tls->set_max_handshakes(l.max_handshakes);
+      listener.tls->set_client_limiter(listener.proxy->client_limiter());
     }
     side->listeners.push_back(std::move(listener));
   }

@@ -49,6 +49,14 @@ nlohmann::json tls_json(const proxy::TlsCounters& c, size_t sessions_active) {
           {"plaintext_out", c.plaintext_out.get()}};
 }
 
+nlohmann::json limits_json(const net::ClientLimiter& limiter) {
+  const net::ClientLimitCounters& k = limiter.counters();
+  return {{"connections_refused", k.connections_refused.get()},
+          {"connections_rated", k.connections_rated.get()},
+          {"requests_limited", k.requests_limited.get()},
+          {"untracked", k.untracked.get()}};
+}
+
 // The generation new connections use: after a config reload its counters start at zero (the segment,
 // which the control plane reads, carries totals across generations).
 nlohmann::json http_json(const Generation* g) {
@@ -83,13 +91,8 @@ nlohmann::json http_json(const Generation* g) {
                    {"paths_normalized", c.paths_normalized.get()},
                    {"body_bytes_from_clients", c.bytes_from_clients.get()},
                    {"body_bytes_to_clients", c.bytes_to_clients.get()}});
-    if (const net::ClientLimiter* limiter = p->client_limiter()) {
-      const net::ClientLimitCounters& k = limiter->counters();
-      out.back()["client_limits"] = {{"connections_refused", k.connections_refused.get()},
-                                     {"connections_rated", k.connections_rated.get()},
-                                     {"requests_limited", k.requests_limited.get()},
-                                     {"untracked", k.untracked.get()}};
-    }
+    if (const net::ClientLimiter* limiter = p->client_limiter())
+      out.back()["client_limits"] = limits_json(*limiter);
     if (l.tls) out.back()["tls"] = tls_json(l.tls->counters(), l.tls->sessions_active());
   }
   return out;
@@ -196,6 +199,8 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
       entry["bytes_to_backend"] = f.bytes_to_backend.get();
       entry["bytes_to_client"] = f.bytes_to_client.get();
       entry["idle_timeouts"] = f.idle_timeouts.get();
+      if (const net::ClientLimiter* limiter = p->client_limiter())
+        entry["client_limits"] = limits_json(*limiter);
       tls.push_back(std::move(entry));
       continue;
     }
@@ -208,6 +213,8 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
                        {"bytes_to_backend", pc.bytes_to_backend.get()},
                        {"bytes_to_client", pc.bytes_to_client.get()},
                        {"idle_timeouts", pc.idle_timeouts.get()}});
+    if (const net::ClientLimiter* limiter = p->client_limiter())
+      proxies.back()["client_limits"] = limits_json(*limiter);
   }
   j["listeners"] = proxies;
   j["tls_listeners"] = tls;

@@ -106,7 +106,7 @@ HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSet
 HttpProxy::~HttpProxy() = default;
 
 tcp::StreamHandler* HttpProxy::on_accept(tcp::Connection& client) {
-  Session* s = open_session(net::Ipv4Address{client.tuple.remote_ip});
+  Session* s = open_session(net::Ipv4Address{client.tuple.remote_ip}, /*admit=*/true);
   if (!s) return nullptr;  // the stack resets the client
   s->tcp.attach(stack_, client, now_us_);
   s->tcp.events = s;
@@ -115,15 +115,15 @@ tcp::StreamHandler* HttpProxy::on_accept(tcp::Connection& client) {
 }
 
 StreamEvents* HttpProxy::attach(PlainStream& down) {
-  Session* s = open_session(down.peer);
+  Session* s = open_session(down.peer, /*admit=*/false);
   if (!s) return nullptr;
   s->down = &down;
   return s;
 }
 
-HttpProxy::Session* HttpProxy::open_session(net::Ipv4Address client) {
+HttpProxy::Session* HttpProxy::open_session(net::Ipv4Address client, bool admit) {
   bool counted = false;
-  if (limiter_) {
+  if (limiter_ && admit) {
     const net::ClientLimiter::Admission a = limiter_->admit_connection(client, now_us_);
     if (a == net::ClientLimiter::Admission::kTooMany || a == net::ClientLimiter::Admission::kTooFast)
       return nullptr;  // reset by the layer below (TCP, or TLS after its handshake)

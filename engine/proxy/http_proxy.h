@@ -157,8 +157,10 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   // By the rule's position in the route table (priority order); the default action has none.
   std::span<const RuleCounters> rule_counters() const { return rule_counters_; }
   const HttpListenerSettings& settings() const { return settings_; }
-  // nullptr when the listener has no client limits.
+  // nullptr when the listener has no client limits. On https listeners the TLS layer applies the
+  // connection limits at accept (before the handshake) with this same limiter; requests are limited here.
   const net::ClientLimiter* client_limiter() const { return limiter_ ? &*limiter_ : nullptr; }
+  net::ClientLimiter* client_limiter() { return limiter_ ? &*limiter_ : nullptr; }
   size_t sessions_active() const { return active_; }
 
  private:
@@ -235,7 +237,8 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
     void stream_writable() override;
     void stream_closed() override;
   };
-  Session* open_session(net::Ipv4Address client);
+  // `admit`: apply the connection limits (a plaintext client; a TLS client was admitted by its layer).
+  Session* open_session(net::Ipv4Address client, bool admit);
 
   // Request side.
   void client_data(Session& s);

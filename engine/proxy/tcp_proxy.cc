@@ -80,14 +80,27 @@ TcpProxy::Session* TcpProxy::open(PlainStream& down) {
   return s;
 }
 
+void TcpProxy::set_client_limits(const net::ClientLimits& limits, uint64_t hash_key) {
+  limiter_.reset();
+  if (limits.enabled()) limiter_.emplace(limits, hash_key);
+}
+
 tcp::StreamHandler* TcpProxy::on_accept(tcp::Connection& client) {
+  if (limiter_) {
+    const net::ClientLimiter::Admission a =
+        limiter_->admit_connection(net::Ipv4Address{client.tuple.remote_ip}, now_us_);
+    if (a == net::ClientLimiter::Admission::kTooMany || a == net::ClientLimiter::Admission::kTooFast)
+      return nullptr;  // the stack resets the client
+  }
   if (free_.empty()) {
     counters_.backend_failures.add();
     return nullptr;  // the stack resets the client
   }
   TcpStream& tcp = free_.back()->tcp;
   tcp.attach(stack_, client, now_us_);
-  return open(tcp) ? &tcp : nullptr;
+  if (open(tcp)) return &tcp;
+  if (limiter_) limiter_->connection_closed(tcp.peer);
+  return nullptr;
 }
 
 StreamEvents* TcpProxy::attach(PlainStream& down) {
@@ -228,6 +241,7 @@ void TcpProxy::maybe_free(Session& s) {
   s.in_use = false;
   targets_.end(s.target);
   s.target = -1;
+  if (limiter_) limiter_->connection_closed(s.tcp.peer);  // a "tcp" listener's session: its client
   --active_;
   free_.push_back(&s);
 }

@@ -23,12 +23,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "engine/balancing/target_pool.h"
 #include "engine/common/counter.h"
 #include "engine/net/addresses.h"
+#include "engine/net/client_limiter.h"
 #include "engine/proxy/tcp_stream.h"
 #include "engine/tcp/stack.h"
 #include "engine/tcp/timer_wheel.h"
@@ -74,6 +76,12 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
   void abort_all();
   // Resets the sessions idle past the idle timeout. Called by the core's timers.
   void expire(uint64_t now_us);
+
+  // Per-client connection limits of a "tcp" listener, applied at accept (reset). The count is given
+  // back when the session ends; a client let through untracked (the table was full) may then give back
+  // another connection's count of the same address: the table errs towards letting clients in.
+  void set_client_limits(const net::ClientLimits& limits, uint64_t hash_key);
+  const net::ClientLimiter* client_limiter() const { return limiter_ ? &*limiter_ : nullptr; }
 
   const ProxyCounters& counters() const { return counters_; }
   size_t sessions_active() const { return active_; }
@@ -131,6 +139,7 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
   const uint64_t& now_us_;
   ProxyCounters counters_;
   uint64_t idle_timeout_us_;
+  std::optional<net::ClientLimiter> limiter_;
   // After sessions_: the wheel unlinks the nodes still scheduled when it goes, so it must go first.
   tcp::TimerWheel idle_timers_;
 };

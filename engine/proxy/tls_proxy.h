@@ -27,6 +27,15 @@ class TlsProxy : public tcp::ListenerHandler {
     forward_.expire(now_us);
   }
   TlsTerminator& terminator() { return tls_; }
+  // Per-client connection limits, applied by the TLS layer at accept, before any handshake work.
+  void set_client_limits(const net::ClientLimits& limits, uint64_t hash_key) {
+    tls_.set_client_limiter(nullptr);
+    limiter_.reset();
+    if (!limits.enabled()) return;
+    limiter_.emplace(limits, hash_key);
+    tls_.set_client_limiter(&*limiter_);
+  }
+  const net::ClientLimiter* client_limiter() const { return limiter_ ? &*limiter_ : nullptr; }
   // Resets every client, handshaking or established, and the backends (a generation's drain is over).
   void abort_all() {
     tls_.abort_all();
@@ -46,6 +55,7 @@ class TlsProxy : public tcp::ListenerHandler {
   static size_t session_bytes() { return TlsTerminator::session_bytes() + TcpProxy::session_bytes(); }
 
  private:
+  std::optional<net::ClientLimiter> limiter_;  // first: the TLS layer points to it
   TcpProxy forward_;
   TlsTerminator tls_;
 };

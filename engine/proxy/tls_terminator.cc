@@ -85,8 +85,21 @@ tcp::StreamHandler* TlsTerminator::on_accept(tcp::Connection& client) {
     counters_.handshakes_refused.add();
     return nullptr;  // the stack resets the client
   }
+  const net::Ipv4Address address{client.tuple.remote_ip};
+  bool counted = false;
+  if (limiter_) {
+    const net::ClientLimiter::Admission a = limiter_->admit_connection(address, now_us_);
+    if (a == net::ClientLimiter::Admission::kTooMany || a == net::ClientLimiter::Admission::kTooFast)
+      return nullptr;  // reset before any handshake work
+    counted = a == net::ClientLimiter::Admission::kTracked;
+  }
   Session* s = open_session();
-  if (!s) return nullptr;  // the stack resets the client
+  if (!s) {
+    if (counted) limiter_->connection_closed(address);
+    return nullptr;  // the stack resets the client
+  }
+  s->client = address;
+  s->counted_client = counted;
   s->server_handshake = std::make_unique<tls::ServerHandshake>(*context_);
   start_session(*s, client);
   return &s->tcp;
@@ -128,6 +141,7 @@ TlsTerminator::Session* TlsTerminator::open_session() {
   Session* s = free_.back();
   free_.pop_back();
   s->in_use = true;
+  s->counted_client = false;
   s->established = s->peer_done = s->closing = s->app_shutdown = s->app_wants_room = false;
   s->reset_when_acked = false;
   s->post_handshake_window_us = now_us_;
@@ -791,6 +805,8 @@ void TlsTerminator::tcp_closed(Session& s) {
 void TlsTerminator::maybe_free(Session& s) {
   if (!s.in_use || s.connection || s.app) return;
   s.in_use = false;
+  if (s.counted_client) limiter_->connection_closed(s.client);
+  s.counted_client = false;
   end_handshake(s);
   s.records.clear();
   return_buffer(s);

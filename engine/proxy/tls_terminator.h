@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/common/counter.h"
+#include "engine/net/client_limiter.h"
 #include "engine/proxy/plain_stream.h"
 #include "engine/tcp/stack.h"
 #include "engine/tls/aead_engine.h"
@@ -98,6 +99,9 @@ class TlsTerminator : public tcp::ListenerHandler {
   // Handshakes this core runs at once for the listener (`max_handshakes`); a client arriving past it is
   // reset at accept, before any handshake work. 0: no cap beyond max_sessions.
   void set_max_handshakes(uint32_t n) { max_handshakes_ = n; }
+  // The listener's per-client limits (owned by the listener's application or L4 proxy), applied at accept:
+  // a client over its connection limits is reset before any handshake work.
+  void set_client_limiter(net::ClientLimiter* limiter) { limiter_ = limiter; }
   // Resets every session's connection (a config generation's drain time is over); the application hears
   // stream_closed for each stream it holds.
   void abort_all();
@@ -179,6 +183,8 @@ class TlsTerminator : public tcp::ListenerHandler {
     bool app_shutdown = false;      // the application ended its side: close_notify once plain_out is sealed
     bool app_wants_room = false;    // the application waits for write_space
     bool in_use = false;
+    bool counted_client = false;  // counted in limiter_ until the session ends
+    net::Ipv4Address client;      // (in what would be padding: idle sessions are budgeted)
   };
 
   Session* open_session();  // nullptr: none free
@@ -240,6 +246,7 @@ class TlsTerminator : public tcp::ListenerHandler {
   const uint64_t& now_us_;
   uint64_t handshake_timeout_us_;
   uint32_t max_handshakes_ = 0;
+  net::ClientLimiter* limiter_ = nullptr;
   TlsCounters counters_;
 };
 

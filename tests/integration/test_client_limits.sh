@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Per-client limits (client_limits) in their own lab, prefix kl: the lab config with http-app (:8080)
-# limited to 3 connections and 5 requests per second (burst 5) per client address, 198.18.0.3/32 exempt.
+# limited to 3 connections and 5 requests per second (burst 5) per client address, 198.18.0.3/32 exempt,
+# and tcp-echo (:7000) and https (:443) to 2 connections (on :443 a third is reset before its handshake).
 # From the client address: a sixth request within the second gets 429 with Retry-After, the connection
 # stays usable and is served again a second later; a fourth concurrent connection is reset while three are
 # held, and accepted once one of them closes. The exempt address is never limited. Each refusal is counted.
@@ -23,6 +24,9 @@ text, n = re.subn(r'(\nport = 8080\n)',
                   r'\1client_limits = { connections = 3, requests_per_second = 5, burst = 5, exempt = ["198.18.0.3/32"] }\n',
                   text, count=1)
 assert n == 1
+for port in ("7000", "443"):  # the L4 tcp listener, and https: refused before any TLS handshake
+    text, n = re.subn(rf'(\nport = {port}\n)', r'\1client_limits = { connections = 2 }\n', text, count=1)
+    assert n == 1, port
 open(sys.argv[2], "w").write(text)
 PY
 "$ROOT/scripts/lab.sh" up --prefix $P --cores 1 --config "$work/lab.toml" >"$work/up.log" 2>&1 ||
@@ -91,6 +95,35 @@ refused_before=$(limits_stat connections_refused)
 assert_eq "$(in_client "$PY" "$work/hold.py" "$VIP" "$HOLDER" 3)" "3 refused served" "4th connection with 3 held"
 assert_eq "$(in_client "$PY" "$work/hold.py" "$VIP" "$EXEMPT" 3)" "3 served served" "exempt address"
 note "connections: the 4th from one address reset while 3 are held, accepted after one closes; exempt not limited"
+# held PORT N: N+1 connections from the client address to PORT; prints how many connected and whether the
+# last was reset before any byte came back (TLS: no ServerHello).
+cat >"$work/held.py" <<'PY'
+import socket, ssl, sys, time
+vip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+held = []
+for _ in range(n):
+    s = socket.create_connection((vip, port), timeout=3)
+    if port == 443:
+        ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+        s = ctx.wrap_socket(s)
+    held.append(s)
+extra = socket.socket(); extra.settimeout(3)
+try:
+    extra.connect((vip, port))
+    extra.sendall(b"\x16\x03\x01\x00\x05hello" if port == 443 else b"ping")
+    data = extra.recv(100)
+    verdict = "closed" if not data else "answered"
+except OSError:
+    verdict = "reset"
+print(len(held), verdict)
+PY
+assert_eq "$(in_client "$PY" "$work/held.py" "$VIP" 7000 2)" "2 reset" "tcp :7000, a 3rd connection with 2 held"
+assert_eq "$(in_client "$PY" "$work/held.py" "$VIP" 443 2)" "2 reset" "https :443, a 3rd connection with 2 held"
+fresh_stats
+assert_ge "$(stat_value cores.0.listeners.0.client_limits.connections_refused)" 1 "tcp connections_refused"
+assert_ge "$(stat_value cores.0.http_listeners.0.client_limits.connections_refused)" 1 "https connections_refused"
+note "tcp :7000 and https :443: a 3rd connection from one address reset (on :443 before any handshake)"
+
 fresh_stats
 assert_ge "$(limits_stat requests_limited)" 1 "requests_limited counted"
 assert_ge "$(limits_stat connections_refused)" $((refused_before + 1)) "connections_refused counted"

@@ -267,6 +267,16 @@ TEST(DataplaneConfigHttp, ClientLimits) {
       "listener[0].client_limits.exempt[0]", 27, "host bits set");
   expect_error(with_listener("pool = \"web\"\nclient_limits = 5\n"), "listener[0].client_limits", 27,
                "must be a table");
+  // tcp/tls listeners take connection limits, not request limits.
+  const std::string tcp =
+      std::string(kPorts) +
+      "\n[[listener]]\nname = \"t\"\nprotocol = \"tcp\"\naddress = \"198.18.0.1\"\nport = 7000\n"
+      "pool = \"web\"\n";
+  const ConfigLoad l4 = load_config_string(tcp + "client_limits = { connections = 4 }\n", "test.toml");
+  ASSERT_TRUE(l4.config) << l4.errors[0].to_string();
+  EXPECT_EQ(l4.config->listeners[0].client_limits.max_connections, 4u);
+  expect_error(tcp + "client_limits = { connections = 4, requests_per_second = 5 }\n",
+               "listener[0].client_limits.requests_per_second", 27, "sees requests");
 }
 
 }  // namespace

@@ -281,5 +281,25 @@ TEST_F(TcpProxyTest, IdleSessionIsResetOnBothSides) {
   EXPECT_EQ(proxy_->sessions_to(0), 0u);
 }
 
+TEST_F(TcpProxyTest, ClientOverItsConnectionLimitIsResetAtAccept) {
+  start();
+  net::ClientLimits limits;
+  limits.max_connections = 1;
+  proxy_->set_client_limits(limits, 99);
+  connect_client();
+  ASSERT_TRUE(client_.connected);
+  RecordingHandler& second = another_client();
+  ASSERT_TRUE(pair_->run([&] { return second.closed; }));
+  EXPECT_EQ(second.reason, tcp::CloseReason::kReset);
+  EXPECT_EQ(proxy_->client_limiter()->counters().connections_refused.get(), 1u);
+  EXPECT_EQ(backend_.sessions.size(), 1u) << "the refused client reached no backend";
+  // Its count is given back when the first closes.
+  pair_->client().shutdown(*client_.connection, pair_->now);
+  ASSERT_TRUE(pair_->run([&] { return proxy_->sessions_active() == 0; }));
+  RecordingHandler& third = another_client();
+  pair_->run([] { return false; }, 100'000);
+  EXPECT_FALSE(third.closed);
+}
+
 }  // namespace
 }  // namespace tollgate::proxy

@@ -700,6 +700,26 @@ TEST_F(TlsProxyTest, ClientsPastMaxHandshakesAreResetAtAccept) {
   EXPECT_EQ(proxy_->terminator().counters().handshakes_refused.get(), 1u);
 }
 
+// A client over its connection limit is reset at accept: no handshake is spent on it.
+TEST_F(TlsProxyTest, ClientOverItsConnectionLimitIsResetBeforeAnyHandshake) {
+  connect(5);
+  net::ClientLimits limits;
+  limits.max_connections = 1;
+  proxy_->set_client_limits(limits, 7);
+  handshake(TLS1_3_VERSION);
+  RecordingHandler second;
+  second.stack = &pair_->client();
+  second.now = &pair_->now;
+  ASSERT_NE(
+      pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &second, pair_->now),
+      nullptr);
+  ASSERT_TRUE(run_until([&] { return second.closed; }, 2'000'000));
+  EXPECT_EQ(second.reason, tcp::CloseReason::kReset);
+  EXPECT_TRUE(second.received.empty()) << "no ServerHello for a refused client";
+  EXPECT_EQ(proxy_->client_limiter()->counters().connections_refused.get(), 1u);
+  EXPECT_EQ(proxy_->counters().sessions.get(), 1u);
+}
+
 TEST_F(TlsProxyTest, AnIdleConnectionHoldsNoRecordBuffer) {
   start(TLS1_3_VERSION);
   ASSERT_TRUE(client_->write("hello"));
