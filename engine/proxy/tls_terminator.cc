@@ -540,8 +540,11 @@ void TlsTerminator::queue_opens(Session& s) {
   size_t scan = 0;
   while (!engine_.full() && s.records.size() - scan >= tls::kHeaderSize) {
     const uint16_t length = load_be16(&s.records[scan + 3]);
-    if (length > tls::kMaxCiphertext) {
-      s.batch_alert = static_cast<uint8_t>(tls::RecordError::kRecordOverflow);
+    // The header alone may already be wrong: refused now, not after waiting for the body it announces.
+    if (const tls::RecordError e =
+            tls::check_header(s.read, std::span<const uint8_t>(s.records).subspan(scan));
+        e != tls::RecordError::kNone) {
+      s.batch_alert = tls::alert_for(e);
       break;
     }
     const size_t total = tls::kHeaderSize + length;

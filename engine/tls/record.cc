@@ -113,6 +113,22 @@ RecordError finish_seal(const AeadEngine& engine, const SealTicket& ticket) {
   return status_error(engine.status(ticket.op));
 }
 
+RecordError check_header(const TrafficKeys& keys, std::span<const uint8_t> header) {
+  if (header.size() < kHeaderSize) return RecordError::kDecodeError;
+  const uint8_t type = header[0];
+  if (load_be16(&header[3]) > kMaxCiphertext) return RecordError::kRecordOverflow;
+  // RFC 8446 §5: once protected, a TLS 1.3 record must be application_data on the outside (a bare
+  // change_cipher_spec during the handshake is the handshake code's business, not ours). TLS 1.2 protects
+  // every content type.
+  const bool tls13 = keys.version == TlsVersion::kTls13;
+  if (tls13 ? type != static_cast<uint8_t>(ContentType::kApplicationData) : !tls12_type_ok(type))
+    return RecordError::kUnexpectedMessage;
+  // RFC 8446 §5.1 says legacy_record_version is to be ignored, but it is covered by the AAD anyway; like
+  // OpenSSL we refuse anything but 0x0303 up front as decode_error.
+  if (load_be16(&header[1]) != kLegacyRecordVersion) return RecordError::kDecodeError;
+  return RecordError::kNone;
+}
+
 namespace {
 
 OpenTicket queue_open_to(AeadEngine& engine, TrafficKeys& keys, std::span<uint8_t> record, bool in_place,
@@ -125,17 +141,9 @@ OpenTicket queue_open_to(AeadEngine& engine, TrafficKeys& keys, std::span<uint8_
   const uint8_t type = p[0];
   const size_t body = load_be16(p + 3);
   if (record.size() != kHeaderSize + body) return failed<OpenTicket>(RecordError::kDecodeError);
-  if (body > kMaxCiphertext) return failed<OpenTicket>(RecordError::kRecordOverflow);
+  if (const RecordError e = check_header(keys, record.first(kHeaderSize)); e != RecordError::kNone)
+    return failed<OpenTicket>(e);
   const bool tls13 = keys.version == TlsVersion::kTls13;
-  // RFC 8446 §5: once protected, a TLS 1.3 record must be application_data on the outside (a bare
-  // change_cipher_spec during the handshake is the handshake code's business, not ours). TLS 1.2 protects
-  // every content type.
-  if (tls13 ? type != static_cast<uint8_t>(ContentType::kApplicationData) : !tls12_type_ok(type)) {
-    return failed<OpenTicket>(RecordError::kUnexpectedMessage);
-  }
-  // RFC 8446 §5.1 says legacy_record_version is to be ignored, but it is covered by the AAD anyway; like
-  // OpenSSL we refuse anything but 0x0303 up front as decode_error.
-  if (load_be16(p + 1) != kLegacyRecordVersion) return failed<OpenTicket>(RecordError::kDecodeError);
   const size_t explicit_size = explicit_nonce_size(keys.version, keys.suite);
   if (body < explicit_size + kTagSize) return failed<OpenTicket>(RecordError::kBadRecordMac);
   const size_t length = body - explicit_size - kTagSize;

@@ -70,6 +70,11 @@ struct OpenTicket {
   size_t length = 0;             // ciphertext length without tag (TLS 1.3: inner plaintext length)
 };
 
+// What a protected record's 5-byte header alone says is wrong with it (length above the limit, an outer type
+// the version does not allow, legacy_record_version other than 0x0303), or kNone. Checked as soon as the
+// header arrives: a peer sending garbage is refused at once, not after the body its length claims.
+RecordError check_header(const TrafficKeys& keys, std::span<const uint8_t> header);
+
 // Opens one complete record (header and body, as RecordReader delivers it) in place: the plaintext
 // overwrites the ciphertext inside `record`.
 OpenTicket queue_open(AeadEngine& engine, TrafficKeys& keys, std::span<uint8_t> record);
