@@ -21,6 +21,7 @@ class ClientLimiter {
   // A new connection from `client`. kTracked: counted until connection_closed; kUntracked: let through
   // without being counted (exempt, no connection limit, or no room); otherwise refused.
   Admission admit_connection(Ipv4Address client, uint64_t now_us);
+  static bool refused(Admission a) { return a == Admission::kTooMany || a == Admission::kTooFast; }
   // Only for connections admit_connection answered kTracked.
   void connection_closed(Ipv4Address client);
   // A request from `client`: 0 when it may go on, else the seconds after which it may try again.

@@ -125,7 +125,7 @@ HttpProxy::Session* HttpProxy::open_session(net::Ipv4Address client, bool admit)
   bool counted = false;
   if (limiter_ && admit) {
     const net::ClientLimiter::Admission a = limiter_->admit_connection(client, now_us_);
-    if (a == net::ClientLimiter::Admission::kTooMany || a == net::ClientLimiter::Admission::kTooFast)
+    if (net::ClientLimiter::refused(a))
       return nullptr;  // reset by the layer below (TCP, or TLS after its handshake)
     counted = a == net::ClientLimiter::Admission::kTracked;
   }
@@ -374,12 +374,14 @@ bool HttpProxy::start_request(Session& s) {
   s.sent_us = s.answered_us = 0;
   s.timing = true;
 
+  // A request answered here leaves its body unread: the connection closes after the answer rather than
+  // parse a body nobody wants.
+  const bool close_after = !head.keep_alive || head.body != http::BodyKind::kNone || draining_;
   if (limiter_) {
     if (const uint32_t retry_after = limiter_->limit_request(s.client, now_us_)) {
       if (settings_.access_log) log_request(s, head, 0);
-      // A body is not read: the connection closes after the answer, as after any local answer.
       d.consume(static_cast<uint32_t>(head.head_bytes));
-      respond_local(s, 429, head.body != http::BodyKind::kNone || !head.keep_alive, retry_after);
+      respond_local(s, 429, close_after, retry_after);
       return true;
     }
   }
@@ -405,9 +407,6 @@ bool HttpProxy::start_request(Session& s) {
   RuleCounters* rule = m.rule >= 0 ? &rule_counters_[static_cast<size_t>(m.rule)] : nullptr;
   if (rule) rule->matches.add();
   if (settings_.access_log) log_request(s, head, m.priority);
-  // A request answered here leaves its body unread: the connection closes after the answer rather than
-  // parse a body nobody wants.
-  const bool close_after = !head.keep_alive || head.body != http::BodyKind::kNone || draining_;
   if (const auto* fixed = std::get_if<routing::FixedResponseAction>(&action.what)) {
     counters_.fixed_responses.add();
     if (rule) rule->fixed_responses.add();

@@ -89,8 +89,7 @@ tcp::StreamHandler* TcpProxy::on_accept(tcp::Connection& client) {
   if (limiter_) {
     const net::ClientLimiter::Admission a =
         limiter_->admit_connection(net::Ipv4Address{client.tuple.remote_ip}, now_us_);
-    if (a == net::ClientLimiter::Admission::kTooMany || a == net::ClientLimiter::Admission::kTooFast)
-      return nullptr;  // the stack resets the client
+    if (net::ClientLimiter::refused(a)) return nullptr;  // the stack resets the client
   }
   if (free_.empty()) {
     counters_.backend_failures.add();

@@ -7,19 +7,13 @@
 #include "engine/common/byte_order.h"
 #include "engine/proxy/send_copy.h"
 #include "engine/tls/record.h"
+#include "engine/tls/wire_numbers.h"
 
 namespace tollgate::proxy {
 
 namespace {
 
-constexpr uint8_t kAlertWarning = 1;
-constexpr uint8_t kAlertFatal = 2;
-constexpr uint8_t kCloseNotify = 0;
-constexpr uint8_t kUnexpectedMessage = 10;
-constexpr uint8_t kDecodeError = 50;
-constexpr uint8_t kInternalError = 80;
-constexpr uint8_t kNoRenegotiation = 100;
-constexpr uint8_t kKeyUpdate = 24;  // handshake message type (RFC 8446 §4)
+using namespace tls::wire;
 
 // Post-handshake messages cost a key derivation (KeyUpdate) or an alert (renegotiation) each: a peer may
 // send kPostHandshakePerWindow of them per second per connection, which no genuine peer comes near (keys
@@ -89,8 +83,7 @@ tcp::StreamHandler* TlsTerminator::on_accept(tcp::Connection& client) {
   bool counted = false;
   if (limiter_) {
     const net::ClientLimiter::Admission a = limiter_->admit_connection(address, now_us_);
-    if (a == net::ClientLimiter::Admission::kTooMany || a == net::ClientLimiter::Admission::kTooFast)
-      return nullptr;  // reset before any handshake work
+    if (net::ClientLimiter::refused(a)) return nullptr;  // reset before any handshake work
     counted = a == net::ClientLimiter::Admission::kTracked;
   }
   Session* s = open_session();

@@ -106,40 +106,6 @@ class ChunkQueue {
 
   void clear(ChunkPool& pool, const BufferOps& ops) { consume(pool, ops, bytes_); }
 
-  // A peer that sends its bytes a few at a time (one-byte segments, one-byte TLS records) would make every
-  // byte pin a whole packet buffer: true when the queue holds more than `slack` chunks beyond what its
-  // bytes need in `piece`-byte buffers.
-  bool fragmented(uint32_t piece, uint32_t slack = 64) const { return chunks_ > bytes_ / piece + 1 + slack; }
-  // Copies the bytes into as few `piece`-byte buffers as they need and releases the old ones. All or
-  // nothing: false, with the queue as it was, when a buffer or chunk node cannot be had. Called only when
-  // fragmented(), its copying is paid for by the many chunks that made it necessary.
-  bool compact(ChunkPool& pool, const BufferOps& ops, uint32_t piece) {
-    ChunkQueue fresh;
-    for (uint32_t at = 0; at < bytes_;) {
-      const uint32_t n = bytes_ - at < piece ? bytes_ - at : piece;
-      uint8_t* data = nullptr;
-      PacketRef p = ops.make(n, &data);
-      if (!p) {
-        fresh.clear(pool, ops);
-        return false;
-      }
-      copy_out(ops, at, std::span<uint8_t>(data, n));
-      const bool ok = fresh.append(pool, ops, p, 0, n);
-      ops.drop(p);
-      if (!ok) {
-        fresh.clear(pool, ops);
-        return false;
-      }
-      at += n;
-    }
-    clear(pool, ops);
-    head_ = fresh.head_;
-    tail_ = fresh.tail_;
-    bytes_ = fresh.bytes_;
-    chunks_ = fresh.chunks_;
-    return true;
-  }
-
   // Copies up to out.size() bytes starting `skip` bytes into the queue; returns how many were copied.
   size_t copy_out(const BufferOps& ops, uint32_t skip, std::span<uint8_t> out) const {
     size_t done = 0;

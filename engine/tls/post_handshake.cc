@@ -2,19 +2,12 @@
 
 #include <algorithm>
 
+#include "engine/tls/wire_numbers.h"
+
 namespace tollgate::tls {
 namespace {
 
-// HandshakeType (RFC 8446 §4, RFC 5246 §7.4).
-constexpr uint8_t kHelloRequest = 0;
-constexpr uint8_t kClientHello = 1;
-constexpr uint8_t kNewSessionTicket = 4;
-constexpr uint8_t kKeyUpdate = 24;
-
-// AlertDescription (RFC 8446 §6).
-constexpr uint8_t kUnexpectedMessage = 10;
-constexpr uint8_t kDecodeError = 50;
-constexpr uint8_t kIllegalParameter = 47;
+using namespace wire;
 
 // The longest NewSessionTicket its fields allow (RFC 8446 §4.6.1): lifetime, age_add, nonce<0..255>,
 // ticket<1..2^16-1>, extensions<0..2^16-2>. Longer is decode_error, not something to skip.

@@ -372,13 +372,18 @@ class TlsProxyTest : public ::testing::Test {
     ASSERT_FALSE(client_->failed);
   }
 
-  // A second client connection through the same proxy, handshake completed.
-  void handshake_another(RecordingHandler& tcp, TlsClient& client) {
+  // A second TCP connection to the proxy, opening (nothing sent on it yet).
+  void connect_another(RecordingHandler& tcp) {
     tcp.stack = &pair_->client();
     tcp.now = &pair_->now;
     ASSERT_NE(
         pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &tcp, pair_->now),
         nullptr);
+  }
+
+  // A second client connection through the same proxy, handshake completed.
+  void handshake_another(RecordingHandler& tcp, TlsClient& client) {
+    connect_another(tcp);
     ASSERT_TRUE(run_until([&] {
       client.pump(tcp, *pair_);
       return client.handshake_done();
@@ -684,11 +689,7 @@ TEST_F(TlsProxyTest, ClientsPastMaxHandshakesAreResetAtAccept) {
   proxy_->terminator().set_max_handshakes(1);
   ASSERT_TRUE(run_raw([&] { return tcp_.connected; }));  // in handshake: no ClientHello yet
   RecordingHandler second;
-  second.stack = &pair_->client();
-  second.now = &pair_->now;
-  ASSERT_NE(
-      pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &second, pair_->now),
-      nullptr);
+  connect_another(second);
   ASSERT_TRUE(run_raw([&] { return second.closed; }, 2'000'000));
   EXPECT_EQ(second.reason, tcp::CloseReason::kReset);
   EXPECT_EQ(proxy_->terminator().counters().handshakes_refused.get(), 1u);
@@ -708,11 +709,7 @@ TEST_F(TlsProxyTest, ClientOverItsConnectionLimitIsResetBeforeAnyHandshake) {
   proxy_->set_client_limits(limits, 7);
   handshake(TLS1_3_VERSION);
   RecordingHandler second;
-  second.stack = &pair_->client();
-  second.now = &pair_->now;
-  ASSERT_NE(
-      pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kListenPort, &second, pair_->now),
-      nullptr);
+  connect_another(second);
   ASSERT_TRUE(run_until([&] { return second.closed; }, 2'000'000));
   EXPECT_EQ(second.reason, tcp::CloseReason::kReset);
   EXPECT_TRUE(second.received.empty()) << "no ServerHello for a refused client";
