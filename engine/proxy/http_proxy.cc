@@ -337,6 +337,12 @@ bool HttpProxy::start_request(Session& s) {
   http::RequestHead head;
   http::ParseResult r;
   bool parsed = false;
+  if (s.scanned == 0) {
+    // A fresh head: most arrive whole, and the parser finds their end itself. Only one that did not is
+    // scanned from here on, so the common request is read once, not scanned and then parsed.
+    r = parse_request_head(d.input(), head);
+    parsed = r.status != http::ParseStatus::kIncomplete;
+  }
   while (!parsed && head_may_be_complete(s)) {
     r = parse_request_head(d.input(), head);
     parsed = r.status != http::ParseStatus::kIncomplete;
