@@ -53,7 +53,7 @@ class ConfigReader : public TomlReader {
     check_keys(t, p,
                {"cores", "mbufs", "burst", "rx_descriptors", "tx_descriptors", "steering_ring_size",
                 "stats_interval_ms", "memory_mb", "ticket_key_rotation_s", "tls_record_buffers", "access_log",
-                "access_log_ring_size", "config_drain_timeout_ms"});
+                "access_log_ring_size", "config_drain_timeout_ms", "mbuf_reserve_percent"});
     read_uint(t, "cores", p, cfg.cores, 0, 128);
     read_uint(t, "mbufs", p, cfg.mbufs, 1023, 16u << 20);
     read_uint(t, "burst", p, cfg.burst, 1, 256);
@@ -64,6 +64,7 @@ class ConfigReader : public TomlReader {
     read_uint(t, "ticket_key_rotation_s", p, cfg.ticket_key_rotation_s, 10, 7 * 86400);
     read_uint(t, "tls_record_buffers", p, cfg.tls_record_buffers, 0, 1u << 20);
     read_uint(t, "memory_mb", p, cfg.memory_mb, 64, 1u << 20);
+    read_uint(t, "mbuf_reserve_percent", p, cfg.mbuf_reserve_percent, 0, 50);
     read_uint(t, "access_log_ring_size", p, cfg.access_log_ring_size, 64, 1u << 20);
     read_uint(t, "config_drain_timeout_ms", p, cfg.config_drain_timeout_ms, 0, 3600000);
     // A value read_uint refused left the default, a power of two, so this reports only new problems.

@@ -165,6 +165,10 @@ struct DataplaneConfig {
   uint32_t tls_record_buffers = 4096;  // 17 KiB each, for 16 KiB TLS records; 0: records stay packet-sized //
                                        // TLS session-ticket keys: a new one this often (3 accepted)
   uint32_t memory_mb = 512;            // EAL memory when hugepages are not available (--no-huge)
+  // The share of each buffer pool kept for RX refill and light connections (tcp::BufferPressure): below
+  // it heavy connections stop queueing received data, below half of it new connections are refused.
+  // 0: no reserve.
+  uint32_t mbuf_reserve_percent = 20;
   // One JSON line per HTTP request is appended here by a writer thread (dataplane/access_log_writer.h);
   // empty: no access log. A relative path is resolved against the config file's directory when read.
   std::string access_log;

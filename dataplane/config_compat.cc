@@ -66,6 +66,7 @@ std::vector<std::string> restart_needed(const DataplaneConfig& a, const Dataplan
   d.check(dp + "tx_descriptors", a.tx_descriptors, b.tx_descriptors);
   d.check(dp + "steering_ring_size", a.steering_ring_size, b.steering_ring_size);
   d.check(dp + "memory_mb", a.memory_mb, b.memory_mb);
+  d.check(dp + "mbuf_reserve_percent", a.mbuf_reserve_percent, b.mbuf_reserve_percent);
   d.check(dp + "tls_record_buffers", a.tls_record_buffers, b.tls_record_buffers);
   d.check(dp + "access_log", a.access_log, b.access_log);
   d.check(dp + "access_log_ring_size", a.access_log_ring_size, b.access_log_ring_size);

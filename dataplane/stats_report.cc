@@ -132,6 +132,9 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
   j["steered_out"] = s.steered_out.get();
   j["steered_in"] = s.steered_in.get();
   j["neighbour_updates_lost"] = s.neighbour_updates_lost.get();
+  j["buffer_pressure_episodes"] = s.buffer_pressure_episodes.get();
+  // A gauge (0 none, 1 low, 2 critical), not a counter: kept out of the totals by its type.
+  j["buffer_pressure"] = static_cast<int>(w.tcp().buffer_pressure());
   const net::L2L3Counters& l = s.l2l3;
   j["frames_in"] = l.frames_in.get();
   j["arp_requests_answered"] = l.arp_requests_answered.get();
@@ -184,6 +187,10 @@ nlohmann::json worker_json(const Worker& w, double tsc_hz) {
       {"small_mss_raised", t.small_mss_raised.get()},
       {"rx_coalesced", t.rx_coalesced.get()},
       {"tiny_out_of_order_refused", t.tiny_out_of_order_refused.get()},
+      {"syn_refused_pressure", t.syn_refused_pressure.get()},
+      {"rx_refused_pressure", t.rx_refused_pressure.get()},
+      {"ooo_refused_pressure", t.ooo_refused_pressure.get()},
+      {"tx_held_pressure", t.tx_held_pressure.get()},
       {"chunks_in_use", w.tcp().chunks_in_use()},
   };
   const Generation* g = w.current_generation();

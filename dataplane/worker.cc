@@ -27,6 +27,9 @@ std::span<uint8_t> frame_of(rte_mbuf* m) {
 }
 
 constexpr uint64_t kTimerIntervalMs = 10;
+// How often the pools' free counts are read: reading sums every lcore's cache, too much for each poll,
+// while at line rate 100 us is a few thousand packets, well inside the reserve.
+constexpr uint64_t kMeasureBuffersUs = 100;
 
 tcp::TcpConfig tcp_config(const DataplaneConfig& c) {
   tcp::TcpConfig t;
@@ -52,6 +55,7 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
       steering_(steering),
       fabric_(fabric),
       pool_(pool),
+      mbuf_reserve_percent_(config.mbuf_reserve_percent),
       stop_(stop),
       steer_out_(fabric.workers()),
       steer_out_count_(fabric.workers(), 0) {
@@ -189,6 +193,10 @@ int Worker::run() {
       handled += n;
     }
     if (fabric_.workers() > 1) poll_neighbour_updates();
+    if (start >= next_measure_tsc_) {
+      measure_buffers();
+      next_measure_tsc_ = start + kMeasureBuffersUs * tsc_per_ms_ / 1000;
+    }
     generations_->run_deferred();
     flush_tls();
     tcp_->advance(now_us_);
@@ -215,6 +223,19 @@ int Worker::run() {
     segment_->port.stop();
   }
   return 0;
+}
+
+// The global reserve (tcp::BufferPressure): the level of the shorter of the packet and record pools, both
+// shared by every core, so each core holds back on its own connections when together they ran low.
+void Worker::measure_buffers() {
+  auto level_of = [&](const rte_mempool* p) {
+    return tcp::pressure_of(rte_mempool_avail_count(p), p->size, mbuf_reserve_percent_);
+  };
+  tcp::BufferPressure level = level_of(pool_);
+  if (pools_.records) level = std::max(level, level_of(pools_.records));
+  if (level == tcp_->buffer_pressure()) return;
+  if (tcp_->buffer_pressure() == tcp::BufferPressure::kNone) stats_.buffer_pressure_episodes.add();
+  tcp_->set_buffer_pressure(level);
 }
 
 void Worker::handle_burst(rte_mbuf** packets, uint16_t count, bool from_wire) {

@@ -106,6 +106,7 @@ class Worker {
   void announce();
   void poll_neighbour_updates();
   void run_timers(uint64_t now_ms);
+  void measure_buffers();
   void segment_tick();   // worker_segment.cc
   void publish_stats();  // worker_segment.cc: every counter into this core's block (stats_export.h)
   void transmit(PortState& ps, rte_mbuf* m);
@@ -126,6 +127,8 @@ class Worker {
   const SteeringFabric& fabric_;
   rte_mempool* pool_;
   BufferPools pools_;  // what the TCP engine's buffers are allocated from (TLS records, proxied bytes)
+  const uint32_t mbuf_reserve_percent_;
+  uint64_t next_measure_tsc_ = 0;  // when measure_buffers() looks at the pools again
   const std::atomic<bool>& stop_;
   std::vector<PortState> ports_;
   std::vector<uint8_t> port_index_by_id_;  // DPDK port id → index into ports_

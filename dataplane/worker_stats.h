@@ -24,6 +24,8 @@ struct alignas(64) WorkerStats {
   Counter steered_out;             // sent to the owning core through a ring
   Counter steered_in;              // received from another core's ring
   Counter neighbour_updates_lost;  // a full ring dropped an ARP update for another core
+  // Times this core found its buffers short (tcp::BufferPressure above kNone) after they were not.
+  Counter buffer_pressure_episodes;
 
   net::L2L3Counters l2l3;
 };

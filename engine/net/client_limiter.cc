@@ -83,6 +83,23 @@ ClientLimiter::Admission ClientLimiter::admit_connection(Ipv4Address client, uin
   return Admission::kTracked;
 }
 
+ClientLimiter::Admission ClientLimiter::screen(Ipv4Address client, uint64_t now_us) {
+  if (!limits_.max_connections && !limits_.connections_per_second) return Admission::kUntracked;
+  Entry* e = find(client.value);
+  if (!e || (limits_.exempt && limits_.exempt->allows(client))) return Admission::kUntracked;
+  if (limits_.max_connections && e->connections >= limits_.max_connections) {
+    counters_.connections_refused.add();
+    return Admission::kTooMany;
+  }
+  uint64_t tat = e->connection_tat_us;  // a copy: a SYN that passes takes no token
+  uint64_t retry = 0;
+  if (limits_.connections_per_second && !conforms(tat, limits_.connections_per_second, now_us, &retry)) {
+    counters_.connections_rated.add();
+    return Admission::kTooFast;
+  }
+  return Admission::kUntracked;
+}
+
 void ClientLimiter::connection_closed(Ipv4Address client) {
   if (Entry* e = find(client.value); e && e->connections > 0) --e->connections;
 }

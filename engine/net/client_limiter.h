@@ -22,6 +22,10 @@ class ClientLimiter {
   // without being counted (exempt, no connection limit, or no room); otherwise refused.
   Admission admit_connection(Ipv4Address client, uint64_t now_us);
   static bool refused(Admission a) { return a == Admission::kTooMany || a == Admission::kTooFast; }
+  // A SYN from `client`: kTooMany or kTooFast (counted as such) when admit_connection would refuse it
+  // now, else kUntracked. It takes no place and no token (the connection is admitted at accept) and makes
+  // no entry, so spoofed SYNs cannot fill the table.
+  Admission screen(Ipv4Address client, uint64_t now_us);
   // Only for connections admit_connection answered kTracked.
   void connection_closed(Ipv4Address client);
   // A request from `client`: 0 when it may go on, else the seconds after which it may try again.

@@ -27,8 +27,8 @@ struct ClientLimits {
 };
 
 struct ClientLimitCounters {
-  Counter connections_refused;  // over max_connections (reset at accept)
-  Counter connections_rated;    // over connections_per_second (reset at accept)
+  Counter connections_refused;  // over max_connections (reset at the SYN, or at accept if it raced)
+  Counter connections_rated;    // over connections_per_second (likewise)
   Counter requests_limited;     // over requests_per_second (429 with Retry-After)
   Counter untracked;            // let through because the table had no room
 };

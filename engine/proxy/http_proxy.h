@@ -134,6 +134,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
 
   // A plaintext client connection (http listeners).
   tcp::StreamHandler* on_accept(tcp::Connection& client) override;
+  net::ClientLimiter* syn_screen() override { return client_limiter(); }
   // A client whose stream another layer carries (TLS for https listeners): the returned events receiver
   // is the session; nullptr when no session is free (the caller resets the client).
   StreamEvents* attach(PlainStream& down) override;

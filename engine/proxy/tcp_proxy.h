@@ -68,6 +68,7 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
 
   // A plaintext client connection ("tcp" listeners).
   tcp::StreamHandler* on_accept(tcp::Connection& client) override;
+  net::ClientLimiter* syn_screen() override { return limiter_ ? &*limiter_ : nullptr; }
   // A client stream another layer carries (TLS): nullptr when no session or backend connection can be
   // had (the caller resets the client).
   StreamEvents* attach(PlainStream& down) override;

@@ -21,6 +21,7 @@ class TlsProxy : public tcp::ListenerHandler {
         tls_(stack, engine, context, forward_, max_sessions, now_us, handshake_timeout_us) {}
 
   tcp::StreamHandler* on_accept(tcp::Connection& client) override { return tls_.on_accept(client); }
+  net::ClientLimiter* syn_screen() override { return tls_.syn_screen(); }
   void flush() { tls_.flush(); }
   void expire(uint64_t now_us) {
     tls_.expire(now_us);

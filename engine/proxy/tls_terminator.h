@@ -83,6 +83,7 @@ class TlsTerminator : public tcp::ListenerHandler {
   ~TlsTerminator() override;
 
   tcp::StreamHandler* on_accept(tcp::Connection& client) override;
+  net::ClientLimiter* syn_screen() override { return limiter_; }
   // Client role: opens a TCP connection from `local` to remote:port and runs a TLS handshake over it in
   // `context` once it is established. The returned stream reports to `events`: stream_connected() when
   // the target is verified and the keys are ours, stream_closed() if the connection or the handshake

@@ -14,6 +14,10 @@
 #include "engine/tcp/tuple.h"
 #include "engine/tcp/types.h"
 
+namespace tollgate::net {
+class ClientLimiter;
+}
+
 namespace tollgate::tcp {
 
 class Connection;
@@ -40,6 +44,9 @@ class ListenerHandler {
   virtual ~ListenerHandler() = default;
   // Returns the connection's handler, or nullptr to reset it.
   virtual StreamHandler* on_accept(Connection&) = 0;
+  // The per-client limits that screen this listener's SYNs (ClientLimiter::screen): a client already over
+  // its limits is reset at its SYN, before any state or handshake; nullptr: none. on_accept still admits.
+  virtual net::ClientLimiter* syn_screen() { return nullptr; }
 };
 
 // Out-of-order segments: allocated from a per-core pool only while a connection has a hole.

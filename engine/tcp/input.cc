@@ -1,6 +1,7 @@
 // SEGMENT ARRIVES (RFC 9293 §3.10.7), with RFC 5961 protections and RFC 7323 timestamps.
 #include <algorithm>
 
+#include "engine/net/client_limiter.h"
 #include "engine/tcp/header.h"
 #include "engine/tcp/stack.h"
 
@@ -107,11 +108,23 @@ void TcpStack::input_listen(Listener& l, PacketRef packet, uint32_t payload_offs
     send_reset_for(t, h, payload_len);
     return;
   }
+  if (h.has(flags::kSyn) && !h.has(flags::kAck) && l.handler) {
+    net::ClientLimiter* limits = l.handler->syn_screen();
+    if (limits && net::ClientLimiter::refused(limits->screen(net::Ipv4Address{t.remote_ip}, now_us))) {
+      send_reset_for(t, h, payload_len);
+      return;
+    }
+  }
   if (h.has(flags::kAck) && !h.has(flags::kSyn)) {
     // The third step of a handshake answered with a cookie: the connection exists only if it checks.
     const std::optional<uint32_t> tsecr =
         h.options.has_timestamps ? std::optional<uint32_t>(h.options.ts_echo) : std::nullopt;
     const auto opts = cookies_.check(t, h.seq - 1, h.ack - 1, tsecr, now_us);
+    if (opts && pressure_ == BufferPressure::kCritical) {
+      counters_.syn_refused_pressure.add();
+      send_reset_for(t, h, payload_len);
+      return;
+    }
     if (!opts || listener_full(l)) {
       (opts ? counters_.listen_overflow : counters_.syn_cookies_failed).add();
       send_reset_for(t, h, payload_len);
@@ -145,6 +158,10 @@ void TcpStack::input_listen(Listener& l, PacketRef packet, uint32_t payload_offs
   }
   if (h.has(flags::kAck) || !h.has(flags::kSyn) || h.has(flags::kFin)) {
     if (h.has(flags::kAck)) send_reset_for(t, h, payload_len);
+    return;
+  }
+  if (pressure_ == BufferPressure::kCritical) {
+    counters_.syn_refused_pressure.add();  // dropped: no state, and the client's SYN timer retries
     return;
   }
   if (listener_full(l)) {
@@ -495,6 +512,21 @@ bool TcpStack::process_ack(Connection& c, const SegmentHeader& h, uint32_t paylo
   return true;
 }
 
+// Under buffer pressure (types.h BufferPressure) a segment that would pin one more buffer is not taken
+// from a connection that already holds many, nor out of order. It is neither acknowledged nor SACKed:
+// the peer's retransmission timer sends it again, backing off while the pressure lasts, so a refused
+// sender costs ever fewer packets and no acknowledged byte is lost.
+bool TcpStack::refused_for_pressure(const Connection& c, bool in_order) {
+  if (!in_order) {
+    counters_.ooo_refused_pressure.add();
+    return true;
+  }
+  const size_t held = c.receive_queue.chunks() + (c.reassembly ? c.reassembly->size() : 0);
+  if (held < chunks_allowed()) return false;
+  counters_.rx_refused_pressure.add();
+  return true;
+}
+
 // In-order data goes to the receive queue; data beyond a hole waits in the reassembly queue.
 void TcpStack::process_data(Connection& c, PacketRef packet, uint32_t payload_offset, Seq seq, uint32_t len,
                             uint64_t now_us) {
@@ -526,6 +558,7 @@ void TcpStack::process_data(Connection& c, PacketRef packet, uint32_t payload_of
   if (len > room - beyond) counters_.beyond_window_bytes.add(len - (room - beyond));
   len = std::min(len, room - beyond);
 
+  if (pressure_ != BufferPressure::kNone && refused_for_pressure(c, seq == c.rcv_nxt)) return;
   if (seq == c.rcv_nxt) {
     if (!append_received(c, packet, payload_offset, len)) {
       counters_.no_memory.add();

@@ -240,7 +240,13 @@ Connection* TcpStack::connect(net::Ipv4Address local, net::Ipv4Address remote, u
   return c;
 }
 
-uint32_t TcpStack::write_space(const Connection& c) const {
+uint32_t TcpStack::write_space(const Connection& c) {
+  // Under buffer pressure a connection already holding many buffers takes no more: its writer waits for
+  // on_writable, which the ACKs that shorten its queue bring (BufferPressure).
+  if (pressure_ != BufferPressure::kNone && c.send_queue.chunks() >= chunks_allowed()) {
+    counters_.tx_held_pressure.add();
+    return 0;
+  }
   return c.send_queue.bytes() >= config_.send_buffer ? 0 : config_.send_buffer - c.send_queue.bytes();
 }
 

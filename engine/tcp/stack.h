@@ -11,6 +11,7 @@
 #include "engine/net/address_allow_list.h"
 #include "engine/net/addresses.h"
 #include "engine/tcp/buffer.h"
+#include "engine/tcp/buffer_pressure.h"
 #include "engine/tcp/connection.h"
 #include "engine/tcp/isn.h"
 #include "engine/tcp/segment.h"
@@ -97,10 +98,14 @@ class TcpStack {
   // Application calls on a connection. write() queues `length` bytes of `packet` from `offset` without
   // copying; false (nothing queued) when the send buffer is full — on_writable follows later.
   bool write(Connection& c, PacketRef packet, uint32_t offset, uint32_t length, uint64_t now_us);
-  uint32_t write_space(const Connection& c) const;
+  uint32_t write_space(const Connection& c);  // bytes write() takes now (0 also under buffer pressure)
   void consume(Connection& c, uint32_t bytes, uint64_t now_us);
   void shutdown(Connection& c, uint64_t now_us);  // FIN after the queued data (half-close)
   void abort(Connection& c);                      // RST now; on_closed(kAborted) follows
+
+  // The environment's measure of its buffers (types.h BufferPressure), applied from the next segment on.
+  void set_buffer_pressure(BufferPressure p) { pressure_ = p; }
+  BufferPressure buffer_pressure() const { return pressure_; }
 
   const TcpCounters& counters() const { return counters_; }
   const BufferOps& buffers() const { return env_.buffers; }
@@ -124,6 +129,10 @@ class TcpStack {
                     uint64_t now_us);
   void process_fin(Connection& c, uint64_t now_us);
   bool append_received(Connection& c, PacketRef packet, uint32_t offset, uint32_t len);
+  bool refused_for_pressure(const Connection& c, bool in_order);
+  size_t chunks_allowed() const {  // per queue of a connection, under buffer pressure
+    return pressure_ == BufferPressure::kCritical ? kCriticalConnectionChunks : kHeavyConnectionChunks;
+  }
   bool coalesce(Connection& c, PacketRef packet, uint32_t offset, uint32_t len);
   void release_rx_pack(Connection& c);
   void on_established(Connection& c, uint64_t now_us);
@@ -169,6 +178,7 @@ class TcpStack {
   TcpConfig config_;
   TcpEnvironment env_;
   TcpCounters counters_;
+  BufferPressure pressure_ = BufferPressure::kNone;
   ChunkPool chunks_;
   TimerWheel timers_;
   IsnGenerator isn_;

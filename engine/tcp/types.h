@@ -107,6 +107,12 @@ struct TcpCounters {
   Counter small_mss_raised;      // peer announced an MSS below kMinSendMss: we send kMinSendMss anyway
   Counter rx_coalesced;          // tiny in-order payloads copied into a shared buffer (receive queue long)
   Counter tiny_out_of_order_refused;  // tiny out-of-order segments refused (reassembly queue long)
+  // The global buffer reserve (BufferPressure): what was refused to keep the last buffers for RX refill
+  // and the connections that hold few.
+  Counter syn_refused_pressure;  // SYNs (and cookie ACKs) refused: buffers critically short
+  Counter rx_refused_pressure;   // in-order segments not taken (not acknowledged) from a heavy connection
+  Counter ooo_refused_pressure;  // out-of-order segments not kept: buffers short
+  Counter tx_held_pressure;      // writers told there is no room: their send queue holds many buffers
 };
 
 }  // namespace tollgate::tcp

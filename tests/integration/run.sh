@@ -38,7 +38,7 @@ fi
 for t in test_config_errors.sh test_examples.sh test_example_path_routing.sh test_lab_lifecycle.sh test_two_cores.sh test_af_packet.sh test_tcp_proxy.sh \
          test_http_target_down.sh test_http_backend_tls.sh test_cert_reload.sh test_shm_stats.sh test_controlplane.sh \
          test_health_checks.sh test_config_reload.sh test_loadgen.sh test_nic_bind.sh test_units.sh \
-         test_unit_capabilities.sh test_install.sh test_allow_list.sh test_client_limits.sh; do
+         test_unit_capabilities.sh test_install.sh test_allow_list.sh test_client_limits.sh test_buffer_reserve.sh; do
   run_test "$t"
 done
 

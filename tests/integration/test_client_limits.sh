@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Per-client limits (client_limits) in their own lab, prefix kl: the lab config with http-app (:8080)
 # limited to 3 connections and 5 requests per second (burst 5) per client address, 198.18.0.3/32 exempt,
-# and tcp-echo (:7000) and https (:443) to 2 connections (on :443 a third is reset before its handshake).
+# and tcp-echo (:7000) and https (:443) to 2 connections (a third is reset at its SYN).
 # From the client address: a sixth request within the second gets 429 with Retry-After, the connection
-# stays usable and is served again a second later; a fourth concurrent connection is reset while three are
-# held, and accepted once one of them closes. The exempt address is never limited. Each refusal is counted.
+# stays usable and is served again a second later; a fourth concurrent connection is reset at its SYN while
+# three are held, and accepted once one of them closes. The exempt address is never limited. Each refusal
+# is counted.
 source "$(dirname "$0")/lib.sh"
 own_lab kl
 P=kl
@@ -72,18 +73,18 @@ def served(s):
     except OSError:
         return False
 def connect():
-    # The reset of a refused connection can arrive while connect() still runs.
+    # A client over its limit is reset at its SYN: connect() itself is refused.
     s = socket.socket(); s.settimeout(3); s.bind((src, 0))
     try:
         s.connect((vip, 8080))
-    except ConnectionResetError:
-        pass
+    except ConnectionRefusedError:
+        return None
     return s
 held = [connect() for _ in range(n)]
 ok = [served(s) for s in held]
 extra = connect()
-first = "served" if served(extra) else "refused"
-extra.close()
+first = "refused-at-syn" if extra is None else "served" if served(extra) else "reset-later"
+if extra: extra.close()
 held.pop().close()
 import time; time.sleep(0.3)
 again = connect()
@@ -92,9 +93,9 @@ print(sum(ok), first, second)
 PY
 fresh_stats
 refused_before=$(limits_stat connections_refused)
-assert_eq "$(in_client "$PY" "$work/hold.py" "$VIP" "$HOLDER" 3)" "3 refused served" "4th connection with 3 held"
+assert_eq "$(in_client "$PY" "$work/hold.py" "$VIP" "$HOLDER" 3)" "3 refused-at-syn served" "4th connection with 3 held"
 assert_eq "$(in_client "$PY" "$work/hold.py" "$VIP" "$EXEMPT" 3)" "3 served served" "exempt address"
-note "connections: the 4th from one address reset while 3 are held, accepted after one closes; exempt not limited"
+note "connections: the 4th from one address reset at its SYN while 3 are held, accepted after one closes; exempt not limited"
 # held PORT N: N+1 connections from the client address to PORT; prints how many connected and whether the
 # last was reset before any byte came back (TLS: no ServerHello).
 cat >"$work/held.py" <<'PY'
@@ -110,6 +111,10 @@ for _ in range(n):
 extra = socket.socket(); extra.settimeout(3)
 try:
     extra.connect((vip, port))
+except ConnectionRefusedError:
+    print(len(held), "refused-at-syn")
+    sys.exit(0)
+try:
     extra.sendall(b"\x16\x03\x01\x00\x05hello" if port == 443 else b"ping")
     data = extra.recv(100)
     verdict = "closed" if not data else "answered"
@@ -117,12 +122,12 @@ except OSError:
     verdict = "reset"
 print(len(held), verdict)
 PY
-assert_eq "$(in_client "$PY" "$work/held.py" "$VIP" 7000 2)" "2 reset" "tcp :7000, a 3rd connection with 2 held"
-assert_eq "$(in_client "$PY" "$work/held.py" "$VIP" 443 2)" "2 reset" "https :443, a 3rd connection with 2 held"
+assert_eq "$(in_client "$PY" "$work/held.py" "$VIP" 7000 2)" "2 refused-at-syn" "tcp :7000, a 3rd connection with 2 held"
+assert_eq "$(in_client "$PY" "$work/held.py" "$VIP" 443 2)" "2 refused-at-syn" "https :443, a 3rd connection with 2 held"
 fresh_stats
 assert_ge "$(stat_value cores.0.listeners.0.client_limits.connections_refused)" 1 "tcp connections_refused"
 assert_ge "$(stat_value cores.0.http_listeners.0.client_limits.connections_refused)" 1 "https connections_refused"
-note "tcp :7000 and https :443: a 3rd connection from one address reset (on :443 before any handshake)"
+note "tcp :7000 and https :443: a 3rd connection from one address reset at its SYN"
 
 fresh_stats
 assert_ge "$(limits_stat requests_limited)" 1 "requests_limited counted"

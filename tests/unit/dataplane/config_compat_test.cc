@@ -149,6 +149,7 @@ TEST(ConfigCompat, EveryChangeThatNeedsARestartIsNamed) {
       {"burst = 32", "burst = 32\nsteering_ring_size = 2048", "dataplane.steering_ring_size: 1024 → 2048"},
       {"burst = 32", "burst = 32\nmemory_mb = 1024", "dataplane.memory_mb: 512 → 1024"},
       {"burst = 32", "burst = 32\ntls_record_buffers = 16", "dataplane.tls_record_buffers: 4096 → 16"},
+      {"burst = 32", "burst = 32\nmbuf_reserve_percent = 10", "dataplane.mbuf_reserve_percent: 20 → 10"},
       {"burst = 32", "burst = 32\naccess_log = \"a.log\"",
        "dataplane.access_log: '' → '/etc/tollgate/a.log'"},
       {"burst = 32", "burst = 32\naccess_log_ring_size = 1024",

@@ -75,6 +75,8 @@ TEST(DataplaneConfig, ErrorsNameFileLineAndKey) {
                "dataplane.burst", 2, "out of range");
   expect_error("[dataplane]\ncorse = 1\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n",
                "dataplane.corse", 2, "unknown key");
+  expect_error("[dataplane]\nmbuf_reserve_percent = 60\n[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\n",
+               "dataplane.mbuf_reserve_percent", 2, "out of range");
   expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4'\n", "port[0].ipv4", 4, "prefix length");
   expect_error("[[port]]\nname='a'\niface='x'\nipv4='1.2.3.4/24'\ndriver='dpdk'\n", "port[0].driver", 5,
                "unknown driver");

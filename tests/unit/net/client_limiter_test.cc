@@ -37,6 +37,28 @@ TEST(ClientLimiterTest, NewConnectionsPerSecondWithBurst) {
   EXPECT_EQ(limiter.counters().connections_rated.get(), 2u);
 }
 
+// SYNs are screened without taking a place or a token, and a client never seen makes no entry (spoofed
+// sources cannot fill the table); a client already over a limit is refused at its SYN.
+TEST(ClientLimiterTest, ScreeningSynsTakesNothing) {
+  ClientLimits l;
+  l.max_connections = 2;
+  l.connections_per_second = 3;
+  ClientLimiter limiter(l, 42);
+  const uint64_t now = 5'000'000;
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(limiter.screen(client(2), now), Admission::kUntracked);
+  EXPECT_EQ(limiter.tracked(), 0u) << "a screened SYN made an entry";
+  EXPECT_EQ(limiter.admit_connection(client(2), now), Admission::kTracked);
+  EXPECT_EQ(limiter.screen(client(2), now), Admission::kUntracked);
+  EXPECT_EQ(limiter.admit_connection(client(2), now), Admission::kTracked) << "the screen took a place or token";
+  EXPECT_EQ(limiter.screen(client(2), now), Admission::kTooMany);
+  limiter.connection_closed(client(2));
+  EXPECT_EQ(limiter.admit_connection(client(2), now), Admission::kTracked);  // the third token of the burst
+  limiter.connection_closed(client(2));
+  EXPECT_EQ(limiter.screen(client(2), now), Admission::kTooFast);
+  EXPECT_EQ(limiter.counters().connections_refused.get(), 1u);
+  EXPECT_EQ(limiter.counters().connections_rated.get(), 1u);
+}
+
 TEST(ClientLimiterTest, RequestsPerSecondAnswerWhenToComeBack) {
   ClientLimits l;
   l.requests_per_second = 2;

@@ -748,6 +748,7 @@ TEST_F(HttpProxyTest, ClientOverItsConnectionLimitIsResetAndCountsDropWhenItClos
   ASSERT_EQ(responses(first, 1).size(), 1u);
   RecordingHandler& second = connect_client();
   ASSERT_TRUE(pair_->run([&] { return second.closed; }));
+  EXPECT_EQ(second.reason, tcp::CloseReason::kRefused) << "not reset at its SYN";
   EXPECT_EQ(proxy_->client_limiter()->counters().connections_refused.get(), 1u);
   first.stack->shutdown(*first.connection, pair_->now);
   ASSERT_TRUE(pair_->run([&] { return first.closed; }));

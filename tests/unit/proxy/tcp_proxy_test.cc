@@ -281,16 +281,18 @@ TEST_F(TcpProxyTest, IdleSessionIsResetOnBothSides) {
   EXPECT_EQ(proxy_->sessions_to(0), 0u);
 }
 
-TEST_F(TcpProxyTest, ClientOverItsConnectionLimitIsResetAtAccept) {
+// Reset at its SYN (the proxy screens SYNs with its limits): refused, not reset after a handshake.
+TEST_F(TcpProxyTest, ClientOverItsConnectionLimitIsResetAtItsSyn) {
   start();
   net::ClientLimits limits;
   limits.max_connections = 1;
   proxy_->set_client_limits(limits, 99);
   connect_client();
   ASSERT_TRUE(client_.connected);
+  ASSERT_TRUE(pair_->run([&] { return backend_.sessions.size() == 1; }));
   RecordingHandler& second = another_client();
   ASSERT_TRUE(pair_->run([&] { return second.closed; }));
-  EXPECT_EQ(second.reason, tcp::CloseReason::kReset);
+  EXPECT_EQ(second.reason, tcp::CloseReason::kRefused);
   EXPECT_EQ(proxy_->client_limiter()->counters().connections_refused.get(), 1u);
   EXPECT_EQ(backend_.sessions.size(), 1u) << "the refused client reached no backend";
   // Its count is given back when the first closes.

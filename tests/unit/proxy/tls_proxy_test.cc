@@ -701,7 +701,7 @@ TEST_F(TlsProxyTest, ClientsPastMaxHandshakesAreResetAtAccept) {
   EXPECT_EQ(proxy_->terminator().counters().handshakes_refused.get(), 1u);
 }
 
-// A client over its connection limit is reset at accept: no handshake is spent on it.
+// A client over its connection limit is reset at its SYN: no connection, no handshake spent on it.
 TEST_F(TlsProxyTest, ClientOverItsConnectionLimitIsResetBeforeAnyHandshake) {
   connect(5);
   net::ClientLimits limits;
@@ -711,7 +711,7 @@ TEST_F(TlsProxyTest, ClientOverItsConnectionLimitIsResetBeforeAnyHandshake) {
   RecordingHandler second;
   connect_another(second);
   ASSERT_TRUE(run_until([&] { return second.closed; }, 2'000'000));
-  EXPECT_EQ(second.reason, tcp::CloseReason::kReset);
+  EXPECT_EQ(second.reason, tcp::CloseReason::kRefused);
   EXPECT_TRUE(second.received.empty()) << "no ServerHello for a refused client";
   EXPECT_EQ(proxy_->client_limiter()->counters().connections_refused.get(), 1u);
   EXPECT_EQ(proxy_->counters().sessions.get(), 1u);

@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "engine/net/client_limiter.h"
 #include "engine/tcp/stack.h"
 #include "tests/unit/tcp/tcp_harness.h"
 
@@ -278,6 +279,131 @@ TEST_F(HostilePeerTest, TinyOutOfOrderSegmentsAreBounded) {
   EXPECT_TRUE(server_.received == data);
   EXPECT_LE(most_entries, kTinyOutOfOrderEntries + 1);
   EXPECT_GT(pair_->server().counters().tiny_out_of_order_refused.get(), 0u);
+}
+
+// Buffers short (the dataplane's pool below its reserve): a connection that already holds many stops
+// queueing, a light one is still served, no new connection is taken at the critical level, and once the
+// pressure is gone everything refused arrives whole (it was never acknowledged).
+TEST_F(HostilePeerTest, BufferPressureStopsHeavyConnectionsAndNewOnes) {
+  start();
+  connect();
+  server_.consume = false;
+  Connection& heavy = *server_.connection;
+  pair_->server().set_buffer_pressure(BufferPressure::kLow);
+  const std::string data = pattern(20 * 1400);
+  ASSERT_TRUE(send(client_, data));
+  pair_->run([] { return false; }, 2'000'000);
+  EXPECT_EQ(heavy.receive_queue.chunks(), kHeavyConnectionChunks) << "a heavy connection kept queueing";
+  EXPECT_LT(heavy.receive_queue.bytes(), data.size());
+  EXPECT_GT(pair_->server().counters().rx_refused_pressure.get(), 0u);
+  const uint32_t acknowledged = heavy.rcv_nxt - heavy.irs - 1;
+  EXPECT_EQ(acknowledged, heavy.receive_queue.bytes()) << "refused bytes were acknowledged";
+
+  // A light connection is still served at the same level.
+  RecordingHandler& light = testing::connect_recording(*pair_, clients_, kPort);
+  ASSERT_TRUE(light.connected);
+  ASSERT_TRUE(pair_->run([&] { return server_.connection != &heavy; }, 1'000'000));
+  Connection& light_server = *server_.connection;
+  ASSERT_TRUE(send(light, "GET / HTTP/1.1\r\n\r\n"));
+  ASSERT_TRUE(pair_->run([&] { return light_server.receive_queue.bytes() == 18; }, 1'000'000));
+
+  // Critical: new connections are refused (their SYNs dropped) until the pressure is gone.
+  pair_->server().set_buffer_pressure(BufferPressure::kCritical);
+  RecordingHandler late;
+  late.stack = &pair_->client();
+  late.now = &pair_->now;
+  pair_->client().connect(TcpPair::kAddress[0], TcpPair::kAddress[1], kPort, &late, pair_->now);
+  EXPECT_FALSE(pair_->run([&] { return late.connected; }, 2'500'000)) << "connected at critical pressure";
+  EXPECT_GT(pair_->server().counters().syn_refused_pressure.get(), 0u);
+  pair_->server().set_buffer_pressure(BufferPressure::kNone);
+  EXPECT_TRUE(pair_->run([&] { return late.connected; }, 10'000'000)) << "the SYN's retry was not taken";
+
+  server_.consume = true;
+  server_.on_data(light_server);
+  server_.received.clear();
+  server_.on_data(heavy);
+  ASSERT_TRUE(pair_->run([&] { return server_.received.size() == data.size(); }, 60'000'000));
+  EXPECT_TRUE(server_.received == data);
+  pair_->client().abort(*late.connection);
+}
+
+// Out-of-order data is not kept while buffers are short: it is neither SACKed nor lost.
+TEST_F(HostilePeerTest, BufferPressureKeepsNoOutOfOrderData) {
+  start();
+  connect();
+  pair_->server().set_buffer_pressure(BufferPressure::kLow);
+  const std::string data = pattern(6 * 1400);
+  pair_->drop_next[0] = true;
+  ASSERT_TRUE(send(client_, data));
+  pair_->run([] { return false; }, 100'000);
+  EXPECT_EQ(server_.connection->reassembly, nullptr) << "out-of-order data kept under pressure";
+  EXPECT_GT(pair_->server().counters().ooo_refused_pressure.get(), 0u);
+  pair_->server().set_buffer_pressure(BufferPressure::kNone);
+  ASSERT_TRUE(pair_->run([&] { return server_.received.size() == data.size(); }, 60'000'000));
+  EXPECT_TRUE(server_.received == data);
+}
+
+// A writer whose send queue already holds many buffers gets no room while buffers are short, and room
+// again once its bytes are acknowledged.
+TEST_F(HostilePeerTest, BufferPressureHoldsBackHeavyWriters) {
+  start();
+  connect();
+  TcpStack& stack = pair_->client();
+  stack.set_buffer_pressure(BufferPressure::kLow);
+  Connection& c = *client_.connection;
+  for (size_t i = 0; i < kHeavyConnectionChunks; ++i) {
+    ASSERT_GT(stack.write_space(c), 0u) << "held back at " << i << " chunks";
+    ASSERT_TRUE(send(client_, "x"));
+  }
+  EXPECT_EQ(stack.write_space(c), 0u);
+  EXPECT_GT(stack.counters().tx_held_pressure.get(), 0u);
+  ASSERT_TRUE(pair_->run([&] { return server_.received.size() == kHeavyConnectionChunks; }, 1'000'000));
+  EXPECT_TRUE(pair_->run([&] { return c.send_queue.chunks() == 0; }, 1'000'000));
+  EXPECT_GT(stack.write_space(c), 0u) << "no room after everything was acknowledged";
+}
+
+static_assert(pressure_of(1000, 1000, 20) == BufferPressure::kNone);
+static_assert(pressure_of(199, 1000, 20) == BufferPressure::kLow);
+static_assert(pressure_of(99, 1000, 20) == BufferPressure::kCritical);
+static_assert(pressure_of(0, 1000, 0) == BufferPressure::kNone, "no reserve: never pressed");
+
+// A listener whose handler screens SYNs with per-client limits: a client already holding its limit is
+// reset at the SYN, before any state, cookie or accept.
+TEST_F(HostilePeerTest, ClientOverItsLimitIsResetAtTheSyn) {
+  struct Screening : RecordingHandler {
+    net::ClientLimiter* limiter = nullptr;
+    int accepted = 0;
+    tcp::StreamHandler* on_accept(Connection& c) override {
+      ++accepted;
+      return RecordingHandler::on_accept(c);
+    }
+    net::ClientLimiter* syn_screen() override { return limiter; }
+  };
+  net::ClientLimits limits;
+  limits.max_connections = 1;
+  net::ClientLimiter limiter(limits, 9);
+  Screening screening;
+  screening.limiter = &limiter;
+  pair_ = std::make_unique<TcpPair>(TcpConfig{}, 5);
+  screening.stack = &pair_->server();
+  screening.now = &pair_->now;
+  ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kPort, &screening, 0));
+  // What on_accept would do with the limiter (the proxies admit there): the first client holds its place.
+  ASSERT_EQ(limiter.admit_connection(TcpPair::kAddress[0], pair_->now), net::ClientLimiter::Admission::kTracked);
+  const uint64_t resets = pair_->server().counters().resets_sent.get();
+  RecordingHandler& refused = testing::connect_recording(*pair_, clients_, kPort);
+  EXPECT_TRUE(refused.closed);
+  EXPECT_EQ(refused.reason, CloseReason::kRefused);
+  EXPECT_EQ(screening.accepted, 0) << "accepted before being refused";
+  EXPECT_EQ(pair_->server().counters().syn_cookies_sent.get(), 0u);
+  EXPECT_GT(pair_->server().counters().resets_sent.get(), resets);
+  EXPECT_EQ(limiter.counters().connections_refused.get(), 1u);
+  limiter.connection_closed(TcpPair::kAddress[0]);
+  RecordingHandler& later = testing::connect_recording(*pair_, clients_, kPort);
+  EXPECT_TRUE(later.connected);
+  EXPECT_TRUE(pair_->run([&] { return screening.accepted == 1; }, 1'000'000));
+  clients_.clear();
+  pair_.reset();
 }
 
 }  // namespace
