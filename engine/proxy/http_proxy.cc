@@ -28,6 +28,10 @@ constexpr uint32_t kRequestsPerEvent = 32;
 constexpr uint32_t kAnswerRoom = 4096;
 // Local answers gathered before they are written (several small answers share one buffer).
 constexpr size_t kAnswerBatchBytes = 8192;
+// The deadline wheel: expire() runs every 10 ms; 4,096 slots are a 41 s revolution, so most deadlines
+// (idle timeouts of a minute or so) are visited once or twice before they are due.
+constexpr uint64_t kDeadlineTickUs = 10'000;
+constexpr uint32_t kDeadlineSlots = 4096;
 // What a listener answers CONNECT with: it is a load balancer, not a forward proxy.
 constexpr std::string_view kAllowedMethods = "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH";
 
@@ -89,6 +93,7 @@ HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSet
       pools_(pools),
       settings_(std::move(settings)),
       max_sessions_(max_sessions),
+      deadlines_(kDeadlineTickUs, kDeadlineSlots, now_us),
       route_scratch_(std::move(route_scratch)),
       prng_((settings_.seed ? settings_.seed : now_us) ^ settings_.core),
       scratch_(kScratchBytes),
@@ -138,6 +143,7 @@ HttpProxy::Session* HttpProxy::open_session(net::Ipv4Address client, bool admit)
     // Made on first need and reused after: most listeners never see max_sessions_ clients at once.
     auto s = std::make_unique<Session>();
     s->proxy = this;
+    s->timer.session = s.get();
     free_.push_back(s.get());
     sessions_.push_back(std::move(s));
   }
@@ -162,6 +168,10 @@ HttpProxy::Session* HttpProxy::open_session(net::Ipv4Address client, bool admit)
 void HttpProxy::arm(Session& s, Deadline kind, uint64_t after_us) {
   s.deadline = kind;
   s.deadline_us = now_us_ + after_us;
+  // Deadlines move on with every byte: the wheel is touched only when one comes nearer. A timer that
+  // fires for a deadline moved further meanwhile is rearmed then (expire()).
+  if (!s.timer.node.scheduled() || s.timer.node.expires > s.deadline_us)
+    deadlines_.schedule(s.timer.node, s.deadline_us);
 }
 
 template <typename Parse>
@@ -977,6 +987,7 @@ void HttpProxy::maybe_free(Session& s) {
   if (s.counted_client) limiter_->connection_closed(s.client);
   s.counted_client = false;
   s.deadline = Deadline::kNone;
+  deadlines_.cancel(s.timer.node);
   Session* last = active_list_.back();
   active_list_[s.active_index] = last;
   last->active_index = s.active_index;
@@ -1000,52 +1011,55 @@ void HttpProxy::close_all(bool hard) {
 }
 
 void HttpProxy::expire(uint64_t now_us) {
-  for (size_t i = 0; i < active_list_.size();) {
-    Session& s = *active_list_[i];
-    if (s.deadline == Deadline::kNone || now_us < s.deadline_us) {
-      ++i;
-      continue;
+  deadlines_.advance(now_us, [&](tcp::TimerNode& node) {
+    Session& s = *reinterpret_cast<DeadlineTimer*>(&node)->session;
+    if (!s.in_use || s.deadline == Deadline::kNone) return;
+    if (now_us < s.deadline_us) {
+      deadlines_.schedule(node, s.deadline_us);  // moved on since it was armed
+      return;
     }
-    const Deadline kind = s.deadline;
-    s.deadline = Deadline::kNone;
-    if ((kind == Deadline::kConnect || kind == Deadline::kResponse) && s.target >= 0)
-      pools_.target_counters(s.pool, s.target).timeouts.add();
-    switch (kind) {
-      case Deadline::kIdle:
-        close_client(s);
-        break;
-      case Deadline::kHeader:
+    deadline_passed(s);
+  });
+}
+
+void HttpProxy::deadline_passed(Session& s) {
+  const Deadline kind = s.deadline;
+  s.deadline = Deadline::kNone;
+  if ((kind == Deadline::kConnect || kind == Deadline::kResponse) && s.target >= 0)
+    pools_.target_counters(s.pool, s.target).timeouts.add();
+  switch (kind) {
+    case Deadline::kIdle:
+      close_client(s);
+      break;
+    case Deadline::kHeader:
+      respond_local(s, 408, true);
+      break;
+    case Deadline::kConnect:
+      upstream_failed(s, true, true);
+      break;
+    case Deadline::kResponse:
+      respond_local(s, 504, true);
+      break;
+    case Deadline::kBody:
+      // The client stopped sending its body: the target has part of it, so its connection goes too.
+      counters_.transfer_timeouts.add();
+      if (s.response_started) {
+        reset_client(s);
+      } else {
+        drop_upstream(s, false);
         respond_local(s, 408, true);
-        break;
-      case Deadline::kConnect:
-        upstream_failed(s, true, true);
-        break;
-      case Deadline::kResponse:
-        respond_local(s, 504, true);
-        break;
-      case Deadline::kBody:
-        // The client stopped sending its body: the target has part of it, so its connection goes too.
-        counters_.transfer_timeouts.add();
-        if (s.response_started) {
-          reset_client(s);
-        } else {
-          drop_upstream(s, false);
-          respond_local(s, 408, true);
-        }
-        break;
-      case Deadline::kTransfer:
-        counters_.transfer_timeouts.add();
-        reset_client(s);
-        break;
-      case Deadline::kLinger:
-        counters_.linger_timeouts.add();
-        reset_client(s);
-        break;
-      case Deadline::kNone:
-        break;
-    }
-    // Handling may have freed the session, which moves the last one into slot i.
-    if (i < active_list_.size() && active_list_[i] == &s) ++i;
+      }
+      break;
+    case Deadline::kTransfer:
+      counters_.transfer_timeouts.add();
+      reset_client(s);
+      break;
+    case Deadline::kLinger:
+      counters_.linger_timeouts.add();
+      reset_client(s);
+      break;
+    case Deadline::kNone:
+      break;
   }
 }
 
