@@ -10,32 +10,27 @@ namespace tollgate::proxy {
 
 HealthProber::HealthProber(tcp::TcpStack& stack, TlsTerminator* tls, const tls::ClientContext* insecure,
                            ProbeSink& sink, uint32_t max_probes, const uint64_t& now_us)
-    : stack_(stack), tls_(tls), insecure_(insecure), sink_(sink), max_probes_(max_probes), now_us_(now_us) {}
+    : stack_(stack), tls_(tls), insecure_(insecure), sink_(sink), probes_(max_probes), now_us_(now_us) {}
 
 HealthProber::~HealthProber() {
   // Connections still open belong to the stack, which outlives nothing here: detach them quietly.
-  for (auto& p : probes_) {
-    if (p->in_use && p->stream) {
-      p->in_use = false;  // no result for a prober going away
-      p->stream->abort();
+  probes_.for_each_made([](Probe& p) {
+    if (p.in_use && p.stream) {
+      p.in_use = false;  // no result for a prober going away
+      p.stream->abort();
     }
-  }
+  });
 }
 
 void HealthProber::start(const ProbeSpec& spec) {
-  if (free_.empty() && probes_.size() < max_probes_) {
-    auto p = std::make_unique<Probe>();
-    p->owner = this;
-    free_.push_back(p.get());
-    probes_.push_back(std::move(p));
-  }
   ProbeReport refused;
   refused.id = spec.id;
   refused.pool = spec.pool;
   refused.target = spec.target;
   refused.failure = ProbeFailure::kNoResources;
-  if (free_.empty()) return sink_.probe_done(refused);
-  Probe& p = *free_.back();
+  Probe* taken = probes_.acquire([this](Probe& made) { made.owner = this; });
+  if (!taken) return sink_.probe_done(refused);
+  Probe& p = *taken;
   p.spec = spec;
   const size_t n = std::min(spec.path.size(), p.path.size());
   std::memcpy(p.path.data(), spec.path.data(), n);
@@ -46,6 +41,7 @@ void HealthProber::start(const ProbeSpec& spec) {
   p.deadline_us = now_us_ + uint64_t{spec.timeout_ms} * 1000;
   if (spec.kind == ProbeKind::kHttps) {
     if (!tls_ || !insecure_) {
+      probes_.release(p);
       refused.failure = ProbeFailure::kTls;
       return sink_.probe_done(refused);
     }
@@ -55,9 +51,12 @@ void HealthProber::start(const ProbeSpec& spec) {
     p.tcp.events = &p;
     p.stream = &p.tcp;
   }
-  if (!p.stream) return sink_.probe_done(refused);
-  free_.pop_back();
+  if (!p.stream) {
+    probes_.release(p);
+    return sink_.probe_done(refused);
+  }
   p.in_use = true;
+  p.held = true;
   ++active_;
   counters_.started.add();
 }
@@ -132,16 +131,17 @@ void HealthProber::finish(Probe& p, bool passed, uint16_t status, ProbeFailure f
 }
 
 void HealthProber::release(Probe& p) {
-  if (p.in_use || p.stream) return;
-  if (std::find(free_.begin(), free_.end(), &p) == free_.end()) free_.push_back(&p);
+  if (p.in_use || p.stream || !p.held) return;  // still busy, or given back already
+  p.held = false;
+  probes_.release(p);
 }
 
 void HealthProber::expire(uint64_t now_us) {
-  for (auto& p : probes_) {
-    if (!p->in_use || now_us < p->deadline_us) continue;
+  probes_.for_each_made([&](Probe& p) {
+    if (!p.in_use || now_us < p.deadline_us) return;
     counters_.timed_out.add();
-    finish(*p, false, 0, ProbeFailure::kTimeout);
-  }
+    finish(p, false, 0, ProbeFailure::kTimeout);
+  });
 }
 
 }  // namespace tollgate::proxy

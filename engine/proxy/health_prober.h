@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/common/counter.h"
+#include "engine/common/object_pool.h"
 #include "engine/net/addresses.h"
 #include "engine/proxy/plain_stream.h"
 #include "engine/proxy/tcp_stream.h"
@@ -97,6 +98,7 @@ class HealthProber {
     uint64_t deadline_us = 0;
     bool connected = false;
     bool in_use = false;
+    bool held = false;  // taken from probes_ and not yet given back
 
     void stream_connected() override;
     void stream_data() override;
@@ -113,9 +115,7 @@ class HealthProber {
   TlsTerminator* tls_;
   const tls::ClientContext* insecure_;
   ProbeSink& sink_;
-  uint32_t max_probes_;
-  std::vector<std::unique_ptr<Probe>> probes_;  // made on first need, reused
-  std::vector<Probe*> free_;
+  ObjectPool<Probe> probes_;  // made on first need, reused
   size_t active_ = 0;
   const uint64_t& now_us_;
   ProberCounters counters_;

@@ -92,7 +92,7 @@ HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSet
     : stack_(stack),
       pools_(pools),
       settings_(std::move(settings)),
-      max_sessions_(max_sessions),
+      sessions_(max_sessions),
       deadlines_(kDeadlineTickUs, kDeadlineSlots, now_us),
       route_scratch_(std::move(route_scratch)),
       prng_((settings_.seed ? settings_.seed : now_us) ^ settings_.core),
@@ -104,7 +104,7 @@ HttpProxy::HttpProxy(tcp::TcpStack& stack, UpstreamPools& pools, HttpListenerSet
       now_us_(now_us),
       rule_counters_(settings_.routes ? settings_.routes->rule_count() : 0) {
   if (settings_.client_limits.enabled()) limiter_.emplace(settings_.client_limits, random_salt());
-  deferred_.reserve(std::min<size_t>(max_sessions_, 4096));
+  deferred_.reserve(std::min<size_t>(max_sessions, 4096));
   deferring_.reserve(deferred_.capacity());
 }
 
@@ -134,21 +134,15 @@ HttpProxy::Session* HttpProxy::open_session(net::Ipv4Address client, bool admit)
       return nullptr;  // reset by the layer below (TCP, or TLS after its handshake)
     counted = a == net::ClientLimiter::Admission::kTracked;
   }
-  if (free_.empty()) {
-    if (sessions_.size() >= max_sessions_) {
-      counters_.no_session.add();
-      if (counted) limiter_->connection_closed(client);
-      return nullptr;
-    }
-    // Made on first need and reused after: most listeners never see max_sessions_ clients at once.
-    auto s = std::make_unique<Session>();
-    s->proxy = this;
-    s->timer.session = s.get();
-    free_.push_back(s.get());
-    sessions_.push_back(std::move(s));
+  Session* s = sessions_.acquire([this](Session& made) {
+    made.proxy = this;
+    made.timer.owner = &made;
+  });
+  if (!s) {
+    counters_.no_session.add();
+    if (counted) limiter_->connection_closed(client);
+    return nullptr;
   }
-  Session* s = free_.back();
-  free_.pop_back();
   s->in_use = true;
   s->client = client;
   s->counted_client = counted;
@@ -993,7 +987,7 @@ void HttpProxy::maybe_free(Session& s) {
   last->active_index = s.active_index;
   active_list_.pop_back();
   --active_;
-  free_.push_back(&s);
+  sessions_.release(s);
 }
 
 void HttpProxy::close_all(bool hard) {
@@ -1011,8 +1005,8 @@ void HttpProxy::close_all(bool hard) {
 }
 
 void HttpProxy::expire(uint64_t now_us) {
-  deadlines_.advance(now_us, [&](tcp::TimerNode& node) {
-    Session& s = *reinterpret_cast<DeadlineTimer*>(&node)->session;
+  deadlines_.advance(now_us, [&](TimerNode& node) {
+    Session& s = OwnedTimer<Session>::owner_of(node);
     if (!s.in_use || s.deadline == Deadline::kNone) return;
     if (now_us < s.deadline_us) {
       deadlines_.schedule(node, s.deadline_us);  // moved on since it was armed

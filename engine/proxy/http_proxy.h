@@ -17,6 +17,8 @@
 
 #include "engine/balancing/prng.h"
 #include "engine/common/counter.h"
+#include "engine/common/object_pool.h"
+#include "engine/common/timer_wheel.h"
 #include "engine/http/body_framer.h"
 #include "engine/http/forward_writer.h"
 #include "engine/http/local_responses.h"
@@ -30,7 +32,6 @@
 #include "engine/routing/route_table.h"
 #include "engine/shm/histogram.h"
 #include "engine/tcp/stack.h"
-#include "engine/tcp/timer_wheel.h"
 
 namespace tollgate::proxy {
 
@@ -185,12 +186,6 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
     kLinger,    // our side closed, the last answer not yet taken by the client
   };
 
-  // A session's deadline on the proxy's timing wheel. The node comes first, so the node the wheel fires
-  // leads to its session.
-  struct DeadlineTimer {
-    tcp::TimerNode node;
-    Session* session = nullptr;
-  };
   struct Session : UpstreamOwner, StreamEvents {
     HttpProxy* proxy = nullptr;
     TcpStream tcp;                // the client's stream on a plaintext listener
@@ -200,7 +195,7 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
     Stage stage = Stage::kHead;
     Deadline deadline = Deadline::kNone;
     uint64_t deadline_us = 0;
-    DeadlineTimer timer;  // due at deadline_us or earlier (then rearmed): see arm()
+    OwnedTimer<Session> timer;  // due at deadline_us or earlier (then rearmed): see arm()
     // The request in flight.
     http::Method method = http::Method::kGet;
     uint32_t pool = 0;
@@ -308,14 +303,12 @@ class HttpProxy : public tcp::ListenerHandler, public StreamApplication {
   tcp::TcpStack& stack_;
   UpstreamPools& pools_;
   HttpListenerSettings settings_;
-  uint32_t max_sessions_;
-  std::vector<std::unique_ptr<Session>> sessions_;  // made on demand up to max_sessions_, then reused
-  std::vector<Session*> free_;
+  ObjectPool<Session> sessions_;
   std::vector<Session*> active_list_;  // walked by close_all()
   // Every session's deadline (one node each): expire() visits only the due ones, not every session, so
   // tens of thousands of idle connections cost nothing per tick. After sessions_: the wheel unlinks the
   // nodes still scheduled when it goes, so it must go first.
-  tcp::TimerWheel deadlines_;
+  TimerWheel deadlines_;
   std::vector<Session*> deferred_, deferring_;
   size_t active_ = 0;
   routing::RouteScratch route_scratch_;

@@ -26,15 +26,10 @@ TcpProxy::TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, balanc
       backend_source_(backend_source),
       targets_(std::move(targets)),
       sessions_(max_sessions),
+      client_streams_(max_sessions),
       now_us_(now_us),
       idle_timeout_us_(idle_timeout_us),
-      idle_timers_(kIdleTickUs, kIdleSlots, now_us) {
-  for (Session& s : sessions_) {
-    s.proxy = this;
-    s.backend.session = &s;
-    free_.push_back(&s);
-  }
-}
+      idle_timers_(kIdleTickUs, kIdleSlots, now_us) {}
 
 TcpProxy::~TcpProxy() = default;
 
@@ -50,34 +45,40 @@ int TcpProxy::choose_target() {
   return open;
 }
 
-TcpProxy::Session* TcpProxy::open(PlainStream& down) {
-  if (free_.empty()) {
-    counters_.backend_failures.add();
-    return nullptr;
-  }
+// A free session (made on first need: most listeners never hold their maximum), or nullptr (counted).
+TcpProxy::Session* TcpProxy::acquire() {
+  Session* s = sessions_.acquire([this](Session& made) {
+    made.proxy = this;
+    made.backend.session = &made;
+    made.idle_timer.owner = &made;
+  });
+  if (!s) counters_.backend_failures.add();
+  return s;
+}
+
+bool TcpProxy::open(Session& s, PlainStream& down) {
   const int i = choose_target();
-  if (i < 0) return nullptr;
-  Session* s = free_.back();
+  if (i < 0) return false;
   const balancing::TargetState& t = targets_.target(i);
-  tcp::Connection* b = stack_.connect(backend_source_, t.address, t.port, &s->backend, now_us_);
+  tcp::Connection* b = stack_.connect(backend_source_, t.address, t.port, &s.backend, now_us_);
   if (!b) {
     counters_.backend_failures.add();
-    return nullptr;
+    return false;
   }
-  free_.pop_back();
   targets_.begin(i);
-  s->target = i;
-  s->in_use = true;
-  s->backend_connected = s->client_shut = s->backend_shut = false;
-  s->down = &down;
-  down.events = s;
-  s->backend_connection = b;
-  s->last_activity_us = now_us_;
-  if (idle_timeout_us_) idle_timers_.schedule(s->idle_timer, now_us_ + idle_timeout_us_);
+  s.target = i;
+  s.in_use = true;
+  s.counted_client = false;
+  s.backend_connected = s.client_shut = s.backend_shut = false;
+  s.down = &down;
+  down.events = &s;
+  s.backend_connection = b;
+  s.last_activity_us = now_us_;
+  if (idle_timeout_us_) idle_timers_.schedule(s.idle_timer.node, now_us_ + idle_timeout_us_);
   ++active_;
   counters_.sessions.add();
   counters_.backend_connects.add();
-  return s;
+  return true;
 }
 
 void TcpProxy::set_client_limits(const net::ClientLimits& limits, uint64_t hash_key) {
@@ -86,24 +87,35 @@ void TcpProxy::set_client_limits(const net::ClientLimits& limits, uint64_t hash_
 }
 
 tcp::StreamHandler* TcpProxy::on_accept(tcp::Connection& client) {
+  const net::Ipv4Address address{client.tuple.remote_ip};
+  bool counted = false;
   if (limiter_) {
-    const net::ClientLimiter::Admission a =
-        limiter_->admit_connection(net::Ipv4Address{client.tuple.remote_ip}, now_us_);
+    const net::ClientLimiter::Admission a = limiter_->admit_connection(address, now_us_);
     if (net::ClientLimiter::refused(a)) return nullptr;  // the stack resets the client
+    counted = a == net::ClientLimiter::Admission::kTracked;
   }
-  if (free_.empty()) {
-    counters_.backend_failures.add();
-    return nullptr;  // the stack resets the client
+  Session* s = acquire();
+  TcpStream* stream = s ? client_streams_.acquire() : nullptr;
+  if (stream) {
+    stream->attach(stack_, client, now_us_);
+    if (open(*s, *stream)) {
+      s->client_stream = stream;
+      s->counted_client = counted;
+      return stream;
+    }
+    client_streams_.release(*stream);
   }
-  TcpStream& tcp = free_.back()->tcp;
-  tcp.attach(stack_, client, now_us_);
-  if (open(tcp)) return &tcp;
-  if (limiter_) limiter_->connection_closed(tcp.peer);
-  return nullptr;
+  if (s) sessions_.release(*s);
+  if (counted) limiter_->connection_closed(address);
+  return nullptr;  // the stack resets the client
 }
 
 StreamEvents* TcpProxy::attach(PlainStream& down) {
-  return open(down);
+  Session* s = acquire();
+  if (!s) return nullptr;
+  if (open(*s, down)) return s;
+  sessions_.release(*s);
+  return nullptr;
 }
 
 void TcpProxy::to_backend(Session& s) {
@@ -201,29 +213,25 @@ void TcpProxy::backend_gone(Session& s, tcp::CloseReason reason) {
 }
 
 void TcpProxy::abort_all() {
-  for (Session& s : sessions_) {
-    if (!s.in_use) continue;
+  sessions_.for_each_made([&](Session& s) {
+    if (!s.in_use) return;
     if (s.backend_connection) {
       stack_.abort(*s.backend_connection);  // → backend_gone → the client is reset too
     } else if (s.down) {
       s.down->abort();  // → stream_closed → client_gone
     }
-  }
+  });
 }
 
 void TcpProxy::expire(uint64_t now_us) {
-  idle_timers_.advance(now_us, [&](tcp::TimerNode& node) {
-    // Timers are members of the pooled sessions: find which one by address.
-    const auto at = static_cast<size_t>(reinterpret_cast<const char*>(&node) -
-                                        reinterpret_cast<const char*>(sessions_.data()));
-    idle_expired(sessions_[at / sizeof(Session)], now_us);
-  });
+  idle_timers_.advance(now_us,
+                       [&](TimerNode& node) { idle_expired(OwnedTimer<Session>::owner_of(node), now_us); });
 }
 
 void TcpProxy::idle_expired(Session& s, uint64_t now_us) {
   if (!s.in_use) return;
   if (now_us - s.last_activity_us < idle_timeout_us_) {
-    idle_timers_.schedule(s.idle_timer, s.last_activity_us + idle_timeout_us_);  // bytes moved since
+    idle_timers_.schedule(s.idle_timer.node, s.last_activity_us + idle_timeout_us_);  // bytes moved since
     return;
   }
   counters_.idle_timeouts.add();
@@ -236,13 +244,16 @@ void TcpProxy::idle_expired(Session& s, uint64_t now_us) {
 
 void TcpProxy::maybe_free(Session& s) {
   if (!s.in_use || s.down || s.backend_connection) return;
-  idle_timers_.cancel(s.idle_timer);
+  idle_timers_.cancel(s.idle_timer.node);
   s.in_use = false;
   targets_.end(s.target);
   s.target = -1;
-  if (limiter_) limiter_->connection_closed(s.tcp.peer);  // a "tcp" listener's session: its client
+  if (s.counted_client) limiter_->connection_closed(s.client_stream->peer);
+  s.counted_client = false;
+  if (s.client_stream) client_streams_.release(*s.client_stream);
+  s.client_stream = nullptr;
   --active_;
-  free_.push_back(&s);
+  sessions_.release(s);
 }
 
 }  // namespace tollgate::proxy

@@ -18,7 +18,7 @@
 // Idle sessions: a session in which no byte has moved either way for the listener's idle timeout (an AWS
 // NLB's 350 s by default) is ended with a reset to both sides, counted as idle_timeouts; otherwise a peer
 // that opens a session and goes quiet pins it, its backend connection and their buffers for ever. Each
-// session's timer sits on the proxy's own timing wheel (tcp::TimerWheel, stepped by expire()), armed once
+// session's timer sits on the proxy's own timing wheel (TimerWheel, stepped by expire()), armed once
 // per deadline: moving bytes only stamps the session, and an expiry that finds a later stamp re-arms.
 #pragma once
 
@@ -29,11 +29,12 @@
 
 #include "engine/balancing/target_pool.h"
 #include "engine/common/counter.h"
+#include "engine/common/object_pool.h"
+#include "engine/common/timer_wheel.h"
 #include "engine/net/addresses.h"
 #include "engine/net/client_limiter.h"
 #include "engine/proxy/tcp_stream.h"
 #include "engine/tcp/stack.h"
-#include "engine/tcp/timer_wheel.h"
 
 namespace tollgate::proxy {
 
@@ -106,25 +107,29 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
   };
   struct Session : StreamEvents {
     TcpProxy* proxy = nullptr;
-    TcpStream tcp;  // the client stream on a "tcp" listener
+    // A "tcp" listener's client stream (from client_streams_); nullptr when forwarding a stream another
+    // layer carries (TLS), which then pays no bytes for it: idle TLS connections are budgeted.
+    TcpStream* client_stream = nullptr;
     PlainStream* down = nullptr;
     BackendSide backend;
     tcp::Connection* backend_connection = nullptr;
-    bool backend_connected = false;
-    bool client_shut = false;   // our side of the client stream is shut down
-    bool backend_shut = false;  // FIN sent to the backend
-    bool in_use = false;
-    int target = -1;                // position in targets_ while in use
-    tcp::TimerNode idle_timer;      // armed while in use, for last_activity_us + the idle timeout
-    uint64_t last_activity_us = 0;  // when a byte last moved either way
+    bool backend_connected : 1 = false;
+    bool client_shut : 1 = false;   // our side of the client stream is shut down
+    bool backend_shut : 1 = false;  // FIN sent to the backend
+    bool in_use : 1 = false;
+    bool counted_client : 1 = false;  // counted in limiter_ (a "tcp" listener's client) until freed
+    int target = -1;                  // position in targets_ while in use
+    OwnedTimer<Session> idle_timer;   // armed while in use, for last_activity_us + the idle timeout
+    uint64_t last_activity_us = 0;    // when a byte last moved either way
     void stream_data() override;
     void stream_writable() override;
     void stream_closed() override;
   };
 
-  Session* open(PlainStream& down);
-  void to_backend(Session& s);  // what the client sent, into the backend's send buffer
-  void to_client(Session& s);   // what the backend sent, into the client stream
+  Session* acquire();
+  bool open(Session& s, PlainStream& down);  // false: no target or connection; `s` is still free
+  void to_backend(Session& s);               // what the client sent, into the backend's send buffer
+  void to_client(Session& s);                // what the backend sent, into the client stream
   void client_gone(Session& s);
   void backend_gone(Session& s, tcp::CloseReason reason);
   void maybe_free(Session& s);
@@ -134,15 +139,15 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
   tcp::TcpStack& stack_;
   net::Ipv4Address backend_source_;
   balancing::TargetPool targets_;
-  std::vector<Session> sessions_;
-  std::vector<Session*> free_;
+  ObjectPool<Session> sessions_;
+  ObjectPool<TcpStream> client_streams_;
   size_t active_ = 0;
   const uint64_t& now_us_;
   ProxyCounters counters_;
   uint64_t idle_timeout_us_;
   std::optional<net::ClientLimiter> limiter_;
   // After sessions_: the wheel unlinks the nodes still scheduled when it goes, so it must go first.
-  tcp::TimerWheel idle_timers_;
+  TimerWheel idle_timers_;
 };
 
 }  // namespace tollgate::proxy

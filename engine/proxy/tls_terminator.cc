@@ -48,7 +48,7 @@ TlsTerminator::TlsTerminator(tcp::TcpStack& stack, tls::AeadEngine& engine, cons
       engine_(engine),
       context_(&context),
       app_(&app),
-      max_sessions_(max_sessions),
+      sessions_(max_sessions),
       scratch_(tls::AeadEngine::kCapacity * tls::kMaxCiphertext),
       now_us_(now_us),
       handshake_timeout_us_(handshake_timeout_us) {}
@@ -59,18 +59,18 @@ TlsTerminator::TlsTerminator(tcp::TcpStack& stack, tls::AeadEngine& engine, uint
       engine_(engine),
       context_(nullptr),
       app_(nullptr),
-      max_sessions_(max_sessions),
+      sessions_(max_sessions),
       scratch_(tls::AeadEngine::kCapacity * tls::kMaxCiphertext),
       now_us_(now_us),
       handshake_timeout_us_(handshake_timeout_us) {}
 
 TlsTerminator::~TlsTerminator() {
-  for (auto& s : sessions_) {
-    s->plain_in.clear(stack_.chunk_pool(), stack_.buffers());
-    s->plain_out.clear(stack_.chunk_pool(), stack_.buffers());
-    tls::AeadEngine::erase(s->read);
-    tls::AeadEngine::erase(s->write);
-  }
+  sessions_.for_each_made([&](Session& s) {
+    s.plain_in.clear(stack_.chunk_pool(), stack_.buffers());
+    s.plain_out.clear(stack_.chunk_pool(), stack_.buffers());
+    tls::AeadEngine::erase(s.read);
+    tls::AeadEngine::erase(s.write);
+  });
 }
 
 tcp::StreamHandler* TlsTerminator::on_accept(tcp::Connection& client) {
@@ -105,7 +105,7 @@ PlainStream* TlsTerminator::connect(net::Ipv4Address local, net::Ipv4Address rem
   tcp::Connection* c = stack_.connect(local, remote, port, &s->tcp, now_us_);
   if (!c) {
     s->in_use = false;
-    free_.push_back(s);
+    sessions_.release(*s);
     return nullptr;
   }
   s->to_target = true;
@@ -118,21 +118,15 @@ PlainStream* TlsTerminator::connect(net::Ipv4Address local, net::Ipv4Address rem
 
 // A free session, in use from here; its connection comes with start_session.
 TlsTerminator::Session* TlsTerminator::open_session() {
-  if (free_.empty()) {
-    if (sessions_.size() >= max_sessions_) {
-      counters_.no_memory.add();
-      return nullptr;
-    }
-    // Sessions are made on first need and reused after: a TLS session is kilobytes (keys, record
-    // buffer), too much to preallocate for every possible connection.
-    auto s = std::make_unique<Session>();
-    s->owner = this;
-    s->tcp.session = s->stream.session = s.get();
-    free_.push_back(s.get());
-    sessions_.push_back(std::move(s));
+  // A TLS session is kilobytes (keys, record buffer): made on first need, not for every possible one.
+  Session* s = sessions_.acquire([this](Session& made) {
+    made.owner = this;
+    made.tcp.session = made.stream.session = &made;
+  });
+  if (!s) {
+    counters_.no_memory.add();
+    return nullptr;
   }
-  Session* s = free_.back();
-  free_.pop_back();
   s->in_use = true;
   s->counted_client = false;
   s->established = s->peer_done = s->closing = s->app_shutdown = s->app_wants_room = false;
@@ -811,7 +805,7 @@ void TlsTerminator::maybe_free(Session& s) {
   tls::AeadEngine::erase(s.read);
   tls::AeadEngine::erase(s.write);
   --active_;
-  free_.push_back(&s);
+  sessions_.release(s);
 }
 
 size_t TlsTerminator::session_bytes() {
@@ -820,7 +814,7 @@ size_t TlsTerminator::session_bytes() {
 
 size_t TlsTerminator::buffers_lent() const {
   size_t n = 0;
-  for (const auto& s : sessions_) n += s->records.capacity() > 0;
+  sessions_.for_each_made([&](const Session& s) { n += s.records.capacity() > 0; });
   return n;
 }
 
@@ -840,11 +834,11 @@ void TlsTerminator::end_handshake(Session& s) {
 // A peer that stalls mid-handshake holds an SSL and a connection: after the handshake timeout it is
 // reset and counted. Only sessions still handshaking are walked.
 void TlsTerminator::abort_all() {
-  for (auto& s : sessions_) {
-    if (!s->in_use || !s->connection) continue;
-    s->closing = true;
-    stack_.abort(*s->connection);  // → on_closed → tcp_closed → the application, then the session is freed
-  }
+  sessions_.for_each_made([&](Session& s) {
+    if (!s.in_use || !s.connection) return;
+    s.closing = true;
+    stack_.abort(*s.connection);  // → on_closed → tcp_closed → the application, then the session is freed
+  });
 }
 
 void TlsTerminator::expire(uint64_t now_us) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/common/counter.h"
+#include "engine/common/object_pool.h"
 #include "engine/net/client_limiter.h"
 #include "engine/proxy/plain_stream.h"
 #include "engine/tcp/stack.h"
@@ -144,8 +145,8 @@ class TlsTerminator : public tcp::ListenerHandler {
     void shutdown() override;
     void abort() override;
   };
-  // Members ordered by size, largest first: an idle connection's whole cost is budgeted (under 4 KiB with
-  // its TCP state, tls_proxy_test), so no byte goes to padding.
+  // Members ordered by size, largest first, flags in bits: an idle connection's whole cost is budgeted
+  // (under 4 KiB with its TCP state, tls_proxy_test), so no byte goes to padding.
   struct Session {
     TlsTerminator* owner = nullptr;
     TcpSide tcp;
@@ -174,18 +175,18 @@ class TlsTerminator : public tcp::ListenerHandler {
     uint16_t post_handshake_in_window = 0;
     uint8_t renegotiations = 0;  // TLS 1.2 renegotiation attempts refused on this connection
     uint8_t batch_alert = 0;     // a record that could not even be queued: alert after the batch
-    bool to_target = false;      // client role
-    bool pending = false;        // in pending_: has work for the next flush
-    bool starved = false;        // the batch filled up while this session was queueing
-    bool established = false;
-    bool peer_done = false;         // close_notify or FIN from the peer
-    bool closing = false;           // our close_notify or a fatal alert is out: the peer's bytes are dropped
-    bool reset_when_acked = false;  // a fatal alert is out: reset once the peer acknowledged it
-    bool app_shutdown = false;      // the application ended its side: close_notify once plain_out is sealed
-    bool app_wants_room = false;    // the application waits for write_space
-    bool in_use = false;
-    bool counted_client = false;  // counted in limiter_ until the session ends
-    net::Ipv4Address client;      // (in what would be padding: idle sessions are budgeted)
+    bool to_target : 1 = false;  // client role
+    bool pending : 1 = false;    // in pending_: has work for the next flush
+    bool starved : 1 = false;    // the batch filled up while this session was queueing
+    bool established : 1 = false;
+    bool peer_done : 1 = false;  // close_notify or FIN from the peer
+    bool closing : 1 = false;    // our close_notify or a fatal alert is out: the peer's bytes are dropped
+    bool reset_when_acked : 1 = false;  // a fatal alert is out: reset once the peer acknowledged it
+    bool app_shutdown : 1 = false;    // the application ended its side: close_notify once plain_out is sealed
+    bool app_wants_room : 1 = false;  // the application waits for write_space
+    bool in_use : 1 = false;
+    bool counted_client : 1 = false;  // counted in limiter_ until the session ends
+    net::Ipv4Address client;          // (in what would be padding: idle sessions are budgeted)
   };
 
   Session* open_session();  // nullptr: none free
@@ -226,9 +227,7 @@ class TlsTerminator : public tcp::ListenerHandler {
   tls::AeadEngine& engine_;
   const tls::ServerContext* context_;  // server role
   StreamApplication* app_;             // server role
-  uint32_t max_sessions_;
-  std::vector<std::unique_ptr<Session>> sessions_;  // grown on demand up to max_sessions_, then reused
-  std::vector<Session*> free_;
+  ObjectPool<Session> sessions_;
   size_t active_ = 0;
   tls::AeadEngine control_;        // alerts and KeyUpdates, sealed at once even mid-batch
   std::vector<Session*> pending_;  // sessions with work for the next flush

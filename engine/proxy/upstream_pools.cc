@@ -5,11 +5,7 @@ namespace tollgate::proxy {
 UpstreamPools::UpstreamPools(tcp::TcpStack& stack, TlsTerminator* tls,
                              std::vector<UpstreamPoolSettings> pools, uint32_t max_connections,
                              const uint64_t& now_us, uint64_t seed)
-    : stack_(stack),
-      tls_(tls),
-      pool_counters_(pools.size()),
-      max_connections_(max_connections),
-      now_us_(now_us) {
+    : stack_(stack), tls_(tls), pool_counters_(pools.size()), slots_(max_connections), now_us_(now_us) {
   pools_.reserve(pools.size());
   for (auto& settings : pools) {
     const size_t n = settings.targets.size();
@@ -29,27 +25,21 @@ Upstream* UpstreamPools::acquire(uint32_t pool, int32_t target, UpstreamOwner* o
     counters_.reuses.add();
     return u;
   }
-  if (free_.empty()) {
-    if (slots_.size() >= max_connections_) return nullptr;
-    auto u = std::make_unique<Upstream>();  // made on first need, reused after
-    u->pools = this;
-    free_.push_back(u.get());
-    slots_.push_back(std::move(u));
-  }
-  Upstream* u = free_.back();
+  Upstream* u = slots_.acquire([this](Upstream& made) { made.pools = this; });
+  if (!u) return nullptr;
   const balancing::TargetState& t = p.settings.targets[static_cast<size_t>(target)];
+  u->stream = nullptr;
   if (p.settings.tls) {
-    if (!tls_) return nullptr;
-    u->stream = tls_->connect(p.settings.source, t.address, t.port, *p.settings.tls, *u);
-    if (!u->stream) return nullptr;
-  } else {
-    tcp::Connection* c = stack_.connect(p.settings.source, t.address, t.port, &u->tcp, now_us_);
-    if (!c) return nullptr;
+    u->stream = tls_ ? tls_->connect(p.settings.source, t.address, t.port, *p.settings.tls, *u) : nullptr;
+  } else if (tcp::Connection* c = stack_.connect(p.settings.source, t.address, t.port, &u->tcp, now_us_)) {
     u->tcp.attach(stack_, *c, now_us_);
     u->tcp.events = u;
     u->stream = &u->tcp;
   }
-  free_.pop_back();
+  if (!u->stream) {
+    slots_.release(*u);
+    return nullptr;
+  }
   u->owner = owner;
   u->pool = pool;
   u->target = target;
@@ -122,7 +112,7 @@ void UpstreamPools::closed(Upstream* u) {
   u->in_use = false;
   --open_;
   --pools_[u->pool].per_target[static_cast<size_t>(u->target)].open;
-  free_.push_back(u);
+  slots_.release(*u);
 }
 
 void UpstreamPools::idle_event(Upstream* u) {

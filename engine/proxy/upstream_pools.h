@@ -11,6 +11,7 @@
 
 #include "engine/balancing/target_pool.h"
 #include "engine/common/counter.h"
+#include "engine/common/object_pool.h"
 #include "engine/net/addresses.h"
 #include "engine/proxy/tls_terminator.h"
 #include "engine/proxy/upstream.h"
@@ -132,9 +133,7 @@ class UpstreamPools {
   TlsTerminator* tls_;
   std::vector<Pool> pools_;
   std::vector<PoolCounters> pool_counters_;  // by pool; apart from Pool, which moves (counters do not)
-  uint32_t max_connections_;
-  std::vector<std::unique_ptr<Upstream>> slots_;  // grown on demand up to max_connections_, then reused
-  std::vector<Upstream*> free_;
+  ObjectPool<Upstream> slots_;
   size_t idle_ = 0;
   size_t open_ = 0;
   bool draining_ = false;

@@ -4,13 +4,13 @@
 
 #include <cstdint>
 
+#include "engine/common/timer_wheel.h"
 #include "engine/tcp/chunk_queue.h"
 #include "engine/tcp/congestion.h"
 #include "engine/tcp/reassembly.h"
 #include "engine/tcp/rtt_estimator.h"
 #include "engine/tcp/sack_scoreboard.h"
 #include "engine/tcp/sequence.h"
-#include "engine/tcp/timer_wheel.h"
 #include "engine/tcp/tuple.h"
 #include "engine/tcp/types.h"
 

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "engine/common/timer_wheel.h"
 #include "engine/net/address_allow_list.h"
 #include "engine/net/addresses.h"
 #include "engine/tcp/buffer.h"
@@ -16,7 +17,6 @@
 #include "engine/tcp/isn.h"
 #include "engine/tcp/segment.h"
 #include "engine/tcp/syn_cookie.h"
-#include "engine/tcp/timer_wheel.h"
 #include "engine/tcp/types.h"
 
 namespace tollgate::tcp {

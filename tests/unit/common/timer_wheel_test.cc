@@ -1,4 +1,4 @@
-#include "engine/tcp/timer_wheel.h"
+#include "engine/common/timer_wheel.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-namespace tollgate::tcp {
+namespace tollgate {
 namespace {
 
 constexpr uint64_t kTick = 100;  // microseconds
@@ -326,4 +326,4 @@ TEST(TimerWheel, RandomAgainstReference) {
 }
 
 }  // namespace
-}  // namespace tollgate::tcp
+}  // namespace tollgate

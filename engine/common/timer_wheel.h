@@ -1,5 +1,6 @@
 // A hashed timing wheel (Varghese & Lauck, "Hashed and Hierarchical Timing Wheels", scheme 6) for the
-// per-core TCP timers: retransmission, delayed ACK, persist, keepalive, TIME-WAIT.
+// per-core timers: TCP's (retransmission, delayed ACK, persist, keepalive, TIME-WAIT) and the proxies'
+// session deadlines.
 //
 // Timers are intrusive: a connection embeds its TimerNodes and the wheel links them into per-slot lists,
 // so scheduling, rescheduling and cancelling are O(1) and never allocate. Only the slot array is
@@ -29,7 +30,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace tollgate::tcp {
+namespace tollgate {
 
 struct TimerNode {
   TimerNode* prev = nullptr;  // neighbours in the slot list; null while not scheduled
@@ -37,6 +38,16 @@ struct TimerNode {
   uint64_t expires = 0;  // absolute due time, microseconds; meaningful while scheduled
 
   bool scheduled() const { return next != nullptr; }
+};
+
+// A node that knows what it belongs to: the node the wheel fires leads back to its owner (a session, a
+// probe). The node comes first, so the two share an address.
+template <typename Owner>
+struct OwnedTimer {
+  TimerNode node;
+  Owner* owner = nullptr;
+
+  static Owner& owner_of(TimerNode& n) { return *reinterpret_cast<OwnedTimer*>(&n)->owner; }
 };
 
 class TimerWheel {
@@ -164,4 +175,4 @@ class TimerWheel {
   std::vector<TimerNode> slots_;  // list heads (sentinels); never resized after construction
 };
 
-}  // namespace tollgate::tcp
+}  // namespace tollgate
