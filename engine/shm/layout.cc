@@ -54,9 +54,9 @@ uint64_t place(uint64_t& at, uint64_t count, uint64_t size, uint64_t align = kCa
 }  // namespace
 
 RecordSizes current_record_sizes() {
-  return {sizeof(CoreHeader),  sizeof(CoreStats),   sizeof(ListenerStats), sizeof(RuleStats),
-          sizeof(PoolStats),   sizeof(TargetStats), sizeof(HealthEntry),   sizeof(ConfigSlotHeader),
-          sizeof(RingControl), sizeof(Message)};
+  return {sizeof(CoreHeader),     sizeof(CoreStats),        sizeof(DefenceStats), sizeof(ListenerStats),
+          sizeof(RefusalSamples), sizeof(RuleStats),        sizeof(PoolStats),    sizeof(TargetStats),
+          sizeof(HealthEntry),    sizeof(ConfigSlotHeader), sizeof(RingControl),  sizeof(Message)};
 }
 
 Result<Layout> compute_layout(const Capacities& caps) {
@@ -68,7 +68,9 @@ Result<Layout> compute_layout(const Capacities& caps) {
   CoreRegionLayout& core = l.core;
   core.header = place(at, 1, sizeof(CoreHeader));
   core.core = place(at, 1, sizeof(CoreStats));
+  core.defences = place(at, 1, sizeof(DefenceStats));
   core.listeners = place(at, caps.listeners, sizeof(ListenerStats));
+  core.refusals = place(at, caps.listeners, sizeof(RefusalSamples));
   core.rules = place(at, caps.rules, sizeof(RuleStats));
   core.pools = place(at, caps.pools, sizeof(PoolStats));
   core.targets = place(at, caps.targets, sizeof(TargetStats));
