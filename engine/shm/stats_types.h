@@ -112,7 +112,9 @@ struct alignas(kCacheLine) RefusalSamples {
 // Per core: the defences of the TCP stack and of the client-facing TLS layers, HTTP proxies and L4
 // proxies, summed over every listener the core runs (an attack shows here whichever listener it hits; the
 // per-listener view is in stats.json). Adding one is an entry here, its name (stats_names.cc) and the line
-// that fills it (dataplane/stats_export.cc, export_tcp_defences or add_*_defences).
+// that fills it (dataplane/stats_export.cc, export_tcp_defences or add_*_defences); the segment's header
+// records each family's counter count, so builds that differ refuse each other's segment (bump kAbiVersion
+// too, segment_types.h, to say why).
 enum class DefenceCounter : uint16_t {
   // The TCP stack (engine/tcp TcpCounters).
   kTcpSynCookiesSent,

@@ -134,6 +134,8 @@ const Corruption kCorruptions[] = {
     {"header size", [](Segment& s) { s.header().header_bytes += 8; }, "header is"},
     {"record size", [](Segment& s) { s.header().records.target_stats += 64; }, "record sizes"},
     {"defence record size", [](Segment& s) { s.header().records.defence_stats += 64; }, "record sizes"},
+    // Another build with one more defence counter, whatever the record's size.
+    {"defence counters", [](Segment& s) { s.header().records.defence_counters += 1; }, "record sizes"},
     {"total", [](Segment& s) { s.header().total_bytes += kSectionAlign; }, "size mismatch"},
     {"capacity", [](Segment& s) { s.header().capacities.cores = 100000; }, "capacities"},
     {"capacity changed", [](Segment& s) { s.header().capacities.targets = 1000; }, "size mismatch"},
