@@ -96,6 +96,7 @@ void ControlPlane::tick(uint64_t now_ns) {
   const uint64_t now_ms = now_ns / 1'000'000;
   read_events(now_ms);
   follow_generations();
+  log_refusals(now_ms);
   // Probes follow the targets the cores run (the config in force): remade when that changes.
   if (!health_) health_ = std::make_unique<HealthChecks>(in_force().config, now_ms, now_ns);
   run_health_checks(now_ms);
@@ -108,6 +109,16 @@ uint64_t ControlPlane::wait_ms(uint64_t now_ns) const {
   const uint64_t wakeup = health_->next_wakeup_ms();
   // Still due after this tick's poll: no core runs to take it; nothing to hurry for.
   return wakeup <= now_ms ? kTickMs : std::min(kTickMs, wakeup - now_ms);
+}
+
+void ControlPlane::log_refusals(uint64_t now_ms) {
+  const std::vector<dataplane::ListenerConfig>& listeners = in_force().config.listeners;
+  const auto n =
+      static_cast<uint32_t>(std::min<size_t>(listeners.size(), attachment_->segment.capacities().listeners));
+  std::vector<std::string> names;
+  for (uint32_t i = 0; i < n; ++i) names.push_back(listeners[i].name);
+  for (const std::string& line : refusals_.observe(names, read_refusals(attachment_->controller, n), now_ms))
+    log_info("{}", line);
 }
 
 void ControlPlane::run_health_checks(uint64_t now_ms) {

@@ -16,6 +16,7 @@
 #include "controlplane/config_source.h"
 #include "controlplane/drain_tracker.h"
 #include "controlplane/health_checks.h"
+#include "controlplane/refusal_log.h"
 #include "controlplane/stats_snapshot.h"
 #include "engine/common/result.h"
 #include "engine/shm/controller.h"
@@ -95,6 +96,8 @@ class ControlPlane {
   // Health checks: due probes out to the running cores, probed health into the health table.
   void run_health_checks(uint64_t now_ms);
   void apply_health_changes();
+  // Sampled lines for clients the listeners refused (refusal_log.h), from the segment's counts.
+  void log_refusals(uint64_t now_ms);
   shm::HealthState probed_state(const TargetId& t) const;
   Result<uint64_t> publish();
   Status write_health(const TargetId& t, shm::HealthState state, uint32_t weight);
@@ -110,7 +113,8 @@ class ControlPlane {
   uint64_t next_certificate_check_ns_ = 0;
   // Made on the first tick attached (it needs the time) and again after a reload or a re-attach.
   std::unique_ptr<HealthChecks> health_;
-  uint32_t next_probe_core_ = 0;  // probes go round robin over the running cores
+  uint32_t next_probe_core_ = 0;
+  RefusalLog refusals_;  // probes go round robin over the running cores
   uint64_t next_attach_ns_ = 0;
   std::string last_attach_error_;
   bool replaced_ = false;

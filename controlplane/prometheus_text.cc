@@ -76,6 +76,14 @@ void render_cores(Exposition& x, const StatsSnapshot& s) {
       x.sample(name, {{"core", k}}, core.totals[c]);
     }
   }
+  // The defences, one family each (as the core counters): `rate(tollgate_defence_..._total[1m])` per panel.
+  for (size_t i = 0; i < shm::kCounterCount<shm::DefenceCounter>; ++i) {
+    const auto c = static_cast<shm::DefenceCounter>(i);
+    const std::string name = fmt::format("tollgate_defence_{}_total", shm::counter_name(c));
+    x.family(name, "counter", fmt::format("Per worker core, over its listeners: {}.", shm::counter_name(c)));
+    for (const CoreSnapshot& core : s.cores)
+      x.sample(name, {{"core", std::to_string(core.index)}}, core.defences[c]);
+  }
   x.family("tollgate_core_up", "gauge", "1 while the worker core's heartbeat moves.");
   for (const CoreSnapshot& core : s.cores)
     x.sample("tollgate_core_up", {{"core", std::to_string(core.index)}}, core.alive);
@@ -91,8 +99,15 @@ void render_listeners(Exposition& x, const StatsSnapshot& s) {
   x.family("tollgate_listener_timeouts_total", "counter", "Client connections or requests timed out.");
   x.family("tollgate_listener_connections_denied_total", "counter",
            "Client connections refused (reset at SYN) by the listener's allowed_clients.");
+  x.family("tollgate_listener_client_limit_refusals_total", "counter",
+           "Clients refused by the listener's client_limits, by limit: connections, connections_per_second "
+           "(reset at accept), requests_per_second (answered 429).");
+  x.family("tollgate_listener_clients_untracked_total", "counter",
+           "Clients let through unlimited because the client_limits table had no room.");
   x.family("tollgate_tls_handshakes_total", "counter", "TLS handshakes by result (full, resumed, failed).");
   x.family("tollgate_tls_handshake_failures_total", "counter", "Failed TLS handshakes by reason.");
+  x.family("tollgate_tls_handshakes_refused_total", "counter",
+           "TLS clients reset at accept because max_handshakes were in progress.");
   for (const ListenerSnapshot& l : s.listeners) {
     const auto& t = l.totals;
     x.sample("tollgate_connections_total", {{"listener", l.name}}, t[C::kConnectionsTotal]);
@@ -105,6 +120,14 @@ void render_listeners(Exposition& x, const StatsSnapshot& s) {
     x.sample("tollgate_bytes_sent_total", {{"listener", l.name}}, t[C::kBytesOut]);
     x.sample("tollgate_listener_timeouts_total", {{"listener", l.name}}, t[C::kTimeouts]);
     x.sample("tollgate_listener_connections_denied_total", {{"listener", l.name}}, t[C::kConnectionsDenied]);
+    x.sample("tollgate_listener_client_limit_refusals_total",
+             {{"listener", l.name}, {"limit", "connections"}}, t[C::kClientConnectionsRefused]);
+    x.sample("tollgate_listener_client_limit_refusals_total",
+             {{"listener", l.name}, {"limit", "connections_per_second"}},
+             t[C::kClientConnectionsRateLimited]);
+    x.sample("tollgate_listener_client_limit_refusals_total",
+             {{"listener", l.name}, {"limit", "requests_per_second"}}, t[C::kClientRequestsRateLimited]);
+    x.sample("tollgate_listener_clients_untracked_total", {{"listener", l.name}}, t[C::kClientsUntracked]);
     if (l.protocol == "tls" || l.protocol == "https") {
       x.sample("tollgate_tls_handshakes_total", {{"listener", l.name}, {"result", "full"}},
                t[C::kTlsHandshakesFull]);
@@ -115,6 +138,7 @@ void render_listeners(Exposition& x, const StatsSnapshot& s) {
       for (const auto& [reason, n] : tls_failures_by_reason(t)) {
         x.sample("tollgate_tls_handshake_failures_total", {{"listener", l.name}, {"reason", reason}}, n);
       }
+      x.sample("tollgate_tls_handshakes_refused_total", {{"listener", l.name}}, t[C::kTlsHandshakesRefused]);
     }
   }
   x.family("tollgate_request_duration_seconds", "histogram", "Request start to response end, per listener.");

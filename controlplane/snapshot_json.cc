@@ -44,6 +44,7 @@ json snapshot_to_json(const StatsSnapshot& s) {
                      {"adopted_generation", c.adopted_generation},
                      {"health_generation", c.health_generation},
                      {"counters", counters_json(c.totals)},
+                     {"defences", counters_json(c.defences)},
                      {"latency", latency_json(c.totals.latency)}});
   }
   j["cores"] = std::move(cores);

@@ -106,6 +106,7 @@ void fill_from_segment(StatsSnapshot& s, const shm::Segment& segment, const shm:
     c.adopted_generation = h.adopted_generation.load(std::memory_order_acquire);
     c.health_generation = h.health_generation.load(std::memory_order_acquire);
     c.totals = controller.totals<shm::CoreCounter>(k);
+    c.defences = controller.totals<shm::DefenceCounter>(k);
     s.cores.push_back(std::move(c));
   }
   for (uint32_t i = 0; i < s.listeners.size() && i < caps.listeners; ++i) {

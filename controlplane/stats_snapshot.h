@@ -21,6 +21,7 @@ struct CoreSnapshot {
   uint64_t adopted_generation = 0;
   uint64_t health_generation = 0;
   shm::EntityTotals<shm::CoreCounter> totals;
+  shm::EntityTotals<shm::DefenceCounter> defences;
 };
 
 struct ListenerSnapshot {

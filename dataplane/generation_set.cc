@@ -1,6 +1,7 @@
 #include "dataplane/generation_set.h"
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
 #include <span>
 
@@ -234,7 +235,7 @@ void GenerationSet::expire(uint64_t now_us) {
 }
 
 void GenerationSet::retire(size_t i) {
-  add_counts(i, carried_);
+  add_counts(i, carried_, carried_defences_);
   Generation& g = *live_[i].generation;
   for (const auto& part : g.l4) {
     if (owns(i, part.get())) part->retired = true;
@@ -316,20 +317,30 @@ const EntityMap& GenerationSet::map_of(const HttpSide* side) {
   return maps_.back().second;
 }
 
-void GenerationSet::add_counts(size_t i, Totals& into) {
+void GenerationSet::add_counts(size_t i, Totals& into, shm::DefenceStats& defences,
+                               std::vector<RefusalAddresses>* samples) {
   Generation& g = *live_[i].generation;
+  // Listener `index`'s counters from `sources`, and its latest refused clients when sampling.
+  const auto add_listener = [&](uint32_t index, const ListenerSources& sources) {
+    if (index >= into.listeners.size()) return;
+    clear(scratch_listener_);
+    export_listener(sources, scratch_listener_);
+    accumulate(scratch_listener_, into.listeners[index]);
+    if (samples && index < samples->size()) sample_refusals(sources, (*samples)[index]);
+  };
   for (const auto& part : g.l4) {
     if (!owns(i, part.get()) || part->listener >= into.listeners.size()) continue;
-    clear(scratch_listener_);
     if (part->tcp) {
-      export_listener({&part->tcp->counters(), nullptr, nullptr, part->tcp->sessions_active()},
-                      scratch_listener_);
+      const net::ClientLimiter* limiter = part->tcp->client_limiter();
+      add_listener(part->listener, {&part->tcp->counters(), nullptr, nullptr, part->tcp->sessions_active(),
+                                    limiter ? &limiter->counters() : nullptr});
     } else {
-      export_listener(
-          {&part->tls->forwarding(), &part->tls->counters(), nullptr, part->tls->sessions_active()},
-          scratch_listener_);
+      const net::ClientLimiter* limiter = part->tls->client_limiter();
+      add_listener(part->listener, {&part->tls->forwarding(), &part->tls->counters(), nullptr,
+                                    part->tls->sessions_active(), limiter ? &limiter->counters() : nullptr});
+      add_tls_defences(part->tls->counters(), defences);
     }
-    accumulate(scratch_listener_, into.listeners[part->listener]);
+    add_l4_defences(part->forwarder().counters(), defences);
     // Its pool's fail_open and no_target, to the pool of the same name in the current numbering.
     const proxy::ProxyCounters& l4 = part->forwarder().counters();
     if (l4.fail_open.get() == 0 && l4.no_target.get() == 0) continue;
@@ -345,10 +356,11 @@ void GenerationSet::add_counts(size_t i, Totals& into) {
   for (const HttpListener& l : side.listeners) {
     const proxy::HttpProxy& p = *l.proxy;
     const size_t active = l.tls ? l.tls->sessions_active() : p.sessions_active();
-    clear(scratch_listener_);
-    export_listener({nullptr, l.tls ? &l.tls->counters() : nullptr, &p.counters(), active},
-                    scratch_listener_);
-    if (l.config_index < into.listeners.size()) accumulate(scratch_listener_, into.listeners[l.config_index]);
+    const net::ClientLimiter* limiter = p.client_limiter();
+    add_listener(l.config_index, {nullptr, l.tls ? &l.tls->counters() : nullptr, &p.counters(), active,
+                                  limiter ? &limiter->counters() : nullptr});
+    add_http_defences(p.counters(), defences);
+    if (l.tls) add_tls_defences(l.tls->counters(), defences);
     const std::span<const proxy::RuleCounters> rules = p.rule_counters();
     const std::vector<uint32_t>& index = side.plan.rule_index[l.config_index];
     for (size_t r = 0; r < rules.size() && r < index.size(); ++r) {
@@ -382,9 +394,12 @@ void GenerationSet::export_stats(const shm::CoreView& v) {
   assign_all(carried_.rules, stage_.rules);
   assign_all(carried_.pools, stage_.pools);
   assign_all(carried_.targets, stage_.targets);
-  for (size_t i = 0; i < live_.size(); ++i) add_counts(i, stage_);
-  // A pool's target-derived counters are the sums over its targets in the current config.
+  assign(carried_defences_, stage_defences_);
   const DataplaneConfig& c = *current().config;
+  samples_.assign(c.listeners.size(), RefusalAddresses{});
+  // Oldest first: a listener's latest refused clients are the newest generation's that has any.
+  for (size_t i = 0; i < live_.size(); ++i) add_counts(i, stage_, stage_defences_, &samples_);
+  // A pool's target-derived counters are the sums over its targets in the current config.
   for (size_t p = 0, base = 0; p < c.pools.size(); ++p) {
     const size_t n = c.pools[p].targets.size();
     sum_pool_targets(std::span<const shm::TargetStats>(stage_.targets.data() + base, n), stage_.pools[p]);
@@ -394,7 +409,19 @@ void GenerationSet::export_stats(const shm::CoreView& v) {
   for (size_t i = 0; i < stage_.listeners.size() && i < c.listeners.size(); ++i) {
     const tcp::Listener* l = stack_.listener(c.listeners[i].address, c.listeners[i].port);
     stage_.listeners[i][shm::ListenerCounter::kConnectionsDenied].set(l ? l->denied : 0);
+    if (l && l->last_denied)
+      samples_[i][static_cast<size_t>(shm::RefusalReason::kAllowedClients)] = l->last_denied;
   }
+  export_tcp_defences(stack_.counters(), stage_defences_);
+  // The samples first, then the counts (release): a reader that sees a count move sees an address at least
+  // as recent. An address stays until a newer one replaces it.
+  for (size_t i = 0; i < samples_.size() && i < v.capacities.listeners; ++i) {
+    for (size_t r = 0; r < shm::kRefusalReasons; ++r) {
+      if (samples_[i][r]) v.refusals[i].latest[r].store(samples_[i][r], std::memory_order_relaxed);
+    }
+  }
+  std::atomic_thread_fence(std::memory_order_release);
+  assign(stage_defences_, *v.defences);
   for (size_t i = 0; i < stage_.listeners.size(); ++i) assign(stage_.listeners[i], v.listeners[i]);
   for (size_t i = 0; i < stage_.rules.size(); ++i) assign(stage_.rules[i], v.rules[i]);
   for (size_t i = 0; i < stage_.pools.size(); ++i) assign(stage_.pools[i], v.pools[i]);

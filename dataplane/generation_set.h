@@ -30,6 +30,7 @@
 
 #include "dataplane/entity_map.h"
 #include "dataplane/generation.h"
+#include "dataplane/stats_export.h"
 #include "engine/shm/segment_views.h"
 #include "engine/shm/stats_types.h"
 
@@ -104,8 +105,10 @@ class GenerationSet {
   void drain(size_t i, uint64_t now_us);
   void close(size_t i, bool hard);
   void retire(size_t i);
-  // What generation i's own parts counted, added into `into` (current numbering).
-  void add_counts(size_t i, Totals& into);
+  // What generation i's own parts counted, added into `into` (current numbering) and `defences`; with
+  // `samples` (by listener), their latest refused clients too.
+  void add_counts(size_t i, Totals& into, shm::DefenceStats& defences,
+                  std::vector<RefusalAddresses>* samples = nullptr);
   const EntityMap& map_of(const HttpSide* side);
   void install(const Generation& g);
 
@@ -116,6 +119,9 @@ class GenerationSet {
   std::vector<std::pair<const HttpSide*, EntityMap>> maps_;  // each live HTTP side → current numbering
   Totals carried_;                                           // retired parts' final counts
   Totals stage_;                                             // export scratch
+  shm::DefenceStats carried_defences_;                       // retired parts' final defence counts
+  shm::DefenceStats stage_defences_;
+  std::vector<RefusalAddresses> samples_;  // export scratch, by listener
   shm::ListenerStats scratch_listener_;
   shm::RuleStats scratch_rule_;
   shm::PoolStats scratch_pool_;

@@ -10,6 +10,11 @@ void copy(const shm::LatencyHistogram& from, shm::LatencyHistogram& to) {
   to.sum_us.set(from.sum_us.get());
 }
 
+// A block the worker owns (not the segment): plain read-add-write.
+void add(Counter& to, const Counter& from) {
+  to.set(to.get() + from.get());
+}
+
 // Responses 1xx..5xx from a [1..5] array into the five consecutive counters starting at `first`.
 template <typename E>
 void set_classes(const std::array<Counter, 6>& by_class, E first, shm::EntityStats<E>& out) {
@@ -65,8 +70,70 @@ void export_listener(const ListenerSources& s, shm::ListenerStats& out) {
     for (size_t r = 0; r < std::min(t.failures_by_reason.size(), shm::kTlsFailureReasons); ++r)
       out[shm::tls_failure_counter(r)].set(t.failures_by_reason[r].get());
     timeouts += t.handshake_timeouts.get();
+    out[L::kTlsHandshakesRefused].set(t.handshakes_refused.get());
+  }
+  if (s.limits) {
+    const net::ClientLimitCounters& k = *s.limits;
+    out[L::kClientConnectionsRefused].set(k.connections_refused.get());
+    out[L::kClientConnectionsRateLimited].set(k.connections_rated.get());
+    out[L::kClientRequestsRateLimited].set(k.requests_limited.get());
+    out[L::kClientsUntracked].set(k.untracked.get());
   }
   out[L::kTimeouts].set(timeouts);
+}
+
+void sample_refusals(const ListenerSources& s, RefusalAddresses& out) {
+  using R = shm::RefusalReason;
+  const auto keep = [&out](R r, net::Ipv4Address a) {
+    if (a.value) out[static_cast<size_t>(r)] = a.value;
+  };
+  if (s.limits) {
+    keep(R::kClientConnections, s.limits->last_connections_refused);
+    keep(R::kClientConnectionRate, s.limits->last_connections_rated);
+    keep(R::kClientRequestRate, s.limits->last_requests_limited);
+  }
+  if (s.tls) keep(R::kMaxHandshakes, s.tls->last_handshake_refused);
+}
+
+void export_tcp_defences(const tcp::TcpCounters& t, shm::DefenceStats& out) {
+  using D = shm::DefenceCounter;
+  out[D::kTcpSynCookiesSent].set(t.syn_cookies_sent.get());
+  out[D::kTcpSynCookiesAccepted].set(t.syn_cookies_validated.get());
+  out[D::kTcpSynCookiesFailed].set(t.syn_cookies_failed.get());
+  out[D::kTcpSynCookiesAtLimit].set(t.syn_cookies_at_limit.get());
+  out[D::kTcpListenOverflow].set(t.listen_overflow.get());
+  out[D::kTcpZeroWindowResets].set(t.zero_window_timeouts.get());
+  out[D::kTcpOutOfOrderRefused].set(t.out_of_order_refused.get());
+  out[D::kTcpTinyOutOfOrderRefused].set(t.tiny_out_of_order_refused.get());
+  out[D::kTcpReassemblyStalled].set(t.reassembly_stalled.get());
+  out[D::kTcpRxCoalesced].set(t.rx_coalesced.get());
+  out[D::kTcpSmallMssRaised].set(t.small_mss_raised.get());
+  out[D::kTcpNoMemory].set(t.no_memory.get());
+  // The global buffer reserve's refusals go here.
+}
+
+void add_l4_defences(const proxy::ProxyCounters& c, shm::DefenceStats& out) {
+  add(out[shm::DefenceCounter::kL4IdleTimeouts], c.idle_timeouts);
+}
+
+void add_http_defences(const proxy::HttpProxyCounters& c, shm::DefenceStats& out) {
+  using D = shm::DefenceCounter;
+  add(out[D::kHttpPipelineDeferred], c.pipeline_deferred);
+  add(out[D::kHttpPipelineBackpressure], c.pipeline_backpressure);
+  add(out[D::kHttpRequestTimeouts], c.local_errors[static_cast<size_t>(proxy::LocalStatus::k408)]);
+  add(out[D::kHttpTransferTimeouts], c.transfer_timeouts);
+  add(out[D::kHttpLingerTimeouts], c.linger_timeouts);
+}
+
+void add_tls_defences(const proxy::TlsCounters& c, shm::DefenceStats& out) {
+  using D = shm::DefenceCounter;
+  add(out[D::kTlsHandshakeTimeouts], c.handshake_timeouts);
+  add(out[D::kTlsRecordErrors], c.record_errors);
+  add(out[D::kTlsPostHandshakeFloods], c.post_handshake_floods);
+  add(out[D::kTlsRenegotiationsRefused], c.renegotiations_refused);
+  add(out[D::kTlsRenegotiationFloods], c.renegotiation_floods);
+  add(out[D::kTlsResetsAfterAlert], c.resets_after_alert);
+  add(out[D::kTlsDiscardedAfterClose], c.discarded_after_close);
 }
 
 void export_rule(const proxy::RuleCounters& c, shm::RuleStats& out) {

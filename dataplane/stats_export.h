@@ -14,6 +14,7 @@
 #include "engine/proxy/tls_terminator.h"
 #include "engine/proxy/upstream_pools.h"
 #include "engine/shm/stats_types.h"
+#include "engine/tcp/types.h"
 
 namespace tollgate::dataplane {
 
@@ -26,8 +27,23 @@ struct ListenerSources {
   const proxy::TlsCounters* tls = nullptr;         // the TLS layer of tls and https listeners
   const proxy::HttpProxyCounters* http = nullptr;  // the HTTP proxy of http and https listeners
   uint64_t active = 0;                             // client connections open now (outermost layer)
+  // The listener's per-client limits (null: none): the HTTP proxy's for http/https, the L4 proxy's for
+  // tcp/tls.
+  const net::ClientLimitCounters* limits = nullptr;
 };
 void export_listener(const ListenerSources& s, shm::ListenerStats& out);
+
+// The latest refused client per reason a listener's layers know of (0: none), by RefusalReason; the
+// allow-list's comes from the stack's listener (GenerationSet).
+using RefusalAddresses = std::array<uint32_t, shm::kRefusalReasons>;
+void sample_refusals(const ListenerSources& s, RefusalAddresses& out);
+
+// The core's defences (DefenceCounter). The TCP stack's counters outlive generations and are set; the
+// proxies' and TLS layers' are added, one call per object, into a block summed the way listeners are.
+void export_tcp_defences(const tcp::TcpCounters& t, shm::DefenceStats& out);
+void add_l4_defences(const proxy::ProxyCounters& c, shm::DefenceStats& out);
+void add_http_defences(const proxy::HttpProxyCounters& c, shm::DefenceStats& out);
+void add_tls_defences(const proxy::TlsCounters& c, shm::DefenceStats& out);
 
 void export_rule(const proxy::RuleCounters& c, shm::RuleStats& out);
 

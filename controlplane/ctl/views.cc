@@ -86,6 +86,40 @@ std::string render_listeners(const json& stats) {
   return t.render();
 }
 
+std::string render_refusals(const json& stats) {
+  Table t({"LISTENER", "ALLOW_LIST", "CONN_LIMIT", "CONN_RATE", "REQ_RATE_429", "HANDSHAKES", "UNTRACKED"});
+  for (const json& l : section(stats, "listeners")) {
+    t.add({str(l, "name"), num(l, "connections_denied"), num(l, "client_connections_refused"),
+           num(l, "client_connections_rate_limited"), num(l, "client_requests_rate_limited"),
+           num(l, "tls_handshakes_refused"), num(l, "clients_untracked")});
+  }
+  return t.render();
+}
+
+std::string render_defences(const json& stats, bool all) {
+  const json& cores = section(stats, "cores");
+  std::vector<std::string> head = {"DEFENCE", "TOTAL"};
+  for (const json& c : cores) head.push_back(fmt::format("CORE{}", str(c, "core")));
+  Table t(head);
+  // Names as the first core has them (sorted, so each layer's rows are together); a core without the
+  // section counts as zeros.
+  const json names = cores.empty() ? json::object() : cores[0].value("defences", json::object());
+  for (const auto& [name, unused] : names.items()) {
+    std::vector<std::string> row = {name, ""};
+    uint64_t total = 0;
+    for (const json& c : cores) {
+      const json d = c.value("defences", json::object());
+      const uint64_t n = d.value(name, uint64_t{0});
+      total += n;
+      row.push_back(std::to_string(n));
+    }
+    row[1] = std::to_string(total);
+    if (all || total > 0) t.add(row);
+  }
+  if (!t.rows()) return cores.empty() ? "" : "defences: none triggered\n";
+  return t.render();
+}
+
 std::string render_rules(const json& stats) {
   Table t({"LISTENER", "PRIORITY", "ACTION", "MATCHES", "FORWARDED", "REDIRECTS", "FIXED", "P50", "P99"});
   for (const json& r : section(stats, "rules")) {
@@ -167,8 +201,9 @@ std::string render_certs(const json& stats) {
 }
 
 std::string render_stats(const json& stats) {
-  return fmt::format("{}\n{}\n{}\n{}\n{}", render_summary(stats), render_cores(stats),
-                     render_listeners(stats), render_pools(stats), render_targets(stats));
+  return fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}", render_summary(stats), render_cores(stats),
+                     render_defences(stats, false), render_listeners(stats), render_refusals(stats),
+                     render_pools(stats), render_targets(stats));
 }
 
 ViewRenderer view_renderer(std::string_view what) {
@@ -177,7 +212,7 @@ ViewRenderer view_renderer(std::string_view what) {
   if (what == "rules") return render_rules;
   if (what == "pools") return render_pools;
   if (what == "targets") return render_targets;
-  if (what == "cores") return render_cores;
+  if (what == "cores") return [](const json& s) { return render_cores(s) + "\n" + render_defences(s, true); };
   if (what == "certs") return render_certs;
   return nullptr;
 }

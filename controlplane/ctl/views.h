@@ -11,6 +11,11 @@ namespace tollgate::controlplane {
 // One line: config file and generation, segment, dataplane liveness.
 std::string render_summary(const nlohmann::json& stats);
 std::string render_listeners(const nlohmann::json& stats);
+// Clients each listener refused, by reason (allow-list, client_limits, max_handshakes).
+std::string render_refusals(const nlohmann::json& stats);
+// The cores' defence counters, one row each with the total and every core's share; `all`: also those
+// still at zero (show stats lists only the ones an attack moved).
+std::string render_defences(const nlohmann::json& stats, bool all);
 std::string render_rules(const nlohmann::json& stats);
 std::string render_pools(const nlohmann::json& stats);
 std::string render_targets(const nlohmann::json& stats);

@@ -71,12 +71,14 @@ ClientLimiter::Admission ClientLimiter::admit_connection(Ipv4Address client, uin
   }
   if (limits_.max_connections && e->connections >= limits_.max_connections) {
     counters_.connections_refused.add();
+    counters_.last_connections_refused = client;
     return Admission::kTooMany;
   }
   uint64_t retry = 0;
   if (limits_.connections_per_second &&
       !conforms(e->connection_tat_us, limits_.connections_per_second, now_us, &retry)) {
     counters_.connections_rated.add();
+    counters_.last_connections_rated = client;
     return Admission::kTooFast;
   }
   ++e->connections;
@@ -115,6 +117,7 @@ uint32_t ClientLimiter::limit_request(Ipv4Address client, uint64_t now_us) {
   uint64_t retry = 0;
   if (conforms(e->request_tat_us, limits_.requests_per_second, now_us, &retry)) return 0;
   counters_.requests_limited.add();
+  counters_.last_requests_limited = client;
   return static_cast<uint32_t>((retry + 999'999) / 1'000'000);
 }
 

@@ -31,6 +31,11 @@ struct ClientLimitCounters {
   Counter connections_rated;    // over connections_per_second (likewise)
   Counter requests_limited;     // over requests_per_second (429 with Retry-After)
   Counter untracked;            // let through because the table had no room
+  // The latest client each refusal turned away (0.0.0.0: none yet): the worker publishes them with the
+  // counters, for the control plane's sampled log line. Plain fields: only the owning core reads them.
+  Ipv4Address last_connections_refused;
+  Ipv4Address last_connections_rated;
+  Ipv4Address last_requests_limited;
 };
 
 }  // namespace tollgate::net

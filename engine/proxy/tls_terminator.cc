@@ -77,6 +77,7 @@ tcp::StreamHandler* TlsTerminator::on_accept(tcp::Connection& client) {
   if (!context_) return nullptr;  // client role only: no listener should lead here
   if (max_handshakes_ && handshaking_.size() >= max_handshakes_) {
     counters_.handshakes_refused.add();
+    counters_.last_handshake_refused = net::Ipv4Address{client.tuple.remote_ip};
     return nullptr;  // the stack resets the client
   }
   const net::Ipv4Address address{client.tuple.remote_ip};

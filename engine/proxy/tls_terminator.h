@@ -70,6 +70,8 @@ struct TlsCounters {
   Counter plaintext_packed;    // records whose plaintext went into the room behind the previous one's
   Counter handshakes_refused;  // clients reset at accept: max_handshakes were in progress
   Counter plaintext_out;       // bytes the application had sealed
+  // The latest client handshakes_refused turned away (0.0.0.0: none), for the sampled log line.
+  net::Ipv4Address last_handshake_refused;
 };
 
 class TlsTerminator : public tcp::ListenerHandler {

@@ -54,16 +54,25 @@ class Controller {
   uint64_t commands_dropped(uint32_t core) const { return commands_[core].dropped(); }
   uint64_t events_dropped(uint32_t core) const;
 
-  // Stats: entity `index` of kind E summed over every core (CoreCounter: `index` is the core).
+  // Stats: entity `index` of kind E summed over every core (per-core kinds: `index` is the core).
   template <typename E>
   EntityTotals<E> totals(uint32_t index) const {
     EntityTotals<E> t;
-    if constexpr (std::is_same_v<E, CoreCounter>) {
+    if constexpr (kPerCore<E>) {
       t.add(segment_->core(index).template entity<E>(0));
     } else {
       for (uint32_t k = 0; k < cores(); ++k) t.add(segment_->core(k).template entity<E>(index));
     }
     return t;
+  }
+  // One core's block of entity `index` (the sampled refusal log needs to know which core's count moved).
+  template <typename E>
+  const EntityStats<E>& block(uint32_t core, uint32_t index) const {
+    return segment_->core(core).template entity<E>(index);
+  }
+  // The latest refused client addresses of listener `index` on `core`.
+  const RefusalSamples& refusal_samples(uint32_t core, uint32_t index) const {
+    return segment_->core(core).refusals[index];
   }
   const CoreHeader& core_header(uint32_t core) const { return *segment_->core(core).header; }
   const Heartbeat& dataplane_heartbeat() const { return control_->dataplane; }

@@ -54,9 +54,27 @@ uint64_t place(uint64_t& at, uint64_t count, uint64_t size, uint64_t align = kCa
 }  // namespace
 
 RecordSizes current_record_sizes() {
-  return {sizeof(CoreHeader),  sizeof(CoreStats),   sizeof(ListenerStats), sizeof(RuleStats),
-          sizeof(PoolStats),   sizeof(TargetStats), sizeof(HealthEntry),   sizeof(ConfigSlotHeader),
-          sizeof(RingControl), sizeof(Message)};
+  RecordSizes r;
+  r.core_header = sizeof(CoreHeader);
+  r.core_stats = sizeof(CoreStats);
+  r.defence_stats = sizeof(DefenceStats);
+  r.listener_stats = sizeof(ListenerStats);
+  r.refusal_samples = sizeof(RefusalSamples);
+  r.rule_stats = sizeof(RuleStats);
+  r.pool_stats = sizeof(PoolStats);
+  r.target_stats = sizeof(TargetStats);
+  r.health_entry = sizeof(HealthEntry);
+  r.config_slot_header = sizeof(ConfigSlotHeader);
+  r.ring_control = sizeof(RingControl);
+  r.message = sizeof(Message);
+  r.core_counters = kCounterCount<CoreCounter>;
+  r.defence_counters = kCounterCount<DefenceCounter>;
+  r.listener_counters = kCounterCount<ListenerCounter>;
+  r.rule_counters = kCounterCount<RuleCounter>;
+  r.pool_counters = kCounterCount<PoolCounter>;
+  r.target_counters = kCounterCount<TargetCounter>;
+  r.refusal_reasons = kRefusalReasons;
+  return r;
 }
 
 Result<Layout> compute_layout(const Capacities& caps) {
@@ -68,7 +86,9 @@ Result<Layout> compute_layout(const Capacities& caps) {
   CoreRegionLayout& core = l.core;
   core.header = place(at, 1, sizeof(CoreHeader));
   core.core = place(at, 1, sizeof(CoreStats));
+  core.defences = place(at, 1, sizeof(DefenceStats));
   core.listeners = place(at, caps.listeners, sizeof(ListenerStats));
+  core.refusals = place(at, caps.listeners, sizeof(RefusalSamples));
   core.rules = place(at, caps.rules, sizeof(RuleStats));
   core.pools = place(at, caps.pools, sizeof(PoolStats));
   core.targets = place(at, caps.targets, sizeof(TargetStats));

@@ -27,9 +27,11 @@ inline constexpr Capacities kMaxCapacities = {
 
 // Offsets inside one core's region (from the region's start) and the region's stride.
 struct CoreRegionLayout {
-  uint64_t header = 0;  // CoreHeader
-  uint64_t core = 0;    // CoreStats
+  uint64_t header = 0;    // CoreHeader
+  uint64_t core = 0;      // CoreStats
+  uint64_t defences = 0;  // DefenceStats
   uint64_t listeners = 0;
+  uint64_t refusals = 0;  // RefusalSamples, one per listener
   uint64_t rules = 0;
   uint64_t pools = 0;
   uint64_t targets = 0;

@@ -129,7 +129,9 @@ void Segment::initialise() {
     uint8_t* region = at(Section::kCores) + k * r.bytes;
     construct_array<CoreHeader>(region + r.header, 1);
     construct_array<CoreStats>(region + r.core, 1);
+    construct_array<DefenceStats>(region + r.defences, 1);
     construct_array<ListenerStats>(region + r.listeners, c.listeners);
+    construct_array<RefusalSamples>(region + r.refusals, c.listeners);
     construct_array<RuleStats>(region + r.rules, c.rules);
     construct_array<PoolStats>(region + r.pools, c.pools);
     construct_array<TargetStats>(region + r.targets, c.targets);
@@ -217,7 +219,9 @@ CoreView Segment::core(uint32_t k) const {
   const CoreRegionLayout& r = layout_.core;
   return {reinterpret_cast<CoreHeader*>(region + r.header),
           reinterpret_cast<CoreStats*>(region + r.core),
+          reinterpret_cast<DefenceStats*>(region + r.defences),
           reinterpret_cast<ListenerStats*>(region + r.listeners),
+          reinterpret_cast<RefusalSamples*>(region + r.refusals),
           reinterpret_cast<RuleStats*>(region + r.rules),
           reinterpret_cast<PoolStats*>(region + r.pools),
           reinterpret_cast<TargetStats*>(region + r.targets),

@@ -17,8 +17,10 @@
 namespace tollgate::shm {
 
 inline constexpr uint64_t kMagic = 0x314d485354474c54;  // "TLGTSHM1" read as little-endian bytes
-// 2: ControlBlock::config_refusal; 3: PoolCounter::kFailOpen; 4: ListenerCounter::kConnectionsDenied
-inline constexpr uint32_t kAbiVersion = 4;
+// 2: ControlBlock::config_refusal; 3: PoolCounter::kFailOpen; 4: ListenerCounter::kConnectionsDenied;
+// 5: per-client limit and max_handshakes listener counters, each core's DefenceStats and RefusalSamples,
+//    counter counts in RecordSizes
+inline constexpr uint32_t kAbiVersion = 5;
 inline constexpr uint64_t kSectionAlign = 4096;  // sections and core regions start on their own pages
 
 // How much the segment holds, fixed when the dataplane makes it (from its config's maxima).
@@ -51,7 +53,9 @@ struct SectionExtent {
 struct RecordSizes {
   uint32_t core_header = 0;
   uint32_t core_stats = 0;
+  uint32_t defence_stats = 0;
   uint32_t listener_stats = 0;
+  uint32_t refusal_samples = 0;
   uint32_t rule_stats = 0;
   uint32_t pool_stats = 0;
   uint32_t target_stats = 0;
@@ -59,6 +63,15 @@ struct RecordSizes {
   uint32_t config_slot_header = 0;
   uint32_t ring_control = 0;
   uint32_t message = 0;
+  // How many counters each family has (a counter added without a version bump can leave a record's size
+  // unchanged, its padding taking it) and how many refusal reasons a RefusalSamples holds.
+  uint32_t core_counters = 0;
+  uint32_t defence_counters = 0;
+  uint32_t listener_counters = 0;
+  uint32_t rule_counters = 0;
+  uint32_t pool_counters = 0;
+  uint32_t target_counters = 0;
+  uint32_t refusal_reasons = 0;
 
   bool operator==(const RecordSizes&) const = default;
 };

@@ -15,22 +15,30 @@
 
 namespace tollgate::shm {
 
+// Kinds with one block per core (not per entity of the config).
+template <typename E>
+inline constexpr bool kPerCore = std::is_same_v<E, CoreCounter> || std::is_same_v<E, DefenceCounter>;
+
 // One core's region: its control line and its stats. Indices must be below the capacities (the config
 // that assigns them is checked against the segment's capacities when it is loaded).
 struct CoreView {
   CoreHeader* header = nullptr;
   CoreStats* core = nullptr;
+  DefenceStats* defences = nullptr;
   ListenerStats* listeners = nullptr;
+  RefusalSamples* refusals = nullptr;  // by listener
   RuleStats* rules = nullptr;
   PoolStats* pools = nullptr;
   TargetStats* targets = nullptr;
   Capacities capacities;
 
-  // The stats block of entity `i` of the kind E counts (CoreCounter: this core's own; `i` ignored).
+  // The stats block of entity `i` of the kind E counts (per-core kinds: this core's own; `i` ignored).
   template <typename E>
   EntityStats<E>& entity(uint32_t i) const {
     if constexpr (std::is_same_v<E, CoreCounter>) {
       return *core;
+    } else if constexpr (std::is_same_v<E, DefenceCounter>) {
+      return *defences;
     } else if constexpr (std::is_same_v<E, ListenerCounter>) {
       return listeners[i];
     } else if constexpr (std::is_same_v<E, RuleCounter>) {
@@ -45,7 +53,7 @@ struct CoreView {
   // How many entities of that kind the segment holds.
   template <typename E>
   uint32_t capacity() const {
-    if constexpr (std::is_same_v<E, CoreCounter>) return 1;
+    if constexpr (kPerCore<E>) return 1;
     if constexpr (std::is_same_v<E, ListenerCounter>) return capacities.listeners;
     if constexpr (std::is_same_v<E, RuleCounter>) return capacities.rules;
     if constexpr (std::is_same_v<E, PoolCounter>) return capacities.pools;

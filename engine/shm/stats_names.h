@@ -13,5 +13,7 @@ std::string_view counter_name(ListenerCounter c);
 std::string_view counter_name(RuleCounter c);
 std::string_view counter_name(PoolCounter c);
 std::string_view counter_name(TargetCounter c);
+std::string_view counter_name(DefenceCounter c);
+std::string_view refusal_reason_name(RefusalReason r);
 
 }  // namespace tollgate::shm

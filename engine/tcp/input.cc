@@ -104,7 +104,10 @@ void TcpStack::input_listen(Listener& l, PacketRef packet, uint32_t payload_offs
   // The listener's client allow-list, before any state or cookie: a denied source is reset. A cookie ACK
   // from a source denied since (a new allow-list adopted live) is reset too, and not counted again.
   if (l.allowed_clients && !l.allowed_clients->allows(net::Ipv4Address{t.remote_ip})) {
-    if (h.has(flags::kSyn)) ++l.denied;
+    if (h.has(flags::kSyn)) {
+      ++l.denied;
+      l.last_denied = t.remote_ip;
+    }
     send_reset_for(t, h, payload_len);
     return;
   }

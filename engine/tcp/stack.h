@@ -61,6 +61,7 @@ struct Listener {
   const net::AddressAllowList* allowed_clients = nullptr;
   // SYNs refused (reset) because of allowed_clients, kept across generations; read on the owning core.
   uint64_t denied = 0;
+  uint32_t last_denied = 0;  // the latest source denied (host order; 0: none), for the sampled log line
 };
 
 class TcpStack {

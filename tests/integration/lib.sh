@@ -43,6 +43,30 @@ assert_ge() { [ "$1" -ge "$2" ] || fail "$3: expected at least $2, got $1"; }
 
 dataplane_alive() { kill -0 "$(cat "$RUN/dataplane.pid")" 2>/dev/null; }
 
+# lab_ctl ARGS...: tollgatectl against this test's lab (its own after own_lab).
+lab_ctl() { "$ROOT/scripts/lab.sh" ctl --prefix "${P:-$LAB_PREFIX}" "$@"; }
+# listener_count LISTENER COUNTER: a listener counter as the control plane sums it over cores
+# (`tollgatectl show stats --json`); -1 when the listener or the counter is missing.
+listener_count() {
+  lab_ctl show stats --json | "$PY" -c 'import json, sys
+d = json.load(sys.stdin)
+print(next((l["counters"].get(sys.argv[2], -1) for l in d["listeners"] if l["name"] == sys.argv[1]), -1))' "$1" "$2"
+}
+# metrics: the control plane's Prometheus text (its management address in the lab's dataplane.toml).
+metrics() {
+  local port
+  port=$(sed -n 's/^address = "127\.0\.0\.1:\([0-9]*\)"/\1/p' "$RUN/dataplane.toml" | head -1)
+  curl -sS -m 5 "http://127.0.0.1:$port/metrics"
+}
+# metric SAMPLE: the value of one Prometheus sample (name with its labels, as printed); empty if absent.
+metric() { metrics | awk -v s="$1" '$1 == s {print $2}'; }
+# refusals_logged LISTENER REASON: what the control plane's sampled refusal lines for them add up to.
+refusals_logged() {
+  grep -o "listener '$1': [0-9]* refused by $2 since" "$RUN/controlplane.log" | awk '{n += $3} END {print n + 0}'
+}
+# refusal_lines LISTENER REASON: those lines.
+refusal_lines() { grep "listener '$1': [0-9]* refused by $2 since" "$RUN/controlplane.log" || true; }
+
 # Parses "N packets transmitted, M received" from ping output; prints M.
 ping_received() { sed -n 's/.* \([0-9]\+\) \(packets \)\?received.*/\1/p' | head -1; }
 

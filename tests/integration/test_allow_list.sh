@@ -2,7 +2,8 @@
 # Client allow-lists (allowed_clients) in their own lab, prefix ta: the lab config with tcp-echo and
 # http-app allowing only 198.18.0.2/32 (the client namespace's own address). A second client address,
 # 198.18.0.77, is refused at connect on both (the dataplane answers its SYN with a RST) while .2 is served;
-# each refusal shows as connections_denied in `tollgatectl show stats` (JSON and table) and in Prometheus.
+# each refusal shows as connections_denied in `tollgatectl show stats` (JSON and table) and in Prometheus,
+# and in the control plane's sampled log lines (their counts add up, the latest names .77).
 # Then the list is widened with `tollgatectl config reload` and .77 is served without a restart.
 source "$(dirname "$0")/lib.sh"
 own_lab ta
@@ -68,7 +69,17 @@ port=$(sed -n 's/^address = "127\.0\.0\.1:\([0-9]*\)"/\1/p' "$RUN/dataplane.toml
 metrics=$(curl -sS -m 5 "http://127.0.0.1:$port/metrics") || fail "no /metrics on 127.0.0.1:$port"
 grep -q '^tollgate_listener_connections_denied_total{listener="tcp-echo"} 2$' <<<"$metrics" ||
   fail "Prometheus: $(grep connections_denied <<<"$metrics")"
-note "denied: tcp-echo 2, http-app 2; served from 198.18.0.2"
+table=$(ctl show stats)
+awk '/REQ_RATE_429/ {t = 1; next} /^$/ {t = 0} t && $1 == "http-app" && $2 == 2 {found = 1} END {exit !found}' \
+  <<<"$table" || fail "http-app ALLOW_LIST in the refusals table of show stats: $table"
+sleep 1.5  # a second refusal within a second waits for the next line
+for l in tcp-echo http-app; do
+  assert_eq "$(refusals_logged $l allowed_clients)" 2 "$l refusals the control plane logged"
+  refusal_lines $l allowed_clients | grep -q "latest client $DENIED\$" ||
+    fail "no $l line naming $DENIED: $(refusal_lines $l allowed_clients)"
+done
+assert_eq "$(refusals_logged tls-echo allowed_clients)" 0 "tls-echo refusals logged"
+note "denied: tcp-echo 2, http-app 2 (show stats, Prometheus, sampled log lines); served from 198.18.0.2"
 
 # Live: the list widened by a reload lets $DENIED in, no restart.
 pid=$(cat "$RUN/dataplane.pid")

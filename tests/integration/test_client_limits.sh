@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Per-client limits (client_limits) in their own lab, prefix kl: the lab config with http-app (:8080)
 # limited to 3 connections and 5 requests per second (burst 5) per client address, 198.18.0.3/32 exempt,
-# and tcp-echo (:7000) and https (:443) to 2 connections (a third is reset at its SYN).
-# From the client address: a sixth request within the second gets 429 with Retry-After, the connection
-# stays usable and is served again a second later; a fourth concurrent connection is reset at its SYN while
-# three are held, and accepted once one of them closes. The exempt address is never limited. Each refusal
-# is counted.
+# and tcp-echo (:7000) and https (:443) to 2 connections (a third is reset at its SYN),
+# tls-echo (:8443) to max_handshakes = 2. From the client address: a sixth request within the second gets
+# 429 with Retry-After, the connection stays usable and is served again a second later; a fourth
+# concurrent connection is reset at its SYN while three are held, and accepted once one of them closes.
+# The exempt address is never limited. Each refusal is counted on its listener in stats.json, `tollgatectl show stats` (JSON and
+# table) and Prometheus, and the control plane logs sampled lines whose counts add up to the counters and
+# which name the refused client.
 source "$(dirname "$0")/lib.sh"
 own_lab kl
 P=kl
@@ -28,6 +30,8 @@ assert n == 1
 for port in ("7000", "443"):  # the L4 tcp listener, and https: refused before any TLS handshake
     text, n = re.subn(rf'(\nport = {port}\n)', r'\1client_limits = { connections = 2 }\n', text, count=1)
     assert n == 1, port
+text, n = re.subn(r'(\nport = 8443\n)', r'\1max_handshakes = 2\n', text, count=1)  # tls-echo
+assert n == 1
 open(sys.argv[2], "w").write(text)
 PY
 "$ROOT/scripts/lab.sh" up --prefix $P --cores 1 --config "$work/lab.toml" >"$work/up.log" 2>&1 ||
@@ -124,6 +128,8 @@ print(len(held), verdict)
 PY
 assert_eq "$(in_client "$PY" "$work/held.py" "$VIP" 7000 2)" "2 refused-at-syn" "tcp :7000, a 3rd connection with 2 held"
 assert_eq "$(in_client "$PY" "$work/held.py" "$VIP" 443 2)" "2 refused-at-syn" "https :443, a 3rd connection with 2 held"
+# tls-echo: two connections that never send a ClientHello hold both handshakes; a third is reset at once.
+assert_eq "$(in_client "$PY" "$work/held.py" "$VIP" 8443 2)" "2 reset" "tls :8443, a 3rd handshake with 2 running"
 fresh_stats
 assert_ge "$(stat_value cores.0.listeners.0.client_limits.connections_refused)" 1 "tcp connections_refused"
 assert_ge "$(stat_value cores.0.http_listeners.0.client_limits.connections_refused)" 1 "https connections_refused"
@@ -132,4 +138,58 @@ note "tcp :7000 and https :443: a 3rd connection from one address reset at its S
 fresh_stats
 assert_ge "$(limits_stat requests_limited)" 1 "requests_limited counted"
 assert_ge "$(limits_stat connections_refused)" $((refused_before + 1)) "connections_refused counted"
+
+# The control plane: each refusal on the listener that owns its limiter, the two connection limits apart.
+# Then a flood of 429s: a line per listener and reason at most once a second, adding up to the counter.
+in_client "$PY" - "$VIP" <<'PY' >/dev/null
+import socket, sys
+s = socket.socket(); s.settimeout(5); s.bind(("198.18.0.2", 0)); s.connect((sys.argv[1], 8080))
+s.sendall(b"GET /tollgate/health HTTP/1.1\r\nHost: lab\r\n\r\n" * 40)
+buf = b""
+while buf.count(b"HTTP/1.1 ") < 40:
+    d = s.recv(65536)
+    if not d: break
+    buf += d
+PY
+sleep 2.5  # the worker's tick, the control plane's, and a second for the line the interval held back
+declare -A want=(
+  ["http-app client_requests_rate_limited"]=7 ["http-app client_connections_refused"]=1
+  ["tcp-echo client_connections_refused"]=1 ["https client_connections_refused"]=1
+  ["tls-echo tls_handshakes_refused"]=1
+)
+for key in "${!want[@]}"; do
+  read -r listener counter <<<"$key"
+  assert_ge "$(listener_count "$listener" "$counter")" "${want[$key]}" "show stats --json: $listener $counter"
+done
+assert_eq "$(listener_count http-app client_connections_rate_limited)" 0 "http-app connections_per_second"
+assert_eq "$(listener_count tcp-echo client_requests_rate_limited)" 0 "tcp-echo requests (not http)"
+assert_eq "$(listener_count https tls_handshakes_refused)" 0 "https handshakes (no max_handshakes)"
+assert_eq "$(listener_count http-app client_requests_rate_limited)" "$(limits_stat requests_limited)" \
+  "control plane and stats.json agree on http-app's 429s"
+table=$(lab_ctl show stats)
+grep -q "REQ_RATE_429" <<<"$table" || fail "no refusals table in show stats: $table"
+# In the refusals table (after its header, to the blank line): tls-echo's HANDSHAKES column.
+awk '/REQ_RATE_429/ {t = 1; next} /^$/ {t = 0} t && $1 == "tls-echo" && $6 >= 1 {found = 1} END {exit !found}' \
+  <<<"$table" ||
+  fail "tls-echo HANDSHAKES in show stats: $table"
+text=$(metrics) || fail "no /metrics"
+limited=$(awk '$1 == "tollgate_listener_client_limit_refusals_total{listener=\"http-app\",limit=\"requests_per_second\"}" {print $2}' <<<"$text")
+assert_eq "$limited" "$(listener_count http-app client_requests_rate_limited)" "Prometheus http-app 429s"
+assert_ge "$(awk '$1 == "tollgate_tls_handshakes_refused_total{listener=\"tls-echo\"}" {print $2}' <<<"$text")" 1 \
+  "Prometheus tls-echo handshakes refused"
+assert_ge "$(awk '$1 == "tollgate_listener_client_limit_refusals_total{listener=\"tcp-echo\",limit=\"connections\"}" {print $2}' <<<"$text")" 1 \
+  "Prometheus tcp-echo connections refused"
+# The log: lines add up to the counters, name the client, and come at most once a second per reason.
+check_log() {  # LISTENER REASON COUNTER CLIENT
+  assert_eq "$(refusals_logged "$1" "$2")" "$(listener_count "$1" "$3")" "logged $2 refusals of $1"
+  refusal_lines "$1" "$2" | grep -q "latest client $4\$" || fail "no $1 $2 line naming $4: $(refusal_lines "$1" "$2")"
+}
+check_log http-app client_limits.requests_per_second client_requests_rate_limited 198.18.0.2
+check_log http-app client_limits.connections client_connections_refused "$HOLDER"
+check_log tcp-echo client_limits.connections client_connections_refused 198.18.0.2
+check_log https client_limits.connections client_connections_refused 198.18.0.2
+check_log tls-echo max_handshakes tls_handshakes_refused 198.18.0.2
+lines=$(refusal_lines http-app client_limits.requests_per_second | wc -l)
+[ "$lines" -le 3 ] || fail "429 lines not sampled (at most one a second): $(refusal_lines http-app client_limits.requests_per_second)"
+note "control plane: refusals per listener and limit in show stats and Prometheus; $lines sampled 429 line(s) add up"
 dataplane_alive || fail "dataplane died"

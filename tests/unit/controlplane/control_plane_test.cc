@@ -114,6 +114,30 @@ TEST_F(ControlPlaneTest, StatsAreSummedOverCoresAndNamedByTheConfig) {
   EXPECT_NE(text.find("tollgate_connections_total{listener=\"tcp-echo\"} 7\n"), std::string::npos);
 }
 
+// A worker's refusals reach the control plane's log on its tick: one line per listener and reason with the
+// count and the latest address, the defences the cores' sums.
+TEST_F(ControlPlaneTest, RefusalsAreLoggedOnTheTickAndDefencesSummed) {
+  shm::WorkerPort w1(segment(), 1);
+  (*w1.view().defences)[shm::DefenceCounter::kTcpZeroWindowResets].add(2);
+  cp_->tick(now_);  // the baseline
+  const auto reason = static_cast<size_t>(shm::RefusalReason::kClientConnections);
+  w1.view().refusals[0].latest[reason].store(0xc6120004);  // 198.18.0.4
+  w1.listener(0)[shm::ListenerCounter::kClientConnectionsRefused].add(3);
+  ::testing::internal::CaptureStderr();
+  cp_->tick(now_ + 100'000'000);
+  cp_->tick(now_ + 200'000'000);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(log.find(" info listener 'tcp-echo': 3 refused by client_limits.connections since the last such "
+                     "line, latest client 198.18.0.4\n"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("refused by", log.find("refused by") + 1), std::string::npos) << "once: " << log;
+  const StatsSnapshot s = cp_->snapshot();
+  EXPECT_EQ(s.listeners[0].totals[shm::ListenerCounter::kClientConnectionsRefused], 3u);
+  EXPECT_EQ(s.cores[1].defences[shm::DefenceCounter::kTcpZeroWindowResets], 2u);
+  EXPECT_EQ(s.cores[0].defences[shm::DefenceCounter::kTcpZeroWindowResets], 0u);
+}
+
 TEST_F(ControlPlaneTest, ReloadRefusesABrokenFileAndPublishesAGoodOne) {
   cp_->tick(now_);
   write(std::string(kConfig) + "\n[management]\naddress = \"nope\"\n");

@@ -37,6 +37,8 @@ StatsSnapshot fake() {
   c0.totals.counters[static_cast<size_t>(shm::CoreCounter::kPackets)] = 100;
   c1.index = 1;
   c1.totals.counters[static_cast<size_t>(shm::CoreCounter::kPackets)] = 23;
+  c1.defences.counters[static_cast<size_t>(shm::DefenceCounter::kTcpSynCookiesSent)] = 40;
+  c0.defences.counters[static_cast<size_t>(shm::DefenceCounter::kTlsRenegotiationsRefused)] = 6;
   s.cores = {c0, c1};
   ListenerSnapshot web;
   web.name = "web";
@@ -46,6 +48,8 @@ StatsSnapshot fake() {
   web.totals.counters[static_cast<size_t>(ListenerCounter::kConnectionsActive)] = 7;
   web.totals.counters[static_cast<size_t>(ListenerCounter::kTlsHandshakesFull)] = 3;
   web.totals.counters[static_cast<size_t>(shm::tls_failure_counter(1))] = 2;  // no_shared_cipher
+  web.totals.counters[static_cast<size_t>(ListenerCounter::kTlsHandshakesRefused)] = 8;
+  web.totals.counters[static_cast<size_t>(ListenerCounter::kClientRequestsRateLimited)] = 11;
   // Latencies: 3 samples in bucket 0 ([0,1) us), 2 in bucket 10 ([512, 1024) us).
   web.totals.latency.buckets[0] = 3;
   web.totals.latency.buckets[10] = 2;
@@ -54,6 +58,9 @@ StatsSnapshot fake() {
   echo.name = "echo";
   echo.protocol = "tcp";
   echo.totals.counters[static_cast<size_t>(ListenerCounter::kConnectionsDenied)] = 4;
+  echo.totals.counters[static_cast<size_t>(ListenerCounter::kClientConnectionsRefused)] = 12;
+  echo.totals.counters[static_cast<size_t>(ListenerCounter::kClientConnectionsRateLimited)] = 13;
+  echo.totals.counters[static_cast<size_t>(ListenerCounter::kClientsUntracked)] = 14;
   s.listeners = {web, echo};
   TargetSnapshot t;
   t.pool = "api";
@@ -98,6 +105,29 @@ TEST(PrometheusText, UpAndConventionalCounters) {
       text, "tollgate_target_health{pool=\"api\",target=\"198.19.0.12:8080\",state=\"draining\"} 1"));
   EXPECT_TRUE(has_line(text, "tollgate_target_weight{pool=\"api\",target=\"198.19.0.12:8080\"} 5"));
   EXPECT_TRUE(has_line(text, "tollgate_pool_requests_total{pool=\"api\"} 0"));
+}
+
+// Per listener: each client_limits refusal apart (a `limit` label), max_handshakes on TLS listeners only;
+// per core: one family per defence.
+TEST(PrometheusText, RefusalsPerListenerAndDefencesPerCore) {
+  const std::string text = render_prometheus(fake());
+  for (
+      const char* line : {
+          R"(tollgate_listener_client_limit_refusals_total{listener="echo",limit="connections"} 12)",
+          R"(tollgate_listener_client_limit_refusals_total{listener="echo",limit="connections_per_second"} 13)",
+          R"(tollgate_listener_client_limit_refusals_total{listener="echo",limit="requests_per_second"} 0)",
+          R"(tollgate_listener_client_limit_refusals_total{listener="web",limit="requests_per_second"} 11)",
+          R"(tollgate_listener_clients_untracked_total{listener="echo"} 14)",
+          R"(tollgate_tls_handshakes_refused_total{listener="web"} 8)",
+          R"(tollgate_defence_tcp_syn_cookies_sent_total{core="0"} 0)",
+          R"(tollgate_defence_tcp_syn_cookies_sent_total{core="1"} 40)",
+          R"(tollgate_defence_tls_renegotiations_refused_total{core="0"} 6)",
+          "# TYPE tollgate_defence_http_pipeline_backpressure_total counter",
+      }) {
+    EXPECT_TRUE(has_line(text, line)) << line;
+  }
+  EXPECT_TRUE(lines_starting(text, R"(tollgate_tls_handshakes_refused_total{listener="echo"})").empty());
+  EXPECT_EQ(lines_starting(text, "tollgate_defence_").size(), 2 * shm::kCounterCount<shm::DefenceCounter>);
 }
 
 TEST(PrometheusText, HelpAndTypeOncePerFamilyBeforeItsSamples) {

@@ -68,6 +68,42 @@ TEST(Views, TargetsShowHealthAndRequests) {
       << out;
 }
 
+// Refusals per listener by reason; defences per core with their total, only those an attack moved in
+// show stats, every one in show cores.
+TEST(Views, RefusalsAndDefences) {
+  StatsSnapshot s = sample();
+  ListenerSnapshot l;
+  l.name = "http-app";
+  l.totals.counters[static_cast<size_t>(shm::ListenerCounter::kConnectionsDenied)] = 2;
+  l.totals.counters[static_cast<size_t>(shm::ListenerCounter::kClientConnectionsRefused)] = 3;
+  l.totals.counters[static_cast<size_t>(shm::ListenerCounter::kClientConnectionsRateLimited)] = 4;
+  l.totals.counters[static_cast<size_t>(shm::ListenerCounter::kClientRequestsRateLimited)] = 5;
+  l.totals.counters[static_cast<size_t>(shm::ListenerCounter::kTlsHandshakesRefused)] = 6;
+  s.listeners = {l};
+  CoreSnapshot c0, c1;
+  c0.index = 0;
+  c1.index = 1;
+  c0.defences.counters[static_cast<size_t>(shm::DefenceCounter::kTcpSynCookiesSent)] = 7;
+  c1.defences.counters[static_cast<size_t>(shm::DefenceCounter::kTcpSynCookiesSent)] = 1;
+  s.cores = {c0, c1};
+  const nlohmann::json j = snapshot_to_json(s);
+  EXPECT_EQ(render_refusals(j),
+            "LISTENER  ALLOW_LIST  CONN_LIMIT  CONN_RATE  REQ_RATE_429  HANDSHAKES  UNTRACKED\n"
+            "http-app           2           3          4             5           6          0\n");
+  const std::string moved = render_defences(j, false);
+  EXPECT_EQ(moved,
+            "DEFENCE               TOTAL  CORE0  CORE1\n"
+            "tcp_syn_cookies_sent      8      7      1\n");
+  const std::string every = render_defences(j, true);
+  EXPECT_NE(every.find("tls_resets_after_alert"), std::string::npos) << every;
+  EXPECT_NE(render_stats(j).find(moved), std::string::npos);
+  EXPECT_NE(render_stats(j).find("REQ_RATE_429"), std::string::npos);
+  EXPECT_NE(view_renderer("cores")(j).find("tls_resets_after_alert"), std::string::npos);
+  s.cores[0].defences = {};
+  s.cores[1].defences = {};
+  EXPECT_EQ(render_defences(snapshot_to_json(s), false), "defences: none triggered\n");
+}
+
 TEST(Views, SummarySaysWhetherTheDataplaneIsThere) {
   EXPECT_EQ(render_summary(snapshot_to_json(sample())),
             "config: /etc/tollgate.toml (generation 2, adopted by every core)\ndataplane: up (segment "

@@ -277,12 +277,48 @@ TEST_F(Generations, AllowListsAreAdoptedLiveAndDeniedSynsCounted) {
   EXPECT_EQ(port().view().listeners[1][shm::ListenerCounter::kConnectionsDenied].get(), 1u);
   EXPECT_EQ(port().view().listeners[0][shm::ListenerCounter::kConnectionsDenied].get(), 0u);
 
+  // The refused client is the listener's latest allow-list sample, for the control plane's log line.
+  const auto allow_list = static_cast<size_t>(shm::RefusalReason::kAllowedClients);
+  EXPECT_EQ(port().view().refusals[1].latest[allow_list].load(), TcpPair::kAddress[0].value);
+  EXPECT_EQ(port().view().refusals[0].latest[allow_list].load(), 0u);
+
   set_->adopt(build(with_list("[\"198.18.0.0/24\"]"), 1), pair_->now);
   RecordingHandler& allowed = connect();
   EXPECT_TRUE(allowed.connected);
   EXPECT_NE(exchange(allowed, "/api/1").find("200"), std::string::npos);
   set_->export_stats(port().view());
   EXPECT_EQ(port().view().listeners[1][shm::ListenerCounter::kConnectionsDenied].get(), 1u);
+}
+
+// client_limits on the http listener: a second connection from the client while it holds one is reset at
+// accept, a second request within the second is answered 429. Both reach the listener's block (not the tcp
+// listener's), each with the client as the latest refused address; the core's defences hold the stack's.
+TEST_F(Generations, ClientLimitRefusalsReachTheListenersBlockWithTheirClient) {
+  std::string text = config_text("api", 1);
+  const std::string at = "port = 80\n";
+  text.replace(text.find(at), at.size(),
+               at + "client_limits = { connections = 1, requests_per_second = 1 }\n");
+  start(text);
+  RecordingHandler& first = connect();
+  EXPECT_NE(exchange(first, "/api/1").find("200"), std::string::npos);
+  EXPECT_NE(exchange(first, "/api/2").find("429"), std::string::npos);
+  RecordingHandler& second = connect();
+  EXPECT_TRUE(run([&] { return second.closed; }));
+
+  set_->export_stats(port().view());
+  using L = shm::ListenerCounter;
+  const shm::ListenerStats& app = port().view().listeners[1];
+  EXPECT_EQ(app[L::kClientConnectionsRefused].get(), 1u);
+  EXPECT_EQ(app[L::kClientRequestsRateLimited].get(), 1u);
+  EXPECT_EQ(app[L::kClientConnectionsRateLimited].get(), 0u);
+  EXPECT_EQ(port().view().listeners[0][L::kClientConnectionsRefused].get(), 0u);
+  const shm::RefusalSamples& samples = port().view().refusals[1];
+  const uint32_t client = TcpPair::kAddress[0].value;
+  EXPECT_EQ(samples.latest[static_cast<size_t>(shm::RefusalReason::kClientConnections)].load(), client);
+  EXPECT_EQ(samples.latest[static_cast<size_t>(shm::RefusalReason::kClientRequestRate)].load(), client);
+  EXPECT_EQ(samples.latest[static_cast<size_t>(shm::RefusalReason::kClientConnectionRate)].load(), 0u);
+  EXPECT_EQ((*port().view().defences)[shm::DefenceCounter::kTcpSynCookiesSent].get(),
+            pair_->server().counters().syn_cookies_sent.get());
 }
 
 TEST_F(Generations, ReloadsFasterThanDrainsCloseTheOldest) {

@@ -96,6 +96,89 @@ TEST_F(StatsExport, TcpListener) {
   EXPECT_EQ(t[ListenerCounter::kTimeouts], 3u);  // idle sessions reset
 }
 
+// Per-client limits belong to the listener whose layer owns the limiter (passed as `limits`); the TLS
+// layer's max_handshakes refusals come with its counters. Each refusal's latest client is sampled.
+TEST_F(StatsExport, ClientLimitAndHandshakeRefusalsWithTheirLatestClients) {
+  proxy::ProxyCounters l4;
+  proxy::TlsCounters tls;
+  tls.handshakes_refused.add(4);
+  tls.last_handshake_refused = net::Ipv4Address::from_octets(198, 18, 0, 9);
+  net::ClientLimitCounters limits;
+  limits.connections_refused.add(3);
+  limits.connections_rated.add(2);
+  limits.requests_limited.add(7);
+  limits.untracked.add(1);
+  limits.last_connections_rated = net::Ipv4Address::from_octets(198, 18, 0, 5);
+  export_listener({&l4, &tls, nullptr, 0, &limits}, port().listener(1));
+  const auto t = controller().totals<ListenerCounter>(1);
+  EXPECT_EQ(t[ListenerCounter::kClientConnectionsRefused], 3u);
+  EXPECT_EQ(t[ListenerCounter::kClientConnectionsRateLimited], 2u);
+  EXPECT_EQ(t[ListenerCounter::kClientRequestsRateLimited], 7u);
+  EXPECT_EQ(t[ListenerCounter::kClientsUntracked], 1u);
+  EXPECT_EQ(t[ListenerCounter::kTlsHandshakesRefused], 4u);
+  EXPECT_EQ(t[ListenerCounter::kConnectionsDenied], 0u);  // the stack's, set by GenerationSet
+
+  RefusalAddresses a{};
+  a[static_cast<size_t>(shm::RefusalReason::kClientConnections)] = 77;  // kept: no newer one here
+  sample_refusals({&l4, &tls, nullptr, 0, &limits}, a);
+  EXPECT_EQ(a[static_cast<size_t>(shm::RefusalReason::kClientConnections)], 77u);
+  EXPECT_EQ(a[static_cast<size_t>(shm::RefusalReason::kClientConnectionRate)],
+            net::Ipv4Address::from_octets(198, 18, 0, 5).value);
+  EXPECT_EQ(a[static_cast<size_t>(shm::RefusalReason::kClientRequestRate)], 0u);
+  EXPECT_EQ(a[static_cast<size_t>(shm::RefusalReason::kMaxHandshakes)],
+            net::Ipv4Address::from_octets(198, 18, 0, 9).value);
+}
+
+// The stack's defences are set (a copy); the proxies' and TLS layers' add up over the core's listeners.
+TEST_F(StatsExport, DefencesOfTheStackAndEveryListenersLayers) {
+  using D = shm::DefenceCounter;
+  tcp::TcpCounters tcp;
+  tcp.syn_cookies_sent.add(10);
+  tcp.syn_cookies_validated.add(6);
+  tcp.zero_window_timeouts.add(2);
+  tcp.rx_coalesced.add(30);
+  tcp.out_of_order_refused.add(4);
+  proxy::HttpProxyCounters a, b;
+  a.pipeline_deferred.add(5);
+  b.pipeline_deferred.add(1);
+  b.pipeline_backpressure.add(2);
+  a.local_errors[static_cast<size_t>(proxy::LocalStatus::k408)].add(3);
+  a.transfer_timeouts.add(1);
+  b.linger_timeouts.add(9);
+  proxy::TlsCounters tls;
+  tls.post_handshake_floods.add(1);
+  tls.renegotiations_refused.add(2);
+  tls.resets_after_alert.add(3);
+  tls.record_errors.add(4);
+  proxy::ProxyCounters l4;
+  l4.idle_timeouts.add(8);
+
+  shm::DefenceStats& out = *port().view().defences;
+  export_tcp_defences(tcp, out);
+  export_tcp_defences(tcp, out);  // a copy: twice is the same
+  add_http_defences(a, out);
+  add_http_defences(b, out);
+  add_tls_defences(tls, out);
+  add_l4_defences(l4, out);
+  const auto t = controller().totals<D>(0);
+  EXPECT_EQ(t[D::kTcpSynCookiesSent], 10u);
+  EXPECT_EQ(t[D::kTcpSynCookiesAccepted], 6u);
+  EXPECT_EQ(t[D::kTcpZeroWindowResets], 2u);
+  EXPECT_EQ(t[D::kTcpRxCoalesced], 30u);
+  EXPECT_EQ(t[D::kTcpOutOfOrderRefused], 4u);
+  EXPECT_EQ(t[D::kHttpPipelineDeferred], 6u);
+  EXPECT_EQ(t[D::kHttpPipelineBackpressure], 2u);
+  EXPECT_EQ(t[D::kHttpRequestTimeouts], 3u);
+  EXPECT_EQ(t[D::kHttpTransferTimeouts], 1u);
+  EXPECT_EQ(t[D::kHttpLingerTimeouts], 9u);
+  EXPECT_EQ(t[D::kTlsPostHandshakeFloods], 1u);
+  EXPECT_EQ(t[D::kTlsRenegotiationsRefused], 2u);
+  EXPECT_EQ(t[D::kTlsResetsAfterAlert], 3u);
+  EXPECT_EQ(t[D::kTlsRecordErrors], 4u);
+  EXPECT_EQ(t[D::kL4IdleTimeouts], 8u);
+  EXPECT_EQ(controller().totals<D>(1)[D::kTcpSynCookiesSent], 0u);  // another core's block
+}
+
 TEST_F(StatsExport, Rule) {
   proxy::RuleCounters r;
   r.matches.add(4);

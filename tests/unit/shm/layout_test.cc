@@ -19,6 +19,8 @@ static_assert(alignof(ListenerStats) == kCacheLine && sizeof(ListenerStats) % kC
 static_assert(alignof(RuleStats) == kCacheLine && sizeof(RuleStats) % kCacheLine == 0);
 static_assert(alignof(PoolStats) == kCacheLine && sizeof(PoolStats) % kCacheLine == 0);
 static_assert(alignof(TargetStats) == kCacheLine && sizeof(TargetStats) % kCacheLine == 0);
+static_assert(alignof(DefenceStats) == kCacheLine && sizeof(DefenceStats) % kCacheLine == 0);
+static_assert(sizeof(RefusalSamples) == kCacheLine);
 static_assert(sizeof(LatencyHistogram) == 5 * kCacheLine);
 static_assert(sizeof(CoreHeader) == kCacheLine && sizeof(ConfigSlotHeader) == kCacheLine);
 // The ring's indices are on separate lines: the producer's stores never invalidate the consumer's line.
@@ -40,8 +42,8 @@ TEST(Layout, SectionsArePageAlignedAndInOrder) {
   }
   EXPECT_EQ(l->total_bytes, end);
   EXPECT_EQ(l->core.bytes % kSectionAlign, 0u);
-  for (uint64_t off :
-       {l->core.header, l->core.core, l->core.listeners, l->core.rules, l->core.pools, l->core.targets}) {
+  for (uint64_t off : {l->core.header, l->core.core, l->core.defences, l->core.listeners, l->core.refusals,
+                       l->core.rules, l->core.pools, l->core.targets}) {
     EXPECT_EQ(off % kCacheLine, 0u);
   }
   EXPECT_GE(l->core.bytes, l->core.targets + 16 * sizeof(TargetStats));
@@ -131,6 +133,9 @@ const Corruption kCorruptions[] = {
          std::to_string(kAbiVersion)},
     {"header size", [](Segment& s) { s.header().header_bytes += 8; }, "header is"},
     {"record size", [](Segment& s) { s.header().records.target_stats += 64; }, "record sizes"},
+    {"defence record size", [](Segment& s) { s.header().records.defence_stats += 64; }, "record sizes"},
+    // Another build with one more defence counter, whatever the record's size.
+    {"defence counters", [](Segment& s) { s.header().records.defence_counters += 1; }, "record sizes"},
     {"total", [](Segment& s) { s.header().total_bytes += kSectionAlign; }, "size mismatch"},
     {"capacity", [](Segment& s) { s.header().capacities.cores = 100000; }, "capacities"},
     {"capacity changed", [](Segment& s) { s.header().capacities.targets = 1000; }, "size mismatch"},
