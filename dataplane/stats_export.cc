@@ -109,7 +109,10 @@ void export_tcp_defences(const tcp::TcpCounters& t, shm::DefenceStats& out) {
   out[D::kTcpRxCoalesced].set(t.rx_coalesced.get());
   out[D::kTcpSmallMssRaised].set(t.small_mss_raised.get());
   out[D::kTcpNoMemory].set(t.no_memory.get());
-  // The global buffer reserve's refusals go here.
+  out[D::kTcpSynRefusedPressure].set(t.syn_refused_pressure.get());
+  out[D::kTcpRxRefusedPressure].set(t.rx_refused_pressure.get());
+  out[D::kTcpOooRefusedPressure].set(t.ooo_refused_pressure.get());
+  out[D::kTcpTxHeldPressure].set(t.tx_held_pressure.get());
 }
 
 void add_l4_defences(const proxy::ProxyCounters& c, shm::DefenceStats& out) {

@@ -91,12 +91,14 @@ ClientLimiter::Admission ClientLimiter::screen(Ipv4Address client, uint64_t now_
   if (!e || (limits_.exempt && limits_.exempt->allows(client))) return Admission::kUntracked;
   if (limits_.max_connections && e->connections >= limits_.max_connections) {
     counters_.connections_refused.add();
+    counters_.last_connections_refused = client;
     return Admission::kTooMany;
   }
   uint64_t tat = e->connection_tat_us;  // a copy: a SYN that passes takes no token
   uint64_t retry = 0;
   if (limits_.connections_per_second && !conforms(tat, limits_.connections_per_second, now_us, &retry)) {
     counters_.connections_rated.add();
+    counters_.last_connections_rated = client;
     return Admission::kTooFast;
   }
   return Admission::kUntracked;

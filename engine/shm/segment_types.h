@@ -19,8 +19,8 @@ namespace tollgate::shm {
 inline constexpr uint64_t kMagic = 0x314d485354474c54;  // "TLGTSHM1" read as little-endian bytes
 // 2: ControlBlock::config_refusal; 3: PoolCounter::kFailOpen; 4: ListenerCounter::kConnectionsDenied;
 // 5: per-client limit and max_handshakes listener counters, each core's DefenceStats and RefusalSamples,
-//    counter counts in RecordSizes
-inline constexpr uint32_t kAbiVersion = 5;
+//    counter counts in RecordSizes; 6: the buffer reserve's DefenceCounters
+inline constexpr uint32_t kAbiVersion = 6;
 inline constexpr uint64_t kSectionAlign = 4096;  // sections and core regions start on their own pages
 
 // How much the segment holds, fixed when the dataplane makes it (from its config's maxima).

@@ -63,7 +63,10 @@ constexpr std::array<std::string_view, kCounterCount<DefenceCounter>> kDefenceNa
     "tcp_rx_coalesced",
     "tcp_small_mss_raised",
     "tcp_no_memory",
-    // The global buffer reserve's names go here.
+    "tcp_syn_refused_pressure",
+    "tcp_rx_refused_pressure",
+    "tcp_ooo_refused_pressure",
+    "tcp_tx_held_pressure",
     "l4_idle_timeouts",
     "http_pipeline_deferred",
     "http_pipeline_backpressure",

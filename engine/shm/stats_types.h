@@ -129,7 +129,11 @@ enum class DefenceCounter : uint16_t {
   kTcpRxCoalesced,  // tiny in-order payloads packed into a shared buffer
   kTcpSmallMssRaised,
   kTcpNoMemory,
-  // The global buffer reserve (SYNs and segments refused while the mbuf pool runs low) goes here.
+  // The global buffer reserve (tcp::BufferPressure): what was held back while buffers were short.
+  kTcpSynRefusedPressure,
+  kTcpRxRefusedPressure,
+  kTcpOooRefusedPressure,
+  kTcpTxHeldPressure,
   // L4 (tcp and tls listeners' forwarding).
   kL4IdleTimeouts,
   // HTTP proxies (http and https listeners).

@@ -38,7 +38,7 @@ TEST(ConfigCheck, EachBrokenConfigNamesFileLineKeyAndHint) {
       {"unknown-key.toml",
        ":3: dataplane.coers: unknown key (known keys here: cores, mbufs, burst, rx_descriptors, "
        "tx_descriptors, steering_ring_size, stats_interval_ms, memory_mb, ticket_key_rotation_s, "
-       "tls_record_buffers, access_log, access_log_ring_size, config_drain_timeout_ms)"},
+       "tls_record_buffers, access_log, access_log_ring_size, config_drain_timeout_ms, mbuf_reserve_percent)"},
       {"no-ports.toml",
        ": port: no [[port]] is configured (add at least one [[port]] with name, iface and ipv4)"},
       {"bad-management.toml",
