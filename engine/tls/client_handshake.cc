@@ -58,9 +58,9 @@ HandshakeFailure ClientHandshake::classify_failure() {
   return classify_ssl_error();
 }
 
-bool ClientHandshake::take_keys(AeadEngine& engine, TrafficKeys& read, TrafficKeys& write,
+bool ClientHandshake::take_keys(const KeyInstaller& installer, TrafficKeys& read, TrafficKeys& write,
                                 TrafficSecrets& secrets, std::vector<uint8_t>& leftover) {
-  if (!core_.hand_over(engine, read, write, secrets, leftover)) return false;
+  if (!core_.hand_over(installer, read, write, secrets, leftover)) return false;
   // See the header: TLS 1.3, nothing protected under the application keys yet; TLS 1.2, our Finished in
   // one record and the target's in as many as it cut it into.
   const bool tls13 = version() == TlsVersion::kTls13;

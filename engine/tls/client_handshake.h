@@ -36,11 +36,11 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/tls/aead_engine.h"
 #include "engine/tls/cipher_suite.h"
 #include "engine/tls/handshake_callbacks.h"
 #include "engine/tls/handshake_openssl.h"
 #include "engine/tls/handshake_types.h"
+#include "engine/tls/key_installer.h"
 #include "engine/tls/traffic_keys.h"
 
 namespace tollgate::tls {
@@ -71,8 +71,8 @@ class ClientHandshake {
   // length 0 for TLS 1.2), appends to `leftover` the target's bytes OpenSSL did not consume (records
   // following its Finished), then frees the SSL. False (keys erased, failure() kOther) if the keys cannot
   // be derived.
-  bool take_keys(AeadEngine& engine, TrafficKeys& read, TrafficKeys& write, TrafficSecrets& secrets,
-                 std::vector<uint8_t>& leftover);
+  bool take_keys(const KeyInstaller& installer, TrafficKeys& read, TrafficKeys& write,
+                 TrafficSecrets& secrets, std::vector<uint8_t>& leftover);
 
   // The negotiated parameters, valid from kDone on.
   TlsVersion version() const { return core_.negotiated().version; }

@@ -64,18 +64,21 @@ bool read_parameters(const SSL* ssl, NegotiatedParameters& out) {
 }
 
 bool derive_tls13(const NegotiatedParameters& negotiated, const HandshakeCallbackState& captured,
-                  const AeadEngine& engine, TrafficKeys& read, TrafficKeys& write, TrafficSecrets& secrets) {
+                  const KeyInstaller& installer, TrafficKeys& read, TrafficKeys& write,
+                  TrafficSecrets& secrets) {
   const size_t length = captured.secrets.length;
   if (!captured.have_read_secret || !captured.have_write_secret || length != hash_size(negotiated.suite))
     return false;
-  if (!install_from_secret(engine, read, negotiated.suite, std::span(captured.secrets.read.data(), length)) ||
-      !install_from_secret(engine, write, negotiated.suite, std::span(captured.secrets.write.data(), length)))
+  if (!install_from_secret(installer, read, negotiated.suite,
+                           std::span(captured.secrets.read.data(), length)) ||
+      !install_from_secret(installer, write, negotiated.suite,
+                           std::span(captured.secrets.write.data(), length)))
     return false;
   secrets = captured.secrets;
   return true;
 }
 
-bool derive_tls12(const SSL* ssl, const NegotiatedParameters& negotiated, const AeadEngine& engine,
+bool derive_tls12(const SSL* ssl, const NegotiatedParameters& negotiated, const KeyInstaller& installer,
                   TrafficKeys& read, TrafficKeys& write, TrafficSecrets& secrets) {
   std::array<uint8_t, SSL_MAX_MASTER_KEY_LENGTH> master;
   std::array<uint8_t, SSL3_RANDOM_SIZE> client_random, server_random;
@@ -87,7 +90,7 @@ bool derive_tls12(const SSL* ssl, const NegotiatedParameters& negotiated, const 
       master_length > 0 &&
       SSL_get_client_random(ssl, client_random.data(), client_random.size()) == client_random.size() &&
       SSL_get_server_random(ssl, server_random.data(), server_random.size()) == server_random.size() &&
-      install_tls12_keys(engine, negotiated.suite, std::span(master.data(), master_length), client_random,
+      install_tls12_keys(installer, negotiated.suite, std::span(master.data(), master_length), client_random,
                          server_random, server ? read : write, server ? write : read);
   OPENSSL_cleanse(master.data(), master.size());
   if (ok) secrets = TrafficSecrets{};
@@ -181,16 +184,16 @@ HandshakeStatus OpenSslHandshake::run(std::vector<uint8_t>& out) {
   return HandshakeStatus::kFailed;  // for the caller to classify, then fail()
 }
 
-bool OpenSslHandshake::hand_over(const AeadEngine& engine, TrafficKeys& read, TrafficKeys& write,
+bool OpenSslHandshake::hand_over(const KeyInstaller& installer, TrafficKeys& read, TrafficKeys& write,
                                  TrafficSecrets& secrets, std::vector<uint8_t>& leftover) {
   if (status_ != HandshakeStatus::kDone || ssl_ == nullptr) return false;
   const bool ok = negotiated_.version == TlsVersion::kTls13
-                      ? derive_tls13(negotiated_, callbacks_, engine, read, write, secrets)
-                      : derive_tls12(ssl_, negotiated_, engine, read, write, secrets);
+                      ? derive_tls13(negotiated_, callbacks_, installer, read, write, secrets)
+                      : derive_tls12(ssl_, negotiated_, installer, read, write, secrets);
   OPENSSL_cleanse(&callbacks_.secrets, sizeof(callbacks_.secrets));
   if (!ok) {
-    AeadEngine::erase(read);
-    AeadEngine::erase(write);
+    KeyInstaller::erase(read);
+    KeyInstaller::erase(write);
     fail(HandshakeFailure::kOther);
     return false;
   }

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/tls/aead_engine.h"
 #include "engine/tls/cipher_suite.h"
 #include "engine/tls/handshake_callbacks.h"
 #include "engine/tls/handshake_types.h"
+#include "engine/tls/key_installer.h"
 #include "engine/tls/traffic_keys.h"
 
 namespace tollgate::tls {
@@ -71,8 +71,8 @@ class OpenSslHandshake {
   // captured secrets, appends the peer's bytes OpenSSL did not read to `leftover`, and frees the SSL.
   // Sequence numbers are left at 0: the caller knows how many records OpenSSL protected. False (keys
   // erased, failed kOther) when the keys cannot be derived.
-  bool hand_over(const AeadEngine& engine, TrafficKeys& read, TrafficKeys& write, TrafficSecrets& secrets,
-                 std::vector<uint8_t>& leftover);
+  bool hand_over(const KeyInstaller& installer, TrafficKeys& read, TrafficKeys& write,
+                 TrafficSecrets& secrets, std::vector<uint8_t>& leftover);
 
  private:
   void release_ssl();

@@ -81,7 +81,7 @@ bool update_traffic_secret(CipherSuite suite, std::span<uint8_t> secret) {
   return true;
 }
 
-bool install_from_secret(const AeadEngine& engine, TrafficKeys& keys, CipherSuite suite,
+bool install_from_secret(const KeyInstaller& installer, TrafficKeys& keys, CipherSuite suite,
                          std::span<const uint8_t> secret) {
   if (secret.size() != hash_size(suite)) return false;
   WipedBytes<kMaxKeySize> key;
@@ -89,12 +89,12 @@ bool install_from_secret(const AeadEngine& engine, TrafficKeys& keys, CipherSuit
   const std::span<uint8_t> key_bytes(key.bytes.data(), key_size(suite));
   return hkdf_expand_label(suite, secret, "key", {}, key_bytes) &&
          hkdf_expand_label(suite, secret, "iv", {}, iv.bytes) &&
-         engine.install(keys, TlsVersion::kTls13, suite, key_bytes, iv.bytes);
+         installer.install(keys, TlsVersion::kTls13, suite, key_bytes, iv.bytes);
 }
 
-bool install_tls12_keys(const AeadEngine& engine, CipherSuite suite, std::span<const uint8_t> master_secret,
-                        std::span<const uint8_t> client_random, std::span<const uint8_t> server_random,
-                        TrafficKeys& client, TrafficKeys& server) {
+bool install_tls12_keys(const KeyInstaller& installer, CipherSuite suite,
+                        std::span<const uint8_t> master_secret, std::span<const uint8_t> client_random,
+                        std::span<const uint8_t> server_random, TrafficKeys& client, TrafficKeys& server) {
   constexpr std::string_view kLabel = "key expansion";
   if (client_random.size() != 32 || server_random.size() != 32) return false;
   // OpenSSL's TLS1-PRF takes the label as the start of the seed (P_hash runs over label || seed).
@@ -120,8 +120,8 @@ bool install_tls12_keys(const AeadEngine& engine, CipherSuite suite, std::span<c
   const std::span<const uint8_t> server_key(p + key_length, key_length);
   const std::span<const uint8_t> client_iv(p + 2 * key_length, iv_length);
   const std::span<const uint8_t> server_iv(p + 2 * key_length + iv_length, iv_length);
-  return engine.install(client, TlsVersion::kTls12, suite, client_key, client_iv) &&
-         engine.install(server, TlsVersion::kTls12, suite, server_key, server_iv);
+  return installer.install(client, TlsVersion::kTls12, suite, client_key, client_iv) &&
+         installer.install(server, TlsVersion::kTls12, suite, server_key, server_iv);
 }
 
 }  // namespace tollgate::tls

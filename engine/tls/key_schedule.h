@@ -9,8 +9,8 @@
 #include <span>
 #include <string_view>
 
-#include "engine/tls/aead_engine.h"
 #include "engine/tls/cipher_suite.h"
+#include "engine/tls/key_installer.h"
 #include "engine/tls/traffic_keys.h"
 
 namespace tollgate::tls {
@@ -31,16 +31,16 @@ bool hkdf_expand_label(CipherSuite suite, std::span<const uint8_t> secret, std::
 bool update_traffic_secret(CipherSuite suite, std::span<uint8_t> secret);
 
 // RFC 8446 §7.3: key = HKDF-Expand-Label(secret, "key", "", key_length), iv = (..., "iv", "", 12), then
-// engine.install: `keys` carries TLS 1.3 records of `suite` from sequence number 0.
-bool install_from_secret(const AeadEngine& engine, TrafficKeys& keys, CipherSuite suite,
+// installer.install: `keys` carries TLS 1.3 records of `suite` from sequence number 0.
+bool install_from_secret(const KeyInstaller& installer, TrafficKeys& keys, CipherSuite suite,
                          std::span<const uint8_t> secret);
 
 // TLS 1.2 (RFC 5246 §6.3): key_block = PRF(master_secret, "key expansion", server_random || client_random)
 // with the suite's PRF hash, cut into client_write_key, server_write_key, client_write_IV,
 // server_write_IV (AEAD suites have no MAC keys; GCM IVs are the 4-byte salt of RFC 5288, ChaCha20's the
 // 12-byte IV of RFC 7905). Installs the client's keys in `client` and ours in `server`, sequence 0.
-bool install_tls12_keys(const AeadEngine& engine, CipherSuite suite, std::span<const uint8_t> master_secret,
-                        std::span<const uint8_t> client_random, std::span<const uint8_t> server_random,
-                        TrafficKeys& client, TrafficKeys& server);
+bool install_tls12_keys(const KeyInstaller& installer, CipherSuite suite,
+                        std::span<const uint8_t> master_secret, std::span<const uint8_t> client_random,
+                        std::span<const uint8_t> server_random, TrafficKeys& client, TrafficKeys& server);
 
 }  // namespace tollgate::tls

@@ -114,9 +114,9 @@ HandshakeFailure ServerHandshake::classify_failure() const {
   return classify_ssl_error();
 }
 
-bool ServerHandshake::take_keys(AeadEngine& engine, TrafficKeys& read, TrafficKeys& write,
+bool ServerHandshake::take_keys(const KeyInstaller& installer, TrafficKeys& read, TrafficKeys& write,
                                 TrafficSecrets& secrets, std::vector<uint8_t>& leftover) {
-  if (!core_.hand_over(engine, read, write, secrets, leftover)) return false;
+  if (!core_.hand_over(installer, read, write, secrets, leftover)) return false;
   read.sequence = version() == TlsVersion::kTls13 ? 0 : core_.callbacks().peer_protected_records;
   write.sequence = application_records_written_;  // 1 in TLS 1.2: our Finished
   // RFC 8449 §4: what we seal keeps to the client's limit; what we open, to the one we announced (the

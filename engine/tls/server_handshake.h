@@ -31,11 +31,11 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/tls/aead_engine.h"
 #include "engine/tls/cipher_suite.h"
 #include "engine/tls/handshake_callbacks.h"
 #include "engine/tls/handshake_openssl.h"
 #include "engine/tls/handshake_types.h"
+#include "engine/tls/key_installer.h"
 #include "engine/tls/traffic_keys.h"
 
 namespace tollgate::tls {
@@ -61,8 +61,8 @@ class ServerHandshake {
   // appends to `leftover` the client's bytes OpenSSL did not consume (records following its Finished),
   // then frees the SSL. `write` carries the client's record_size_limit (0: none). False (keys erased,
   // failure() kOther) if the keys cannot be derived.
-  bool take_keys(AeadEngine& engine, TrafficKeys& read, TrafficKeys& write, TrafficSecrets& secrets,
-                 std::vector<uint8_t>& leftover);
+  bool take_keys(const KeyInstaller& installer, TrafficKeys& read, TrafficKeys& write,
+                 TrafficSecrets& secrets, std::vector<uint8_t>& leftover);
 
   // The negotiated parameters, valid from kDone on.
   TlsVersion version() const { return core_.negotiated().version; }

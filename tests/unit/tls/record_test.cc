@@ -15,29 +15,39 @@ using namespace tollgate::tls::testing;
 constexpr auto kApp = ContentType::kApplicationData;
 constexpr uint8_t kAppByte = 23;
 
-std::string name_of(const ::testing::TestParamInfo<std::tuple<TlsVersion, CipherSuite>>& info) {
-  const auto [v, s] = info.param;
+using InteropParam = std::tuple<TlsVersion, CipherSuite, AeadBackendKind>;
+
+std::string name_of(const ::testing::TestParamInfo<InteropParam>& info) {
+  const auto [v, s, b] = info.param;
   const char* suite = s == CipherSuite::kAes128GcmSha256   ? "Aes128Gcm"
                       : s == CipherSuite::kAes256GcmSha384 ? "Aes256Gcm"
                                                            : "ChaCha20Poly1305";
-  return std::string(v == TlsVersion::kTls13 ? "Tls13_" : "Tls12_") + suite;
+  return std::string(v == TlsVersion::kTls13 ? "Tls13_" : "Tls12_") + suite + "_" + backend_name(b);
 }
 
-class RecordInterop : public ::testing::TestWithParam<std::tuple<TlsVersion, CipherSuite>> {
+// Every (version, suite), on every AEAD backend.
+class RecordInterop : public ::testing::TestWithParam<InteropParam> {
  protected:
   TlsVersion version() const { return std::get<0>(GetParam()); }
   CipherSuite suite() const { return std::get<1>(GetParam()); }
   bool tls13() const { return version() == TlsVersion::kTls13; }
 
-  AeadEngine engine;
+  AeadEngine engine{std::get<2>(GetParam())};
 };
 
 INSTANTIATE_TEST_SUITE_P(AllSuites, RecordInterop,
                          ::testing::Combine(::testing::Values(TlsVersion::kTls12, TlsVersion::kTls13),
                                             ::testing::Values(CipherSuite::kAes128GcmSha256,
                                                               CipherSuite::kAes256GcmSha384,
-                                                              CipherSuite::kChaCha20Poly1305Sha256)),
+                                                              CipherSuite::kChaCha20Poly1305Sha256),
+                                            ::testing::ValuesIn(kAllBackends)),
                          name_of);
+
+// The tests of one suite or version, on every AEAD backend.
+class Record : public BackendTest {};
+class RecordTls13 : public BackendTest {};
+INSTANTIATE_TEST_SUITE_P(Backends, Record, ::testing::ValuesIn(kAllBackends), BackendTest::name_of);
+INSTANTIATE_TEST_SUITE_P(Backends, RecordTls13, ::testing::ValuesIn(kAllBackends), BackendTest::name_of);
 
 const size_t kSizes[] = {0, 1, 15, 16, 17, 1000, 16384};
 
@@ -191,8 +201,7 @@ TEST_P(RecordInterop, SequenceExhaustionIsRefused) {
   EXPECT_EQ(our_open(engine, *receiver, last.record).error, RecordError::kSequenceExhausted);
 }
 
-TEST(RecordTls13, MaxSizeWithPadding) {
-  AeadEngine engine;
+TEST_P(RecordTls13, MaxSizeWithPadding) {
   for (CipherSuite s :
        {CipherSuite::kAes128GcmSha256, CipherSuite::kAes256GcmSha384, CipherSuite::kChaCha20Poly1305Sha256}) {
     RefKeys ref = ref_keys(TlsVersion::kTls13, s);
@@ -220,8 +229,7 @@ TEST(RecordTls13, MaxSizeWithPadding) {
 
 // RFC 8446 §5.4 / the record_size_limit we announce (RFC 8449): the whole inner plaintext, padding
 // included, at most 2^14 + 1 bytes. Over-padded records fit the ciphertext bound but are record_overflow.
-TEST(RecordTls13, OverPaddedInnerPlaintextIsRecordOverflow) {
-  AeadEngine engine;
+TEST_P(RecordTls13, OverPaddedInnerPlaintextIsRecordOverflow) {
   RefKeys peer = ref_keys(TlsVersion::kTls13, CipherSuite::kAes128GcmSha256, 2);
   auto receiver = our_keys(engine, peer);
   EXPECT_EQ(our_open(engine, *receiver, ref_seal(peer, kAppByte, pattern(100, 1), 16384 - 100 + 1)).error,
@@ -232,8 +240,7 @@ TEST(RecordTls13, OverPaddedInnerPlaintextIsRecordOverflow) {
 
 // The peer's record_size_limit (RFC 8449 §4) caps what we seal: TLS 1.3 counts the type byte and
 // padding, TLS 1.2 the content. Above the protocol maximum it is the maximum; 0 is no limit.
-TEST(Record, SealingKeepsToThePeersRecordSizeLimit) {
-  AeadEngine engine;
+TEST_P(Record, SealingKeepsToThePeersRecordSizeLimit) {
   for (TlsVersion v : {TlsVersion::kTls13, TlsVersion::kTls12}) {
     const bool tls13 = v == TlsVersion::kTls13;
     RefKeys ref = ref_keys(v, CipherSuite::kAes128GcmSha256);
@@ -260,8 +267,7 @@ TEST(Record, SealingKeepsToThePeersRecordSizeLimit) {
   }
 }
 
-TEST(RecordTls13, AllZeroInnerPlaintextIsUnexpectedMessage) {
-  AeadEngine engine;
+TEST_P(RecordTls13, AllZeroInnerPlaintextIsUnexpectedMessage) {
   for (size_t zeros : {0, 1, 100}) {
     RefKeys ref = ref_keys(TlsVersion::kTls13, CipherSuite::kAes128GcmSha256);
     auto keys = our_keys(engine, ref);
@@ -275,8 +281,7 @@ TEST(RecordTls13, AllZeroInnerPlaintextIsUnexpectedMessage) {
   EXPECT_EQ(our_open(engine, *keys, ref_seal(ref, 20, {1})).error, RecordError::kUnexpectedMessage);
 }
 
-TEST(RecordTls13, PaddingIsStripped) {
-  AeadEngine engine;
+TEST_P(RecordTls13, PaddingIsStripped) {
   RefKeys ref = ref_keys(TlsVersion::kTls13, CipherSuite::kChaCha20Poly1305Sha256);
   auto keys = our_keys(engine, ref);
   // Content ending in zero bytes: only the padding after the type byte goes.
@@ -290,8 +295,7 @@ TEST(RecordTls13, PaddingIsStripped) {
 // RFC 8448 §3 (Simple 1-RTT Handshake), TLS_AES_128_GCM_SHA256: the client's application data (50 bytes
 // 00..31) and close_notify under the client application traffic key, and the server's application data
 // record (its second record: the NewSessionTicket was sequence 0), byte for byte.
-TEST(RecordTls13, Rfc8448SimpleHandshakeRecords) {
-  AeadEngine engine;
+TEST_P(RecordTls13, Rfc8448SimpleHandshakeRecords) {
   const auto client_key = hex("17422dda596ed5d9acd890e3c63f5051");
   const auto client_iv = hex("5b78923dee08579033e523d9");
   const auto server_key = hex("9f02283b6c9c07efc26bb9f2ac92e356");
@@ -327,8 +331,7 @@ TEST(RecordTls13, Rfc8448SimpleHandshakeRecords) {
   EXPECT_EQ(alert.content, (std::vector<uint8_t>{1, 0}));
 }
 
-TEST(Record, InstallChecksLengthsAndRefusesUninstalledKeys) {
-  AeadEngine engine;
+TEST_P(Record, InstallChecksLengthsAndRefusesUninstalledKeys) {
   TrafficKeys keys;
   EXPECT_EQ(our_seal(engine, keys, kApp, {1}).error, RecordError::kKeysNotInstalled);
   EXPECT_FALSE(engine.install(keys, TlsVersion::kTls13, CipherSuite::kAes128GcmSha256, pattern(32, 0),
@@ -347,7 +350,7 @@ TEST(Record, InstallChecksLengthsAndRefusesUninstalledKeys) {
   EXPECT_EQ(keys.sequence, 0u);  // nothing consumed by a refused record
 }
 
-TEST(Record, AlertValues) {
+TEST(RecordAlerts, AlertValues) {
   EXPECT_EQ(alert_for(RecordError::kBadRecordMac), 20);
   EXPECT_EQ(alert_for(RecordError::kRecordOverflow), 22);
   EXPECT_EQ(alert_for(RecordError::kDecodeError), 50);

@@ -1,6 +1,8 @@
-// Shared helpers for the record-layer tests: keys for every (version, suite), and one-record seal/open
-// through an AeadEngine batch of one.
+// Shared helpers for the record-layer tests: keys for every (version, suite), one-record seal/open
+// through an AeadEngine batch of one, and the AEAD backends every record-layer test runs against.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <memory>
@@ -12,6 +14,25 @@
 #include "tests/unit/tls/evp_reference.h"
 
 namespace tollgate::tls::testing {
+
+// Every AEAD backend (aead_backend.h): the record-layer suites are instantiated once per backend, so
+// ipsec-mb and OpenSSL EVP meet the same expectations.
+inline constexpr AeadBackendKind kAllBackends[] = {AeadBackendKind::kIpsecMb, AeadBackendKind::kOpenSsl};
+
+inline const char* backend_name(AeadBackendKind b) {
+  return b == AeadBackendKind::kIpsecMb ? "IpsecMb" : "OpenSsl";
+}
+
+// A test with one engine on the backend it is instantiated for.
+class BackendTest : public ::testing::TestWithParam<AeadBackendKind> {
+ public:
+  static std::string name_of(const ::testing::TestParamInfo<AeadBackendKind>& info) {
+    return backend_name(info.param);
+  }
+
+ protected:
+  AeadEngine engine{GetParam()};
+};
 
 inline std::vector<uint8_t> hex(std::string_view s) {
   std::vector<uint8_t> out;
