@@ -48,7 +48,7 @@ int TcpProxy::choose_target() {
 // A free session (made on first need: most listeners never hold their maximum), or nullptr (counted).
 TcpProxy::Session* TcpProxy::acquire() {
   Session* s = sessions_.acquire([this](Session& made) {
-    made.proxy = this;
+    made.owner = this;
     made.backend.session = &made;
     made.idle_timer.owner = &made;
   });
@@ -147,36 +147,37 @@ void TcpProxy::to_client(Session& s) {
 
 void TcpProxy::Session::stream_data() {
   // The client may send before the backend answered: the bytes wait in the backend's send queue.
-  proxy->to_backend(*this);
+  owner->to_backend(*this);
 }
 
 void TcpProxy::Session::stream_writable() {
-  proxy->to_client(*this);
+  owner->to_client(*this);
 }
 
 void TcpProxy::Session::stream_closed() {
-  proxy->client_gone(*this);
+  owner->client_gone(*this);
 }
 
-void TcpProxy::BackendSide::on_connected(tcp::Connection&) {
-  session->backend_connected = true;
-  session->proxy->to_backend(*session);
+// The backend connection's events (SessionTcpEvents).
+void TcpProxy::tcp_connected(Session& s) {
+  s.backend_connected = true;
+  to_backend(s);
 }
 
-void TcpProxy::BackendSide::on_data(tcp::Connection&) {
-  session->proxy->to_client(*session);
+void TcpProxy::tcp_data(Session& s) {
+  to_client(s);
 }
 
-void TcpProxy::BackendSide::on_peer_closed(tcp::Connection&) {
-  session->proxy->to_client(*session);
+void TcpProxy::tcp_peer_closed(Session& s) {
+  to_client(s);
 }
 
-void TcpProxy::BackendSide::on_writable(tcp::Connection&) {
-  session->proxy->to_backend(*session);
+void TcpProxy::tcp_writable(Session& s) {
+  to_backend(s);
 }
 
-void TcpProxy::BackendSide::on_closed(tcp::Connection&, tcp::CloseReason reason) {
-  session->proxy->backend_gone(*session, reason);
+void TcpProxy::tcp_closed(Session& s, tcp::CloseReason reason) {
+  backend_gone(s, reason);
 }
 
 // The client stream is gone (closed after both FINs, or reset): a backend still open follows it.

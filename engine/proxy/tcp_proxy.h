@@ -33,6 +33,7 @@
 #include "engine/common/timer_wheel.h"
 #include "engine/net/addresses.h"
 #include "engine/net/client_limiter.h"
+#include "engine/proxy/session_tcp_events.h"
 #include "engine/proxy/tcp_stream.h"
 #include "engine/tcp/stack.h"
 
@@ -96,22 +97,13 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
 
  private:
   struct Session;
-  class BackendSide : public tcp::StreamHandler {
-   public:
-    Session* session = nullptr;
-    void on_connected(tcp::Connection& c) override;
-    void on_data(tcp::Connection& c) override;
-    void on_peer_closed(tcp::Connection& c) override;
-    void on_writable(tcp::Connection& c) override;
-    void on_closed(tcp::Connection& c, tcp::CloseReason reason) override;
-  };
   struct Session : StreamEvents {
-    TcpProxy* proxy = nullptr;
+    TcpProxy* owner = nullptr;
     // A "tcp" listener's client stream (from client_streams_); nullptr when forwarding a stream another
     // layer carries (TLS), which then pays no bytes for it: idle TLS connections are budgeted.
     TcpStream* client_stream = nullptr;
     PlainStream* down = nullptr;
-    BackendSide backend;
+    SessionTcpEvents<Session> backend;  // the backend connection's events
     tcp::Connection* backend_connection = nullptr;
     bool backend_connected : 1 = false;
     bool client_shut : 1 = false;   // our side of the client stream is shut down
@@ -126,6 +118,13 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
     void stream_closed() override;
   };
 
+  template <typename>
+  friend class SessionTcpEvents;
+  void tcp_connected(Session& s);
+  void tcp_data(Session& s);
+  void tcp_peer_closed(Session& s);
+  void tcp_writable(Session& s);
+  void tcp_closed(Session& s, tcp::CloseReason reason);
   Session* acquire();
   bool open(Session& s, PlainStream& down);  // false: no target or connection; `s` is still free
   void to_backend(Session& s);               // what the client sent, into the backend's send buffer

@@ -756,33 +756,24 @@ void TlsTerminator::Stream::abort() {
 
 // ---- The client connection ----
 
-void TlsTerminator::TcpSide::on_connected(tcp::Connection&) {
-  session->owner->start_client_handshake(*session);
+void TlsTerminator::tcp_connected(Session& s) {
+  start_client_handshake(s);
 }
 
-void TlsTerminator::TcpSide::on_data(tcp::Connection&) {
-  session->owner->tcp_data(*session);
-}
-
-void TlsTerminator::TcpSide::on_peer_closed(tcp::Connection&) {
-  Session& s = *session;
+void TlsTerminator::tcp_peer_closed(Session& s) {
   if (s.server_handshake || s.client_handshake || !s.established) {
-    if (s.connection) s.owner->stack_.abort(*s.connection);
+    if (s.connection) stack_.abort(*s.connection);
     return;
   }
-  s.owner->mark(s);  // finish_session passes the end on once everything before it is opened
+  mark(s);  // finish_session passes the end on once everything before it is opened
 }
 
-void TlsTerminator::TcpSide::on_writable(tcp::Connection&) {
-  if (session->reset_when_acked) return session->owner->reset_if_acknowledged(*session);
-  session->owner->mark(*session);
+void TlsTerminator::tcp_writable(Session& s) {
+  if (s.reset_when_acked) return reset_if_acknowledged(s);
+  mark(s);
 }
 
-void TlsTerminator::TcpSide::on_closed(tcp::Connection&, tcp::CloseReason) {
-  session->owner->tcp_closed(*session);
-}
-
-void TlsTerminator::tcp_closed(Session& s) {
+void TlsTerminator::tcp_closed(Session& s, tcp::CloseReason) {
   s.connection = nullptr;
   end_handshake(s);
   if (StreamEvents* app = s.app) {

@@ -25,6 +25,7 @@
 #include "engine/common/object_pool.h"
 #include "engine/net/client_limiter.h"
 #include "engine/proxy/plain_stream.h"
+#include "engine/proxy/session_tcp_events.h"
 #include "engine/tcp/stack.h"
 #include "engine/tls/aead_engine.h"
 #include "engine/tls/client_context.h"
@@ -125,15 +126,6 @@ class TlsTerminator : public tcp::ListenerHandler {
 
  private:
   struct Session;
-  class TcpSide : public tcp::StreamHandler {
-   public:
-    Session* session = nullptr;
-    void on_connected(tcp::Connection& c) override;
-    void on_data(tcp::Connection& c) override;
-    void on_peer_closed(tcp::Connection& c) override;
-    void on_writable(tcp::Connection& c) override;
-    void on_closed(tcp::Connection& c, tcp::CloseReason reason) override;
-  };
   // The application's view of an established connection.
   class Stream final : public PlainStream {
    public:
@@ -151,7 +143,7 @@ class TlsTerminator : public tcp::ListenerHandler {
   // (under 4 KiB with its TCP state, tls_proxy_test), so no byte goes to padding.
   struct Session {
     TlsTerminator* owner = nullptr;
-    TcpSide tcp;
+    SessionTcpEvents<Session> tcp;  // the peer connection's events
     Stream stream;
     tcp::Connection* connection = nullptr;  // to the peer: a client, or a target (client role)
     StreamEvents* app = nullptr;            // once attached (client role: at once), until told it is gone
@@ -193,7 +185,14 @@ class TlsTerminator : public tcp::ListenerHandler {
 
   Session* open_session();  // nullptr: none free
   void start_session(Session& s, tcp::Connection& connection);
+  // The peer connection's events (SessionTcpEvents).
+  template <typename>
+  friend class SessionTcpEvents;
+  void tcp_connected(Session& s);
   void tcp_data(Session& s);
+  void tcp_peer_closed(Session& s);
+  void tcp_writable(Session& s);
+  void tcp_closed(Session& s, tcp::CloseReason reason);
   void start_client_handshake(Session& s);
   template <typename Handshake>
   void handshake_step(Session& s, Handshake& h, tls::HandshakeStatus status);
@@ -222,7 +221,6 @@ class TlsTerminator : public tcp::ListenerHandler {
   void discard_input(Session& s);
   void reset_if_acknowledged(Session& s);
   void close_notify(Session& s);
-  void tcp_closed(Session& s);
   void maybe_free(Session& s);
 
   tcp::TcpStack& stack_;
