@@ -19,6 +19,36 @@ own_lab() {
   NS_CLIENT=$P-client
   NS_BACKEND=$P-backend
 }
+# own_lab_begin P: own_lab P, a scratch directory $work, and on exit every process in $pids stopped, $work
+# removed and the lab down. own_lab_up [lab.sh up options...] then starts it (a failed start fails the
+# test, its log in $work/up.log). lab_config_after_port IN OUT PORT LINE...: IN with LINE inserted after
+# the listener whose `port = PORT` line comes first, for each PORT LINE pair.
+own_lab_begin() {
+  own_lab "$1"
+  work=$(mktemp -d "/tmp/tollgate-lab-$P.XXXXXX")
+  pids=()
+  trap own_lab_end EXIT
+}
+own_lab_end() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+  "$ROOT/scripts/lab.sh" down --prefix "$P" >/dev/null 2>&1 || true
+}
+own_lab_up() {
+  "$ROOT/scripts/lab.sh" up --prefix "$P" "$@" >"$work/up.log" 2>&1 || fail "lab up: $(tail -20 "$work/up.log")"
+}
+lab_config_after_port() {
+  "$PY" - "$@" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+pairs = sys.argv[3:]
+for port, line in zip(pairs[0::2], pairs[1::2]):
+    text, n = re.subn(rf'(\nport = {port}\n)', lambda m: m.group(1) + line + "\n", text, count=1)
+    assert n == 1, f"no listener on port {port}"
+open(sys.argv[2], "w").write(text)
+PY
+}
 note() { echo "  $*"; }
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }

@@ -6,27 +6,12 @@
 # and in the control plane's sampled log lines (their counts add up, the latest names .77).
 # Then the list is widened with `tollgatectl config reload` and .77 is served without a restart.
 source "$(dirname "$0")/lib.sh"
-own_lab ta
-P=ta
+own_lab_begin ta
 DENIED=198.18.0.77
-work=$(mktemp -d /tmp/tollgate-allow-list.XXXXXX)
-cleanup() {
-  rm -rf "$work"
-  "$ROOT/scripts/lab.sh" down --prefix $P >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-
 # The lab config with allowed_clients after the port of tcp-echo (7000) and http-app (8080).
-"$PY" - "$ROOT/deploy/lab.toml" "$work/lab.toml" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-for port in ("7000", "8080"):
-    text, n = re.subn(rf'(\nport = {port}\n)', rf'\1allowed_clients = ["198.18.0.2/32"]\n', text, count=1)
-    assert n == 1, port
-open(sys.argv[2], "w").write(text)
-PY
-"$ROOT/scripts/lab.sh" up --prefix $P --cores 1 --config "$work/lab.toml" >"$work/up.log" 2>&1 ||
-  fail "lab up: $(tail -20 "$work/up.log")"
+lab_config_after_port "$ROOT/deploy/lab.toml" "$work/lab.toml" \
+  7000 'allowed_clients = ["198.18.0.2/32"]' 8080 'allowed_clients = ["198.18.0.2/32"]'
+own_lab_up --cores 1 --config "$work/lab.toml"
 ip -n "$NS_CLIENT" addr add "$DENIED/24" dev "$P-cli0"
 ctl() { "$ROOT/scripts/lab.sh" ctl --prefix $P "$@"; }
 # denied LISTENER: its connections_denied from `show stats --json`.

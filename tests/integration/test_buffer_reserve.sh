@@ -6,17 +6,8 @@
 # counters. Afterwards every buffer is back. Without the reserve the pool runs dry and the same probes time
 # out (mbuf_reserve_percent = 0 shows it).
 source "$(dirname "$0")/lib.sh"
-own_lab kb
-P=kb
+own_lab_begin kb
 MBUFS=24575
-work=$(mktemp -d /tmp/tollgate-buffer-reserve.XXXXXX)
-hog_pid=""
-cleanup() {
-  [ -z "$hog_pid" ] || kill "$hog_pid" 2>/dev/null || true
-  rm -rf "$work"
-  "$ROOT/scripts/lab.sh" down --prefix $P >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
 
 "$PY" - "$ROOT/deploy/lab.toml" "$work/lab.toml" "$MBUFS" <<'PY'
 import re, sys
@@ -24,8 +15,7 @@ text, n = re.subn(r'\nmbufs = \d+[^\n]*', f'\nmbufs = {sys.argv[3]}', open(sys.a
 assert n == 1
 open(sys.argv[2], "w").write(text)
 PY
-"$ROOT/scripts/lab.sh" up --prefix $P --cores 1 --config "$work/lab.toml" >"$work/up.log" 2>&1 ||
-  fail "lab up: $(tail -20 "$work/up.log")"
+own_lab_up --cores 1 --config "$work/lab.toml"
 sleep 2  # health checks pass
 fresh_stats
 baseline=$(stat_value mbufs_in_use)
@@ -33,6 +23,7 @@ reserve=$((MBUFS * 20 / 100))
 
 in_client "$PY" "$ROOT/tests/integration/buffer_hog.py" "$VIP" 8080 150 1000000 12 10 >"$work/hog.json" 2>&1 &
 hog_pid=$!
+pids+=("$hog_pid")
 lowest=$MBUFS
 slow=0
 for i in $(seq 8); do
@@ -50,7 +41,6 @@ for i in $(seq 8); do
 done
 dataplane_alive || fail "the dataplane died under the attack"
 wait "$hog_pid"
-hog_pid=""
 note "hog: $(cat "$work/hog.json")"
 [ "$slow" -le 1 ] || fail "$slow of 16 probes took over a second during the attack"
 # The attack did press the pool: it would take every buffer, and was held at the reserve.

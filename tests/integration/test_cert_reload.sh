@@ -6,16 +6,8 @@
 # kept connection must live on. Then a key that does not match the certificate is put in place: the
 # reload is refused (logged with the reason) and the new certificate goes on serving.
 source "$(dirname "$0")/lib.sh"
-own_lab cr
-work=$(mktemp -d /tmp/tollgate-cert-reload.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-  "$ROOT/scripts/lab.sh" down --prefix $P >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-"$ROOT/scripts/lab.sh" up --prefix $P --cores 1 >"$work/up.log" 2>&1 || fail "lab up: $(tail -20 "$work/up.log")"
+own_lab_begin cr
+own_lab_up --cores 1
 CERTS=$RUN/certs
 LOOP=("$PY" "$ROOT/tests/integration/handshake_loop.py")
 CLIENT_ARGS=("$VIP" 443 --ca "$CERTS/ca.pem" --name lab.tollgate.test --stop "$work/stop" --seconds 40)

@@ -9,33 +9,13 @@
 # table) and Prometheus, and the control plane logs sampled lines whose counts add up to the counters and
 # which name the refused client.
 source "$(dirname "$0")/lib.sh"
-own_lab kl
-P=kl
+own_lab_begin kl
 EXEMPT=198.18.0.3
 HOLDER=198.18.0.4  # a limited address of its own for the connection test (its requests stay under 5/s)
-work=$(mktemp -d /tmp/tollgate-client-limits.XXXXXX)
-cleanup() {
-  rm -rf "$work"
-  "$ROOT/scripts/lab.sh" down --prefix $P >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-
-"$PY" - "$ROOT/deploy/lab.toml" "$work/lab.toml" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-text, n = re.subn(r'(\nport = 8080\n)',
-                  r'\1client_limits = { connections = 3, requests_per_second = 5, burst = 5, exempt = ["198.18.0.3/32"] }\n',
-                  text, count=1)
-assert n == 1
-for port in ("7000", "443"):  # the L4 tcp listener, and https: refused before any TLS handshake
-    text, n = re.subn(rf'(\nport = {port}\n)', r'\1client_limits = { connections = 2 }\n', text, count=1)
-    assert n == 1, port
-text, n = re.subn(r'(\nport = 8443\n)', r'\1max_handshakes = 2\n', text, count=1)  # tls-echo
-assert n == 1
-open(sys.argv[2], "w").write(text)
-PY
-"$ROOT/scripts/lab.sh" up --prefix $P --cores 1 --config "$work/lab.toml" >"$work/up.log" 2>&1 ||
-  fail "lab up: $(tail -20 "$work/up.log")"
+lab_config_after_port "$ROOT/deploy/lab.toml" "$work/lab.toml" \
+  8080 'client_limits = { connections = 3, requests_per_second = 5, burst = 5, exempt = ["198.18.0.3/32"] }' \
+  7000 'client_limits = { connections = 2 }' 443 'client_limits = { connections = 2 }' 8443 'max_handshakes = 2'
+own_lab_up --cores 1 --config "$work/lab.toml"
 ip -n "$NS_CLIENT" addr add "$EXEMPT/24" dev "$P-cli0"
 ip -n "$NS_CLIENT" addr add "$HOLDER/24" dev "$P-cli0"
 limits_stat() { stat_value "cores.0.http_listeners.2.client_limits.$1"; }

@@ -11,16 +11,8 @@
 #    the old config keeps serving, and the next good config is adopted.
 # The time from `tollgatectl config reload` to every core having adopted is measured over 10 reloads.
 source "$(dirname "$0")/lib.sh"
-own_lab gr
-work=$(mktemp -d /tmp/tollgate-config-reload.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-  "$ROOT/scripts/lab.sh" down --prefix $P >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-"$ROOT/scripts/lab.sh" up --prefix $P --cores 2 >"$work/up.log" 2>&1 || fail "lab up: $(tail -20 "$work/up.log")"
+own_lab_begin gr
+own_lab_up --cores 2
 CONF=$RUN/dataplane.toml
 ctl() { "$ROOT/scripts/lab.sh" ctl --prefix $P "$@"; }
 stats() { ctl show stats --json; }
