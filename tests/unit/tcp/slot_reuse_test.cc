@@ -139,8 +139,8 @@ TEST_P(SlotReuseTest, ConnectionOpenedFromACallbackGetsAnotherSlot) {
 INSTANTIATE_TEST_SUITE_P(Callbacks, SlotReuseTest,
                          ::testing::Values(ReplaceIn::kOnData, ReplaceIn::kOnPeerClosed,
                                            ReplaceIn::kOnWritable),
-                         [](const ::testing::TestParamInfo<ReplaceIn>& info) {
-                           switch (info.param) {
+                         [](const ::testing::TestParamInfo<ReplaceIn>& p) {
+                           switch (p.param) {
                              case ReplaceIn::kOnData:
                                return std::string("OnData");
                              case ReplaceIn::kOnPeerClosed:
