@@ -154,8 +154,9 @@ void ControlPlane::apply_health_changes() {
     if (ch.pool >= caps.pools || ch.target >= caps.targets) continue;
     const shm::TargetHealth h = c.target_health(ch.target);
     if (h.state == shm::HealthState::kDraining || h.state == shm::HealthState::kDisabled) continue;
-    const shm::HealthState state = ch.health == health::HealthState::kUnhealthy ? shm::HealthState::kUnhealthy
-                                                                                : shm::HealthState::kHealthy;
+    const shm::HealthState state = ch.health == health::ProbedHealth::kUnhealthy
+                                       ? shm::HealthState::kUnhealthy
+                                       : shm::HealthState::kHealthy;
     c.set_target_health(ch.pool, ch.target, state,
                         h.state == shm::HealthState::kUnknown ? ch.config_weight : h.weight);
     written = true;
@@ -165,8 +166,8 @@ void ControlPlane::apply_health_changes() {
 
 shm::HealthState ControlPlane::probed_state(const TargetId& t) const {
   const ProbeView* v = health_ ? health_->view(t.target) : nullptr;
-  return v && v->health == health::HealthState::kUnhealthy ? shm::HealthState::kUnhealthy
-                                                           : shm::HealthState::kHealthy;
+  return v && v->health == health::ProbedHealth::kUnhealthy ? shm::HealthState::kUnhealthy
+                                                            : shm::HealthState::kHealthy;
 }
 
 void ControlPlane::follow_generations() {

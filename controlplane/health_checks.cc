@@ -44,14 +44,11 @@ class HealthChecks::Sink final : public health::TransitionSink {
   Sink(HealthChecks& owner, PoolChecks& pool) : owner_(owner), pool_(pool) {}
   void on_transition(uint32_t target, const health::Transition& t) override {
     ProbeView& v = pool_.views[target];
-    v.health = t.to.health;
+    v.health = t.to;
     ++v.transitions;
     ++owner_.transitions_;
     log_info("health: pool {} target {}: {}", pool_.name, pool_.addresses[target], health::describe(t));
-    if (t.from.health != t.to.health) {
-      owner_.changes_.push_back(
-          {pool_.pool, pool_.first_target + target, pool_.weights[target], t.to.health});
-    }
+    owner_.changes_.push_back({pool_.pool, pool_.first_target + target, pool_.weights[target], t.to});
   }
 
  private:

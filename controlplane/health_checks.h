@@ -19,7 +19,7 @@ namespace tollgate::controlplane {
 
 // What `show targets` says about one target's probes.
 struct ProbeView {
-  health::HealthState health = health::HealthState::kInitial;
+  health::ProbedHealth health = health::ProbedHealth::kInitial;
   bool probed = false;  // a verdict arrived (a result or a timeout)
   health::ProbeOutcome last_outcome = health::ProbeOutcome::kSuccess;
   uint16_t last_status = 0;
@@ -34,7 +34,7 @@ struct HealthChange {
   uint32_t pool = 0;
   uint32_t target = 0;  // across pools
   uint32_t config_weight = 1;
-  health::HealthState health = health::HealthState::kInitial;
+  health::ProbedHealth health = health::ProbedHealth::kInitial;
 };
 
 class HealthChecks {

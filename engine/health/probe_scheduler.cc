@@ -32,16 +32,13 @@ uint64_t ProbeScheduler::next_probe_id(uint32_t target) {
   return uint64_t{sequence_} << 32 | target;
 }
 
-void ProbeScheduler::report(uint32_t target, const std::optional<Transition>& t, TransitionSink& sink) {
-  if (t) sink.on_transition(target, *t);
-}
-
 void ProbeScheduler::settle(uint32_t target, ProbeOutcome outcome, uint16_t status_code,
                             TransitionSink& sink) {
   Slot& slot = slots_[target];
   slot.outstanding_id = 0;
   if (outcome == ProbeOutcome::kTimeout) ++counters_.timeouts;
-  report(target, slot.machine.on_probe(outcome, status_code), sink);
+  if (const std::optional<Transition> t = slot.machine.on_probe(outcome, status_code))
+    sink.on_transition(target, *t);
 }
 
 void ProbeScheduler::expire(uint64_t now_ms, TransitionSink& sink) {
@@ -57,7 +54,7 @@ size_t ProbeScheduler::poll(uint64_t now_ms, std::span<ProbeRequest> out, Transi
   size_t written = 0;
   for (uint32_t i = 0; i < slots_.size() && written < out.size(); ++i) {
     Slot& slot = slots_[i];
-    if (!slot.machine.probed() || slot.outstanding_id != 0 || now_ms < slot.next_due_ms) continue;
+    if (slot.outstanding_id != 0 || now_ms < slot.next_due_ms) continue;
     slot.outstanding_id = next_probe_id(i);
     slot.deadline_ms = now_ms + settings_.timeout_ms;
     // The next probe keeps the target's phase, skipping the slots a late poll missed.
@@ -96,25 +93,6 @@ bool ProbeScheduler::abandon(uint64_t probe_id) {
   return true;
 }
 
-void ProbeScheduler::drain(uint32_t target, TransitionSink& sink) {
-  report(target, slots_[target].machine.drain(), sink);
-}
-
-void ProbeScheduler::connections_gone(uint32_t target, TransitionSink& sink) {
-  report(target, slots_[target].machine.connections_gone(), sink);
-}
-
-void ProbeScheduler::enable(uint32_t target, uint64_t now_ms, TransitionSink& sink) {
-  Slot& slot = slots_[target];
-  if (!slot.machine.probed()) slot.next_due_ms = now_ms;
-  report(target, slot.machine.enable(), sink);
-}
-
-void ProbeScheduler::disable(uint32_t target, TransitionSink& sink) {
-  slots_[target].outstanding_id = 0;
-  report(target, slots_[target].machine.disable(), sink);
-}
-
 bool ProbeScheduler::awaiting_results() const {
   return std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.outstanding_id != 0; });
 }
@@ -122,8 +100,7 @@ bool ProbeScheduler::awaiting_results() const {
 uint64_t ProbeScheduler::next_wakeup_ms() const {
   uint64_t wakeup = std::numeric_limits<uint64_t>::max();
   for (const Slot& slot : slots_) {
-    if (slot.outstanding_id != 0) wakeup = std::min(wakeup, slot.deadline_ms);
-    if (slot.machine.probed() && slot.outstanding_id == 0) wakeup = std::min(wakeup, slot.next_due_ms);
+    wakeup = std::min(wakeup, slot.outstanding_id != 0 ? slot.deadline_ms : slot.next_due_ms);
   }
   return wakeup;
 }

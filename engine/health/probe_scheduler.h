@@ -67,13 +67,6 @@ class ProbeScheduler {
   // outstanding.
   bool abandon(uint64_t probe_id);
 
-  // Operator actions (HealthStateMachine has their rules). Disabling forgets an outstanding probe;
-  // enabling a disabled target probes it at `now_ms`.
-  void drain(uint32_t target, TransitionSink& sink);
-  void connections_gone(uint32_t target, TransitionSink& sink);
-  void enable(uint32_t target, uint64_t now_ms, TransitionSink& sink);
-  void disable(uint32_t target, TransitionSink& sink);
-
   size_t size() const { return slots_.size(); }
   const HealthStateMachine& health(uint32_t target) const { return slots_[target].machine; }
   const ProbeTarget& target(uint32_t target) const { return slots_[target].target; }
@@ -96,7 +89,6 @@ class ProbeScheduler {
 
   uint64_t next_probe_id(uint32_t target);
   void settle(uint32_t target, ProbeOutcome outcome, uint16_t status_code, TransitionSink& sink);
-  static void report(uint32_t target, const std::optional<Transition>& t, TransitionSink& sink);
 
   HealthCheckSettings settings_;
   std::vector<Slot> slots_;

@@ -2,12 +2,6 @@
 
 namespace tollgate::health {
 
-std::string status_text(TargetStatus status) {
-  std::string text = state_name(status.health);
-  if (status.admin != AdminState::kEnabled) text += std::string(", ") + admin_name(status.admin);
-  return text;
-}
-
 std::string outcome_text(ProbeOutcome outcome, uint16_t status_code) {
   switch (outcome) {
     case ProbeOutcome::kSuccess:
@@ -33,18 +27,6 @@ std::string outcome_text(ProbeOutcome outcome, uint16_t status_code) {
 namespace {
 
 std::string reason_text(const Transition& t) {
-  switch (t.action) {
-    case AdminAction::kNone:
-      break;
-    case AdminAction::kDrain:
-      return "drain requested";
-    case AdminAction::kConnectionsGone:
-      return "its last connection closed";
-    case AdminAction::kEnable:
-      return "enabled by the operator";
-    case AdminAction::kDisable:
-      return "disabled by the operator";
-  }
   const bool passed = t.outcome == ProbeOutcome::kSuccess;
   return outcome_text(t.outcome, t.status_code) + " (" + std::to_string(t.consecutive) + " consecutive " +
          (passed ? (t.consecutive == 1 ? "success" : "successes")
@@ -55,7 +37,7 @@ std::string reason_text(const Transition& t) {
 }  // namespace
 
 std::string describe(const Transition& t) {
-  return status_text(t.from) + " -> " + status_text(t.to) + ": " + reason_text(t);
+  return std::string(state_name(t.from)) + " -> " + state_name(t.to) + ": " + reason_text(t);
 }
 
 }  // namespace tollgate::health

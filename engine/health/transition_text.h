@@ -8,9 +8,6 @@
 
 namespace tollgate::health {
 
-// "healthy", or with the operator's state when it is not enabled: "healthy, draining".
-std::string status_text(TargetStatus status);
-
 // Why a probe failed, as a phrase: "timeout", "connection refused", "status 503".
 std::string outcome_text(ProbeOutcome outcome, uint16_t status_code);
 

@@ -48,19 +48,12 @@ struct HealthCheckSettings {
   bool operator==(const HealthCheckSettings&) const = default;
 };
 
-// What the probes have shown.
-enum class HealthState : uint8_t {
+// What the probes have shown. Not what the dataplane is told: the control plane publishes a target's state
+// (shm::HealthState) from this verdict and from the operator's drain, which the probes never undo.
+enum class ProbedHealth : uint8_t {
   kInitial,    // no verdict yet (see StartPolicy for whether it takes traffic meanwhile)
   kHealthy,    // healthy_threshold consecutive successes (one from kInitial under kPresumedHealthy)
   kUnhealthy,  // unhealthy_threshold consecutive failures
-};
-
-// What the operator has asked for; independent of the probes, which go on except when disabled.
-enum class AdminState : uint8_t {
-  kEnabled,
-  kDraining,  // no new requests; existing connections finish
-  kDrained,   // draining and the last connection is gone
-  kDisabled,  // no requests and no probes; health starts again from kInitial when enabled
 };
 
 // Whether a target in kInitial takes traffic before its first verdict.
@@ -108,42 +101,18 @@ constexpr const char* outcome_name(ProbeOutcome o) {
   return "status_mismatch";
 }
 
-constexpr const char* state_name(HealthState s) {
-  return s == HealthState::kInitial ? "initial" : s == HealthState::kHealthy ? "healthy" : "unhealthy";
+constexpr const char* state_name(ProbedHealth s) {
+  return s == ProbedHealth::kInitial ? "initial" : s == ProbedHealth::kHealthy ? "healthy" : "unhealthy";
 }
 
-constexpr const char* admin_name(AdminState a) {
-  switch (a) {
-    case AdminState::kEnabled:
-      return "enabled";
-    case AdminState::kDraining:
-      return "draining";
-    case AdminState::kDrained:
-      return "drained";
-    case AdminState::kDisabled:
-      break;
-  }
-  return "disabled";
-}
-
-struct TargetStatus {
-  HealthState health = HealthState::kInitial;
-  AdminState admin = AdminState::kEnabled;
-  bool operator==(const TargetStatus&) const = default;
-};
-
-// What an operator did to a target; kNone when a probe caused the change.
-enum class AdminAction : uint8_t { kNone, kDrain, kConnectionsGone, kEnable, kDisable };
-
-// A change of a target's status, and why: a probe's outcome (with the HTTP status for kStatusMismatch and
-// kSuccess over HTTP) or an operator's action.
+// A change of a target's probed health, and the probe that decided it (with the HTTP status for
+// kStatusMismatch and kSuccess over HTTP).
 struct Transition {
-  TargetStatus from;
-  TargetStatus to;
-  AdminAction action = AdminAction::kNone;
-  ProbeOutcome outcome = ProbeOutcome::kSuccess;  // when action is kNone
-  uint16_t status_code = 0;                       // HTTP status of the deciding probe; 0 for none
-  uint32_t consecutive = 0;                       // successes or failures in a row, the deciding one included
+  ProbedHealth from = ProbedHealth::kInitial;
+  ProbedHealth to = ProbedHealth::kInitial;
+  ProbeOutcome outcome = ProbeOutcome::kSuccess;
+  uint16_t status_code = 0;  // HTTP status of the deciding probe; 0 for none
+  uint32_t consecutive = 0;  // successes or failures in a row, the deciding one included
 };
 
 // A target as the health checks see it: where to probe it.

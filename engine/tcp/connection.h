@@ -34,7 +34,8 @@ class StreamHandler {
   virtual void on_peer_closed(Connection&) {}
   // Send-buffer space was freed (after a write was refused or the buffer ran low).
   virtual void on_writable(Connection&) {}
-  // Last call for this connection; it is recycled right after.
+  // Last call for this connection. Its slot is recycled once the outermost call into the stack returns
+  // (stack.h, "Connection lifetime"): drop any pointer to it here.
   virtual void on_closed(Connection&, CloseReason) = 0;
 };
 
@@ -138,7 +139,7 @@ class Connection {
   bool zero_window = false;
   uint64_t zero_window_since_us = 0;
 
-  Connection* next_free = nullptr;  // pool free list
+  Connection* next_free = nullptr;  // pool free list, or the stack's list of slots closed in this entry point
 
   // Most payload bytes per segment: the MSS counts data and TCP options together (RFC 6691), and the
   // timestamps option rides on every segment once agreed.

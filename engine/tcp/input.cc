@@ -22,6 +22,7 @@ bool synchronized_receive_state(TcpState s) {
 void TcpStack::input(PacketRef packet, uint32_t offset, std::span<const uint8_t> segment,
                      net::Ipv4Address source, net::Ipv4Address destination, bool checksum_verified,
                      uint64_t now_us) {
+  const EntryScope entry(*this);
   counters_.segments_in.add();
   const HeaderParse parsed = parse_segment(segment, source, destination, checksum_verified);
   if (!parsed.header) {
@@ -287,8 +288,10 @@ void TcpStack::on_established(Connection& c, uint64_t now_us) {
   if (config_.keepalive_idle_us) timers_.schedule(c.life_timer, now_us + config_.keepalive_idle_us);
   if (passive) {
     counters_.opened_passive.add();
-    c.handler = c.listener->handler->on_accept(c);
-    if (!c.handler) abort(c);
+    StreamHandler* handler = c.listener->handler->on_accept(c);
+    if (c.state == TcpState::kClosed) return;  // on_accept closed it itself
+    c.handler = handler;
+    if (!handler) abort(c);
     return;
   }
   counters_.opened_active.add();

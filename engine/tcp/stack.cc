@@ -158,6 +158,7 @@ Connection* TcpStack::allocate(const Tuple& t, uint64_t now_us) {
 }
 
 void TcpStack::release(Connection& c) {
+  if (c.state == TcpState::kClosed) return;  // closed again from its own on_closed: released once
   timers_.cancel(c.retransmit_timer);
   timers_.cancel(c.ack_timer);
   timers_.cancel(c.life_timer);
@@ -173,11 +174,20 @@ void TcpStack::release(Connection& c) {
   table_erase(c);
   c.state = TcpState::kClosed;
   c.handler = nullptr;
-  c.next_free = free_;
-  free_ = &c;
-  --used_;
+  // Not on the free list yet: code up the call stack may still hold `c` (see EntryScope).
+  c.next_free = closed_;
+  closed_ = &c;
   counters_.active.set(counters_.active.get() - 1);
   counters_.closed.add();
+}
+
+void TcpStack::recycle_closed() {
+  while (Connection* c = closed_) {
+    closed_ = c->next_free;
+    c->next_free = free_;
+    free_ = c;
+    --used_;
+  }
 }
 
 // Tells the application (once) and recycles the connection.
@@ -210,6 +220,7 @@ uint16_t TcpStack::next_ephemeral_port() {
 
 Connection* TcpStack::connect(net::Ipv4Address local, net::Ipv4Address remote, uint16_t remote_port,
                               StreamHandler* handler, uint64_t now_us) {
+  const EntryScope entry(*this);
   Tuple t{local.value, remote.value, 0, remote_port};
   // Draw ports until the reply's flow hashes to this core and the tuple is free (replies come home by
   // construction; see docs/ARCHITECTURE.md, "Flow ownership and steering").
@@ -251,6 +262,7 @@ uint32_t TcpStack::write_space(const Connection& c) {
 }
 
 bool TcpStack::write(Connection& c, PacketRef packet, uint32_t offset, uint32_t length, uint64_t now_us) {
+  const EntryScope entry(*this);
   if (c.fin_queued || (c.state != TcpState::kEstablished && c.state != TcpState::kCloseWait &&
                        c.state != TcpState::kSynSent && c.state != TcpState::kSynReceived)) {
     return false;
@@ -265,6 +277,7 @@ bool TcpStack::write(Connection& c, PacketRef packet, uint32_t offset, uint32_t 
 }
 
 void TcpStack::consume(Connection& c, uint32_t bytes, uint64_t now_us) {
+  const EntryScope entry(*this);
   bytes = std::min(bytes, c.receive_queue.bytes());
   c.receive_queue.consume(chunks_, env_.buffers, bytes);
   if (c.receive_queue.empty()) release_rx_pack(c);  // an idle connection holds no buffer
@@ -277,6 +290,7 @@ void TcpStack::consume(Connection& c, uint32_t bytes, uint64_t now_us) {
 }
 
 void TcpStack::shutdown(Connection& c, uint64_t now_us) {
+  const EntryScope entry(*this);
   if (c.fin_queued) return;
   switch (c.state) {
     case TcpState::kSynSent:
@@ -294,6 +308,7 @@ void TcpStack::shutdown(Connection& c, uint64_t now_us) {
 }
 
 void TcpStack::abort(Connection& c) {
+  const EntryScope entry(*this);
   if (c.state == TcpState::kClosed) return;
   if (c.state != TcpState::kSynSent && c.state != TcpState::kTimeWait) send_reset(c);
   close_connection(c, CloseReason::kAborted);

@@ -1,6 +1,13 @@
 // One core's TCP: its connections, listeners, timers and pools. Every entry point runs on the owning
 // core; nothing is shared. The environment (dataplane or test) supplies buffers, the clock values and
 // the transmit function; the stack never allocates after construction.
+//
+// Connection lifetime. A Connection& given to a callback or returned by connect() names one connection
+// until its on_closed. Once closed, its slot is not reused before the outermost call into the stack
+// (input, advance, connect, write, consume, shutdown, abort) returns: whoever still holds the reference
+// within that call — the stack resuming after a callback, or an application that closed one connection
+// and opened another from a callback — finds state == kClosed, never a different connection. After that
+// call returns the slot may carry a new connection, so an application drops its pointer in on_closed.
 #pragma once
 
 #include <cstdint>
@@ -164,9 +171,25 @@ class TcpStack {
   bool zero_window_expired(Connection& c, uint64_t now_us);      // true: the connection was reset
   void enter_time_wait(Connection& c, uint64_t now_us);
 
+  // Held by every public entry point that can close a connection: released connections wait on closed_
+  // while any entry point is running, and go back to the free list when the outermost one returns.
+  class EntryScope {
+   public:
+    explicit EntryScope(TcpStack& stack) : stack_(stack) { ++stack_.depth_; }
+    ~EntryScope() {
+      if (--stack_.depth_ == 0 && stack_.closed_) stack_.recycle_closed();
+    }
+    EntryScope(const EntryScope&) = delete;
+    EntryScope& operator=(const EntryScope&) = delete;
+
+   private:
+    TcpStack& stack_;
+  };
+
   // stack.cc
   Connection* allocate(const Tuple& t, uint64_t now_us);
-  void release(Connection& c);
+  void release(Connection& c);  // frees what the connection holds; its slot waits on closed_
+  void recycle_closed();        // closed_ → the free list
   void close_connection(Connection& c, CloseReason reason);
   Connection* find(const Tuple& t) const;
   Listener* find_listener(net::Ipv4Address address, uint16_t port);
@@ -186,7 +209,9 @@ class TcpStack {
   SynCookies cookies_;
   std::vector<Connection> connections_;
   Connection* free_ = nullptr;
-  size_t used_ = 0;
+  Connection* closed_ = nullptr;    // released during the current entry point, linked by next_free
+  uint32_t depth_ = 0;              // entry points running (the application may call back into the stack)
+  size_t used_ = 0;                 // slots not on the free list
   std::vector<Connection*> table_;  // open addressing by tuple hash; nullptr = empty
   size_t table_mask_ = 0;
   std::vector<Listener> listeners_;

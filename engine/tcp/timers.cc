@@ -7,6 +7,7 @@
 namespace tollgate::tcp {
 
 void TcpStack::advance(uint64_t now_us) {
+  const EntryScope entry(*this);
   timers_.advance(now_us, [&](TimerNode& node) { on_timer(node, now_us); });
 }
 

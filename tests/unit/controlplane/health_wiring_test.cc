@@ -140,11 +140,26 @@ TEST_F(HealthWiringTest, ProbesDoNotUndoADrainAndEnableRestoresTheirVerdict) {
   Result<TargetId> t = cp_->find_target("web", "198.19.0.13:8080");
   ASSERT_TRUE(t);
   ASSERT_TRUE(cp_->drain(t.value()));
-  run(3000, [](uint32_t target) { return target == 3 ? failed(shm::ProbeFailure::kTimeout) : ok(); });
+  uint64_t drained_probes = 0;
+  run(3000, [&](uint32_t target) {
+    if (target != 3) return ok();
+    ++drained_probes;
+    return failed(shm::ProbeFailure::kTimeout);
+  });
+  EXPECT_GE(drained_probes, 2u) << "a draining target is still probed";
   EXPECT_EQ(health(3).state, shm::HealthState::kDraining);
   EXPECT_EQ(cp_->snapshot().targets[3].probes.health, "unhealthy");
   ASSERT_TRUE(cp_->enable(t.value()));
   EXPECT_EQ(health(3).state, shm::HealthState::kUnhealthy) << "enable puts the probes' verdict back";
+  EXPECT_EQ(health(3).weight, 3u);
+
+  // Recovered while drained: enable puts it back into rotation.
+  ASSERT_TRUE(cp_->drain(t.value()));
+  run(3000, [](uint32_t) { return ok(); });
+  EXPECT_EQ(health(3).state, shm::HealthState::kDraining);
+  EXPECT_EQ(cp_->snapshot().targets[3].probes.health, "healthy");
+  ASSERT_TRUE(cp_->enable(t.value()));
+  EXPECT_EQ(health(3).state, shm::HealthState::kHealthy);
   EXPECT_EQ(health(3).weight, 3u);
 }
 

@@ -26,11 +26,10 @@ class RecordingSink : public TransitionSink {
   void on_transition(uint32_t target, const Transition& t) override { events.push_back({now_ms, target, t}); }
 
   // The transitions of `target` into health `to`, in order.
-  std::vector<RecordedTransition> into(uint32_t target, HealthState to) const {
+  std::vector<RecordedTransition> into(uint32_t target, ProbedHealth to) const {
     std::vector<RecordedTransition> out;
     for (const auto& e : events)
-      if (e.target == target && e.transition.to.health == to && e.transition.from.health != to)
-        out.push_back(e);
+      if (e.target == target && e.transition.to == to) out.push_back(e);
     return out;
   }
 

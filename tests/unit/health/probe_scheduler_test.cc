@@ -111,8 +111,8 @@ TEST(ProbeScheduler, AllTargetsHealthyWithinOneIntervalOfStart) {
   for (uint32_t i = 0; i < 3; ++i) EXPECT_TRUE(h.scheduler.health(i).in_rotation()) << "presumed healthy";
   h.run_for(kInterval);
   for (uint32_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(h.scheduler.health(i).status().health, HealthState::kHealthy) << i;
-    EXPECT_EQ(h.sink.into(i, HealthState::kHealthy).size(), 1u);
+    EXPECT_EQ(h.scheduler.health(i).health(), ProbedHealth::kHealthy) << i;
+    EXPECT_EQ(h.sink.into(i, ProbedHealth::kHealthy).size(), 1u);
   }
 }
 
@@ -123,8 +123,8 @@ TEST(ProbeScheduler, ProbationTargetsNeedHealthyThresholdIntervals) {
   h.run_until(first + 2 * uint64_t{kInterval});  // the third probe is sent now; its answer is 3 ms away
   EXPECT_FALSE(h.scheduler.health(0).in_rotation());
   h.run_for(10);
-  ASSERT_EQ(h.sink.into(0, HealthState::kHealthy).size(), 1u);
-  EXPECT_EQ(h.sink.into(0, HealthState::kHealthy)[0].at_ms, first + 2 * uint64_t{kInterval} + 3);
+  ASSERT_EQ(h.sink.into(0, ProbedHealth::kHealthy).size(), 1u);
+  EXPECT_EQ(h.sink.into(0, ProbedHealth::kHealthy)[0].at_ms, first + 2 * uint64_t{kInterval} + 3);
 }
 
 // The promise: a target that dies is unhealthy within interval × unhealthy_threshold, plus the
@@ -136,12 +136,12 @@ TEST(ProbeScheduler, DeadTargetIsUnhealthyWithinIntervalTimesThreshold) {
       for (uint64_t offset = 0; offset < kInterval; offset += 641) {
         ProbeHarness h(settings(3, threshold), 2, StartPolicy::kPresumedHealthy, offset);
         h.run_for(3 * uint64_t{kInterval});
-        ASSERT_EQ(h.scheduler.health(0).status().health, HealthState::kHealthy);
+        ASSERT_EQ(h.scheduler.health(0).health(), ProbedHealth::kHealthy);
         const uint64_t died = h.now() + offset;
         h.run_until(died);
         h.fakes[0].behaviour = death;
         h.run_for(uint64_t{threshold + 2} * kInterval);
-        const auto down = h.sink.into(0, HealthState::kUnhealthy);
+        const auto down = h.sink.into(0, ProbedHealth::kUnhealthy);
         ASSERT_EQ(down.size(), 1u);
         const uint64_t took = down[0].at_ms - died;
         const uint64_t verdict = death == Behaviour::kSilent ? kTimeout : h.fakes[0].latency_ms;
@@ -165,12 +165,12 @@ TEST(ProbeScheduler, RevivedTargetIsHealthyAfterHealthyThresholdProbes) {
   ProbeHarness h(settings(3, 2), 1);
   h.fakes[0].behaviour = Behaviour::kRefuses;
   h.run_for(3 * uint64_t{kInterval});
-  ASSERT_EQ(h.scheduler.health(0).status().health, HealthState::kUnhealthy);
+  ASSERT_EQ(h.scheduler.health(0).health(), ProbedHealth::kUnhealthy);
   const uint64_t revived = h.now() + 1234;
   h.run_until(revived);
   h.fakes[0].behaviour = Behaviour::kAnswers;
   h.run_for(5 * uint64_t{kInterval});
-  const auto up = h.sink.into(0, HealthState::kHealthy);
+  const auto up = h.sink.into(0, ProbedHealth::kHealthy);
   ASSERT_EQ(up.size(), 1u);
   EXPECT_LE(up[0].at_ms - revived, 3 * uint64_t{kInterval} + h.fakes[0].latency_ms);
   EXPECT_EQ(up[0].transition.consecutive, 3u);
@@ -181,7 +181,7 @@ TEST(ProbeScheduler, SilentProbeFailsAtItsDeadline) {
   h.fakes[0].behaviour = Behaviour::kSilent;
   h.run_for(2 * uint64_t{kInterval} + kTimeout);
   ASSERT_EQ(h.sent.size(), 2u);
-  const auto down = h.sink.into(0, HealthState::kUnhealthy);
+  const auto down = h.sink.into(0, ProbedHealth::kUnhealthy);
   ASSERT_EQ(down.size(), 1u);
   EXPECT_EQ(down[0].at_ms, h.sent[1].at_ms + kTimeout);
   EXPECT_EQ(h.scheduler.counters().timeouts, 2u);
@@ -193,12 +193,12 @@ TEST(ProbeScheduler, StatusCodesAreJudgedAgainstTheSuccessCodes) {
   h.fakes[1].status_code = 503;
   h.fakes[2].status_code = 404;
   h.run_for(3 * uint64_t{kInterval});
-  EXPECT_EQ(h.scheduler.health(0).status().health, HealthState::kHealthy);
-  const auto down = h.sink.into(1, HealthState::kUnhealthy);
+  EXPECT_EQ(h.scheduler.health(0).health(), ProbedHealth::kHealthy);
+  const auto down = h.sink.into(1, ProbedHealth::kUnhealthy);
   ASSERT_EQ(down.size(), 1u);
   EXPECT_EQ(down[0].transition.outcome, ProbeOutcome::kStatusMismatch);
   EXPECT_EQ(down[0].transition.status_code, 503);
-  EXPECT_EQ(h.scheduler.health(2).status().health, HealthState::kUnhealthy);
+  EXPECT_EQ(h.scheduler.health(2).health(), ProbedHealth::kUnhealthy);
 }
 
 // Driving the scheduler by hand: one target, probes and results chosen by the test.
@@ -280,7 +280,7 @@ TEST(ProbeScheduler, AbandonedProbeIsNoVerdictAndTheNextSlotProbesAgain) {
   std::array<ProbeRequest, 1> out;
   EXPECT_EQ(m.scheduler.poll(m.now + kTimeout, out, m.sink), 0u) << "nothing to time out, nothing due";
   EXPECT_EQ(m.scheduler.health(0).consecutive_failures(), 0u);
-  EXPECT_EQ(m.scheduler.health(0).status().health, HealthState::kInitial);
+  EXPECT_EQ(m.scheduler.health(0).health(), ProbedHealth::kInitial);
   EXPECT_FALSE(m.answer(p, m.now + 1)) << "a result for it is stale";
   EXPECT_EQ(m.next_probe().target, 0u);
   EXPECT_EQ(m.now, next) << "probed again at its own phase";
@@ -313,7 +313,7 @@ TEST(ProbeScheduler, ResultOfAnEarlierProbeCannotSpeakForTheCurrentOne) {
   EXPECT_FALSE(m.answer(first, m.now + 1));
   EXPECT_EQ(m.scheduler.health(0).consecutive_failures(), 1u);
   EXPECT_TRUE(m.answer(second, m.now + 2, ProbeOutcome::kConnectionRefused, 0));
-  EXPECT_EQ(m.scheduler.health(0).status().health, HealthState::kUnhealthy);
+  EXPECT_EQ(m.scheduler.health(0).health(), ProbedHealth::kUnhealthy);
   // Ids never sent, for a target that does not exist, or zero.
   EXPECT_FALSE(m.answer(second.probe_id + (uint64_t{1} << 32), m.now + 3));
   EXPECT_FALSE(m.answer((second.probe_id & ~uint64_t{0xffffffff}) | 7, m.now + 3));
@@ -352,37 +352,6 @@ TEST(ProbeScheduler, LatePollKeepsThePhase) {
   const uint64_t due = s.next_due_ms(0);
   ASSERT_EQ(s.poll(due + 3 * uint64_t{kInterval} + 17, out, sink), 1u);  // three probes' slots missed
   EXPECT_EQ(s.next_due_ms(0), due + 4 * uint64_t{kInterval});
-}
-
-TEST(ProbeScheduler, DrainLifecycleKeepsProbing) {
-  ProbeHarness h(settings(), 2);
-  h.run_for(kInterval);
-  h.scheduler.drain(0, h.sink);
-  ASSERT_FALSE(h.sink.events.empty());
-  EXPECT_EQ(h.sink.events.back().transition.to.admin, AdminState::kDraining);
-  EXPECT_FALSE(h.scheduler.health(0).in_rotation());
-  const size_t sent_before = h.sent.size();
-  h.run_for(2 * uint64_t{kInterval});
-  EXPECT_EQ(h.sent.size(), sent_before + 4) << "both targets still probed";
-  h.scheduler.connections_gone(0, h.sink);
-  EXPECT_EQ(h.sink.events.back().transition.to, (TargetStatus{HealthState::kHealthy, AdminState::kDrained}));
-  EXPECT_EQ(h.sink.events.back().target, 0u);
-  h.scheduler.enable(0, h.now(), h.sink);
-  EXPECT_TRUE(h.scheduler.health(0).in_rotation());
-}
-
-TEST(ProbeScheduler, DisabledTargetIsNotProbedAndItsOutstandingResultIsStale) {
-  Manual m;
-  const ProbeRequest p = m.next_probe();
-  m.scheduler.disable(0, m.sink);
-  EXPECT_FALSE(m.answer(p, m.now + 1));
-  std::array<ProbeRequest, 1> out;
-  for (uint64_t t = m.now; t < m.now + 5 * uint64_t{kInterval}; t += 500)
-    EXPECT_EQ(m.scheduler.poll(t, out, m.sink), 0u);
-  const uint64_t back = m.now + 5 * uint64_t{kInterval};
-  m.scheduler.enable(0, back, m.sink);
-  EXPECT_EQ(m.scheduler.next_wakeup_ms(), back);
-  EXPECT_EQ(m.scheduler.poll(back, out, m.sink), 1u) << "probed at once when enabled";
 }
 
 TEST(ProbeScheduler, NextWakeupIsTheEarliestDueOrDeadline) {

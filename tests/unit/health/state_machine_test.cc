@@ -17,12 +17,12 @@ HealthStateMachine machine(StartPolicy start = StartPolicy::kPresumedHealthy) {
 
 TEST(HealthStateMachine, PresumedHealthyStartsInRotationAndOneSuccessConfirms) {
   HealthStateMachine m = machine();
-  EXPECT_EQ(m.status().health, HealthState::kInitial);
+  EXPECT_EQ(m.health(), ProbedHealth::kInitial);
   EXPECT_TRUE(m.in_rotation());
   const auto t = m.on_probe(kPass, 200);
   ASSERT_TRUE(t);
-  EXPECT_EQ(t->from.health, HealthState::kInitial);
-  EXPECT_EQ(t->to.health, HealthState::kHealthy);
+  EXPECT_EQ(t->from, ProbedHealth::kInitial);
+  EXPECT_EQ(t->to, ProbedHealth::kHealthy);
   EXPECT_EQ(t->consecutive, 1u);
   EXPECT_EQ(t->status_code, 200);
   EXPECT_EQ(describe(*t), "initial -> healthy: status 200 (1 consecutive success)");
@@ -36,7 +36,7 @@ TEST(HealthStateMachine, PresumedHealthyLeavesAfterUnhealthyThresholdFailures) {
   EXPECT_TRUE(m.in_rotation());
   const auto t = m.on_probe(ProbeOutcome::kTimeout, 0);
   ASSERT_TRUE(t);
-  EXPECT_EQ(t->to.health, HealthState::kUnhealthy);
+  EXPECT_EQ(t->to, ProbedHealth::kUnhealthy);
   EXPECT_EQ(t->outcome, ProbeOutcome::kTimeout);
   EXPECT_EQ(t->consecutive, 2u);
   EXPECT_FALSE(m.in_rotation());
@@ -51,7 +51,7 @@ TEST(HealthStateMachine, ProbationNeedsHealthyThresholdOutOfRotation) {
   EXPECT_FALSE(m.in_rotation());
   const auto t = m.on_probe(kPass, 200);
   ASSERT_TRUE(t);
-  EXPECT_EQ(t->to.health, HealthState::kHealthy);
+  EXPECT_EQ(t->to, ProbedHealth::kHealthy);
   EXPECT_EQ(t->consecutive, 3u);
   EXPECT_TRUE(m.in_rotation());
 }
@@ -89,76 +89,6 @@ TEST(HealthStateMachine, EveryFailureReasonHasWords) {
   EXPECT_EQ(outcome_text(ProbeOutcome::kBadResponse, 0), "bad response");
   EXPECT_EQ(outcome_text(ProbeOutcome::kStatusMismatch, 404), "status 404");
   EXPECT_STREQ(outcome_name(ProbeOutcome::kConnectionRefused), "connection_refused");
-}
-
-TEST(HealthStateMachine, DrainLifecycle) {
-  HealthStateMachine m = machine();
-  ASSERT_TRUE(m.on_probe(kPass, 200));
-  EXPECT_FALSE(m.connections_gone());  // not draining: nothing to report
-  const auto draining = m.drain();
-  ASSERT_TRUE(draining);
-  EXPECT_EQ(draining->action, AdminAction::kDrain);
-  EXPECT_EQ(draining->to, (TargetStatus{HealthState::kHealthy, AdminState::kDraining}));
-  EXPECT_FALSE(m.in_rotation());
-  EXPECT_FALSE(m.drain());  // already draining
-  // Probes go on while draining and keep the health current.
-  EXPECT_TRUE(m.probed());
-  EXPECT_FALSE(m.on_probe(kRefused, 0));
-  const auto sick = m.on_probe(kRefused, 0);
-  ASSERT_TRUE(sick);
-  EXPECT_EQ(sick->to, (TargetStatus{HealthState::kUnhealthy, AdminState::kDraining}));
-  const auto drained = m.connections_gone();
-  ASSERT_TRUE(drained);
-  EXPECT_EQ(drained->to.admin, AdminState::kDrained);
-  EXPECT_EQ(describe(*drained), "unhealthy, draining -> unhealthy, drained: its last connection closed");
-  EXPECT_FALSE(m.connections_gone());
-  EXPECT_FALSE(m.drain());
-  // Enabled again with the health the probes found: still unhealthy, so still out of rotation.
-  const auto enabled = m.enable();
-  ASSERT_TRUE(enabled);
-  EXPECT_EQ(enabled->to, (TargetStatus{HealthState::kUnhealthy, AdminState::kEnabled}));
-  EXPECT_FALSE(m.in_rotation());
-  EXPECT_FALSE(m.enable());
-}
-
-TEST(HealthStateMachine, EnableAfterDrainingOfAHealthyTargetRestoresRotation) {
-  HealthStateMachine m = machine();
-  ASSERT_TRUE(m.on_probe(kPass, 200));
-  ASSERT_TRUE(m.drain());
-  ASSERT_TRUE(m.enable());
-  EXPECT_TRUE(m.in_rotation());
-  EXPECT_EQ(m.status().health, HealthState::kHealthy);
-}
-
-TEST(HealthStateMachine, DisableStopsProbesAndEnableStartsOver) {
-  HealthStateMachine m = machine();
-  ASSERT_TRUE(m.on_probe(kPass, 200));
-  EXPECT_FALSE(m.on_probe(kRefused, 0));
-  const auto off = m.disable();
-  ASSERT_TRUE(off);
-  EXPECT_EQ(describe(*off), "healthy -> healthy, disabled: disabled by the operator");
-  EXPECT_FALSE(m.in_rotation());
-  EXPECT_FALSE(m.probed());
-  EXPECT_FALSE(m.on_probe(kRefused, 0));  // ignored
-  EXPECT_EQ(m.consecutive_failures(), 0u);
-  EXPECT_FALSE(m.drain());  // a disabled target has nothing to drain
-  EXPECT_FALSE(m.disable());
-  const auto on = m.enable();
-  ASSERT_TRUE(on);
-  EXPECT_EQ(on->to, (TargetStatus{HealthState::kInitial, AdminState::kEnabled}));
-  EXPECT_TRUE(m.in_rotation());  // presumed healthy again
-  // The failure before disabling does not count towards the new run.
-  EXPECT_FALSE(m.on_probe(kRefused, 0));
-  EXPECT_TRUE(m.in_rotation());
-}
-
-TEST(HealthStateMachine, DisabledProbationTargetComesBackOnProbation) {
-  HealthStateMachine m = machine(StartPolicy::kProbation);
-  for (int i = 0; i < 3; ++i) (void)m.on_probe(kPass, 200);
-  ASSERT_TRUE(m.in_rotation());
-  ASSERT_TRUE(m.disable());
-  ASSERT_TRUE(m.enable());
-  EXPECT_FALSE(m.in_rotation());
 }
 
 }  // namespace
