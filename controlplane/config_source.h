@@ -1,12 +1,12 @@
 // Reading the config file for the control plane: the text is read once, validated by the dataplane's own
-// reader (dataplane/config.h) and, when good, turned into the blob to publish — the same bytes that were
+// reader (config/config.h) and, when good, turned into the blob to publish — the same bytes that were
 // checked, whatever happens to the file afterwards.
 #pragma once
 
 #include <string>
 
-#include "dataplane/config.h"
-#include "dataplane/config_blob.h"
+#include "config/config.h"
+#include "config/config_blob.h"
 
 namespace tollgate::controlplane {
 

@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 #include "engine/health/probe_scheduler.h"
 #include "engine/shm/message.h"
 

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "controlplane/stats_snapshot.h"
-#include "dataplane/config.h"
 #include "engine/shm/controller.h"
 
 namespace tollgate::controlplane {

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <random>
 
-#include "dataplane/config_compat.h"
-#include "dataplane/config_http.h"
+#include "config/config_compat.h"
+#include "config/config_http.h"
 
 namespace tollgate::dataplane {
 namespace {

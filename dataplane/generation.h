@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/config.h"
-#include "dataplane/segment_plan.h"
+#include "config/config.h"
+#include "config/segment_plan.h"
 #include "engine/common/result.h"
 #include "engine/net/addresses.h"
 #include "engine/proxy/access_log_ring.h"

@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-#include "dataplane/entity_map.h"
+#include "config/entity_map.h"
 #include "dataplane/generation.h"
 #include "dataplane/stats_export.h"
 #include "engine/shm/segment_views.h"

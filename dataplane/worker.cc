@@ -10,7 +10,7 @@
 
 #include <algorithm>
 
-#include "dataplane/entity_map.h"
+#include "config/entity_map.h"
 #include "dataplane/mbuf_buffers.h"
 #include "engine/net/arp.h"
 #include "engine/net/ethernet.h"

@@ -1,7 +1,7 @@
 // Whether a published config can be adopted live: every change only a restart can apply is refused and
 // named, live changes pass, the segment's capacities bound what may grow; blobs are decoded and read the
 // way the dataplane reads its own file; which running parts a new generation keeps; how entities renumber.
-#include "dataplane/config_compat.h"
+#include "config/config_compat.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <string>
 
+#include "config/config_blob.h"
+#include "config/entity_map.h"
 #include "dataplane/config_adoption.h"
-#include "dataplane/config_blob.h"
-#include "dataplane/entity_map.h"
 
 namespace tollgate::dataplane {
 namespace {

@@ -1,5 +1,5 @@
 // Entity numbering in the segment and its capacities, from a config.
-#include "dataplane/segment_plan.h"
+#include "config/segment_plan.h"
 
 #include <gtest/gtest.h>
 

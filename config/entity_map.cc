@@ -1,4 +1,4 @@
-#include "dataplane/entity_map.h"
+#include "config/entity_map.h"
 
 #include <algorithm>
 

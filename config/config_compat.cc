@@ -1,4 +1,4 @@
-#include "dataplane/config_compat.h"
+#include "config/config_compat.h"
 
 #include <fmt/format.h>
 

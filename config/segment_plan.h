@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 #include "engine/shm/segment_types.h"
 
 namespace tollgate::dataplane {

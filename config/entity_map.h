@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 
 namespace tollgate::dataplane {
 

@@ -1,4 +1,4 @@
-#include "dataplane/segment_plan.h"
+#include "config/segment_plan.h"
 
 #include <algorithm>
 #include <numeric>
