@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 #include "engine/tls/certificate_check.h"
 
 namespace tollgate::controlplane {

@@ -7,10 +7,10 @@
 #include <cstring>
 #include <ctime>
 
+#include "config/config_blob.h"
+#include "config/entity_map.h"
 #include "controlplane/log.h"
 #include "controlplane/stats_collect.h"
-#include "dataplane/config_blob.h"
-#include "dataplane/entity_map.h"
 #include "engine/health/types.h"
 #include "engine/shm/message.h"
 
@@ -98,7 +98,7 @@ void ControlPlane::tick(uint64_t now_ns) {
   follow_generations();
   log_refusals(now_ms);
   // Probes follow the targets the cores run (the config in force): remade when that changes.
-  if (!health_) health_ = std::make_unique<HealthChecks>(in_force().config, now_ms, now_ns);
+  if (!health_) health_ = std::make_unique<HealthChecks>(in_force().config, in_force().index, now_ms, now_ns);
   run_health_checks(now_ms);
 }
 
@@ -198,7 +198,7 @@ void ControlPlane::follow_generations() {
   in_force_ = LoadedConfig{blob.value().path, std::move(*load.config), bytes};
   in_force_generation_ = adopted;
   log_info("config generation {} is in force on every running core", adopted);
-  if (!first) renumber_health(before, in_force_->config);
+  if (!first) renumber_health(before, *in_force_);
   // Health checks are numbered like the config they were made from: remade (next tick) for this one unless
   // it is the very file they came from.
   if (!first || bytes != config_.blob) health_.reset();
@@ -208,10 +208,10 @@ void ControlPlane::follow_generations() {
 // Health words are indexed like the config the cores run: when a new one is in force, each target keeps
 // its word under its new index (matched by pool and address), a new target starts unknown (its config's
 // weight), and drains in progress follow their targets.
-void ControlPlane::renumber_health(const dataplane::DataplaneConfig& before,
-                                   const dataplane::DataplaneConfig& after) {
+void ControlPlane::renumber_health(const dataplane::DataplaneConfig& before, const LoadedConfig& next) {
+  const dataplane::DataplaneConfig& after = next.config;
   shm::Controller& c = attachment_->controller;
-  const dataplane::EntityMap m = dataplane::map_entities(before, after);
+  const dataplane::EntityMap m = dataplane::map_entities(before, after, next.index);
   const shm::Capacities& caps = attachment_->segment.capacities();
   std::vector<shm::TargetHealth> old;
   for (uint32_t t = 0; t < m.targets.size() && t < caps.targets; ++t) old.push_back(c.target_health(t));
@@ -225,9 +225,10 @@ void ControlPlane::renumber_health(const dataplane::DataplaneConfig& before,
     for (const dataplane::PoolConfig::Target& t : pool.targets) old_config_weight.push_back(t.weight);
   }
   bool changed = false;
-  uint32_t index = 0;
   for (uint32_t p = 0; p < after.pools.size() && p < caps.pools; ++p) {
-    for (size_t k = 0; k < after.pools[p].targets.size() && index < caps.targets; ++k, ++index) {
+    for (uint32_t k = 0; k < after.pools[p].targets.size(); ++k) {
+      const uint32_t index = next.index.first_target(p) + k;
+      if (index >= caps.targets) break;
       const int32_t was = from[index];
       const uint32_t config_weight = after.pools[p].targets[k].weight;
       shm::TargetHealth want = was >= 0 && static_cast<size_t>(was) < old.size()
@@ -376,7 +377,7 @@ ControlPlane::ReloadOutcome ControlPlane::reload() {
 }
 
 StatsSnapshot ControlPlane::snapshot() const {
-  StatsSnapshot s = describe_config(in_force().config, in_force().path);
+  StatsSnapshot s = describe_config(in_force().config, in_force().index, in_force().path);
   for (const CertificateStatus& c : certificates_) {
     s.certificates.push_back({c.listener, c.check.files.chain_pem, c.check.leaf.subject, c.check.leaf.serial,
                               c.check.leaf.not_after, c.seconds_left,
@@ -402,20 +403,16 @@ StatsSnapshot ControlPlane::snapshot() const {
 }
 
 Result<TargetId> ControlPlane::find_target(const std::string& pool, const std::string& address) const {
-  uint32_t index = 0;
   bool pool_found = false;
   const LoadedConfig& cfg = in_force();
   for (uint32_t p = 0; p < cfg.config.pools.size(); ++p) {
     const dataplane::PoolConfig& pc = cfg.config.pools[p];
-    if (pc.name == pool) {
-      pool_found = true;
-      for (const dataplane::PoolConfig::Target& t : pc.targets) {
-        if (fmt::format("{}:{}", t.address.to_string(), t.port) == address)
-          return TargetId{p, index, t.weight};
-        ++index;
-      }
-    } else {
-      index += static_cast<uint32_t>(pc.targets.size());
+    if (pc.name != pool) continue;
+    pool_found = true;
+    for (uint32_t k = 0; k < pc.targets.size(); ++k) {
+      const dataplane::PoolConfig::Target& t = pc.targets[k];
+      if (fmt::format("{}:{}", t.address.to_string(), t.port) == address)
+        return TargetId{p, cfg.index.first_target(p) + k, t.weight};
     }
   }
   if (!pool_found) return Error{fmt::format("no pool named '{}' in {}", pool, cfg.path)};

@@ -91,7 +91,7 @@ class ControlPlane {
   // Follows the dataplane's adoptions and refusals: the config in force, the health table renumbered for
   // it (and the health checks remade for it), refusals logged.
   void follow_generations();
-  void renumber_health(const dataplane::DataplaneConfig& before, const dataplane::DataplaneConfig& after);
+  void renumber_health(const dataplane::DataplaneConfig& before, const LoadedConfig& next);
   void publish_if_changed();
   // Health checks: due probes out to the running cores, probed health into the health table.
   void run_health_checks(uint64_t now_ms);

@@ -56,19 +56,18 @@ class HealthChecks::Sink final : public health::TransitionSink {
   PoolChecks& pool_;
 };
 
-HealthChecks::HealthChecks(const dataplane::DataplaneConfig& config, uint64_t now_ms, uint64_t seed) {
-  uint32_t first = 0;
+HealthChecks::HealthChecks(const dataplane::DataplaneConfig& config, const dataplane::EntityIndex& index,
+                           uint64_t now_ms, uint64_t seed) {
   for (uint32_t p = 0; p < config.pools.size(); ++p) {
     const dataplane::PoolConfig& pc = config.pools[p];
     by_pool_.push_back(nullptr);
     if (pc.health_check) {
-      pools_.push_back(std::make_unique<PoolChecks>(pc, p, first, seed + p, now_ms));
+      pools_.push_back(std::make_unique<PoolChecks>(pc, p, index.first_target(p), seed + p, now_ms));
       by_pool_.back() = pools_.back().get();
     }
     for (size_t k = 0; k < pc.targets.size(); ++k) {
       by_target_.push_back(by_pool_.back() ? &by_pool_.back()->views[k] : nullptr);
     }
-    first += static_cast<uint32_t>(pc.targets.size());
   }
 }
 

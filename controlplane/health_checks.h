@@ -11,7 +11,8 @@
 #include <optional>
 #include <vector>
 
-#include "dataplane/config.h"
+#include "config/config.h"
+#include "config/entity_index.h"
 #include "engine/health/probe_scheduler.h"
 #include "engine/shm/message.h"
 
@@ -43,7 +44,8 @@ class HealthChecks {
   using Sender = std::function<bool(const shm::ProbeRequest&, uint64_t id)>;
 
   // Targets present now are kPresumedHealthy: the dataplane already sends them traffic.
-  HealthChecks(const dataplane::DataplaneConfig& config, uint64_t now_ms, uint64_t seed);
+  HealthChecks(const dataplane::DataplaneConfig& config, const dataplane::EntityIndex& index, uint64_t now_ms,
+               uint64_t seed);
   ~HealthChecks();
 
   // Times out overdue probes and sends the due ones.

@@ -54,7 +54,8 @@ std::string_view health_state_name(shm::HealthState s) {
   return "?";
 }
 
-StatsSnapshot describe_config(const dataplane::DataplaneConfig& cfg, const std::string& config_path) {
+StatsSnapshot describe_config(const dataplane::DataplaneConfig& cfg, const dataplane::EntityIndex& index,
+                              const std::string& config_path) {
   StatsSnapshot s;
   s.config_path = config_path;
   for (const dataplane::ListenerConfig& l : cfg.listeners) {
@@ -67,14 +68,15 @@ StatsSnapshot describe_config(const dataplane::DataplaneConfig& cfg, const std::
     for (const routing::Rule& r : l.rules)
       s.rules.push_back({l.name, r.priority, action_text(r.action, cfg), {}});
   }
-  uint32_t target_index = 0;
-  for (const dataplane::PoolConfig& p : cfg.pools) {
+  for (uint32_t pool = 0; pool < cfg.pools.size(); ++pool) {
+    const dataplane::PoolConfig& p = cfg.pools[pool];
     s.pools.push_back({p.name, std::string(algorithm_name(p.algorithm)), p.targets.size(), {}});
-    for (const dataplane::PoolConfig::Target& t : p.targets) {
+    for (uint32_t k = 0; k < p.targets.size(); ++k) {
+      const dataplane::PoolConfig::Target& t = p.targets[k];
       TargetSnapshot ts;
       ts.pool = p.name;
       ts.address = fmt::format("{}:{}", t.address.to_string(), t.port);
-      ts.index = target_index++;
+      ts.index = index.first_target(pool) + k;
       ts.config_weight = t.weight;
       s.targets.push_back(std::move(ts));
     }

@@ -4,14 +4,16 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
+#include "config/entity_index.h"
 #include "controlplane/stats_snapshot.h"
-#include "dataplane/config.h"
 #include "engine/shm/controller.h"
 
 namespace tollgate::controlplane {
 
 // Every entity the config declares, in the dataplane's numbering, with zero totals.
-StatsSnapshot describe_config(const dataplane::DataplaneConfig& cfg, const std::string& config_path);
+StatsSnapshot describe_config(const dataplane::DataplaneConfig& cfg, const dataplane::EntityIndex& index,
+                              const std::string& config_path);
 
 // Liveness as the control plane's watches see it.
 struct Liveness {

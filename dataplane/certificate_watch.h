@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 #include "engine/tls/server_context.h"
 #include "engine/tls/ticket_keys.h"
 

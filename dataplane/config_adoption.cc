@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "dataplane/config_blob.h"
-#include "dataplane/config_compat.h"
+#include "config/config_blob.h"
+#include "config/config_compat.h"
 
 namespace tollgate::dataplane {
 

@@ -1,7 +1,7 @@
 // What the dataplane's main lcore does with a config generation the control plane published, before any
-// worker sees it: decode the blob (config_blob.h), read its TOML with the dataplane's own reader (relative
-// paths against the blob's path, files checked as at start), apply the command line's overrides, and check
-// it can be adopted live (config_compat.h). The result is the config to build the workers' new
+// worker sees it: decode the blob (config/config_blob.h), read its TOML with the dataplane's own reader
+// (relative paths against the blob's path, files checked as at start), apply the command line's overrides,
+// and check it can be adopted live (config_compat.h). The result is the config to build the workers' new
 // generation from, or the one-line reason it is refused.
 #pragma once
 
@@ -9,7 +9,7 @@
 #include <span>
 #include <string>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 #include "engine/common/result.h"
 #include "engine/shm/segment_types.h"
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "dataplane/access_log_writer.h"
-#include "dataplane/config.h"
 #include "dataplane/config_adoption.h"
 #include "dataplane/worker.h"
 #include "engine/shm/config_inbox.h"

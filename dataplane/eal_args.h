@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 
 namespace tollgate::dataplane {
 

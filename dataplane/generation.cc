@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <random>
 
-#include "dataplane/config_compat.h"
-#include "dataplane/config_http.h"
+#include "config/config_compat.h"
+#include "config/config_http.h"
 
 namespace tollgate::dataplane {
 namespace {
@@ -81,13 +81,14 @@ Result<std::shared_ptr<L4Listener>> build_l4(const CoreResources& core, const Da
 }
 
 Result<std::shared_ptr<HttpSide>> build_http(const CoreResources& core,
-                                             std::shared_ptr<const DataplaneConfig> shared, uint64_t number,
+                                             std::shared_ptr<const DataplaneConfig> shared,
+                                             std::shared_ptr<const EntityIndex> index, uint64_t number,
                                              const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets,
                                              uint64_t now_us, int64_t unix_offset_us) {
   const DataplaneConfig& config = *shared;
   auto side = std::make_shared<HttpSide>();
   side->config = shared;
-  side->plan = plan_segment(config, 1);
+  side->index = std::move(index);
   std::vector<proxy::UpstreamPoolSettings> pools;
   for (const PoolConfig& pc : config.pools) {
     proxy::UpstreamPoolSettings p;
@@ -244,6 +245,7 @@ Result<std::unique_ptr<Generation>> build_generation(
   auto g = std::make_unique<Generation>();
   g->number = number;
   g->config = config;
+  g->index = std::make_shared<const EntityIndex>(*config);
   for (uint32_t i = 0; i < config->listeners.size(); ++i) {
     const ListenerConfig& l = config->listeners[i];
     if (is_http(l)) continue;
@@ -264,7 +266,7 @@ Result<std::unique_ptr<Generation>> build_generation(
     if (running && running->http && same_http(*running->config, *config)) {
       g->http = running->http;
     } else {
-      auto side = build_http(core, config, number, tickets, now_us, unix_offset_us);
+      auto side = build_http(core, config, g->index, number, tickets, now_us, unix_offset_us);
       if (!side) return Error{side.error()};
       g->http = std::move(side.value());
       ++g->rebuilt;

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/config.h"
-#include "dataplane/segment_plan.h"
+#include "config/config.h"
+#include "config/entity_index.h"
 #include "engine/common/result.h"
 #include "engine/net/addresses.h"
 #include "engine/proxy/access_log_ring.h"
@@ -82,8 +82,8 @@ struct HttpListener {
 
 // Every http/https listener of one core and the pools they share.
 struct HttpSide {
-  std::shared_ptr<const DataplaneConfig> config;  // what it was built from: the numbering of its entities
-  SegmentPlan plan;
+  std::shared_ptr<const DataplaneConfig> config;  // what it was built from
+  std::shared_ptr<const EntityIndex> index;  // its entities' numbering (the generation's it was built in)
   std::vector<std::unique_ptr<tls::ClientContext>> pool_tls;  // by pool; null for plain ones
   std::unique_ptr<proxy::UpstreamPools> upstreams;
   std::vector<HttpListener> listeners;
@@ -100,6 +100,7 @@ struct HttpSide {
 struct Generation {
   uint64_t number = 0;  // the config generation (0: the config the dataplane started with)
   std::shared_ptr<const DataplaneConfig> config;
+  std::shared_ptr<const EntityIndex> index;     // config's numbering, made once with the generation
   std::vector<std::shared_ptr<L4Listener>> l4;  // the tcp and tls listeners, in config order
   std::shared_ptr<HttpSide> http;               // null without an http/https listener
   size_t rebuilt = 0;                           // parts built anew (the rest came from `running`)

@@ -2,32 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <optional>
 #include <span>
 
 #include "dataplane/stats_export.h"
 
 namespace tollgate::dataplane {
 namespace {
-
-size_t rule_count(const DataplaneConfig& c) {
-  size_t n = 0;
-  for (const ListenerConfig& l : c.listeners) n += l.rules.size();
-  return n;
-}
-
-size_t target_count(const DataplaneConfig& c) {
-  size_t n = 0;
-  for (const PoolConfig& p : c.pools) n += p.targets.size();
-  return n;
-}
-
-int32_t pool_index(const DataplaneConfig& c, const std::string& name) {
-  for (size_t i = 0; i < c.pools.size(); ++i) {
-    if (c.pools[i].name == name) return static_cast<int32_t>(i);
-  }
-  return -1;
-}
 
 template <typename E>
 std::vector<shm::EntityStats<E>> blocks(size_t n) {
@@ -50,13 +30,17 @@ GenerationSet::GenerationSet(tcp::TcpStack& stack, proxy::TlsTerminator* upstrea
 
 GenerationSet::~GenerationSet() = default;
 
-GenerationSet::Totals GenerationSet::sized_for(const DataplaneConfig& config) {
+GenerationSet::Totals GenerationSet::sized_for(const EntityIndex& index) {
   Totals t;
-  t.listeners = blocks<shm::ListenerCounter>(config.listeners.size());
-  t.rules = blocks<shm::RuleCounter>(rule_count(config));
-  t.pools = blocks<shm::PoolCounter>(config.pools.size());
-  t.targets = blocks<shm::TargetCounter>(target_count(config));
+  t.listeners = blocks<shm::ListenerCounter>(index.listeners());
+  t.rules = blocks<shm::RuleCounter>(index.rules());
+  t.pools = blocks<shm::PoolCounter>(index.pools());
+  t.targets = blocks<shm::TargetCounter>(index.targets());
   return t;
+}
+
+const EntityMap& GenerationSet::to_current(size_t i) const {
+  return i + 1 == live_.size() ? live_[i].generation->index->own() : live_[i].renumbered;
 }
 
 bool GenerationSet::start(std::unique_ptr<Generation> first, std::string& error) {
@@ -76,10 +60,9 @@ bool GenerationSet::start(std::unique_ptr<Generation> first, std::string& error)
       if (!listen(l.config_index, l.handler())) return false;
     }
   }
-  carried_ = sized_for(c);
-  stage_ = sized_for(c);
+  carried_ = sized_for(*first->index);
+  stage_ = sized_for(*first->index);
   live_.push_back(Live{std::move(first)});
-  maps_.clear();
   return true;
 }
 
@@ -96,15 +79,17 @@ void GenerationSet::install(const Generation& g) {
   }
 }
 
-void GenerationSet::adopt(std::unique_ptr<Generation> next, uint64_t now_us) {
+const EntityMap& GenerationSet::adopt(std::unique_ptr<Generation> next, uint64_t now_us) {
   install(*next);
-  const std::shared_ptr<const DataplaneConfig> before = current().config;
   const uint64_t drain_us = uint64_t{next->config->config_drain_timeout_ms} * 1000;
+  // Every older generation's entities in the new numbering, once: its counts and busy targets read it
+  // until it retires or a newer generation comes.
+  for (Live& l : live_) l.renumbered = map_entities(*l.generation->config, *next->config, *next->index);
   live_.push_back(Live{std::move(next)});
   // Totals carried so far move to the new numbering.
-  const DataplaneConfig& now_config = *current().config;
-  const EntityMap m = map_entities(*before, now_config);
-  Totals moved = sized_for(now_config);
+  const size_t previous = live_.size() - 2;
+  const EntityMap& m = live_[previous].renumbered;
+  Totals moved = sized_for(*current().index);
   for (size_t i = 0; i < carried_.listeners.size() && i < moved.listeners.size(); ++i)
     accumulate(carried_.listeners[i], moved.listeners[i]);
   for (size_t r = 0; r < m.rules.size() && r < carried_.rules.size(); ++r) {
@@ -117,14 +102,13 @@ void GenerationSet::adopt(std::unique_ptr<Generation> next, uint64_t now_us) {
     if (m.targets[t] >= 0) accumulate(carried_.targets[t], moved.targets[static_cast<size_t>(m.targets[t])]);
   }
   carried_ = std::move(moved);
-  stage_ = sized_for(now_config);
-  maps_.clear();
+  stage_ = sized_for(*current().index);
   // The replaced generation drains what it does not share with the new one.
-  const size_t previous = live_.size() - 2;
   drain(previous, now_us);
   live_[previous].deadline_us = now_us + drain_us;
   // Reloads faster than drains: the oldest goes now.
   for (size_t i = 0; live_.size() - i > kMaxGenerations; ++i) live_[i].deadline_us = now_us;
+  return m;
 }
 
 void GenerationSet::drain(size_t i, uint64_t) {
@@ -240,10 +224,7 @@ void GenerationSet::retire(size_t i) {
   for (const auto& part : g.l4) {
     if (owns(i, part.get())) part->retired = true;
   }
-  if (g.http && owns(i, g.http.get())) {
-    std::erase_if(maps_, [&](const auto& m) { return m.first == g.http.get(); });
-    g.http->retired = true;
-  }
+  if (g.http && owns(i, g.http.get())) g.http->retired = true;
   retired_.push_back(std::move(live_[i].generation));
   live_.erase(live_.begin() + static_cast<std::ptrdiff_t>(i));
 }
@@ -258,27 +239,17 @@ std::unique_ptr<Generation> GenerationSet::take_retired() {
 // Sessions to the target from generation i's own tcp/tls listeners (numbered by its config).
 uint32_t GenerationSet::older_l4_busy(size_t i, uint32_t target) const {
   const Generation& g = *live_[i].generation;
+  const EntityMap& m = to_current(i);
   uint32_t n = 0;
-  std::optional<EntityMap> m;  // made only when a listener still has sessions
   for (const auto& part : g.l4) {
-    if (!owns(i, part.get()) || part->sessions() == 0 || part->listener >= g.config->listeners.size())
-      continue;
-    const std::string& name = g.config->listeners[part->listener].pool;
-    uint32_t base = 0;
-    const PoolConfig* pool = nullptr;
-    for (const PoolConfig& p : g.config->pools) {
-      if (p.name == name) {
-        pool = &p;
-        break;
-      }
-      base += static_cast<uint32_t>(p.targets.size());
-    }
-    if (!pool) continue;
-    if (!m) m = map_entities(*g.config, *current().config);
+    if (!owns(i, part.get()) || part->sessions() == 0) continue;
+    const int32_t pool = g.index->listener_pool(part->listener);
+    if (pool < 0) continue;
+    const uint32_t base = g.index->first_target(static_cast<uint32_t>(pool));
     const proxy::TcpProxy& forwarder = part->forwarder();
     for (int t = 0; t < forwarder.targets().size(); ++t) {
       const size_t seg = base + static_cast<size_t>(t);
-      if (seg < m->targets.size() && m->targets[seg] == static_cast<int32_t>(target))
+      if (seg < m.targets.size() && m.targets[seg] == static_cast<int32_t>(target))
         n += forwarder.sessions_to(t);
     }
   }
@@ -292,13 +263,10 @@ uint32_t GenerationSet::older_busy(uint32_t target) const {
     const Generation& g = *live_[i].generation;
     if (!g.http || !owns(i, g.http.get())) continue;
     const HttpSide& side = *g.http;
-    const auto cached =
-        std::find_if(maps_.begin(), maps_.end(), [&](const auto& m) { return m.first == &side; });
-    const EntityMap m =
-        cached != maps_.end() ? cached->second : map_entities(*side.config, *current().config);
+    const EntityMap& m = to_current(i);
     const proxy::UpstreamPools& u = *side.upstreams;
     for (uint32_t p = 0; p < u.size(); ++p) {
-      const uint32_t base = side.plan.target_base[p];
+      const uint32_t base = side.index->first_target(p);
       for (int t = 0; t < u.targets(p).size(); ++t) {
         const size_t seg = base + static_cast<size_t>(t);
         if (seg >= m.targets.size() || m.targets[seg] != static_cast<int32_t>(target)) continue;
@@ -307,14 +275,6 @@ uint32_t GenerationSet::older_busy(uint32_t target) const {
     }
   }
   return n;
-}
-
-const EntityMap& GenerationSet::map_of(const HttpSide* side) {
-  for (const auto& [s, m] : maps_) {
-    if (s == side) return m;
-  }
-  maps_.emplace_back(side, map_entities(*side->config, *current().config));
-  return maps_.back().second;
 }
 
 void GenerationSet::add_counts(size_t i, Totals& into, shm::DefenceStats& defences,
@@ -344,7 +304,10 @@ void GenerationSet::add_counts(size_t i, Totals& into, shm::DefenceStats& defenc
     // Its pool's fail_open and no_target, to the pool of the same name in the current numbering.
     const proxy::ProxyCounters& l4 = part->forwarder().counters();
     if (l4.fail_open.get() == 0 && l4.no_target.get() == 0) continue;
-    const int32_t pool = pool_index(*current().config, g.config->listeners[part->listener].pool);
+    const int32_t own_pool = g.index->listener_pool(part->listener);
+    const std::vector<int32_t>& pools = to_current(i).pools;
+    if (own_pool < 0 || static_cast<size_t>(own_pool) >= pools.size()) continue;
+    const int32_t pool = pools[static_cast<size_t>(own_pool)];
     if (pool < 0 || static_cast<size_t>(pool) >= into.pools.size()) continue;
     clear(scratch_pool_);
     export_l4_pool_counters(l4, scratch_pool_);
@@ -352,7 +315,7 @@ void GenerationSet::add_counts(size_t i, Totals& into, shm::DefenceStats& defenc
   }
   if (!g.http || !owns(i, g.http.get())) return;
   const HttpSide& side = *g.http;
-  const EntityMap& m = map_of(&side);
+  const EntityMap& m = to_current(i);
   for (const HttpListener& l : side.listeners) {
     const proxy::HttpProxy& p = *l.proxy;
     const size_t active = l.tls ? l.tls->sessions_active() : p.sessions_active();
@@ -362,7 +325,7 @@ void GenerationSet::add_counts(size_t i, Totals& into, shm::DefenceStats& defenc
     add_http_defences(p.counters(), defences);
     if (l.tls) add_tls_defences(l.tls->counters(), defences);
     const std::span<const proxy::RuleCounters> rules = p.rule_counters();
-    const std::vector<uint32_t>& index = side.plan.rule_index[l.config_index];
+    const std::vector<uint32_t>& index = side.index->rule_slots(l.config_index);
     for (size_t r = 0; r < rules.size() && r < index.size(); ++r) {
       const uint32_t seg = index[r];
       if (seg >= m.rules.size() || m.rules[seg] < 0) continue;
@@ -373,7 +336,7 @@ void GenerationSet::add_counts(size_t i, Totals& into, shm::DefenceStats& defenc
   }
   const proxy::UpstreamPools& u = *side.upstreams;
   for (uint32_t pool = 0; pool < u.size(); ++pool) {
-    const uint32_t base = side.plan.target_base[pool];
+    const uint32_t base = side.index->first_target(pool);
     const int n = u.targets(pool).size();
     for (int t = 0; t < n; ++t) {
       const size_t seg = base + static_cast<size_t>(t);
@@ -400,10 +363,11 @@ void GenerationSet::export_stats(const shm::CoreView& v) {
   // Oldest first: a listener's latest refused clients are the newest generation's that has any.
   for (size_t i = 0; i < live_.size(); ++i) add_counts(i, stage_, stage_defences_, &samples_);
   // A pool's target-derived counters are the sums over its targets in the current config.
-  for (size_t p = 0, base = 0; p < c.pools.size(); ++p) {
-    const size_t n = c.pools[p].targets.size();
-    sum_pool_targets(std::span<const shm::TargetStats>(stage_.targets.data() + base, n), stage_.pools[p]);
-    base += n;
+  const EntityIndex& index = *current().index;
+  for (uint32_t p = 0; p < index.pools(); ++p) {
+    sum_pool_targets(std::span<const shm::TargetStats>(stage_.targets.data() + index.first_target(p),
+                                                       index.pool_targets(p)),
+                     stage_.pools[p]);
   }
   // SYNs denied by an allow-list are counted by the stack's listener, which outlives generations.
   for (size_t i = 0; i < stage_.listeners.size() && i < c.listeners.size(); ++i) {

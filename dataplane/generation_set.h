@@ -17,9 +17,10 @@
 // Parts a generation shares with a newer one (unchanged listeners) belong to the newest holding them and
 // are not drained.
 //
-// Stats: the segment's blocks are in the current config's numbering; each live generation's objects add
-// to the entities they stand for (entity_map.h), and the carried totals of retired parts are remapped when
-// the numbering changes, so counters never go backwards across a reload.
+// Stats: the segment's blocks are in the current config's numbering (its EntityIndex); each live
+// generation's objects add to the entities they stand for (entity_map.h: each draining generation's map to
+// the current numbering is made once, when a newer generation is adopted), and the carried totals of
+// retired parts are remapped when the numbering changes, so counters never go backwards across a reload.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +29,8 @@
 #include <utility>
 #include <vector>
 
-#include "dataplane/entity_map.h"
+#include "config/entity_index.h"
+#include "config/entity_map.h"
 #include "dataplane/generation.h"
 #include "dataplane/stats_export.h"
 #include "engine/shm/segment_views.h"
@@ -49,8 +51,9 @@ class GenerationSet {
   // The first generation: its listeners start listening. False (`error` set) when an address:port is
   // taken.
   bool start(std::unique_ptr<Generation> first, std::string& error);
-  // `next` takes every listener's new connections from now on; the current generation drains.
-  void adopt(std::unique_ptr<Generation> next, uint64_t now_us);
+  // `next` takes every listener's new connections from now on; the current generation drains. Returns
+  // where the replaced generation's entities sit in the new numbering (-1: dropped).
+  const EntityMap& adopt(std::unique_ptr<Generation> next, uint64_t now_us);
 
   // The TLS layers of every live generation, then the core's client-role layer (see Worker::flush_tls).
   void flush_tls();
@@ -88,6 +91,7 @@ class GenerationSet {
     uint64_t deadline_us = 0;  // drain time over (while not current)
     uint64_t hard_us = 0;      // reset whatever is left
     uint8_t phase = 0;         // 0 running or draining, 1 closed softly, 2 reset
+    EntityMap renumbered{};    // its entities in the current numbering (while not current)
   };
   // Per-entity blocks held by the worker itself (not in the segment), in the current numbering.
   struct Totals {
@@ -96,7 +100,7 @@ class GenerationSet {
     std::vector<shm::PoolStats> pools;
     std::vector<shm::TargetStats> targets;
   };
-  static Totals sized_for(const DataplaneConfig& config);
+  static Totals sized_for(const EntityIndex& index);
 
   bool owns(size_t i, const L4Listener* part) const;
   bool owns(size_t i, const HttpSide* side) const;
@@ -109,17 +113,17 @@ class GenerationSet {
   // `samples` (by listener), their latest refused clients too.
   void add_counts(size_t i, Totals& into, shm::DefenceStats& defences,
                   std::vector<RefusalAddresses>* samples = nullptr);
-  const EntityMap& map_of(const HttpSide* side);
+  // Where generation i's entities count in the current numbering.
+  const EntityMap& to_current(size_t i) const;
   void install(const Generation& g);
 
   tcp::TcpStack& stack_;
   proxy::TlsTerminator* upstream_tls_;
   std::vector<Live> live_;  // oldest first; back() is current
   std::vector<std::unique_ptr<Generation>> retired_;
-  std::vector<std::pair<const HttpSide*, EntityMap>> maps_;  // each live HTTP side → current numbering
-  Totals carried_;                                           // retired parts' final counts
-  Totals stage_;                                             // export scratch
-  shm::DefenceStats carried_defences_;                       // retired parts' final defence counts
+  Totals carried_;                      // retired parts' final counts
+  Totals stage_;                        // export scratch
+  shm::DefenceStats carried_defences_;  // retired parts' final defence counts
   shm::DefenceStats stage_defences_;
   std::vector<RefusalAddresses> samples_;  // export scratch, by listener
   shm::ListenerStats scratch_listener_;

@@ -21,14 +21,14 @@
 #include <memory>
 #include <thread>
 
+#include "config/config.h"
+#include "config/segment_plan.h"
 #include "dataplane/access_log_writer.h"
 #include "dataplane/certificate_watch.h"
-#include "dataplane/config.h"
 #include "dataplane/config_reload.h"
 #include "dataplane/eal_args.h"
 #include "dataplane/mbuf_pool.h"
 #include "dataplane/port.h"
-#include "dataplane/segment_plan.h"
 #include "dataplane/stats_report.h"
 #include "dataplane/steering_fabric.h"
 #include "dataplane/worker.h"

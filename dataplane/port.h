@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 #include "engine/net/flow_steering.h"
 #include "engine/net/interface.h"
 

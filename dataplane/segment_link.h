@@ -15,18 +15,11 @@
 
 namespace tollgate::dataplane {
 
-// Where generation `g`'s pools and their consumers are, in its config's numbering: by pool, the segment
-// index of its first target; by tcp/tls listener part (g.l4's order), its pool's index (-1: none).
-struct GenerationPools {
-  std::vector<uint32_t> target_base;
-  std::vector<int32_t> l4_pool;
-};
-GenerationPools generation_pools(const Generation& g);
-
 // Every pool of the generation's config, in config order, with each TargetPool of the core standing for
-// it: the HTTP side's (when the generation has one) and each tcp/tls listener's own. Pointers into the
-// generation's parts: valid while it is the core's current generation (SegmentLink::rebind follows it).
-std::vector<HealthBinding> health_bindings(Generation* g, const GenerationPools& pools);
+// it: the HTTP side's (when the generation has one) and each tcp/tls listener's own, placed by the
+// generation's EntityIndex. Pointers into the generation's parts: valid while it is the core's current
+// generation (SegmentLink::rebind follows it).
+std::vector<HealthBinding> health_bindings(Generation* g);
 
 struct SegmentLink final : DrainSite {
   // `current`: the core's current generation (null before one runs). `generations` (null in tests):
@@ -35,9 +28,8 @@ struct SegmentLink final : DrainSite {
               const GenerationSet* generations = nullptr)
       : port(std::move(p)),
         generation(current),
-        pools(current ? generation_pools(*current) : GenerationPools{}),
         older(generations),
-        health(port, health_bindings(current, pools), *this),
+        health(port, health_bindings(current), *this),
         tick(port, health, probes) {}
   SegmentLink(const SegmentLink&) = delete;
   SegmentLink& operator=(const SegmentLink&) = delete;
@@ -46,8 +38,7 @@ struct SegmentLink final : DrainSite {
   // The previous generation's parts are not pointed at any more: it may retire and be freed.
   void rebind(Generation* current, const std::vector<int32_t>& moved) {
     generation = current;
-    pools = generation_pools(*current);
-    health.rebind(health_bindings(current, pools), moved);
+    health.rebind(health_bindings(current), moved);
   }
 
   // HTTP connections to the target and L4 sessions to it, in the current generation and the draining ones.
@@ -58,7 +49,6 @@ struct SegmentLink final : DrainSite {
 
   shm::WorkerPort port;
   Generation* generation;
-  GenerationPools pools;
   const GenerationSet* older;
   HealthApplier health;
   ControlTick tick;

@@ -10,7 +10,6 @@
 
 #include <algorithm>
 
-#include "dataplane/entity_map.h"
 #include "dataplane/mbuf_buffers.h"
 #include "engine/net/arp.h"
 #include "engine/net/ethernet.h"
@@ -135,12 +134,11 @@ void Worker::adopt_generation() {
   const uint64_t number = next->number;
   const Generation& before = generations_->current();
   const uint64_t previous = before.number;
-  const std::vector<int32_t> moved = map_entities(*before.config, *next->config).targets;
-  generations_->adopt(std::move(next), now_us_);
+  const EntityMap& moved = generations_->adopt(std::move(next), now_us_);
   Generation& now = generations_->current();
   current_.store(&now, std::memory_order_release);
   if (segment_) {
-    segment_->rebind(&now, moved);
+    segment_->rebind(&now, moved.targets);
     segment_->tick.adopted(number, previous, generations_->draining());
   }
   adopted_.store(number, std::memory_order_release);

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 #include "dataplane/generation.h"
 #include "dataplane/generation_set.h"
 #include "dataplane/mbuf_buffers.h"

@@ -68,7 +68,7 @@ elapsed
 
 stage "unit tests under ASan+UBSan"
 # All suites in one meson run, two at a time (one per core); each suite's verdict from meson's own line.
-suites=(engine tcp proxy tls certs http routing health dataplane dataplane_shm accesslog shm controlplane loadgen)
+suites=(engine tcp proxy tls certs http routing health config dataplane dataplane_shm accesslog shm controlplane loadgen)
 if [ $san_rc -eq 0 ]; then
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
     meson test -C build-san --no-rebuild --suite unit --num-processes 2 >/tmp/tollgate-unit.log 2>&1

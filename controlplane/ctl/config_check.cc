@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 
 namespace tollgate::controlplane {
 

@@ -7,8 +7,8 @@
 
 #include <fstream>
 
+#include "config/config_blob.h"
 #include "controlplane/prometheus_text.h"
-#include "dataplane/config_blob.h"
 #include "engine/shm/config_inbox.h"
 #include "engine/shm/message.h"
 #include "engine/shm/worker_port.h"

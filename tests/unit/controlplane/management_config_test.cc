@@ -1,7 +1,7 @@
 // The [management] section of the shared config reader.
 #include <gtest/gtest.h>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 
 namespace tollgate::dataplane {
 namespace {

@@ -1,7 +1,7 @@
 // Whether a published config can be adopted live: every change only a restart can apply is refused and
 // named, live changes pass, the segment's capacities bound what may grow; blobs are decoded and read the
 // way the dataplane reads its own file; which running parts a new generation keeps; how entities renumber.
-#include "dataplane/config_compat.h"
+#include "config/config_compat.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,9 +10,10 @@
 #include <filesystem>
 #include <string>
 
+#include "config/config_blob.h"
+#include "config/entity_index.h"
+#include "config/entity_map.h"
 #include "dataplane/config_adoption.h"
-#include "dataplane/config_blob.h"
-#include "dataplane/entity_map.h"
 
 namespace tollgate::dataplane {
 namespace {
@@ -282,7 +283,7 @@ TEST(EntityMap, RulesPoolsAndTargetsFollowTheirNames) {
               "targets = [\"198.19.0.10:8080\", \"198.19.0.12:8080\", \"198.19.0.11:8080\"]");
   t = replace(t, "priority = 1\npath = \"/health\"", "priority = 2\npath = \"/health\"");
   const DataplaneConfig b = read(t);
-  const EntityMap m = map_entities(a, b);
+  const EntityMap m = map_entities(a, b, EntityIndex(b));
   // a: pools echo(0) api(1) web(2), targets echo 0,1 api 2,3 web 4; b: api(0) echo(1) web(2),
   // targets api .10 .12 .11 = 0,1,2, echo 3,4, web 5.
   EXPECT_EQ(m.pools, (std::vector<int32_t>{1, 0, 2}));

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "dataplane/config.h"
-#include "dataplane/toml_reader.h"
+#include "config/config.h"
+#include "config/toml_reader.h"
 
 namespace tollgate::dataplane {
 

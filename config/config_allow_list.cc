@@ -1,4 +1,4 @@
-#include "dataplane/config_allow_list.h"
+#include "config/config_allow_list.h"
 
 #include <vector>
 

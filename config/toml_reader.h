@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 
 namespace tollgate::dataplane {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/config.h"
-#include "dataplane/toml_reader.h"
+#include "config/config.h"
+#include "config/toml_reader.h"
 #include "engine/tls/client_context.h"
 
 namespace tollgate::dataplane {

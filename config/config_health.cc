@@ -1,4 +1,4 @@
-#include "dataplane/config_health.h"
+#include "config/config_health.h"
 
 #include <limits>
 #include <tuple>

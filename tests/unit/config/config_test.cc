@@ -1,4 +1,4 @@
-#include "dataplane/config.h"
+#include "config/config.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "tests/unit/dataplane/config_expect.h"
+#include "tests/unit/config/config_expect.h"
 
 namespace tollgate::dataplane {
 namespace {

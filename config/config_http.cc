@@ -1,7 +1,7 @@
 // The HTTP parts of the dataplane config: pool settings for HTTP targets, and an http/https listener's
 // rules, default action, HSTS and limits. Rules are compiled once here as well, so a pattern Hyperscan
 // rejects is a config error with a file and line rather than a dataplane that refuses to start.
-#include "dataplane/config_http.h"
+#include "config/config_http.h"
 
 #include <unistd.h>
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 #include "engine/shm/segment_types.h"
 
 namespace tollgate::dataplane {

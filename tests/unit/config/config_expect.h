@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <string>
 
-#include "dataplane/config.h"
+#include "config/config.h"
 
 namespace tollgate::dataplane {
 

@@ -1,8 +1,10 @@
-#include "dataplane/config_compat.h"
+#include "config/config_compat.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+
+#include "config/entity_index.h"
 
 namespace tollgate::dataplane {
 namespace {
@@ -124,16 +126,14 @@ std::vector<std::string> restart_needed(const DataplaneConfig& a, const Dataplan
 
 std::vector<std::string> beyond_capacity(const DataplaneConfig& c, const shm::Capacities& caps) {
   std::vector<std::string> out;
-  size_t rules = 0, targets = 0;
-  for (const ListenerConfig& l : c.listeners) rules += l.rules.size();
-  for (const PoolConfig& p : c.pools) targets += p.targets.size();
+  const EntityIndex index(c);
   const auto check = [&](const char* what, size_t n, uint32_t capacity) {
     if (n > capacity) out.push_back(fmt::format("{}: {} (the segment holds {})", what, n, capacity));
   };
   check("listeners", c.listeners.size(), caps.listeners);
-  check("rules", rules, caps.rules);
+  check("rules", index.rules(), caps.rules);
   check("pools", c.pools.size(), caps.pools);
-  check("targets", targets, caps.targets);
+  check("targets", index.targets(), caps.targets);
   return out;
 }
 

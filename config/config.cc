@@ -1,12 +1,12 @@
-#include "dataplane/config.h"
+#include "config/config.h"
 
+#include "config/config_allow_list.h"
+#include "config/config_client_limits.h"
+#include "config/config_health.h"
+#include "config/config_http.h"
+#include "config/config_management.h"
+#include "config/toml_reader.h"
 #include "dataplane/append_file.h"
-#include "dataplane/config_allow_list.h"
-#include "dataplane/config_client_limits.h"
-#include "dataplane/config_health.h"
-#include "dataplane/config_http.h"
-#include "dataplane/config_management.h"
-#include "dataplane/toml_reader.h"
 #include "engine/tls/certificate_check.h"
 
 #include <fmt/format.h>

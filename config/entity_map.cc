@@ -1,17 +1,14 @@
-#include "dataplane/entity_map.h"
+#include "config/entity_map.h"
 
 #include <algorithm>
 
+#include "config/entity_index.h"
+
 namespace tollgate::dataplane {
 
-EntityMap map_entities(const DataplaneConfig& from, const DataplaneConfig& to) {
+EntityMap map_entities(const DataplaneConfig& from, const DataplaneConfig& to, const EntityIndex& numbered) {
   EntityMap m;
   // Rules: segment index = the listener's first rule + declaration position.
-  std::vector<uint32_t> to_first(to.listeners.size(), 0);
-  for (uint32_t i = 0, n = 0; i < to.listeners.size(); ++i) {
-    to_first[i] = n;
-    n += static_cast<uint32_t>(to.listeners[i].rules.size());
-  }
   for (size_t i = 0; i < from.listeners.size(); ++i) {
     for (const routing::Rule& r : from.listeners[i].rules) {
       int32_t at = -1;
@@ -19,15 +16,11 @@ EntityMap map_entities(const DataplaneConfig& from, const DataplaneConfig& to) {
         const std::vector<routing::Rule>& rules = to.listeners[i].rules;
         const auto same = std::find_if(rules.begin(), rules.end(),
                                        [&](const routing::Rule& t) { return t.priority == r.priority; });
-        if (same != rules.end()) at = static_cast<int32_t>(to_first[i] + (same - rules.begin()));
+        if (same != rules.end())
+          at = static_cast<int32_t>(numbered.first_rule(static_cast<uint32_t>(i)) + (same - rules.begin()));
       }
       m.rules.push_back(at);
     }
-  }
-  std::vector<uint32_t> to_base(to.pools.size(), 0);
-  for (uint32_t p = 0, n = 0; p < to.pools.size(); ++p) {
-    to_base[p] = n;
-    n += static_cast<uint32_t>(to.pools[p].targets.size());
   }
   for (const PoolConfig& pool : from.pools) {
     const auto same = std::find_if(to.pools.begin(), to.pools.end(),
@@ -42,7 +35,7 @@ EntityMap map_entities(const DataplaneConfig& from, const DataplaneConfig& to) {
           return x.address == t.address && x.port == t.port;
         });
         if (it != targets.end())
-          at = static_cast<int32_t>(to_base[static_cast<size_t>(p)] + (it - targets.begin()));
+          at = static_cast<int32_t>(numbered.first_target(static_cast<uint32_t>(p)) + (it - targets.begin()));
       }
       m.targets.push_back(at);
     }

@@ -2,8 +2,8 @@
 // (file, line, key), bounds included (health::validate_settings).
 #include <gtest/gtest.h>
 
-#include "dataplane/config.h"
-#include "tests/unit/dataplane/config_expect.h"
+#include "config/config.h"
+#include "tests/unit/config/config_expect.h"
 
 namespace tollgate::dataplane {
 namespace {

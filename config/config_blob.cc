@@ -1,4 +1,4 @@
-#include "dataplane/config_blob.h"
+#include "config/config_blob.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "dataplane/config_management.h"
+#include "config/config_management.h"
 
 #include <charconv>
 

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <variant>
 
-#include "dataplane/config.h"
-#include "tests/unit/dataplane/config_expect.h"
+#include "config/config.h"
+#include "tests/unit/config/config_expect.h"
 
 namespace tollgate::dataplane {
 namespace {

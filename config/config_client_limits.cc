@@ -1,6 +1,6 @@
-#include "dataplane/config_client_limits.h"
+#include "config/config_client_limits.h"
 
-#include "dataplane/config_allow_list.h"
+#include "config/config_allow_list.h"
 
 namespace tollgate::dataplane {
 
