@@ -7,10 +7,10 @@
 #include <cstring>
 #include <ctime>
 
-#include "controlplane/log.h"
 #include "controlplane/stats_collect.h"
 #include "dataplane/config_blob.h"
 #include "dataplane/entity_map.h"
+#include "engine/common/log.h"
 #include "engine/health/types.h"
 #include "engine/shm/message.h"
 
