@@ -9,8 +9,8 @@
 
 #include "config/config_blob.h"
 #include "config/entity_map.h"
-#include "controlplane/log.h"
 #include "controlplane/stats_collect.h"
+#include "engine/common/log.h"
 #include "engine/health/types.h"
 #include "engine/shm/message.h"
 

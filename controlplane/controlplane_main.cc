@@ -15,10 +15,10 @@
 
 #include "controlplane/commands/command_table.h"
 #include "controlplane/control_plane.h"
-#include "controlplane/log.h"
 #include "controlplane/management_http.h"
 #include "controlplane/prometheus_text.h"
 #include "controlplane/socket_server.h"
+#include "engine/common/log.h"
 #include "engine/shm/segment.h"
 
 namespace tollgate::controlplane {

@@ -5,8 +5,8 @@
 #include <limits>
 #include <utility>
 
-#include "controlplane/log.h"
 #include "controlplane/probe_wire.h"
+#include "engine/common/log.h"
 #include "engine/health/transition_text.h"
 
 namespace tollgate::controlplane {

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "controlplane/log.h"
+#include "engine/common/log.h"
 
 namespace tollgate::controlplane {
 namespace {

@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "dataplane/append_file.h"
+#include "engine/common/log.h"
 
 namespace tollgate::dataplane {
 
@@ -117,8 +117,8 @@ void AccessLogWriter::flush() {
       written_.add(buffered_lines_ - lost);
       lost_in_write_.add(lost);
       if (!failing_) {
-        std::fprintf(stderr, "access log '%s': write failed, dropping lines until it works again: %s\n",
-                     path_.c_str(), std::strerror(why));
+        log_error("access log '{}': write failed, dropping lines until it works again: {}", path_,
+                  std::strerror(why));
       }
       failing_ = true;
       buffer_.clear();
@@ -137,8 +137,8 @@ void AccessLogWriter::reopen_now() {
   flush();
   const int fd = open_for_append(path_);
   if (fd < 0) {
-    std::fprintf(stderr, "access log '%s': cannot reopen, still writing to the old file: %s\n", path_.c_str(),
-                 std::strerror(errno));
+    log_error("access log '{}': cannot reopen, still writing to the old file: {}", path_,
+              std::strerror(errno));
     return;
   }
   ::close(fd_);

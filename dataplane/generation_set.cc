@@ -392,18 +392,24 @@ void GenerationSet::export_stats(const shm::CoreView& v) {
   for (size_t i = 0; i < stage_.targets.size(); ++i) assign(stage_.targets[i], v.targets[i]);
 }
 
-std::pair<std::unique_ptr<tls::ServerContext>*, proxy::TlsTerminator*> GenerationSet::tls_listener(
-    uint32_t index) {
+GenerationSet::ReplacedContext GenerationSet::replace_context(uint32_t index,
+                                                              std::unique_ptr<tls::ServerContext> fresh) {
+  const auto swap_into = [&fresh](std::unique_ptr<tls::ServerContext>& held, proxy::TlsTerminator& tls) {
+    tls.set_context(*fresh);
+    ReplacedContext old{std::move(held), tls.handshake_timeout_us()};
+    held = std::move(fresh);
+    return old;
+  };
   Generation& g = current();
   for (const auto& part : g.l4) {
-    if (part->listener == index && part->tls) return {&part->context, &part->tls->terminator()};
+    if (part->listener == index && part->tls) return swap_into(part->context, part->tls->terminator());
   }
   if (g.http) {
     for (HttpListener& l : g.http->listeners) {
-      if (l.config_index == index && l.tls) return {&l.context, l.tls.get()};
+      if (l.config_index == index && l.tls) return swap_into(l.context, *l.tls);
     }
   }
-  return {nullptr, nullptr};
+  return {};
 }
 
 }  // namespace tollgate::dataplane

@@ -81,9 +81,15 @@ class GenerationSet {
   // Every listener's, rule's, pool's and target's counters into this core's blocks of the segment.
   void export_stats(const shm::CoreView& view);
 
-  // Certificate reload: listener `index`'s context slot and TLS layer in the current generation (nulls
-  // when it is not a tls/https listener).
-  std::pair<std::unique_ptr<tls::ServerContext>*, proxy::TlsTerminator*> tls_listener(uint32_t index);
+  // Certificate reload: listener `index` (config numbering) of the current generation runs new handshakes
+  // in `fresh` from now on. Handshakes already running keep the context they started in: it comes back
+  // with how long such a handshake may still take, for the caller to keep it that long. Nothing comes
+  // back (and `fresh` is dropped) when the listener is not a tls/https one.
+  struct ReplacedContext {
+    std::unique_ptr<tls::ServerContext> context;
+    uint64_t handshake_timeout_us = 0;
+  };
+  ReplacedContext replace_context(uint32_t index, std::unique_ptr<tls::ServerContext> fresh);
 
  private:
   struct Live {

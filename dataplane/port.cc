@@ -5,7 +5,8 @@
 #include <rte_mempool.h>
 
 #include <algorithm>
-#include <cstdio>
+
+#include "engine/common/log.h"
 
 namespace tollgate::dataplane {
 namespace {
@@ -47,12 +48,12 @@ bool start_device(const DataplaneConfig& config, const PortConfig& pc, uint16_t 
                   const net::FlowSteering& steering, rte_mempool* pool, Port& port) {
   rte_eth_dev_info info{};
   if (int rc = rte_eth_dev_info_get(id, &info); rc != 0) {
-    std::fprintf(stderr, "port %s: cannot read device info: %s\n", pc.name.c_str(), rte_strerror(-rc));
+    log_error("port {}: cannot read device info: {}", pc.name, rte_strerror(-rc));
     return false;
   }
   if (info.max_rx_queues < queues || info.max_tx_queues < queues) {
-    std::fprintf(stderr, "port %s: device offers %u rx / %u tx queues, %u needed\n", pc.name.c_str(),
-                 info.max_rx_queues, info.max_tx_queues, queues);
+    log_error("port {}: device offers {} rx / {} tx queues, {} needed", pc.name, info.max_rx_queues,
+              info.max_tx_queues, queues);
     return false;
   }
   rte_eth_conf conf{};
@@ -62,7 +63,7 @@ bool start_device(const DataplaneConfig& config, const PortConfig& pc, uint16_t 
   if (port.tx_ipv4_checksum) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
   const bool rss = queues > 1 && configure_rss(info, steering, conf);
   if (int rc = rte_eth_dev_configure(id, queues, queues, &conf); rc != 0) {
-    std::fprintf(stderr, "port %s: configure failed: %s\n", pc.name.c_str(), rte_strerror(-rc));
+    log_error("port {}: configure failed: {}", pc.name, rte_strerror(-rc));
     return false;
   }
   uint16_t rx_desc = config.rx_descriptors, tx_desc = config.tx_descriptors;
@@ -71,16 +72,16 @@ bool start_device(const DataplaneConfig& config, const PortConfig& pc, uint16_t 
   for (uint16_t q = 0; q < queues; ++q) {
     if (int rc = rte_eth_rx_queue_setup(id, q, rx_desc, static_cast<unsigned>(socket), nullptr, pool);
         rc != 0) {
-      std::fprintf(stderr, "port %s: rx queue %u setup failed: %s\n", pc.name.c_str(), q, rte_strerror(-rc));
+      log_error("port {}: rx queue {} setup failed: {}", pc.name, q, rte_strerror(-rc));
       return false;
     }
     if (int rc = rte_eth_tx_queue_setup(id, q, tx_desc, static_cast<unsigned>(socket), nullptr); rc != 0) {
-      std::fprintf(stderr, "port %s: tx queue %u setup failed: %s\n", pc.name.c_str(), q, rte_strerror(-rc));
+      log_error("port {}: tx queue {} setup failed: {}", pc.name, q, rte_strerror(-rc));
       return false;
     }
   }
   if (int rc = rte_eth_dev_start(id); rc != 0) {
-    std::fprintf(stderr, "port %s: start failed: %s\n", pc.name.c_str(), rte_strerror(-rc));
+    log_error("port {}: start failed: {}", pc.name, rte_strerror(-rc));
     return false;
   }
   port.hardware_rss = rss && program_reta(id, info, steering);
@@ -104,10 +105,10 @@ bool setup_ports(const DataplaneConfig& config, const std::vector<std::vector<st
     for (const std::string& device : port.devices) {
       uint16_t id = 0;
       if (rte_eth_dev_get_port_by_name(device.c_str(), &id) != 0) {
-        std::fprintf(stderr,
-                     "port %s: device %s was not created (is interface '%s' present, with %u queues? a memif "
-                     "socket in use?)\n",
-                     pc.name.c_str(), device.c_str(), pc.iface.c_str(), workers);
+        log_error(
+            "port {}: device {} was not created (is interface '{}' present, with {} queues? a memif socket "
+            "in use?)",
+            pc.name, device, pc.iface, workers);
         return false;
       }
       port.device_ids.push_back(id);
@@ -124,15 +125,13 @@ bool setup_ports(const DataplaneConfig& config, const std::vector<std::vector<st
     port.iface.gateway = pc.gateway;
     rte_eth_link link{};
     rte_eth_link_get_nowait(port.device_ids[0], &link);
-    std::printf(
-        "port %s: %zu device(s) %s.. (%s) mac %s ipv4 %s queues/worker 1 link %s %u Mb/s rx-csum %s rss %s\n",
-        pc.name.c_str(), port.devices.size(), port.devices[0].c_str(),
-        std::string(port_driver_name(pc.driver)).c_str(), port.iface.mac.to_string().c_str(),
-        pc.ipv4.to_string().c_str(), link.link_status ? "up" : "down", link.link_speed,
+    log_info(
+        "port {}: {} device(s) {}.. ({}) mac {} ipv4 {} queues/worker 1 link {} {} Mb/s rx-csum {} rss {}",
+        pc.name, port.devices.size(), port.devices[0], port_driver_name(pc.driver),
+        port.iface.mac.to_string(), pc.ipv4.to_string(), link.link_status ? "up" : "down", link.link_speed,
         port.rx_ipv4_checksum ? "hw" : "sw", port.hardware_rss ? "hw" : "sw");
     out.push_back(std::move(port));
   }
-  std::fflush(stdout);
   return true;
 }
 

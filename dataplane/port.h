@@ -27,11 +27,13 @@ struct Port {
   PortDriver driver = PortDriver::kAfXdp;
   net::InterfaceConfig iface;     // our MAC (read from the device) and addresses
   bool rx_ipv4_checksum = false;  // RX offload checks IPv4 header checksums
-  bool tx_ipv4_checksum = false;  // TX offload fills them (used by the TCP output path)
-  bool hardware_rss = false;      // RSS programmed with the steering key and RETA
+  // The device could fill IPv4 header checksums on TX and the offload is enabled, but no frame asks for
+  // it yet: the TCP output path (tcp::write_segment_frame) computes every checksum in software.
+  bool tx_ipv4_checksum = false;
+  bool hardware_rss = false;  // RSS programmed with the steering key and RETA
 };
 
-// Finds, configures and starts every config port. Errors are reported on stderr; returns false on any.
+// Finds, configures and starts every config port. Errors are logged; returns false on any.
 bool setup_ports(const DataplaneConfig& config, const std::vector<std::vector<std::string>>& port_devices,
                  uint16_t workers, const net::FlowSteering& steering, rte_mempool* pool,
                  std::vector<Port>& out);

@@ -6,7 +6,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#include <cstdio>
+#include "engine/common/log.h"
 
 namespace tollgate::dataplane {
 
@@ -24,7 +24,7 @@ bool SteeringFabric::create(uint16_t workers, uint32_t ring_size, int socket) {
       neighbours_[i] = rte_ring_create_elem(fmt::format("neigh_{}_{}", from, to).c_str(),
                                             sizeof(NeighbourUpdate), 256, socket, kFlags);
       if (!packets_[i] || !neighbours_[i]) {
-        std::fprintf(stderr, "steering ring %u->%u: %s\n", from, to, rte_strerror(rte_errno));
+        log_error("steering ring {}->{}: {}", from, to, rte_strerror(rte_errno));
         return false;
       }
     }

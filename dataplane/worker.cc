@@ -57,8 +57,8 @@ Worker::Worker(uint16_t index, const DataplaneConfig& config, const std::vector<
       mbuf_reserve_percent_(config.mbuf_reserve_percent),
       stop_(stop),
       steer_out_(fabric.workers()),
-      steer_out_count_(fabric.workers(), 0) {
-  offered_contexts_ = std::vector<std::atomic<tls::ServerContext*>>(config.listeners.size());
+      steer_out_count_(fabric.workers(), 0),
+      offered_contexts_(config.listeners.size()) {
   uint16_t max_id = 0;
   for (const Port& p : ports) {
     for (uint16_t id : p.device_ids) max_id = std::max(max_id, id);
@@ -118,19 +118,18 @@ bool Worker::start(std::unique_ptr<Generation> first, std::string& error) {
 }
 
 void Worker::offer_generation(std::unique_ptr<Generation> next) {
-  delete offered_.exchange(next.release(), std::memory_order_acq_rel);
+  offered_.offer(std::move(next));
 }
 
 std::unique_ptr<Generation> Worker::collect_retired() {
-  return std::unique_ptr<Generation>(retired_out_.exchange(nullptr, std::memory_order_acq_rel));
+  return retired_out_.take();
 }
 
 // At the timer tick: the offered generation takes the listeners' new connections, the replaced one
 // drains; the segment hears of it (health rebound to the new pools and listeners, adoption acknowledged).
 void Worker::adopt_generation() {
-  Generation* offered = offered_.exchange(nullptr, std::memory_order_acq_rel);
-  if (!offered) return;
-  std::unique_ptr<Generation> next(offered);
+  std::unique_ptr<Generation> next = offered_.take();
+  if (!next) return;
   const uint64_t number = next->number;
   const Generation& before = generations_->current();
   const uint64_t previous = before.number;
@@ -149,11 +148,11 @@ Worker::~Worker() {
   segment_.reset();
   probe_runner_.reset();  // aborts probes still running
   generations_.reset();
-  delete offered_.exchange(nullptr);
-  delete retired_out_.exchange(nullptr);
+  offered_.clear();
+  retired_out_.clear();
   upstream_tls_.reset();
   tcp_.reset();
-  for (auto& offered : offered_contexts_) delete offered.exchange(nullptr);
+  for (Mailbox<tls::ServerContext>& offered : offered_contexts_) offered.clear();
   // Packets still waiting for ARP belong to this worker; give them back to the pool.
   for (PortState& ps : ports_) {
     ps.neighbours.clear([](rte_mbuf* m) { rte_pktmbuf_free(m); });
@@ -417,21 +416,18 @@ void Worker::flush_tls() {
 
 void Worker::offer_context(uint32_t listener, std::unique_ptr<tls::ServerContext> context) {
   if (listener >= offered_contexts_.size()) return;
-  delete offered_contexts_[listener].exchange(context.release(), std::memory_order_acq_rel);
+  offered_contexts_[listener].offer(std::move(context));
 }
 
 // The worker's side of a certificate reload: new handshakes run in the offered context; the one it
 // replaces is freed once the longest handshake that could have started in it has ended.
 void Worker::adopt_contexts() {
   for (uint32_t i = 0; i < offered_contexts_.size(); ++i) {
-    tls::ServerContext* offered = offered_contexts_[i].exchange(nullptr, std::memory_order_acq_rel);
-    if (!offered) continue;
-    std::unique_ptr<tls::ServerContext> fresh(offered);
-    const auto [slot, terminator] = generations_->tls_listener(i);
-    if (!slot) continue;
-    terminator->set_context(*fresh);
-    retired_contexts_.push_back({std::move(*slot), now_us_ + terminator->handshake_timeout_us() + 1'000'000});
-    *slot = std::move(fresh);
+    std::unique_ptr<tls::ServerContext> fresh = offered_contexts_[i].take();
+    if (!fresh) continue;
+    GenerationSet::ReplacedContext old = generations_->replace_context(i, std::move(fresh));
+    if (old.context)
+      retired_contexts_.push_back({std::move(old.context), now_us_ + old.handshake_timeout_us + 1'000'000});
   }
   std::erase_if(retired_contexts_, [&](const RetiredContext& r) { return now_us_ >= r.free_after_us; });
 }
@@ -440,10 +436,7 @@ void Worker::run_timers(uint64_t now) {
   adopt_contexts();
   adopt_generation();
   generations_->expire(now_us_);
-  if (!retired_out_.load(std::memory_order_acquire)) {
-    if (std::unique_ptr<Generation> done = generations_->take_retired())
-      retired_out_.store(done.release(), std::memory_order_release);
-  }
+  if (retired_out_.empty()) retired_out_.offer(generations_->take_retired());
   upstream_tls_->expire(now_us_);
   if (probe_runner_) probe_runner_->expire(now_us_);
   for (PortState& ps : ports_) {

@@ -17,6 +17,7 @@
 #include "dataplane/stack_probe_runner.h"
 #include "dataplane/steering_fabric.h"
 #include "dataplane/worker_stats.h"
+#include "engine/common/mailbox.h"
 #include "engine/net/flow_steering.h"
 #include "engine/net/frame_input.h"
 #include "engine/net/neighbour_table.h"
@@ -149,13 +150,13 @@ class Worker {
   // The listeners and pools of the config generations this core runs (current and draining), and the
   // hand-overs with main: a generation offered, one drained for main to free.
   std::unique_ptr<GenerationSet> generations_;
-  std::atomic<Generation*> offered_{nullptr};
-  std::atomic<Generation*> retired_out_{nullptr};
+  Mailbox<Generation> offered_;
+  Mailbox<Generation> retired_out_;  // filled only when empty, so main frees every generation
   std::atomic<const Generation*> current_{nullptr};
   std::atomic<uint64_t> adopted_{0};
   // Certificate reload: contexts offered per listener (config index), and replaced ones kept until no
   // handshake can still be running in them.
-  std::vector<std::atomic<tls::ServerContext*>> offered_contexts_;
+  std::vector<Mailbox<tls::ServerContext>> offered_contexts_;
   struct RetiredContext {
     std::unique_ptr<tls::ServerContext> context;
     uint64_t free_after_us = 0;

@@ -32,7 +32,7 @@ memif_up() {
   MEMIF_PID=$!
   for _ in $(seq 100); do
     kill -0 "$MEMIF_PID" 2>/dev/null || { echo "memif lab: the dataplane exited" >&2; tail -20 "$MEMIF_DIR/dataplane.log" >&2; return 1; }
-    grep -q "^dataplane: running" "$MEMIF_DIR/dataplane.log" && [ -s "$MEMIF_DIR/stats.json" ] && return 0
+    grep -q " dataplane: running with" "$MEMIF_DIR/dataplane.log" && [ -s "$MEMIF_DIR/stats.json" ] && return 0
     sleep 0.1
   done
   echo "memif lab: the dataplane did not start within 10 s" >&2; tail -20 "$MEMIF_DIR/dataplane.log" >&2

@@ -3,9 +3,11 @@
 // listener's rules (engine/routing, one Hyperscan scan of host and path) and either answered here
 // (fixed response, redirect, error) or forwarded to a target of a pool over a keep-alive upstream
 // connection (UpstreamPools). Bodies stream both ways without being buffered whole: body bytes move as
-// chunk references from one connection's receive queue to the other's send queue (zero copy), as far as
-// the receiving side has room (back-pressure). Only heads are copied: a request or response head is
-// parsed where it lies when it sits in one buffer, else gathered into a per-core scratch area.
+// chunk references from one connection's receive queue to the other's send queue (no copy between the
+// two connections), as far as the receiving side has room (back-pressure). Only heads are copied: a request
+// or response head is parsed where it lies when it sits in one buffer, else gathered into a per-core
+// scratch area. On the wire it is not zero copy: the dataplane's TX path builds every TCP segment in a new
+// packet buffer, copying the payload out of the send queue, with checksums computed in software.
 #pragma once
 
 #include <array>

@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "engine/common/byte_order.h"
+#include "engine/common/log.h"
 
 namespace tollgate::tcp {
 namespace {
@@ -18,7 +19,7 @@ namespace {
 constexpr size_t kOutputSize = 8;  // SipHash-2-4-64; OpenSSL's default for SIPHASH is the 128-bit variant
 
 [[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "keyed hash: %s failed\n", what);
+  log_error("keyed hash: {} failed", what);
   ERR_print_errors_fp(stderr);
   std::abort();
 }

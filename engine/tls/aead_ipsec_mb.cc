@@ -5,10 +5,10 @@
 #include <intel-ipsec-mb.h>
 #include <openssl/crypto.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
+#include "engine/common/log.h"
 #include "engine/tls/aead_backend.h"
 
 namespace tollgate::tls {
@@ -19,8 +19,8 @@ static_assert(sizeof(gcm_key_data) <= kKeyMaterialSize, "TrafficKeys::material t
 static_assert(alignof(gcm_key_data) <= alignof(TrafficKeys), "TrafficKeys under-aligned for gcm_key_data");
 
 [[noreturn]] void fail(const char* what, IMB_MGR* mgr) {
-  std::fprintf(stderr, "aead engine: %s failed: %s\n", what,
-               mgr != nullptr ? imb_get_strerror(imb_get_errno(mgr)) : "out of memory");
+  log_error("aead engine: {} failed: {}", what,
+            mgr != nullptr ? imb_get_strerror(imb_get_errno(mgr)) : "out of memory");
   std::abort();
 }
 

@@ -5,10 +5,10 @@
 #include <openssl/evp.h>
 
 #include <climits>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
+#include "engine/common/log.h"
 #include "engine/tls/aead_backend.h"
 
 namespace tollgate::tls {
@@ -35,7 +35,7 @@ class OpenSslBackend final : public AeadBackend {
       contexts_[i] = EVP_CIPHER_CTX_new();
       if (contexts_[i] == nullptr || EVP_CipherInit_ex(contexts_[i], cipher_for(static_cast<CipherSuite>(i)),
                                                        nullptr, nullptr, nullptr, 1) != 1) {
-        std::fprintf(stderr, "aead engine: OpenSSL cipher context set-up failed\n");
+        log_error("aead engine: OpenSSL cipher context set-up failed");
         std::abort();
       }
     }

@@ -170,5 +170,5 @@ for i in $(seq 10); do
   if [ $((i % 2)) = 1 ]; then changed+=("$(( (end - start) / 1000000 ))"); else same+=("$(( (end - start) / 1000000 ))"); fi
 done
 note "tollgatectl config reload → every core adopted, ms: a rule changed: ${changed[*]}; same file: ${same[*]}"
-grep "adopted by every core" "$RUN/dataplane.log" | tail -4 | sed 's/^dataplane: /  dataplane log: /'
+grep "adopted by every core" "$RUN/dataplane.log" | tail -4 | sed 's/^.* dataplane: /  dataplane log: /'
 dataplane_alive || fail "the dataplane died"

@@ -10,9 +10,11 @@
 #include <gtest/gtest.h>
 
 #include "dataplane/generation.h"
+#include "engine/tls/aead_engine.h"
 #include "tests/unit/dataplane/shm_fixture.h"
 #include "tests/unit/proxy/http_backend.h"
 #include "tests/unit/tcp/tcp_harness.h"
+#include "tests/unit/tls/test_certificates.h"
 
 namespace tollgate::dataplane {
 namespace {
@@ -334,6 +336,51 @@ TEST_F(Generations, ReloadsFasterThanDrainsCloseTheOldest) {
   EXPECT_TRUE(run([&] { return set_->draining() == GenerationSet::kMaxGenerations - 1; }, 100'000));
   EXPECT_EQ(set_->oldest(), 1u);
   EXPECT_FALSE(idle[1]->closed);
+}
+
+// Certificate reload: a tls listener of the current generation takes the offered context for its new
+// handshakes, and the one it replaces comes back with the listener's handshake timeout (how long the
+// worker keeps it); an offer for a listener that is not tls/https is dropped and nothing comes back.
+TEST_F(Generations, ReplaceContextSwapsATlsListenersContextAndGivesTheOldOneBack) {
+  const std::string dir = ::testing::TempDir();
+  const tls::CertificateFiles files =
+      tls::testing::make_certificate(dir, "replace-context", tls::testing::KeyType::kEcdsaP256,
+                                     "lab.tollgate.test", "DNS:lab.tollgate.test");
+  tls::AeadEngine aead;
+  core_.aead = &aead;
+  start(config_text("api", 1) + R"(
+[[listener]]
+name = "tls"
+protocol = "tls"
+address = "198.18.0.1"
+port = 8443
+pool = "echo"
+handshake_timeout_ms = 3000
+certificates = [{ chain = ")" +
+        files.chain_pem + R"(", key = ")" + files.key_pem + R"(" }]
+)");
+  const auto fresh = [&] {
+    std::string error;
+    std::unique_ptr<tls::ServerContext> c =
+        tls::ServerContext::create({files}, tls::SecurityPolicy::kDefault, error);
+    EXPECT_TRUE(c) << error;
+    return c;
+  };
+  std::unique_ptr<tls::ServerContext> first = fresh();
+  const tls::ServerContext* installed = first.get();
+  GenerationSet::ReplacedContext old = set_->replace_context(2, std::move(first));
+  ASSERT_NE(old.context, nullptr) << "the start-up context comes back";
+  EXPECT_NE(old.context.get(), installed);
+  EXPECT_EQ(old.handshake_timeout_us, 3'000'000u);
+  old = set_->replace_context(2, fresh());
+  EXPECT_EQ(old.context.get(), installed) << "the context offered first was the listener's until now";
+
+  EXPECT_EQ(set_->replace_context(0, fresh()).context, nullptr) << "listener 0 is a tcp listener";
+  EXPECT_EQ(set_->replace_context(1, fresh()).context, nullptr) << "listener 1 is an http listener";
+  EXPECT_EQ(set_->replace_context(7, fresh()).context, nullptr) << "no listener 7";
+  set_.reset();  // before the AEAD engine its TLS layer uses
+  std::remove(files.chain_pem.c_str());
+  std::remove(files.key_pem.c_str());
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
-// The control plane's log: one line per event on stderr, with a UTC timestamp and a level. The lab
-// redirects stderr to $RUN/controlplane.log; under a service manager it goes to the journal.
+// The processes' log (the dataplane's and the control plane's): one line per event on stderr, with a UTC
+// timestamp and a level. The lab redirects it to $RUN/dataplane.log and $RUN/controlplane.log; under a
+// service manager it goes to the journal. For start-up, shutdown, reloads and errors, never the fast path
+// (it formats, allocates and writes).
 #pragma once
 
 #include <fmt/format.h>
 
 #include <string_view>
 
-namespace tollgate::controlplane {
+namespace tollgate {
 
 void log_line(std::string_view level, std::string_view text);
 
@@ -23,4 +25,4 @@ void log_error(fmt::format_string<Args...> f, Args&&... args) {
   log_line("error", fmt::format(f, std::forward<Args>(args)...));
 }
 
-}  // namespace tollgate::controlplane
+}  // namespace tollgate

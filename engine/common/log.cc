@@ -1,9 +1,9 @@
-#include "controlplane/log.h"
+#include "engine/common/log.h"
 
 #include <cstdio>
 #include <ctime>
 
-namespace tollgate::controlplane {
+namespace tollgate {
 
 void log_line(std::string_view level, std::string_view text) {
   timespec ts{};
@@ -18,4 +18,4 @@ void log_line(std::string_view level, std::string_view text) {
   std::fflush(stderr);
 }
 
-}  // namespace tollgate::controlplane
+}  // namespace tollgate
