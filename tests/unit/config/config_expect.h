@@ -10,6 +10,19 @@
 
 namespace tollgate::dataplane {
 
+// The lab's two ports, which most test configs start with. Nine lines: the line numbers the tests expect
+// in errors count them.
+inline const std::string kLabPorts = R"([[port]]
+name = "front"
+iface = "tg-front"
+ipv4 = "198.18.0.1/24"
+
+[[port]]
+name = "back"
+iface = "tg-back"
+ipv4 = "198.19.0.1/24"
+)";
+
 inline void expect_error(const std::string& text, const std::string& key, uint32_t line,
                          const std::string& fragment) {
   const ConfigLoad load = load_config_string(text, "test.toml");

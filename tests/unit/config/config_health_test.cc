@@ -8,16 +8,7 @@
 namespace tollgate::dataplane {
 namespace {
 
-constexpr const char* kBase = R"([[port]]
-name = "front"
-iface = "tg-front"
-ipv4 = "198.18.0.1/24"
-
-[[port]]
-name = "back"
-iface = "tg-back"
-ipv4 = "198.19.0.1/24"
-
+const std::string kBase = kLabPorts + R"(
 [[listener]]
 name = "http"
 protocol = "http"

@@ -11,16 +11,7 @@
 namespace tollgate::dataplane {
 namespace {
 
-constexpr const char* kPorts = R"([[port]]
-name = "front"
-iface = "tg-front"
-ipv4 = "198.18.0.1/24"
-
-[[port]]
-name = "back"
-iface = "tg-back"
-ipv4 = "198.19.0.1/24"
-
+const std::string kPorts = kLabPorts + R"(
 [[pool]]
 name = "api"
 algorithm = "least_outstanding_requests"

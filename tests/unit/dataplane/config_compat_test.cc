@@ -14,6 +14,7 @@
 #include "config/entity_index.h"
 #include "config/entity_map.h"
 #include "dataplane/config_adoption.h"
+#include "tests/unit/config/config_expect.h"
 
 namespace tollgate::dataplane {
 namespace {
@@ -27,16 +28,7 @@ burst = 32
 [tcp]
 receive_window = 262144
 
-[[port]]
-name = "front"
-iface = "tg-front"
-ipv4 = "198.18.0.1/24"
-
-[[port]]
-name = "back"
-iface = "tg-back"
-ipv4 = "198.19.0.1/24"
-
+)" + kLabPorts + R"(
 [[pool]]
 name = "echo"
 targets = ["198.19.0.11:7000", "198.19.0.12:7000"]
