@@ -283,6 +283,27 @@ TEST_F(Generations, EveryListenerOfAPoolPicksFromTheCoresOneTargetPool) {
   for (uint32_t p = 0; p < 3; ++p) EXPECT_EQ(&next->http->upstreams->targets(p), next->pools[p].get());
 }
 
+// A target's drain waits for what a draining generation still has outstanding to it, counted once: in the
+// draining generation's own TargetPool when its pool changed, in the current one when the pool was kept.
+TEST_F(Generations, ADrainingGenerationsOutstandingCountsOnceOnItsTarget) {
+  start(config_text("api", 1));
+  const std::shared_ptr<balancing::TargetPool> api = set_->current().pools[0];
+  const std::shared_ptr<balancing::TargetPool> old_web = set_->current().pools[1];
+  set_->adopt(build(config_text("api", 2), 1), pair_->now);  // web's weight changes, api is kept
+  ASSERT_EQ(set_->draining(), 1u);
+  const EntityIndex& index = *set_->current().index;
+  const uint32_t web_target = index.first_target(1), api_second = index.first_target(0) + 1;
+  old_web->begin(0);  // the old generation's request in flight to web's target
+  api->begin(1);      // and one to api's second target, whose TargetPool the new generation shares
+  EXPECT_EQ(set_->older_busy(web_target), 1u);
+  EXPECT_EQ(set_->older_busy(api_second), 0u);
+  EXPECT_EQ(set_->current().pools[0]->target(1).outstanding, 1u);
+  EXPECT_EQ(set_->current().pools[1]->target(0).outstanding, 0u);
+  old_web->end(0);
+  api->end(1);
+  EXPECT_EQ(set_->older_busy(web_target), 0u);
+}
+
 TEST_F(Generations, AllowListsAreAdoptedLiveAndDeniedSynsCounted) {
   const std::string base = config_text("api", 1);
   const auto with_list = [&](const std::string& list) {
