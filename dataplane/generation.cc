@@ -42,29 +42,39 @@ Result<std::unique_ptr<tls::ServerContext>> server_context(const ListenerConfig&
   return context;
 }
 
-// The listener's own view of its pool's targets: the config's weights and algorithm, every target in
-// rotation until the health applier says otherwise.
-balancing::TargetPool l4_targets(const DataplaneConfig& config, const std::string& pool, uint64_t seed) {
+// A pool's balancing on one core: the config's targets, weights and algorithm, every target in rotation
+// until the health applier says otherwise.
+std::shared_ptr<balancing::TargetPool> target_pool(const PoolConfig& p, uint64_t seed) {
   std::vector<balancing::TargetState> states;
-  balancing::Algorithm algorithm = balancing::Algorithm::kRoundRobin;
-  for (const PoolConfig& p : config.pools) {
-    if (p.name != pool) continue;
-    algorithm = p.algorithm;
-    for (const PoolConfig::Target& t : p.targets) states.push_back({t.address, t.port, t.weight});
-  }
-  return balancing::TargetPool(std::move(states), algorithm, seed);
+  for (const PoolConfig::Target& t : p.targets) states.push_back({t.address, t.port, t.weight});
+  return std::make_shared<balancing::TargetPool>(std::move(states), p.algorithm, seed);
 }
 
-Result<std::shared_ptr<L4Listener>> build_l4(const CoreResources& core, const DataplaneConfig& config,
-                                             uint32_t index, std::shared_ptr<tls::TicketKeyRing> tickets) {
+// The running generation's balancing of `pool` when the pool keeps its name, targets and algorithm (the
+// condition same_l4_listener puts on a kept listener's pool); null otherwise.
+std::shared_ptr<balancing::TargetPool> kept_pool(const Generation* running, const PoolConfig& pool) {
+  if (!running) return nullptr;
+  const std::vector<PoolConfig>& before = running->config->pools;
+  for (size_t j = 0; j < before.size() && j < running->pools.size(); ++j) {
+    if (before[j].name != pool.name) continue;
+    if (before[j].targets == pool.targets && before[j].algorithm == pool.algorithm) return running->pools[j];
+    return nullptr;
+  }
+  return nullptr;
+}
+
+Result<std::shared_ptr<L4Listener>> build_l4(const CoreResources& core, const Generation& g, uint32_t index,
+                                             std::shared_ptr<tls::TicketKeyRing> tickets) {
+  const DataplaneConfig& config = *g.config;
   const ListenerConfig& l = config.listeners[index];
   auto part = std::make_shared<L4Listener>();
   part->listener = index;
   const net::Ipv4Address source = backend_source(core.ports, pool_targets(config, l.pool));
-  const uint64_t seed = (uint64_t{core.core} << 32 | index) * 0x9e3779b97f4a7c15ull + 1;
-  balancing::TargetPool targets = l4_targets(config, l.pool, seed);
+  const int32_t pool = g.index->listener_pool(index);
+  // A validated config names an existing pool; otherwise the listener has no target (its clients reset).
+  part->targets = pool >= 0 ? g.pools[static_cast<size_t>(pool)] : target_pool(PoolConfig{}, 0);
   if (l.protocol == ListenerProtocol::kTcp) {
-    part->tcp = std::make_unique<proxy::TcpProxy>(*core.stack, source, std::move(targets), core.max_sessions,
+    part->tcp = std::make_unique<proxy::TcpProxy>(*core.stack, source, *part->targets, core.max_sessions,
                                                   *core.now_us, uint64_t{l.idle_timeout_ms} * 1000);
     part->tcp->set_client_limits(l.client_limits, client_hash_key(*core.now_us, core.core));
     return part;
@@ -73,33 +83,31 @@ Result<std::shared_ptr<L4Listener>> build_l4(const CoreResources& core, const Da
   if (!context) return Error{context.error()};
   part->context = std::move(context.value());
   part->tls = std::make_unique<proxy::TlsProxy>(
-      *core.stack, *core.aead, *part->context, source, std::move(targets), core.max_sessions, *core.now_us,
+      *core.stack, *core.aead, *part->context, source, *part->targets, core.max_sessions, *core.now_us,
       uint64_t{l.handshake_timeout_ms} * 1000, uint64_t{l.idle_timeout_ms} * 1000);
   part->tls->terminator().set_max_handshakes(l.max_handshakes);
   part->tls->set_client_limits(l.client_limits, client_hash_key(*core.now_us, core.core));
   return part;
 }
 
-Result<std::shared_ptr<HttpSide>> build_http(const CoreResources& core,
-                                             std::shared_ptr<const DataplaneConfig> shared,
-                                             std::shared_ptr<const EntityIndex> index, uint64_t number,
-                                             const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets,
-                                             uint64_t now_us, int64_t unix_offset_us) {
+Result<std::shared_ptr<HttpSide>> build_http(
+    const CoreResources& core, std::shared_ptr<const DataplaneConfig> shared,
+    std::shared_ptr<const EntityIndex> index,
+    const std::vector<std::shared_ptr<balancing::TargetPool>>& targets, uint64_t number,
+    const std::vector<std::shared_ptr<tls::TicketKeyRing>>& tickets, uint64_t now_us,
+    int64_t unix_offset_us) {
   const DataplaneConfig& config = *shared;
   auto side = std::make_shared<HttpSide>();
   side->config = shared;
   side->index = std::move(index);
+  side->targets = targets;
   std::vector<proxy::UpstreamPoolSettings> pools;
-  for (const PoolConfig& pc : config.pools) {
+  for (size_t k = 0; k < config.pools.size(); ++k) {
+    const PoolConfig& pc = config.pools[k];
     proxy::UpstreamPoolSettings p;
     p.name = pc.name;
-    std::vector<proxy::Target> targets;
-    for (const PoolConfig::Target& t : pc.targets) {
-      p.targets.push_back({t.address, t.port, t.weight});
-      targets.push_back({t.address, t.port});
-    }
-    p.source = backend_source(core.ports, targets);
-    p.algorithm = pc.algorithm;
+    p.targets = side->targets[k].get();
+    p.source = backend_source(core.ports, pool_targets(config, pc.name));
     p.max_idle_per_target = pc.max_idle_per_target;
     p.idle_timeout_us = uint64_t{pc.idle_timeout_ms} * 1000;
     p.connect_timeout_us = uint64_t{pc.connect_timeout_ms} * 1000;
@@ -115,8 +123,8 @@ Result<std::shared_ptr<HttpSide>> build_http(const CoreResources& core,
     }
     pools.push_back(std::move(p));
   }
-  side->upstreams = std::make_unique<proxy::UpstreamPools>(
-      *core.stack, core.upstream_tls, std::move(pools), core.max_sessions, *core.now_us, now_us ^ core.core);
+  side->upstreams = std::make_unique<proxy::UpstreamPools>(*core.stack, core.upstream_tls, std::move(pools),
+                                                           core.max_sessions, *core.now_us);
   for (size_t i = 0; i < config.listeners.size(); ++i) {
     const ListenerConfig& l = config.listeners[i];
     if (!is_http(l)) continue;
@@ -246,6 +254,12 @@ Result<std::unique_ptr<Generation>> build_generation(
   g->number = number;
   g->config = config;
   g->index = std::make_shared<const EntityIndex>(*config);
+  uint64_t seed = now_us ^ core.core;
+  for (const PoolConfig& pc : config->pools) {
+    std::shared_ptr<balancing::TargetPool> kept = kept_pool(running, pc);
+    g->pools.push_back(kept ? std::move(kept) : target_pool(pc, seed));
+    ++seed;
+  }
   for (uint32_t i = 0; i < config->listeners.size(); ++i) {
     const ListenerConfig& l = config->listeners[i];
     if (is_http(l)) continue;
@@ -257,7 +271,7 @@ Result<std::unique_ptr<Generation>> build_generation(
         continue;
       }
     }
-    auto part = build_l4(core, *config, i, i < tickets.size() ? tickets[i] : nullptr);
+    auto part = build_l4(core, *g, i, i < tickets.size() ? tickets[i] : nullptr);
     if (!part) return Error{part.error()};
     g->l4.push_back(std::move(part.value()));
     ++g->rebuilt;
@@ -266,7 +280,7 @@ Result<std::unique_ptr<Generation>> build_generation(
     if (running && running->http && same_http(*running->config, *config)) {
       g->http = running->http;
     } else {
-      auto side = build_http(core, config, g->index, number, tickets, now_us, unix_offset_us);
+      auto side = build_http(core, config, g->index, g->pools, number, tickets, now_us, unix_offset_us);
       if (!side) return Error{side.error()};
       g->http = std::move(side.value());
       ++g->rebuilt;

@@ -8,6 +8,13 @@
 // pool targets are the same, and the HTTP side (every http/https listener and the pools they share) when no
 // pool and no HTTP listener changed. The new generation holds the running part itself (shared_ptr: built
 // and released by the main lcore, never copied by a worker), so its connections carry on without a drain.
+//
+// Balancing: one balancing::TargetPool per configured pool per core (Generation::pools), which the HTTP
+// side's UpstreamPools and every tcp/tls listener on the pool reference: one rotation, one set of
+// outstanding counts (HTTP requests in flight and L4 sessions) and one place health is applied. A pool a new
+// config leaves with the same targets and algorithm keeps its TargetPool (shared_ptr, as kept parts), so a
+// kept listener still picks from the pool the new generation has, and a draining generation's requests and
+// sessions to it count where the current generation's do.
 #pragma once
 
 #include <cstdint>
@@ -53,14 +60,17 @@ net::Ipv4Address backend_source(const std::vector<net::Ipv4Prefix>& ports,
 
 // A tcp or tls listener on one core.
 struct L4Listener {
-  uint32_t listener = 0;                        // config index
+  uint32_t listener = 0;  // config index
+  // Its pool's balancing (Generation::pools); the proxy below references it (so it is declared first, to go
+  // last).
+  std::shared_ptr<balancing::TargetPool> targets;
   std::unique_ptr<proxy::TcpProxy> tcp;         // tcp
   std::unique_ptr<tls::ServerContext> context;  // tls
   std::unique_ptr<proxy::TlsProxy> tls;         // tls
   bool retired = false;  // worker only: its final counters went into the core's carried totals
 
   tcp::ListenerHandler* handler();
-  // The part that connects to targets: its TargetPool (health) and sessions per target.
+  // The part that connects to targets (its counters).
   proxy::TcpProxy& forwarder();
   const proxy::TcpProxy& forwarder() const;
   size_t sessions() const;
@@ -85,6 +95,9 @@ struct HttpSide {
   std::shared_ptr<const DataplaneConfig> config;  // what it was built from
   std::shared_ptr<const EntityIndex> index;  // its entities' numbering (the generation's it was built in)
   std::vector<std::unique_ptr<tls::ClientContext>> pool_tls;  // by pool; null for plain ones
+  // By pool: Generation::pools of the generation it was built in, which `upstreams` references (so declared
+  // before it, to go after).
+  std::vector<std::shared_ptr<balancing::TargetPool>> targets;
   std::unique_ptr<proxy::UpstreamPools> upstreams;
   std::vector<HttpListener> listeners;
   bool retired = false;  // worker only, as L4Listener::retired
@@ -100,7 +113,9 @@ struct HttpSide {
 struct Generation {
   uint64_t number = 0;  // the config generation (0: the config the dataplane started with)
   std::shared_ptr<const DataplaneConfig> config;
-  std::shared_ptr<const EntityIndex> index;     // config's numbering, made once with the generation
+  std::shared_ptr<const EntityIndex> index;  // config's numbering, made once with the generation
+  // By config pool: this core's balancing of it, which every listener on the pool uses (see the top).
+  std::vector<std::shared_ptr<balancing::TargetPool>> pools;
   std::vector<std::shared_ptr<L4Listener>> l4;  // the tcp and tls listeners, in config order
   std::shared_ptr<HttpSide> http;               // null without an http/https listener
   size_t rebuilt = 0;                           // parts built anew (the rest came from `running`)

@@ -134,6 +134,15 @@ bool GenerationSet::owns(size_t i, const HttpSide* side) const {
   return true;
 }
 
+bool GenerationSet::owns(size_t i, const balancing::TargetPool* pool) const {
+  for (size_t j = i + 1; j < live_.size(); ++j) {
+    for (const auto& p : live_[j].generation->pools) {
+      if (p.get() == pool) return false;
+    }
+  }
+  return true;
+}
+
 size_t GenerationSet::owned_sessions(size_t i) const {
   const Generation& g = *live_[i].generation;
   size_t n = 0;
@@ -236,41 +245,31 @@ std::unique_ptr<Generation> GenerationSet::take_retired() {
   return g;
 }
 
-// Sessions to the target from generation i's own tcp/tls listeners (numbered by its config).
-uint32_t GenerationSet::older_l4_busy(size_t i, uint32_t target) const {
-  const Generation& g = *live_[i].generation;
-  const EntityMap& m = to_current(i);
-  uint32_t n = 0;
-  for (const auto& part : g.l4) {
-    if (!owns(i, part.get()) || part->sessions() == 0) continue;
-    const int32_t pool = g.index->listener_pool(part->listener);
-    if (pool < 0) continue;
-    const uint32_t base = g.index->first_target(static_cast<uint32_t>(pool));
-    const proxy::TcpProxy& forwarder = part->forwarder();
-    for (int t = 0; t < forwarder.targets().size(); ++t) {
-      const size_t seg = base + static_cast<size_t>(t);
-      if (seg < m.targets.size() && m.targets[seg] == static_cast<int32_t>(target))
-        n += forwarder.sessions_to(t);
-    }
-  }
-  return n;
-}
-
 uint32_t GenerationSet::older_busy(uint32_t target) const {
   uint32_t n = 0;
   for (size_t i = 0; i + 1 < live_.size(); ++i) {
-    n += older_l4_busy(i, target);
     const Generation& g = *live_[i].generation;
+    const EntityMap& m = to_current(i);
+    // Requests in flight and L4 sessions, once per TargetPool: the newest generation holding it counts it.
+    for (uint32_t p = 0; p < g.pools.size(); ++p) {
+      const balancing::TargetPool& pool = *g.pools[p];
+      if (!owns(i, &pool)) continue;
+      const uint32_t base = g.index->first_target(p);
+      for (int t = 0; t < pool.size(); ++t) {
+        const size_t seg = base + static_cast<size_t>(t);
+        if (seg < m.targets.size() && m.targets[seg] == static_cast<int32_t>(target))
+          n += pool.target(t).outstanding;
+      }
+    }
     if (!g.http || !owns(i, g.http.get())) continue;
     const HttpSide& side = *g.http;
-    const EntityMap& m = to_current(i);
     const proxy::UpstreamPools& u = *side.upstreams;
     for (uint32_t p = 0; p < u.size(); ++p) {
       const uint32_t base = side.index->first_target(p);
       for (int t = 0; t < u.targets(p).size(); ++t) {
         const size_t seg = base + static_cast<size_t>(t);
         if (seg >= m.targets.size() || m.targets[seg] != static_cast<int32_t>(target)) continue;
-        n += u.open_connections(p, t) + u.targets(p).target(t).outstanding;
+        n += u.open_connections(p, t);
       }
     }
   }

@@ -73,9 +73,10 @@ class GenerationSet {
   // Client connections and connections to targets of the draining generations.
   size_t draining_sessions() const;
 
-  // Connections open to a target, requests in flight to it and tcp/tls sessions to it, in the draining
-  // generations (`target`: its segment index in the current numbering). A target's drain is done when these
-  // are 0 as well.
+  // Connections open to a target in the draining generations' HTTP sides, and the requests in flight and
+  // tcp/tls sessions to it counted by their TargetPools that the current generation does not share (those
+  // it shares count in its own). `target`: its segment index in the current numbering. A target's drain is
+  // done when this is 0 as well.
   uint32_t older_busy(uint32_t target) const;
 
   // Every listener's, rule's, pool's and target's counters into this core's blocks of the segment.
@@ -110,8 +111,8 @@ class GenerationSet {
 
   bool owns(size_t i, const L4Listener* part) const;
   bool owns(size_t i, const HttpSide* side) const;
+  bool owns(size_t i, const balancing::TargetPool* pool) const;
   size_t owned_sessions(size_t i) const;
-  uint32_t older_l4_busy(size_t i, uint32_t target) const;
   void drain(size_t i, uint64_t now_us);
   void close(size_t i, bool hard);
   void retire(size_t i);

@@ -85,8 +85,7 @@ void HealthApplier::apply_target(uint32_t pool, Pool& p, uint32_t i, const shm::
       weight = p.binding.config_weights[i];
       break;
   }
-  for (balancing::TargetPool* consumer : p.binding.consumers)
-    consumer->set_target(t, healthy, weight, in_service);
+  if (p.binding.targets) p.binding.targets->set_target(t, healthy, weight, in_service);
   const S before = p.state[i];
   p.state[i] = h.state;
   if (h.state == S::kDraining && before != S::kDraining) {
@@ -99,10 +98,7 @@ void HealthApplier::apply_target(uint32_t pool, Pool& p, uint32_t i, const shm::
 }
 
 bool HealthApplier::busy(const Pool& p, int t) {
-  for (const balancing::TargetPool* consumer : p.binding.consumers) {
-    if (consumer->target(t).outstanding > 0) return true;
-  }
-  return false;
+  return p.binding.targets && p.binding.targets->target(t).outstanding > 0;
 }
 
 void HealthApplier::watch(Pool& p, uint32_t i) {

@@ -1,13 +1,13 @@
 // Target health from the shared segment onto this core's balancing: at the worker's safe point (its timer
 // tick) the table generation is one load; when it moved, the pools whose generation moved are rescanned and
-// each target's state and weight go into every balancing::TargetPool of the core that stands for the pool
-// (its consumers: the HTTP side's pool, and the own TargetPool of each tcp/tls listener on that pool).
+// each target's state and weight go into the core's balancing::TargetPool of the pool (the one every
+// listener on the pool picks from: Generation::pools).
 // Unhealthy, draining and disabled targets take no new requests or connections; requests already sent and
 // connections already open finish. Until a control plane publishes anything, every target stays as the
 // config made it (healthy, the config's weight), and a target set back to kUnknown returns to that.
 //
 // Drain: a target that turns draining here — or that a kDrainTarget command names — is watched; once no
-// consumer has anything outstanding to it (HTTP requests in flight, L4 sessions) and the site has no
+// listener has anything outstanding to it (HTTP requests in flight, L4 sessions) and the site has no
 // connection open to it, one kDrainDone event tells the control plane. Its idle keep-alive connections are
 // closed when the drain starts, so only requests in flight and L4 sessions keep it busy.
 //
@@ -25,7 +25,7 @@
 namespace tollgate::dataplane {
 
 // This core's connections to targets, as the drain needs them (pool, target: the core's own indices):
-// HTTP connections to targets, L4 sessions, and those of generations still draining.
+// HTTP connections to targets, and what generations still draining have outstanding to them.
 class DrainSite {
  public:
   virtual ~DrainSite() = default;
@@ -35,9 +35,9 @@ class DrainSite {
 
 // One pool of the core. Its index in the applier's list is its pool index in the segment and in DrainSite.
 struct HealthBinding {
-  // Every TargetPool of the core that stands for this pool (none: the pool is unused here, but its drains
-  // are still answered); each has the pool's targets in config order.
-  std::vector<balancing::TargetPool*> consumers;
+  // The core's TargetPool of this pool (null: none here, but its drains are still answered); it has the
+  // pool's targets in config order.
+  balancing::TargetPool* targets = nullptr;
   uint32_t first_target = 0;             // segment index of the pool's first target
   std::vector<uint32_t> config_weights;  // by target: what kUnknown returns to; its size is the target count
 };
@@ -70,7 +70,7 @@ class HealthApplier {
   };
   void apply_target(uint32_t pool, Pool& p, uint32_t i, const shm::TargetHealth& h);
   void watch(Pool& p, uint32_t i);
-  // A consumer has requests in flight (HTTP) or sessions (L4) to target t.
+  // The pool has requests in flight (HTTP) or sessions (L4) to target t.
   static bool busy(const Pool& p, int t);
 
   shm::WorkerPort& port_;

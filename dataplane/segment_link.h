@@ -15,10 +15,9 @@
 
 namespace tollgate::dataplane {
 
-// Every pool of the generation's config, in config order, with each TargetPool of the core standing for
-// it: the HTTP side's (when the generation has one) and each tcp/tls listener's own, placed by the
-// generation's EntityIndex. Pointers into the generation's parts: valid while it is the core's current
-// generation (SegmentLink::rebind follows it).
+// Every pool of the generation's config, in config order, with the core's TargetPool of it
+// (Generation::pools), placed by the generation's EntityIndex. Pointers into the generation's parts: valid
+// while it is the core's current generation (SegmentLink::rebind follows it).
 std::vector<HealthBinding> health_bindings(Generation* g);
 
 struct SegmentLink final : DrainSite {
@@ -41,7 +40,9 @@ struct SegmentLink final : DrainSite {
     health.rebind(health_bindings(current), moved);
   }
 
-  // HTTP connections to the target and L4 sessions to it, in the current generation and the draining ones.
+  // HTTP connections to the target in the current generation, and what the draining ones still have open
+  // or outstanding to it (the current generation's requests and L4 sessions are its TargetPool's
+  // outstanding counts, which the applier reads itself).
   uint32_t open_connections(uint32_t pool, int target) const override;
   void close_idle(uint32_t pool, int target) override {
     if (generation && generation->http) generation->http->upstreams->close_idle(pool, target);

@@ -20,11 +20,11 @@ constexpr uint64_t kIdleTickUs = 100'000;
 constexpr uint32_t kIdleSlots = 1024;
 }  // namespace
 
-TcpProxy::TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, balancing::TargetPool targets,
+TcpProxy::TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, balancing::TargetPool& targets,
                    uint32_t max_sessions, const uint64_t& now_us, uint64_t idle_timeout_us)
     : stack_(stack),
       backend_source_(backend_source),
-      targets_(std::move(targets)),
+      targets_(targets),
       sessions_(max_sessions),
       client_streams_(max_sessions),
       now_us_(now_us),

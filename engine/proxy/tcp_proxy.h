@@ -5,15 +5,15 @@
 // bytes leave a receive queue only as fast as the other side takes them, so a slow reader closes the fast
 // sender's window.
 //
-// Targets obey health as an AWS NLB's do: a new connection goes to a target of the listener's own
-// balancing::TargetPool — healthy (or not yet checked), in service, weight above 0, by the pool's
-// algorithm and weights — which the core's HealthApplier keeps up to date at its timer tick. When no target
-// is healthy the proxy fails open: it picks among the unhealthy ones still in service (a health check that
-// wrongly fails everything must not black-hole the listener), counted as fail_open; when none is in service
-// (every target drained, disabled or weighted 0) the client is reset, counted as no_target. Health never
-// touches an established session. Each session holds its target's `outstanding` count (TargetPool::begin/
-// end) from the backend connect to the end of the session: least outstanding is least connections here,
-// and a drain waits for it.
+// Targets obey health as an AWS NLB's do: a new connection goes to a target of the balancing::TargetPool
+// the proxy is given (it references the pool, never owns it: its owner outlives the proxy) — healthy (or not
+// yet checked), in service, weight above 0, by the pool's algorithm and weights — which the core's
+// HealthApplier keeps up to date at its timer tick. When no target is healthy the proxy fails open: it picks
+// among the unhealthy ones still in service (a health check that wrongly fails everything must not black-hole
+// the listener), counted as fail_open; when none is in service (every target drained, disabled or weighted 0)
+// the client is reset, counted as no_target. Health never touches an established session. Each session holds
+// its target's `outstanding` count (TargetPool::begin/ end) from the backend connect to the end of the
+// session: least outstanding is least connections here, and a drain waits for it.
 //
 // Idle sessions: a session in which no byte has moved either way for the listener's idle timeout (an AWS
 // NLB's 350 s by default) is ended with a reset to both sides, counted as idle_timeouts; otherwise a peer
@@ -64,7 +64,8 @@ balancing::TargetPool even_targets(const std::vector<Target>& targets);
 class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
  public:
   // idle_timeout_us: 0 for none.
-  TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, balancing::TargetPool targets,
+  // `targets` must outlive the proxy.
+  TcpProxy(tcp::TcpStack& stack, net::Ipv4Address backend_source, balancing::TargetPool& targets,
            uint32_t max_sessions, const uint64_t& now_us, uint64_t idle_timeout_us = kDefaultL4IdleTimeoutUs);
   ~TcpProxy() override;
 
@@ -88,10 +89,11 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
 
   const ProxyCounters& counters() const { return counters_; }
   size_t sessions_active() const { return active_; }
-  // The pool's targets as this listener sees them: the health applier sets their health and weights.
+  // The pool's targets this listener picks from: the health applier sets their health and weights.
   balancing::TargetPool& targets() { return targets_; }
   const balancing::TargetPool& targets() const { return targets_; }
-  // Sessions to target i (its position in the pool) open on this listener now.
+  // What the pool has outstanding to target i (its position in the pool): this listener's sessions to it
+  // plus those of every other listener on the pool (HTTP requests in flight, other tcp/tls listeners').
   uint32_t sessions_to(int i) const { return targets_.target(i).outstanding; }
   static size_t session_bytes() { return sizeof(Session); }
 
@@ -137,7 +139,7 @@ class TcpProxy : public tcp::ListenerHandler, public StreamApplication {
 
   tcp::TcpStack& stack_;
   net::Ipv4Address backend_source_;
-  balancing::TargetPool targets_;
+  balancing::TargetPool& targets_;
   ObjectPool<Session> sessions_;
   ObjectPool<TcpStream> client_streams_;
   size_t active_ = 0;

@@ -1,6 +1,7 @@
 // TLS offload at L4 (a "tls" listener): TlsTerminator ends TLS and TcpProxy forwards each connection's
 // plaintext to a target of the listener's pool, opening the backend connection once the handshake is done
-// (so the target is chosen, by health as TcpProxy does, when the handshake ends).
+// (so the target is chosen, by health as TcpProxy does, when the handshake ends). `targets` must outlive
+// it, as for TcpProxy.
 #pragma once
 
 #include <cstdint>
@@ -14,10 +15,10 @@ namespace tollgate::proxy {
 class TlsProxy : public tcp::ListenerHandler {
  public:
   TlsProxy(tcp::TcpStack& stack, tls::AeadEngine& engine, const tls::ServerContext& context,
-           net::Ipv4Address backend_source, balancing::TargetPool targets, uint32_t max_sessions,
+           net::Ipv4Address backend_source, balancing::TargetPool& targets, uint32_t max_sessions,
            const uint64_t& now_us, uint64_t handshake_timeout_us = 10'000'000,
            uint64_t idle_timeout_us = kDefaultL4IdleTimeoutUs)
-      : forward_(stack, backend_source, std::move(targets), max_sessions, now_us, idle_timeout_us),
+      : forward_(stack, backend_source, targets, max_sessions, now_us, idle_timeout_us),
         tls_(stack, engine, context, forward_, max_sessions, now_us, handshake_timeout_us) {}
 
   tcp::StreamHandler* on_accept(tcp::Connection& client) override { return tls_.on_accept(client); }
@@ -45,7 +46,7 @@ class TlsProxy : public tcp::ListenerHandler {
 
   const TlsCounters& counters() const { return tls_.counters(); }
   const ProxyCounters& forwarding() const { return forward_.counters(); }  // backend side
-  // The forwarding's targets (health, weights) and its sessions to each (TcpProxy::sessions_to).
+  // The forwarding's targets (health, weights) and what is outstanding to each (TcpProxy::sessions_to).
   TcpProxy& forwarder() { return forward_; }
   const TcpProxy& forwarder() const { return forward_; }
   size_t sessions_active() const { return tls_.sessions_active(); }

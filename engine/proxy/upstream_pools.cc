@@ -4,13 +4,12 @@ namespace tollgate::proxy {
 
 UpstreamPools::UpstreamPools(tcp::TcpStack& stack, TlsTerminator* tls,
                              std::vector<UpstreamPoolSettings> pools, uint32_t max_connections,
-                             const uint64_t& now_us, uint64_t seed)
+                             const uint64_t& now_us)
     : stack_(stack), tls_(tls), pool_counters_(pools.size()), slots_(max_connections), now_us_(now_us) {
   pools_.reserve(pools.size());
   for (auto& settings : pools) {
-    const size_t n = settings.targets.size();
-    balancing::TargetPool targets(settings.targets, settings.algorithm, seed++);
-    pools_.push_back(Pool{std::move(settings), std::move(targets), std::vector<PerTarget>(n)});
+    const auto n = static_cast<size_t>(settings.targets->size());
+    pools_.push_back(Pool{std::move(settings), std::vector<PerTarget>(n)});
   }
 }
 
@@ -27,7 +26,7 @@ Upstream* UpstreamPools::acquire(uint32_t pool, int32_t target, UpstreamOwner* o
   }
   Upstream* u = slots_.acquire([this](Upstream& made) { made.pools = this; });
   if (!u) return nullptr;
-  const balancing::TargetState& t = p.settings.targets[static_cast<size_t>(target)];
+  const balancing::TargetState& t = p.settings.targets->target(target);
   u->stream = nullptr;
   if (p.settings.tls) {
     u->stream = tls_ ? tls_->connect(p.settings.source, t.address, t.port, *p.settings.tls, *u) : nullptr;
@@ -62,7 +61,7 @@ void UpstreamPools::release(Upstream* u, bool reusable) {
   const bool clean = u->connected && !s.input_ended() && s.input().bytes() == 0 && !u->shut;
   // A target out of rotation (unhealthy, draining, weight 0) gets no new requests, so a connection kept
   // for it would only delay its drain by the idle timeout.
-  const balancing::TargetState& t = p.targets.target(u->target);
+  const balancing::TargetState& t = p.settings.targets->target(u->target);
   const bool wanted = t.healthy && t.weight > 0;
   if (reusable && clean && wanted && !draining_ &&
       p.per_target[static_cast<size_t>(u->target)].count < p.settings.max_idle_per_target) {

@@ -1,6 +1,7 @@
-// The pools (target groups) as one core sees them: target choice (balancing::TargetPool) and keep-alive
-// connections to the targets. Shared by every HTTP listener of the core; nothing here is shared across
-// cores, so no locks: each core keeps its own idle connections and outstanding-request counts.
+// The pools (target groups) as one core sees them: keep-alive connections to the targets, chosen by each
+// pool's balancing::TargetPool, which UpstreamPools references and never owns (as TcpProxy does). Shared by
+// every HTTP listener of the core; nothing here is shared across cores, so no locks: each core keeps its own
+// idle connections and outstanding-request counts.
 #pragma once
 
 #include <array>
@@ -23,8 +24,8 @@ namespace tollgate::proxy {
 struct UpstreamPoolSettings {
   std::string name;
   net::Ipv4Address source;  // our address for connections to the targets (the port on their network)
-  std::vector<balancing::TargetState> targets;
-  balancing::Algorithm algorithm = balancing::Algorithm::kRoundRobin;
+  // The pool's targets (addresses, weights, health) and its algorithm; it must outlive the UpstreamPools.
+  balancing::TargetPool* targets = nullptr;
   uint32_t max_idle_per_target = 64;          // keep-alive connections kept per target on this core
   uint64_t idle_timeout_us = 60'000'000;      // an idle keep-alive connection is closed after this
   uint64_t connect_timeout_us = 5'000'000;    // SYN to established
@@ -65,15 +66,15 @@ class UpstreamPools {
  public:
   // `tls` (client role) carries the connections of pools that speak TLS; it may be null when none does.
   UpstreamPools(tcp::TcpStack& stack, TlsTerminator* tls, std::vector<UpstreamPoolSettings> pools,
-                uint32_t max_connections, const uint64_t& now_us, uint64_t seed);
+                uint32_t max_connections, const uint64_t& now_us);
   ~UpstreamPools();
   UpstreamPools(const UpstreamPools&) = delete;
   UpstreamPools& operator=(const UpstreamPools&) = delete;
 
   size_t size() const { return pools_.size(); }
   const UpstreamPoolSettings& settings(uint32_t pool) const { return pools_[pool].settings; }
-  balancing::TargetPool& targets(uint32_t pool) { return pools_[pool].targets; }
-  const balancing::TargetPool& targets(uint32_t pool) const { return pools_[pool].targets; }
+  balancing::TargetPool& targets(uint32_t pool) { return *pools_[pool].settings.targets; }
+  const balancing::TargetPool& targets(uint32_t pool) const { return *pools_[pool].settings.targets; }
   TargetCounters& target_counters(uint32_t pool, int32_t target) {
     return pools_[pool].per_target[static_cast<size_t>(target)].counters;
   }
@@ -119,7 +120,6 @@ class UpstreamPools {
   };
   struct Pool {
     UpstreamPoolSettings settings;
-    balancing::TargetPool targets;
     std::vector<PerTarget> per_target;
   };
 

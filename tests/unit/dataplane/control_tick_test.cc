@@ -14,7 +14,7 @@ class Tick : public ShmFixture {
   void SetUp() override {
     ShmFixture::SetUp();
     std::vector<HealthBinding> b(1);
-    b[0] = {{&pool_}, 0, {1, 1}};
+    b[0] = {&pool_, 0, {1, 1}};
     health_.emplace(port(), std::move(b), site_);
     tick_.emplace(port(), *health_, probes_);
   }

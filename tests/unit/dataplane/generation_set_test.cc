@@ -263,6 +263,47 @@ TEST_F(Generations, AnUnchangedConfigKeepsEveryPartAndDrainsNothing) {
 // The clients are 198.18.0.2. A list without them resets their SYNs, counted on the listener's block; a
 // reload that allows them is adopted at once (the stack takes the new generation's list with its handler)
 // and the count carries over.
+// One balancing per pool on the core: every listener on a pool picks from the generation's TargetPool of
+// it, and a reload keeps the TargetPool of a pool whose targets and algorithm stay (a changed pool gets a
+// new one), so a kept listener still picks from the pool the new generation has.
+TEST_F(Generations, EveryListenerOfAPoolPicksFromTheCoresOneTargetPool) {
+  start(config_text("api", 1));
+  Generation& g = set_->current();
+  ASSERT_EQ(g.pools.size(), 3u);
+  ASSERT_EQ(g.l4.size(), 1u);
+  EXPECT_EQ(&g.l4[0]->forwarder().targets(), g.pools[2].get());  // the tcp listener, on echo
+  for (uint32_t p = 0; p < 3; ++p) EXPECT_EQ(&g.http->upstreams->targets(p), g.pools[p].get());
+  std::unique_ptr<Generation> next = build(config_text("api", 2), 1);  // web's weight changes
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->pools[0], g.pools[0]);  // api and echo as they were: the same TargetPools
+  EXPECT_EQ(next->pools[2], g.pools[2]);
+  EXPECT_NE(next->pools[1], g.pools[1]);  // web changed: a new one
+  EXPECT_EQ(next->l4[0], g.l4[0]);        // the tcp listener is kept, on the kept pool
+  EXPECT_NE(next->http, g.http);          // rebuilt: its pools are the new generation's
+  for (uint32_t p = 0; p < 3; ++p) EXPECT_EQ(&next->http->upstreams->targets(p), next->pools[p].get());
+}
+
+// A target's drain waits for what a draining generation still has outstanding to it, counted once: in the
+// draining generation's own TargetPool when its pool changed, in the current one when the pool was kept.
+TEST_F(Generations, ADrainingGenerationsOutstandingCountsOnceOnItsTarget) {
+  start(config_text("api", 1));
+  const std::shared_ptr<balancing::TargetPool> api = set_->current().pools[0];
+  const std::shared_ptr<balancing::TargetPool> old_web = set_->current().pools[1];
+  set_->adopt(build(config_text("api", 2), 1), pair_->now);  // web's weight changes, api is kept
+  ASSERT_EQ(set_->draining(), 1u);
+  const EntityIndex& index = *set_->current().index;
+  const uint32_t web_target = index.first_target(1), api_second = index.first_target(0) + 1;
+  old_web->begin(0);  // the old generation's request in flight to web's target
+  api->begin(1);      // and one to api's second target, whose TargetPool the new generation shares
+  EXPECT_EQ(set_->older_busy(web_target), 1u);
+  EXPECT_EQ(set_->older_busy(api_second), 0u);
+  EXPECT_EQ(set_->current().pools[0]->target(1).outstanding, 1u);
+  EXPECT_EQ(set_->current().pools[1]->target(0).outstanding, 0u);
+  old_web->end(0);
+  api->end(1);
+  EXPECT_EQ(set_->older_busy(web_target), 0u);
+}
+
 TEST_F(Generations, AllowListsAreAdoptedLiveAndDeniedSynsCounted) {
   const std::string base = config_text("api", 1);
   const auto with_list = [&](const std::string& list) {

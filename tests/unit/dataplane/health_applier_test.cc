@@ -33,14 +33,14 @@ std::string sequence(TargetPool& pool, int n) {
 }
 
 // Two pools as a core has them: pool 0 with targets 0-1 (weights 1, 1), pool 1 with targets 2-4 (1, 2, 1).
-// Pool 0 has two consumers on the core: the HTTP side's TargetPool and a tcp/tls listener's own.
+// Each pool has one TargetPool on the core, which its HTTP and tcp/tls listeners all pick from.
 class Health : public ShmFixture {
  protected:
   void SetUp() override {
     ShmFixture::SetUp();
     std::vector<HealthBinding> b(2);
-    b[0] = {{&pool0_, &l4_pool0_}, 0, {1, 1}};
-    b[1] = {{&pool1_}, 2, {1, 2, 1}};
+    b[0] = {&pool0_, 0, {1, 1}};
+    b[1] = {&pool1_, 2, {1, 2, 1}};
     applier_.emplace(port(), std::move(b), site_);
   }
   void publish(uint32_t pool, uint32_t target, HealthState state, uint32_t weight = 1) {
@@ -62,7 +62,6 @@ class Health : public ShmFixture {
 
   TargetPool pool0_{targets({1, 1}), Algorithm::kRoundRobin, 1};
   TargetPool pool1_{targets({1, 2, 1}), Algorithm::kRoundRobin, 1};
-  TargetPool l4_pool0_{targets({1, 1}), Algorithm::kRoundRobin, 1};  // a tcp listener's view of pool 0
   FakeSite site_;
   std::optional<HealthApplier> applier_;
 };
@@ -157,36 +156,33 @@ TEST_F(Health, DrainCommandWatchesATargetByItsSegmentIndex) {
   EXPECT_EQ(drain_events(), (std::vector<std::pair<uint32_t, uint32_t>>{{1, 4}}));
 }
 
-TEST_F(Health, EveryConsumerOfAPoolGetsItsHealth) {
+TEST_F(Health, UnhealthyStaysInServiceForFailOpenDrainingDoesNot) {
   publish(0, 0, HealthState::kUnhealthy);
   applier_->apply();
   EXPECT_EQ(sequence(pool0_, 4), "bbbb");
-  EXPECT_EQ(sequence(l4_pool0_, 4), "bbbb");
   // Unhealthy leaves it in service (an L4 listener may fail open to it); draining and disabled do not.
-  EXPECT_TRUE(l4_pool0_.target(0).in_service);
+  EXPECT_TRUE(pool0_.target(0).in_service);
   publish(0, 1, HealthState::kDraining);
   applier_->apply();
-  EXPECT_EQ(l4_pool0_.pick(), -1);
-  EXPECT_EQ(l4_pool0_.pick_fail_open(), 0);  // fails open to the unhealthy one, never the draining one
-  EXPECT_FALSE(l4_pool0_.target(1).in_service);
+  EXPECT_EQ(pool0_.pick(), -1);
+  EXPECT_EQ(pool0_.pick_fail_open(), 0);  // fails open to the unhealthy one, never the draining one
+  EXPECT_FALSE(pool0_.target(1).in_service);
   publish(0, 0, HealthState::kHealthy, 3);
   publish(0, 1, HealthState::kUnknown, 0);  // back to the config's view
   applier_->apply();
-  EXPECT_EQ(l4_pool0_.target(0).weight, 3u);
   EXPECT_EQ(pool0_.target(0).weight, 3u);
-  EXPECT_EQ(sequence(l4_pool0_, 4), "aaba");
   EXPECT_EQ(sequence(pool0_, 4), "aaba");
 }
 
 TEST_F(Health, DrainWaitsForL4SessionsToTheTarget) {
-  l4_pool0_.begin(1);  // a tcp listener's session to target 1
+  pool0_.begin(1);  // a tcp listener's session to target 1 (in the pool's one TargetPool)
   publish(0, 1, HealthState::kDraining);
   applier_->apply();
-  EXPECT_EQ(sequence(l4_pool0_, 3), "aaa");  // no new connections
+  EXPECT_EQ(sequence(pool0_, 3), "aaa");  // no new connections
   applier_->report_drains();
   EXPECT_TRUE(drain_events().empty());
   site_.open[{0, 1}] = 1;  // what the site counts (sessions of a draining generation) keeps it too
-  l4_pool0_.end(1);
+  pool0_.end(1);
   applier_->report_drains();
   EXPECT_TRUE(drain_events().empty());
   site_.open[{0, 1}] = 0;
@@ -197,12 +193,12 @@ TEST_F(Health, DrainWaitsForL4SessionsToTheTarget) {
 TEST_F(Health, RebindKeepsDrainsAndAppliesToTheNewConsumers) {
   publish(0, 1, HealthState::kDraining);
   applier_->apply();
-  // A new generation: pool 0 kept (same numbering) with a rebuilt listener's pool as its only consumer.
+  // A new generation: pool 0 in the same numbering, with a TargetPool built anew (its config changed).
   TargetPool rebuilt{targets({1, 1}), Algorithm::kRoundRobin, 1};
   rebuilt.begin(1);
   std::vector<HealthBinding> b(2);
-  b[0] = {{&rebuilt}, 0, {1, 1}};
-  b[1] = {{&pool1_}, 2, {1, 2, 1}};
+  b[0] = {&rebuilt, 0, {1, 1}};
+  b[1] = {&pool1_, 2, {1, 2, 1}};
   applier_->rebind(std::move(b), {0, 1, 2, 3, 4});
   EXPECT_TRUE(applier_->apply());
   EXPECT_EQ(sequence(rebuilt, 2), "aa");
@@ -215,7 +211,7 @@ TEST_F(Health, RebindKeepsDrainsAndAppliesToTheNewConsumers) {
 
 TEST_F(Health, APoolWithoutConsumersStillAnswersItsDrain) {
   std::vector<HealthBinding> b(1);
-  b[0] = {{}, 0, {1, 1}};
+  b[0] = {nullptr, 0, {1, 1}};
   applier_->rebind(std::move(b), {0, 1});
   applier_->apply();
   applier_->watch_drain({0, 1});

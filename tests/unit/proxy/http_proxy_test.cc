@@ -43,14 +43,20 @@ class HttpProxyTest : public ::testing::Test {
     std::vector<UpstreamPoolSettings> pools(2);
     pools[0].name = "api";
     pools[0].source = pools[1].source = TcpPair::kAddress[1];
-    pools[0].targets = {{TcpPair::kAddress[0], refused_first_api_target ? uint16_t{9} : uint16_t{8080}, 1},
-                        {TcpPair::kAddress[0], 8081, 1}};
+    targets_[0] = std::make_unique<balancing::TargetPool>(
+        std::vector<balancing::TargetState>{
+            {TcpPair::kAddress[0], refused_first_api_target ? uint16_t{9} : uint16_t{8080}, 1},
+            {TcpPair::kAddress[0], 8081, 1}},
+        balancing::Algorithm::kRoundRobin, 7);
+    pools[0].targets = targets_[0].get();
     pools[0].response_timeout_us = 2'000'000;
     pools[1].name = "web";
-    pools[1].targets = {{TcpPair::kAddress[0], 8082, 1}};
+    targets_[1] = std::make_unique<balancing::TargetPool>(
+        std::vector<balancing::TargetState>{{TcpPair::kAddress[0], 8082, 1}},
+        balancing::Algorithm::kRoundRobin, 8);
+    pools[1].targets = targets_[1].get();
     pools[1].response_timeout_us = 2'000'000;
-    upstreams_ =
-        std::make_unique<UpstreamPools>(pair_->server(), nullptr, std::move(pools), 128, pair_->now, 7);
+    upstreams_ = std::make_unique<UpstreamPools>(pair_->server(), nullptr, std::move(pools), 128, pair_->now);
 
     std::vector<routing::Rule> rules(3);
     rules[0].priority = 10;
@@ -136,6 +142,7 @@ class HttpProxyTest : public ::testing::Test {
   }
 
   std::unique_ptr<TcpPair> pair_;
+  std::unique_ptr<balancing::TargetPool> targets_[2];  // the pools' balancing: upstreams_ references them
   std::unique_ptr<UpstreamPools> upstreams_;
   std::unique_ptr<routing::RouteTable> routes_;
   std::unique_ptr<HttpProxy> proxy_;

@@ -82,11 +82,14 @@ class HttpsUpstreamTest : public ::testing::Test {
     std::vector<UpstreamPoolSettings> pools(1);
     pools[0].name = "secure";
     pools[0].source = TcpPair::kAddress[1];
-    pools[0].targets = {{TcpPair::kAddress[0], kTargetPort, 1}};
+    targets_ = std::make_unique<balancing::TargetPool>(
+        std::vector<balancing::TargetState>{{TcpPair::kAddress[0], kTargetPort, 1}},
+        balancing::Algorithm::kRoundRobin, 3);
+    pools[0].targets = targets_.get();
     pools[0].response_timeout_us = 5'000'000;
     pools[0].tls = client_context_.get();
     upstreams_ =
-        std::make_unique<UpstreamPools>(pair_->server(), tls_.get(), std::move(pools), 64, pair_->now, 3);
+        std::make_unique<UpstreamPools>(pair_->server(), tls_.get(), std::move(pools), 64, pair_->now);
 
     auto table = routing::RouteTable::compile({}, routing::Action{routing::ForwardAction{{{0, 1}}}});
     ASSERT_TRUE(table.ok()) << table.error();
@@ -154,6 +157,7 @@ class HttpsUpstreamTest : public ::testing::Test {
   std::unique_ptr<tls::ClientContext> client_context_;
   std::unique_ptr<TcpPair> pair_;
   std::unique_ptr<TlsTerminator> tls_;
+  std::unique_ptr<balancing::TargetPool> targets_;  // the pool's balancing: upstreams_ references it
   std::unique_ptr<UpstreamPools> upstreams_;
   std::unique_ptr<routing::RouteTable> routes_;
   std::unique_ptr<HttpProxy> proxy_;

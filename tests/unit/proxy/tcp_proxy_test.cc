@@ -44,8 +44,9 @@ class TcpProxyTest : public ::testing::Test {
     backend_.stack = &pair_->client();
     backend_.now = &pair_->now;
     ASSERT_TRUE(pair_->client().listen(TcpPair::kAddress[0], kBackendPort, &backend_, 0));
-    proxy_ = std::make_unique<TcpProxy>(pair_->server(), TcpPair::kAddress[1], std::move(targets), 64,
-                                        pair_->now, idle_timeout_us_);
+    pool_ = std::make_unique<balancing::TargetPool>(std::move(targets));
+    proxy_ = std::make_unique<TcpProxy>(pair_->server(), TcpPair::kAddress[1], *pool_, 64, pair_->now,
+                                        idle_timeout_us_);
     ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
     client_.stack = &pair_->client();
     client_.now = &pair_->now;
@@ -68,6 +69,7 @@ class TcpProxyTest : public ::testing::Test {
   }
 
   std::unique_ptr<TcpPair> pair_;
+  std::unique_ptr<balancing::TargetPool> pool_;  // the proxy's targets: it references them
   std::unique_ptr<TcpProxy> proxy_;
   std::vector<std::unique_ptr<RecordingHandler>> clients_;
   EchoBackend backend_;

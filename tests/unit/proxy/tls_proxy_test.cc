@@ -334,9 +334,9 @@ class TlsProxyTest : public ::testing::Test {
     backend_.now = &pair_->now;
     ASSERT_TRUE(pair_->client().listen(TcpPair::kAddress[0], kBackendPort, &backend_, 0));
     if (targets_.empty()) targets_.push_back({TcpPair::kAddress[0], kBackendPort});
-    proxy_ = std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1],
-                                        even_targets(targets_), 16, pair_->now, handshake_timeout_us,
-                                        idle_timeout_us_);
+    pool_ = std::make_unique<balancing::TargetPool>(even_targets(targets_));
+    proxy_ = std::make_unique<TlsProxy>(pair_->server(), engine_, *context_, TcpPair::kAddress[1], *pool_, 16,
+                                        pair_->now, handshake_timeout_us, idle_timeout_us_);
     ASSERT_TRUE(pair_->server().listen(TcpPair::kAddress[1], kListenPort, proxy_.get(), 0));
     tcp_.stack = &pair_->client();
     tcp_.now = &pair_->now;
@@ -419,6 +419,7 @@ class TlsProxyTest : public ::testing::Test {
   EchoBackend backend_;
   RecordingHandler tcp_;
   std::unique_ptr<TlsClient> client_;
+  std::unique_ptr<balancing::TargetPool> pool_;  // the proxy's targets: it references them
   std::unique_ptr<TlsProxy> proxy_;
   int baseline_ = 0;
 };
