@@ -51,6 +51,8 @@ cat >"$work/hold.py" <<'PY'
 import socket, sys
 vip, src, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def served(s):
+    if not s:  # refused at the SYN (None) or reset at accept (False)
+        return False
     try:
         s.sendall(b"GET /tollgate/health HTTP/1.1\r\nHost: lab\r\n\r\n")
         return s.recv(4096).startswith(b"HTTP/1.1 200")
@@ -63,11 +65,14 @@ def connect():
         s.connect((vip, 8080))
     except ConnectionRefusedError:
         return None
+    except ConnectionResetError:  # reset at accept (not at the SYN), before connect() returned
+        return False
     return s
 held = [connect() for _ in range(n)]
 ok = [served(s) for s in held]
 extra = connect()
-first = "refused-at-syn" if extra is None else "served" if served(extra) else "reset-later"
+first = ("refused-at-syn" if extra is None else "reset-later" if extra is False else
+         "served" if served(extra) else "reset-later")
 if extra: extra.close()
 held.pop().close()
 import time; time.sleep(0.3)
@@ -97,6 +102,9 @@ try:
     extra.connect((vip, port))
 except ConnectionRefusedError:
     print(len(held), "refused-at-syn")
+    sys.exit(0)
+except ConnectionResetError:  # reset at accept, before connect() returned
+    print(len(held), "reset")
     sys.exit(0)
 try:
     extra.sendall(b"\x16\x03\x01\x00\x05hello" if port == 443 else b"ping")
