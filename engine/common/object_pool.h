@@ -28,7 +28,9 @@ class ObjectPool {
     if (free_.empty()) {
       if (made_.size() >= max_) return nullptr;
       made_.push_back(std::make_unique<T>());
-      free_.reserve(made_.size());
+      // Room for every object made to be free at once, grown as made_ grows (geometrically: reserving
+      // exactly one more each time would copy the list on every new object).
+      if (free_.capacity() < made_.size()) free_.reserve(made_.capacity());
       T* made = made_.back().get();
       on_made(*made);
       return made;

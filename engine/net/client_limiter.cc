@@ -61,6 +61,26 @@ bool ClientLimiter::conforms(uint64_t& tat, uint32_t rate, uint64_t now_us, uint
   return true;
 }
 
+// The connection limits for a client with entry `e`, counted when over: kTooMany, kTooFast, or kTracked
+// (it may connect). `take` spends the rate's token; a screened SYN does not.
+ClientLimiter::Admission ClientLimiter::check_connection(Entry& e, Ipv4Address client, uint64_t now_us,
+                                                         bool take) {
+  if (limits_.max_connections && e.connections >= limits_.max_connections) {
+    counters_.connections_refused.add();
+    counters_.last_connections_refused = client;
+    return Admission::kTooMany;
+  }
+  uint64_t tat = e.connection_tat_us;
+  uint64_t retry = 0;
+  if (limits_.connections_per_second && !conforms(tat, limits_.connections_per_second, now_us, &retry)) {
+    counters_.connections_rated.add();
+    counters_.last_connections_rated = client;
+    return Admission::kTooFast;
+  }
+  if (take) e.connection_tat_us = tat;
+  return Admission::kTracked;
+}
+
 ClientLimiter::Admission ClientLimiter::admit_connection(Ipv4Address client, uint64_t now_us) {
   if (!limits_.max_connections && !limits_.connections_per_second) return Admission::kUntracked;
   if (limits_.exempt && limits_.exempt->allows(client)) return Admission::kUntracked;
@@ -69,39 +89,17 @@ ClientLimiter::Admission ClientLimiter::admit_connection(Ipv4Address client, uin
     counters_.untracked.add();
     return Admission::kUntracked;
   }
-  if (limits_.max_connections && e->connections >= limits_.max_connections) {
-    counters_.connections_refused.add();
-    counters_.last_connections_refused = client;
-    return Admission::kTooMany;
-  }
-  uint64_t retry = 0;
-  if (limits_.connections_per_second &&
-      !conforms(e->connection_tat_us, limits_.connections_per_second, now_us, &retry)) {
-    counters_.connections_rated.add();
-    counters_.last_connections_rated = client;
-    return Admission::kTooFast;
-  }
-  ++e->connections;
-  return Admission::kTracked;
+  const Admission a = check_connection(*e, client, now_us, /*take=*/true);
+  if (a == Admission::kTracked) ++e->connections;
+  return a;
 }
 
 ClientLimiter::Admission ClientLimiter::screen(Ipv4Address client, uint64_t now_us) {
   if (!limits_.max_connections && !limits_.connections_per_second) return Admission::kUntracked;
   Entry* e = find(client.value);
   if (!e || (limits_.exempt && limits_.exempt->allows(client))) return Admission::kUntracked;
-  if (limits_.max_connections && e->connections >= limits_.max_connections) {
-    counters_.connections_refused.add();
-    counters_.last_connections_refused = client;
-    return Admission::kTooMany;
-  }
-  uint64_t tat = e->connection_tat_us;  // a copy: a SYN that passes takes no token
-  uint64_t retry = 0;
-  if (limits_.connections_per_second && !conforms(tat, limits_.connections_per_second, now_us, &retry)) {
-    counters_.connections_rated.add();
-    counters_.last_connections_rated = client;
-    return Admission::kTooFast;
-  }
-  return Admission::kUntracked;
+  const Admission a = check_connection(*e, client, now_us, /*take=*/false);
+  return refused(a) ? a : Admission::kUntracked;
 }
 
 void ClientLimiter::connection_closed(Ipv4Address client) {

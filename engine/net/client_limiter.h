@@ -52,6 +52,7 @@ class ClientLimiter {
   // would.
   bool conforms(uint64_t& tat, uint32_t rate, uint64_t now_us, uint64_t* retry_us) const;
   bool idle(const Entry& e, uint64_t now_us) const;
+  Admission check_connection(Entry& e, Ipv4Address client, uint64_t now_us, bool take);
 
   ClientLimits limits_;
   uint64_t hash_key_;
